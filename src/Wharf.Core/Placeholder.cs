@@ -1,0 +1,1 @@
+namespace Wharf.Core; internal static class Placeholder {}

@@ -1,0 +1,1 @@
+namespace Wharf.Data; internal static class Placeholder {}

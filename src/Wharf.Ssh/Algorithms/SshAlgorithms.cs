@@ -1,0 +1,49 @@
+namespace Wharf.Ssh.Algorithms;
+
+/// <summary>
+/// Every algorithm name Wharf knows, in one place, with the default offers in preference order
+/// (SSH-NOTES "Decisions" and §1.4). Nothing weak is implemented, so nothing here carries "Insecure".
+/// </summary>
+public static class SshAlgorithms
+{
+    public const string Curve25519Sha256 = "curve25519-sha256";
+    public const string Curve25519Sha256LibSsh = "curve25519-sha256@libssh.org";
+
+    public const string ChaCha20Poly1305 = "chacha20-poly1305@openssh.com";
+    public const string Aes256Gcm = "aes256-gcm@openssh.com";
+    public const string Aes128Gcm = "aes128-gcm@openssh.com";
+    public const string Aes256Ctr = "aes256-ctr";
+    public const string Aes192Ctr = "aes192-ctr";
+    public const string Aes128Ctr = "aes128-ctr";
+
+    public const string HmacSha256Etm = "hmac-sha2-256-etm@openssh.com";
+    public const string HmacSha512Etm = "hmac-sha2-512-etm@openssh.com";
+
+    public const string CompressionNone = "none";
+
+    /// <summary>Markers that live in the KEX list (RFC 8308, OpenSSH PROTOCOL §1.10).</summary>
+    public const string ExtInfoClient = "ext-info-c";
+    public const string StrictKexClient = "kex-strict-c-v00@openssh.com";
+    public const string StrictKexServer = "kex-strict-s-v00@openssh.com";
+
+    // curve25519-sha256 first: dropbear's guessed KEX packet is then usable (SSH-NOTES §1.4, §2.9).
+    public static readonly IReadOnlyList<string> DefaultKex = [Curve25519Sha256, Curve25519Sha256LibSsh];
+    public static readonly IReadOnlyList<string> DefaultCiphers = [ChaCha20Poly1305, Aes256Gcm, Aes128Gcm, Aes256Ctr, Aes192Ctr, Aes128Ctr];
+    public static readonly IReadOnlyList<string> DefaultMacs = [HmacSha256Etm, HmacSha512Etm];
+    public static readonly IReadOnlyList<string> DefaultCompression = [CompressionNone];
+
+    internal static bool IsAead(string cipher) => cipher is ChaCha20Poly1305 or Aes256Gcm or Aes128Gcm;
+
+    public static void ValidateKex(IReadOnlyList<string>? names) => Validate("KeyExchangeAlgorithms", names, DefaultKex);
+    public static void ValidateCiphers(IReadOnlyList<string>? names) => Validate("Ciphers", names, DefaultCiphers);
+    public static void ValidateMacs(IReadOnlyList<string>? names) => Validate("Macs", names, DefaultMacs);
+
+    private static void Validate(string what, IReadOnlyList<string>? names, IReadOnlyList<string> known)
+    {
+        if (names is null) return;
+        if (names.Count == 0) throw new InvalidOperationException($"Ssh:Algorithms:{what} must not be empty.");
+        foreach (var n in names)
+            if (!known.Contains(n))
+                throw new InvalidOperationException($"Ssh:Algorithms:{what}: '{n}' is not supported. Supported: {string.Join(", ", known)}.");
+    }
+}

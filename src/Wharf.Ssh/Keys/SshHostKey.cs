@@ -1,0 +1,141 @@
+using System.Text;
+using Wharf.Ssh.Wire;
+
+namespace Wharf.Ssh.Keys;
+
+/// <summary>
+/// A server host key with its private half. Stored on disk in OpenSSH's own private key format
+/// (PROTOCOL.key, unencrypted), so an operator can inspect it with <c>ssh-keygen -l -f</c> and several
+/// nodes can share one file.
+/// </summary>
+public sealed class SshHostKey
+{
+    private const string Armor = "OPENSSH PRIVATE KEY";
+    private static readonly byte[] AuthMagic = "openssh-key-v1\0"u8.ToArray();
+
+    // Ed25519 private key as libsodium wants it: seed (32) followed by the public key (32).
+    private readonly byte[] _ed25519Private;
+
+    private SshHostKey(byte[] ed25519Private, string comment)
+    {
+        _ed25519Private = ed25519Private;
+        Comment = comment;
+        var w = new SshWriter();
+        w.WriteString(SshKeyTypes.Ed25519);
+        w.WriteBinary(ed25519Private.AsSpan(32, 32));
+        PublicKey = SshPublicKey.FromBlob(w.WrittenSpan, comment);
+    }
+
+    public SshPublicKey PublicKey { get; }
+    public string Comment { get; }
+
+    /// <summary>The host key algorithm names this key can sign with, in preference order.</summary>
+    public IReadOnlyList<string> Algorithms => [SshKeyTypes.Ed25519];
+
+    public static SshHostKey GenerateEd25519(string comment = "wharf host key")
+    {
+        var pub = new byte[Geralt.Ed25519.PublicKeySize];
+        var priv = new byte[Geralt.Ed25519.PrivateKeySize];
+        Geralt.Ed25519.GenerateKeyPair(pub, priv);
+        return new SshHostKey(priv, comment);
+    }
+
+    /// <summary>Loads the key at <paramref name="path"/>, or creates it (mode 0600) when the file does not exist.</summary>
+    public static SshHostKey LoadOrCreateEd25519(string path)
+    {
+        if (File.Exists(path)) return Load(path);
+        var key = GenerateEd25519();
+        key.Save(path);
+        return key;
+    }
+
+    /// <summary>Signs <paramref name="data"/> and returns the SSH signature blob (<c>string alg, string sig</c>).</summary>
+    internal byte[] Sign(string algorithm, ReadOnlySpan<byte> data)
+    {
+        if (algorithm != SshKeyTypes.Ed25519) throw new InvalidOperationException($"Host key cannot sign with {algorithm}.");
+        Span<byte> sig = stackalloc byte[Geralt.Ed25519.SignatureSize];
+        Geralt.Ed25519.Sign(sig, data, _ed25519Private);
+        var w = new SshWriter(96);
+        w.WriteString(SshKeyTypes.Ed25519);
+        w.WriteBinary(sig);
+        return w.ToArray();
+    }
+
+    public void Save(string path)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (dir is not null) Directory.CreateDirectory(dir);
+        var tmp = path + ".tmp";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var f = new FileStream(tmp, options))
+        using (var sw = new StreamWriter(f, new UTF8Encoding(false)))
+        {
+            sw.Write(ToOpenSshPrivateKey());
+        }
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    public static SshHostKey Load(string path) => ParseOpenSshPrivateKey(File.ReadAllText(path));
+
+    internal string ToOpenSshPrivateKey()
+    {
+        var priv = new SshWriter();
+        var check = (uint)Random.Shared.Next();
+        priv.WriteUInt32(check);
+        priv.WriteUInt32(check);
+        priv.WriteString(SshKeyTypes.Ed25519);
+        priv.WriteBinary(_ed25519Private.AsSpan(32, 32));
+        priv.WriteBinary(_ed25519Private);
+        priv.WriteString(Comment);
+        for (byte pad = 1; priv.Length % 8 != 0; pad++) priv.WriteByte(pad);
+
+        var w = new SshWriter();
+        w.WriteRaw(AuthMagic);
+        w.WriteString("none");
+        w.WriteString("none");
+        w.WriteString("");
+        w.WriteUInt32(1);
+        w.WriteBinary(PublicKey.Blob);
+        w.WriteBinary(priv.WrittenSpan);
+        var b64 = Convert.ToBase64String(w.WrittenSpan);
+        var sb = new StringBuilder();
+        sb.Append("-----BEGIN ").Append(Armor).Append("-----\n");
+        for (var i = 0; i < b64.Length; i += 70) sb.Append(b64.AsSpan(i, Math.Min(70, b64.Length - i))).Append('\n');
+        sb.Append("-----END ").Append(Armor).Append("-----\n");
+        return sb.ToString();
+    }
+
+    internal static SshHostKey ParseOpenSshPrivateKey(string text)
+    {
+        var begin = $"-----BEGIN {Armor}-----";
+        var end = $"-----END {Armor}-----";
+        var s = text.IndexOf(begin, StringComparison.Ordinal);
+        var e = text.IndexOf(end, StringComparison.Ordinal);
+        if (s < 0 || e < s) throw new InvalidDataException("Host key file is not an OpenSSH private key.");
+        var data = Convert.FromBase64String(string.Concat(text[(s + begin.Length)..e].Where(c => !char.IsWhiteSpace(c))));
+        try
+        {
+            if (!data.AsSpan().StartsWith(AuthMagic)) throw new InvalidDataException("Host key file has no openssh-key-v1 header.");
+            var r = new SshReader(data.AsSpan(AuthMagic.Length));
+            if (r.ReadString() != "none" || r.ReadString() != "none")
+                throw new InvalidDataException("Encrypted host keys are not supported; store the host key without a passphrase.");
+            r.ReadBinary();
+            if (r.ReadUInt32() != 1) throw new InvalidDataException("Host key file must hold exactly one key.");
+            r.ReadBinary();
+            var pr = new SshReader(r.ReadBinary());
+            if (pr.ReadUInt32() != pr.ReadUInt32()) throw new InvalidDataException("Host key file is damaged (check bytes differ).");
+            var type = pr.ReadString();
+            if (type != SshKeyTypes.Ed25519) throw new InvalidDataException($"Host key type {type} is not supported here.");
+            var pk = pr.ReadBinary();
+            var sk = pr.ReadBinary();
+            if (pk.Length != 32 || sk.Length != 64 || !sk[32..].SequenceEqual(pk)) throw new InvalidDataException("Host key file is damaged.");
+            var comment = pr.ReadString();
+            return new SshHostKey(sk.ToArray(), comment);
+        }
+        catch (SshProtocolException)
+        {
+            throw new InvalidDataException("Host key file is truncated.");
+        }
+    }
+}

@@ -1,0 +1,64 @@
+using Wharf.Ssh.Keys;
+
+namespace Wharf.Ssh.Server;
+
+/// <summary>
+/// Settings of the SSH server. Every limit has a documented default with its precedent
+/// (CONVENTIONS §13); <see cref="Validate"/> runs at start so a bad value stops the server, not a login.
+/// </summary>
+public sealed class SshServerOptions
+{
+    /// <summary>Host keys, in the order their algorithms are offered. At least one is required.</summary>
+    public List<SshHostKey> HostKeys { get; } = [];
+
+    /// <summary>The software version in our identification line (<c>SSH-2.0-Wharf_x</c>).</summary>
+    public string SoftwareVersion { get; set; } = "Wharf_0.1";
+
+    /// <summary>Largest inbound packet accepted. Matches OpenSSH's PACKET_MAX_SIZE and Go's maxPacket (256 KiB).</summary>
+    public int MaxInboundPacketSize { get; set; } = 256 * 1024;
+
+    /// <summary>Time from connect to successful authentication. OpenSSH's LoginGraceTime is 120 s; a git client needs far less.</summary>
+    public TimeSpan LoginGraceTime { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Failed authentication requests before disconnect, counted as OpenSSH counts (an initial "none" is free).
+    /// 10 rather than OpenSSH's 6: people with many keys in their agent (dropbear and russh also use 10).</summary>
+    public int MaxAuthTries { get; set; } = 10;
+
+    /// <summary>Sessions (channels) open at once on one connection. Matches OpenSSH's MaxSessions.</summary>
+    public int MaxSessions { get; set; } = 10;
+
+    /// <summary>Receive window we grant per channel. OpenSSH and Go use 2 MiB.</summary>
+    public int ChannelWindowSize { get; set; } = 2 * 1024 * 1024;
+
+    /// <summary>Largest channel data we accept in one packet. OpenSSH and Go use 32 KiB.</summary>
+    public int ChannelMaxPacketSize { get; set; } = 32 * 1024;
+
+    /// <summary>Environment variables passed from <c>env</c> requests to the application. Only git's protocol selector by default.</summary>
+    public HashSet<string> AllowedEnvironment { get; } = new(StringComparer.Ordinal) { "GIT_PROTOCOL" };
+
+    /// <summary>Key exchange algorithms offered, in preference order. Null means the library's defaults.</summary>
+    public List<string>? KeyExchangeAlgorithms { get; set; }
+    /// <summary>Ciphers offered, in preference order. Null means the library's defaults.</summary>
+    public List<string>? Ciphers { get; set; }
+    /// <summary>MACs offered, in preference order. Null means the library's defaults.</summary>
+    public List<string>? Macs { get; set; }
+
+    public void Validate()
+    {
+        if (HostKeys.Count == 0) throw new InvalidOperationException("Ssh: at least one host key is required.");
+        Check(MaxInboundPacketSize is >= 35000 and <= 16 * 1024 * 1024, "MaxInboundPacketSize must be between 35000 and 16 MiB (RFC 4253 §6.1 requires 35000).");
+        Check(LoginGraceTime > TimeSpan.Zero && LoginGraceTime <= TimeSpan.FromHours(1), "LoginGraceTime must be between 0 and 1 hour.");
+        Check(MaxAuthTries is >= 1 and <= 100, "MaxAuthTries must be between 1 and 100.");
+        Check(MaxSessions is >= 1 and <= 1000, "MaxSessions must be between 1 and 1000.");
+        Check(ChannelWindowSize is >= 32 * 1024 and <= 64 * 1024 * 1024, "ChannelWindowSize must be between 32 KiB and 64 MiB.");
+        Check(ChannelMaxPacketSize is >= 1024 and <= 32 * 1024, "ChannelMaxPacketSize must be between 1 KiB and 32 KiB (dropbear refuses packets over 35000 bytes).");
+        Algorithms.SshAlgorithms.ValidateKex(KeyExchangeAlgorithms);
+        Algorithms.SshAlgorithms.ValidateCiphers(Ciphers);
+        Algorithms.SshAlgorithms.ValidateMacs(Macs);
+    }
+
+    private static void Check(bool ok, string message)
+    {
+        if (!ok) throw new InvalidOperationException("Ssh: " + message);
+    }
+}

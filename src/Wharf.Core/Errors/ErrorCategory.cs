@@ -1,0 +1,13 @@
+namespace Wharf.Core.Errors;
+
+/// <summary>
+/// The few kinds of failure a person can be told about. Each front end (CLI exit code, SSH stderr and
+/// exit status, later HTTP status) maps these once, in one table (CONVENTIONS §11).
+/// </summary>
+public enum ErrorCategory
+{
+    InvalidArgument,
+    NotFound,
+    AlreadyExists,
+    PermissionDenied,
+}

@@ -1,0 +1,56 @@
+using System.ComponentModel;
+using System.Diagnostics;
+
+namespace Wharf.Core.Git;
+
+/// <summary>
+/// How Wharf starts git. Every git process gets the server's environment minus every <c>GIT_*</c>
+/// variable: an inherited GIT_DIR, GIT_CONFIG_* or GIT_EXEC_PATH would redirect git away from the
+/// repository that access control just checked.
+/// </summary>
+public sealed class GitBinary(string executable = "git")
+{
+    public string Executable { get; } = executable;
+
+    public ProcessStartInfo StartInfo(params IEnumerable<string> arguments)
+    {
+        var psi = new ProcessStartInfo(Executable)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var a in arguments) psi.ArgumentList.Add(a);
+        foreach (var name in psi.Environment.Keys.Where(k => k.StartsWith("GIT_", StringComparison.Ordinal)).ToList())
+            psi.Environment.Remove(name);
+        return psi;
+    }
+
+    public Process Start(ProcessStartInfo psi)
+    {
+        try
+        {
+            return Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {Executable}.");
+        }
+        catch (Win32Exception e)
+        {
+            throw new InvalidOperationException($"Could not start '{Executable}': is git installed and on PATH? ({e.Message})", e);
+        }
+    }
+
+    /// <summary>Runs <c>git init --bare</c>; throws with git's own message when it fails.</summary>
+    public async Task InitBareAsync(string directory, CancellationToken cancellationToken)
+    {
+        var psi = StartInfo("init", "--bare", "--quiet", directory);
+        psi.RedirectStandardInput = false;
+        using var process = Start(psi);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        var message = (await stderr).Trim();
+        await stdout;
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"git init --bare failed with exit code {process.ExitCode}: {message}");
+    }
+}

@@ -1,1 +1,0 @@
-namespace Wharf.Core; internal static class Placeholder {}

@@ -1,0 +1,10 @@
+namespace Wharf.Core.Users;
+
+/// <summary>Persistence of users; implemented by Wharf.Data for each database provider.</summary>
+public interface IUserStore
+{
+    Task<User?> FindByNameAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Stores a new user. Throws <see cref="Errors.WharfException"/> (AlreadyExists) when the name is taken.</summary>
+    Task AddAsync(User user, CancellationToken cancellationToken);
+}

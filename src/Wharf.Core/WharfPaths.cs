@@ -1,0 +1,37 @@
+namespace Wharf.Core;
+
+/// <summary>
+/// Where everything lives inside the data directory. One place, so the server, the admin commands and
+/// the tests agree on the layout:
+/// <code>
+/// DATA/wharf.db                      SQLite database (with -wal and -shm beside it)
+/// DATA/ssh_host_ed25519_key          SSH host key, created on first start
+/// DATA/repositories/OWNER/NAME.git   bare git repositories (lower-case names)
+/// DATA/repositories/.tmp/            repositories being created, moved into place when complete
+/// </code>
+/// </summary>
+public sealed class WharfPaths
+{
+    public WharfPaths(string dataDirectory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
+        DataDirectory = Path.GetFullPath(dataDirectory);
+    }
+
+    public string DataDirectory { get; }
+    public string Database => Path.Combine(DataDirectory, "wharf.db");
+    public string HostKey => Path.Combine(DataDirectory, "ssh_host_ed25519_key");
+    public string Repositories => Path.Combine(DataDirectory, "repositories");
+    public string RepositoriesStaging => Path.Combine(Repositories, ".tmp");
+
+    /// <summary>The bare repository directory. Names are validated by <see cref="Names"/>, so they cannot escape the root.</summary>
+    public string Repository(string ownerName, string repositoryName) =>
+        Path.Combine(Repositories, Names.Lower(ownerName), Names.Lower(repositoryName) + ".git");
+
+    /// <summary>Creates the data directory, readable by its owner only: it holds the host key and the database.</summary>
+    public void EnsureCreated()
+    {
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(DataDirectory);
+        else Directory.CreateDirectory(DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+}

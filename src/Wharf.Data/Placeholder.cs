@@ -1,1 +1,0 @@
-namespace Wharf.Data; internal static class Placeholder {}

@@ -1,0 +1,29 @@
+using Microsoft.EntityFrameworkCore;
+using Wharf.Core;
+using Wharf.Core.Errors;
+using Wharf.Core.Users;
+
+namespace Wharf.Data.Stores;
+
+public sealed class EfUserStore(WharfDbContext db) : IUserStore
+{
+    public Task<User?> FindByNameAsync(string name, CancellationToken cancellationToken)
+    {
+        var lower = Names.Lower(name);
+        return db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.LowerName == lower, cancellationToken);
+    }
+
+    public async Task AddAsync(User user, CancellationToken cancellationToken)
+    {
+        db.Users.Add(user);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException e) when (UniqueViolation.Is(e))
+        {
+            db.Entry(user).State = EntityState.Detached;
+            throw WharfException.AlreadyExists($"User '{user.Name}' already exists.");
+        }
+    }
+}

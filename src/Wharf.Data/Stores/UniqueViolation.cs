@@ -1,0 +1,21 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace Wharf.Data.Stores;
+
+/// <summary>
+/// Recognises a unique-index violation, the database's answer to two concurrent creates of the same
+/// name or key. Each provider reports it its own way; PostgreSQL (SQLSTATE 23505) joins here later.
+/// </summary>
+internal static class UniqueViolation
+{
+    // SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY extended result codes.
+    private const int SqliteConstraintUnique = 2067;
+    private const int SqliteConstraintPrimaryKey = 1555;
+
+    public static bool Is(DbUpdateException e) => e.InnerException switch
+    {
+        SqliteException s => s.SqliteExtendedErrorCode is SqliteConstraintUnique or SqliteConstraintPrimaryKey,
+        _ => false,
+    };
+}

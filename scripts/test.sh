@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Runs every Wharf test. Run from anywhere on a fresh Debian 12 machine that has the .NET SDK, as root or
+# with sudo: it installs the Debian packages the interop tests drive (only when one is missing), builds
+# Wharf.slnx, runs every test project with TRX results in TestResults/, and ends with one summary line:
+#   N passed, N failed, N skipped
+# Exit status: 0 only when at least one test ran and none failed.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root="$(pwd)"
+configuration="${WHARF_TEST_CONFIGURATION:-Release}"
+results="$root/TestResults"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+export DEBIAN_FRONTEND=noninteractive
+
+say() { printf '==> %s\n' "$*"; }
+
+summary() { # passed failed skipped
+  printf '\n%s passed, %s failed, %s skipped\n' "$1" "$2" "$3"
+}
+
+# ---------------------------------------------------------------------------------------------------------
+# 1. Debian packages: the real clients the interop tests drive (openssh-client, git, ssh-audit), openssh-server
+#    for side-by-side comparisons, mercurial for the hg issues, python3 for the summary below.
+# ---------------------------------------------------------------------------------------------------------
+packages=(openssh-client openssh-server git ssh-audit mercurial python3)
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]})); then
+  sudo=()
+  if [[ "$(id -u)" -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "error: not root and no sudo: cannot install ${missing[*]}" >&2; exit 1; }
+    sudo=(sudo -n)
+  fi
+  say "installing missing Debian packages: ${missing[*]}"
+  # Installing openssh-server must not start an sshd on this machine: a policy-rc.d that says 101 ("action
+  # forbidden") keeps invoke-rc.d from starting services, and is removed again as soon as apt is done.
+  policy=/usr/sbin/policy-rc.d
+  made_policy=0
+  if [[ ! -e "$policy" ]]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+    "${sudo[@]}" chmod 755 "$policy"
+    made_policy=1
+  fi
+  status=0
+  { "${sudo[@]}" apt-get update -q &&
+    "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"; } || status=$?
+  if ((made_policy)); then "${sudo[@]}" rm -f "$policy"; fi
+  if ((status)); then
+    echo "error: apt-get could not install: ${missing[*]}" >&2
+    summary 0 0 0
+    exit 1
+  fi
+else
+  say "Debian packages present: ${packages[*]}"
+fi
+
+command -v dotnet >/dev/null || { echo "error: the .NET SDK (dotnet) is not on PATH" >&2; summary 0 0 0; exit 1; }
+say "dotnet $(dotnet --version), git $(git --version | cut -d' ' -f3), $(ssh -V 2>&1)"
+
+# ---------------------------------------------------------------------------------------------------------
+# 2. Build once, then test every project of the solution without building again.
+# ---------------------------------------------------------------------------------------------------------
+rm -rf "$results"
+mkdir -p "$results"
+
+say "dotnet build Wharf.slnx -c $configuration"
+if ! dotnet build Wharf.slnx -c "$configuration" -nologo -clp:NoSummary; then
+  echo "error: the build failed (warnings are errors)" >&2
+  summary 0 0 0
+  exit 1
+fi
+
+say "dotnet test Wharf.slnx -c $configuration"
+test_status=0
+# The hang timeout kills a test host stuck for 10 minutes (and records which test it was in), so a hang
+# fails the run instead of eating CI's 90 minutes; the outer timeout is the last resort.
+timeout --kill-after=30s 25m \
+  dotnet test Wharf.slnx -c "$configuration" --no-build -nologo \
+    --results-directory "$results" \
+    --logger "trx;LogFilePrefix=wharf" \
+    --logger "console;verbosity=normal" \
+    --blame-hang-timeout 10m --blame-hang-dump-type none \
+  || test_status=$?
+
+# ---------------------------------------------------------------------------------------------------------
+# 3. Count what ran from the TRX files: one per test project (a test host that crashed writes none, and
+#    then dotnet test's own exit status says so).
+# ---------------------------------------------------------------------------------------------------------
+py="$(command -v /usr/bin/python3 || command -v python3)"
+read -r passed failed skipped projects < <("$py" - "$results" <<'PY'
+import glob, os, sys
+import xml.etree.ElementTree as ET
+ns = "{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}"
+passed = failed = skipped = files = 0
+for path in sorted(glob.glob(os.path.join(sys.argv[1], "**", "*.trx"), recursive=True)):
+    try:
+        counters = ET.parse(path).getroot().find(f"{ns}ResultSummary/{ns}Counters")
+    except ET.ParseError as e:
+        print(f"unreadable TRX {path}: {e}", file=sys.stderr)
+        failed += 1
+        continue
+    if counters is None:
+        continue
+    files += 1
+    get = lambda name: int(counters.get(name, "0"))
+    passed += get("passed")
+    failed += get("failed") + get("error") + get("timeout") + get("aborted")
+    skipped += get("notExecuted")
+print(passed, failed, skipped, files)
+PY
+)
+
+say "TRX results: $projects file(s) in ${results#"$root"/}"
+exit_status=0
+if ((test_status != 0)); then
+  echo "error: dotnet test exited with status $test_status" >&2
+  exit_status=1
+  # A crashed or killed test host leaves no failed test in the counts: count the run itself as one.
+  if ((failed == 0)); then failed=1; fi
+fi
+if ((failed > 0)); then exit_status=1; fi
+if ((passed + failed == 0)); then
+  echo "error: no test ran" >&2
+  exit_status=1
+fi
+
+summary "$passed" "$failed" "$skipped"
+exit "$exit_status"

@@ -1,0 +1,147 @@
+using Wharf.Interop.Tests.Infrastructure;
+
+namespace Wharf.Interop.Tests;
+
+/// <summary>Real git through the real OpenSSH client against `wharf serve`, as the repository's owner.</summary>
+public sealed class GitOverSshTests(WharfServer server) : IClassFixture<WharfServer>
+{
+    private TestUser Alice => server.Alice;
+
+    [Fact]
+    public async Task CloneOfAnEmptyRepositoryWarnsAndSucceeds()
+    {
+        var repository = await server.CreateRepositoryAsync(Alice, "empty");
+        var parent = server.NewDirectory("clone-empty");
+
+        var run = await server.GitAsync(Alice, parent, ["clone", server.Url(repository), "checkout"]);
+
+        Expect.Succeeded(run, server, "git clone of an empty repository");
+        Expect.StderrContains("warning: You appear to have cloned an empty repository.", run, server, "git clone of an empty repository");
+        Expect.That(Directory.Exists(Path.Combine(parent, "checkout", ".git")), "the clone made no checkout/.git", run, server);
+    }
+
+    [Theory]
+    [InlineData("ed25519")]
+    [InlineData("rsa")]
+    [InlineData("ecdsa")]
+    public async Task PushedCommitsComeBackInASecondClone(string keyType)
+    {
+        var key = Alice.KeyOfType(keyType);
+        var repository = await server.CreateRepositoryAsync(Alice, $"project-{keyType}");
+        var parent = server.NewDirectory("push");
+        var first = Path.Combine(parent, "first");
+        Expect.Succeeded(await server.GitAsync(Alice, parent, ["clone", server.Url(repository), "first"], key), server, "git clone (empty)");
+
+        await Workspace.WriteFileAsync(first, "README.md", "# project\n");
+        await Workspace.WriteFileAsync(first, "src/hello.c", "#include <stdio.h>\nint main(void) { puts(\"hello\"); }\n");
+        // 3 MiB that does not compress: more than one SSH channel window, so the push needs flow control.
+        await Workspace.WriteRandomFileAsync(first, "assets/noise.bin", 3 * 1024 * 1024, seed: 1);
+        await Workspace.CommitAllAsync(server, Alice, first, "First commit");
+
+        var push = await server.GitAsync(Alice, first, ["push", "origin", "HEAD"], key);
+        Expect.Succeeded(push, server, "git push of the first commit");
+        Expect.StderrContains("[new branch]", push, server, "git push of the first commit");
+
+        await Workspace.WriteFileAsync(first, "README.md", "# project\n\nNow with a second commit.\n");
+        await Workspace.WriteRandomFileAsync(first, "assets/more-noise.bin", 1024 * 1024, seed: 2);
+        var head = await Workspace.CommitAllAsync(server, Alice, first, "Second commit");
+        var branch = await Workspace.CurrentBranchAsync(server, Alice, first);
+
+        var update = await server.GitAsync(Alice, first, ["push", "origin", "HEAD"], key);
+        Expect.Succeeded(update, server, "git push of the second commit onto the existing branch");
+        Expect.StderrContains($"{branch} -> {branch}", update, server, "git push of the second commit");
+
+        var second = Path.Combine(parent, "second");
+        var clone = await server.GitAsync(Alice, parent, ["clone", server.Url(repository), "second"], key);
+        Expect.Succeeded(clone, server, "git clone after the pushes");
+
+        Assert.Equal(head, await Workspace.RevParseAsync(server, Alice, second, "HEAD"));
+        Assert.Equal(branch, await Workspace.CurrentBranchAsync(server, Alice, second));
+        var log = await server.GitAsync(Alice, second, ["log", "--format=%H %s"], key);
+        Expect.StdoutIs(
+            (await server.GitAsync(Alice, first, ["log", "--format=%H %s"], key)).Stdout,
+            log,
+            server,
+            "the second clone's history");
+        Expect.That(log.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length == 2, "expected two commits", log, server);
+
+        var expected = Workspace.Files(first);
+        var actual = Workspace.Files(second);
+        Assert.Equal(expected.Keys, actual.Keys);
+        foreach (var (path, bytes) in expected)
+        {
+            Assert.True(bytes.AsSpan().SequenceEqual(actual[path]), $"{path} differs between the two clones");
+        }
+
+        var fsck = await server.GitAsync(Alice, second, ["fsck", "--full", "--strict"]);
+        Expect.Succeeded(fsck, server, "git fsck of the second clone");
+    }
+
+    [Fact]
+    public async Task LsRemoteOverProtocolVersion2ListsHeadAndTheBranch()
+    {
+        var repository = await server.CreateRepositoryAsync(Alice, "v2");
+        var (commit, branch) = await Workspace.SeedAsync(server, Alice, repository);
+
+        var run = await server.GitAsync(
+            Alice,
+            server.WorkDirectory,
+            ["-c", "protocol.version=2", "ls-remote", server.Url(repository)],
+            extraEnvironment: new Dictionary<string, string?> { ["GIT_TRACE_PACKET"] = "1" });
+
+        Expect.Succeeded(run, server, "git -c protocol.version=2 ls-remote");
+        Expect.StdoutIs($"{commit}\tHEAD\n{commit}\trefs/heads/{branch}\n", run, server, "git ls-remote (v2)");
+        Expect.StderrContains("git< version 2", run, server, "the server must answer in protocol version 2 (GIT_PROTOCOL passed through)");
+        Expect.StderrContains("git> command=ls-refs", run, server, "ls-remote over v2 uses the ls-refs command");
+    }
+
+    [Fact]
+    public async Task LsRemoteOverProtocolVersion0ListsHeadAndTheBranch()
+    {
+        var repository = await server.CreateRepositoryAsync(Alice, "v0");
+        var (commit, branch) = await Workspace.SeedAsync(server, Alice, repository);
+
+        var run = await server.GitAsync(
+            Alice,
+            server.WorkDirectory,
+            ["-c", "protocol.version=0", "ls-remote", server.Url(repository)],
+            extraEnvironment: new Dictionary<string, string?> { ["GIT_TRACE_PACKET"] = "1" });
+
+        Expect.Succeeded(run, server, "git -c protocol.version=0 ls-remote");
+        Expect.StdoutIs($"{commit}\tHEAD\n{commit}\trefs/heads/{branch}\n", run, server, "git ls-remote (v0)");
+        Expect.That(!run.Stderr.Contains("git< version 2", StringComparison.Ordinal), "protocol v0 was asked for, v2 came back", run, server);
+    }
+
+    [Fact]
+    public async Task CloneOverProtocolVersion2FetchesTheHistory()
+    {
+        var repository = await server.CreateRepositoryAsync(Alice, "v2-clone");
+        var (commit, _) = await Workspace.SeedAsync(server, Alice, repository);
+        var parent = server.NewDirectory("v2-clone");
+
+        var run = await server.GitAsync(
+            Alice,
+            parent,
+            ["-c", "protocol.version=2", "clone", server.Url(repository), "checkout"],
+            extraEnvironment: new Dictionary<string, string?> { ["GIT_TRACE_PACKET"] = "1" });
+
+        Expect.Succeeded(run, server, "git -c protocol.version=2 clone");
+        Expect.StderrContains("git> command=fetch", run, server, "clone over v2 uses the fetch command");
+        Assert.Equal(commit, await Workspace.RevParseAsync(server, Alice, Path.Combine(parent, "checkout"), "HEAD"));
+    }
+
+    [Fact]
+    public async Task CloneBySshUrlWithThePortWorks()
+    {
+        // ssh://git@host:2222/owner/name.git is how people write a non-standard port; git then asks for
+        // git-upload-pack '/owner/name.git', with a leading slash.
+        var repository = await server.CreateRepositoryAsync(Alice, "ssh-url");
+        var (commit, _) = await Workspace.SeedAsync(server, Alice, repository);
+        var parent = server.NewDirectory("ssh-url");
+
+        var run = await server.GitAsync(Alice, parent, ["clone", server.SshUrl(repository), "checkout"]);
+
+        Expect.Succeeded(run, server, $"git clone {server.SshUrl(repository)}");
+        Assert.Equal(commit, await Workspace.RevParseAsync(server, Alice, Path.Combine(parent, "checkout"), "HEAD"));
+    }
+}

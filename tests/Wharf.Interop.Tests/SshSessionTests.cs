@@ -1,0 +1,79 @@
+using Wharf.Interop.Tests.Infrastructure;
+
+namespace Wharf.Interop.Tests;
+
+/// <summary>The real OpenSSH client logging in to `wharf serve`: the greeting, refusals, no shell.</summary>
+public sealed class SshSessionTests(WharfServer server) : IClassFixture<WharfServer>
+{
+    public static string Greeting(string user) =>
+        $"logged in as {user}.\n\nYou can use git or hg to connect to Wharf. Shell access is disabled.\n";
+
+    [Theory]
+    [InlineData("ed25519")]
+    [InlineData("rsa")]
+    [InlineData("ecdsa")]
+    public async Task SshDashTGreetsTheKeysOwnerAndExitsZero(string keyType)
+    {
+        var run = await server.SshAsync(server.Alice.KeyOfType(keyType), ["-T"]);
+
+        Expect.ExitCode(0, run, server, $"ssh -T with alice's {keyType} key");
+        Expect.StdoutIs(Greeting("alice"), run, server, $"ssh -T with alice's {keyType} key");
+    }
+
+    [Fact]
+    public async Task TheKeyDecidesTheAccountNotTheSshUserName()
+    {
+        var run = await server.SshAsync(server.Bob.Key, ["-T"]);
+
+        Expect.ExitCode(0, run, server, "ssh -T git@ with bob's key");
+        Expect.StdoutIs(Greeting("bob"), run, server, "ssh -T git@ with bob's key");
+    }
+
+    [Fact]
+    public async Task UnknownKeyIsRefusedWithPermissionDenied()
+    {
+        var run = await server.SshAsync(server.StrangerKey, ["-T"]);
+
+        Expect.ExitCode(255, run, server, "ssh -T with a key no account has");
+        Expect.StderrContains("Permission denied (publickey).", run, server, "ssh -T with a key no account has");
+        Expect.StdoutIs("", run, server, "a refused key must see nothing of the server");
+    }
+
+    [Fact]
+    public async Task ForcedTerminalStillGetsTheGreeting()
+    {
+        // What `ssh -p 2222 git@host` from a terminal does: asks for a PTY, which Wharf may decline.
+        var run = await server.SshAsync(server.Alice.Key, ["-tt"]);
+
+        Expect.ExitCode(0, run, server, "ssh -tt");
+        Expect.That(
+            run.Stdout.Replace("\r\n", "\n", StringComparison.Ordinal).Contains(Greeting("alice"), StringComparison.Ordinal),
+            "ssh -tt: stdout must contain the greeting",
+            run,
+            server);
+    }
+
+    [Fact]
+    public async Task RemoteCommandsOtherThanGitAreRefused()
+    {
+        var run = await server.SshAsync(server.Alice.Key, ["-T"], "cat /etc/passwd");
+
+        Expect.Failed(run, server, "ssh git@host 'cat /etc/passwd' must not run a command");
+        Expect.That(!run.Stdout.Contains("root:", StringComparison.Ordinal), "the server ran the command: /etc/passwd leaked", run, server);
+    }
+
+    [Fact]
+    public async Task AddingAKeyPrintsTheFingerprintSshKeygenShows()
+    {
+        for (var i = 0; i < server.Alice.Keys.Count; i++)
+        {
+            var key = server.Alice.Keys[i];
+            var run = server.Alice.KeyAddRuns[i];
+            Expect.That(
+                run.Stdout.Contains(key.Fingerprint, StringComparison.Ordinal),
+                $"`wharf admin key add` for the {key.Type} key must print {key.Fingerprint} (ssh-keygen -l)",
+                run,
+                server);
+        }
+    }
+}

@@ -1,14 +1,327 @@
 using System.Net;
+using Wharf.Ssh.Authentication;
+using Wharf.Ssh.KeyExchange;
+using Wharf.Ssh.Messages;
 using Wharf.Ssh.Server;
+using Wharf.Ssh.Transport;
+using Wharf.Ssh.Wire;
 
 namespace Wharf.Ssh.Connection;
 
-// Placeholder until the transport lands; keeps the public API compiling for the application projects.
+/// <summary>
+/// One server-side SSH connection: the single read loop that hands each message to the layer that owns
+/// it (key exchange, then user authentication, then channels) and the one place that tears the
+/// connection down (CONVENTIONS §7).
+/// </summary>
 internal sealed class SshServerConnection(Stream stream, EndPoint? remote, SshServerOptions options, ISshServerHandler handler, ISshServerLog log)
 {
-    public Task RunAsync(CancellationToken cancellationToken)
+    // How long we wait for the client's KEXINIT before sending ours (SSH-NOTES "Decisions").
+    private static readonly TimeSpan KexInitFallback = TimeSpan.FromSeconds(1);
+
+    private readonly Dictionary<uint, SessionChannel> _channels = [];
+    private readonly Lock _channelsLock = new();
+    private uint _nextChannelId;
+    private bool _noMoreSessions;
+
+    public async Task RunAsync(CancellationToken cancellationToken)
     {
-        _ = (stream, remote, options, handler, log, cancellationToken);
-        throw new NotImplementedException();
+        using var connectionCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var graceCts = new CancellationTokenSource(options.LoginGraceTime);
+        using var graceRegistration = graceCts.Token.Register(connectionCts.Cancel);
+        var ct = connectionCts.Token;
+        var serverVersion = "SSH-2.0-" + options.SoftwareVersion;
+        var transport = new SshTransport(stream, options.MaxInboundPacketSize);
+        var versionExchanged = false;
+        var closeReason = "closed by client";
+        UserAuthService? auth = null;
+        try
+        {
+            await transport.SendVersionAsync(serverVersion, ct).ConfigureAwait(false);
+            var clientVersion = await transport.ReadVersionAsync(ct).ConfigureAwait(false);
+            versionExchanged = true;
+            log.ConnectionOpened(remote, clientVersion);
+
+            var kex = new ServerKeyExchange(transport, options, clientVersion, serverVersion);
+            auth = new UserAuthService(transport, options, handler, remote);
+            _ = SendKexInitIfClientIsSlowAsync(kex, ct);
+
+            while (true)
+            {
+                var packet = await transport.ReadPacketAsync(ct).ConfigureAwait(false);
+                if (packet is null) break;
+                var payload = packet.Value;
+                var number = payload.Span[0];
+                if (await kex.HandleAsync(number, payload, ct).ConfigureAwait(false)) continue;
+                switch (number)
+                {
+                    case MessageNumbers.Disconnect:
+                        closeReason = "client sent disconnect";
+                        return;
+                    case MessageNumbers.Ignore:
+                    case MessageNumbers.Debug:
+                    case MessageNumbers.Unimplemented:
+                    case MessageNumbers.ExtInfo: // a client's EXT_INFO is allowed and ignored (SSH-NOTES §2.5)
+                        continue;
+                }
+                if (auth.Principal is null)
+                {
+                    if (await auth.HandleAsync(number, payload, kex.SessionId!, ct).ConfigureAwait(false))
+                    {
+                        if (auth.Principal is not null)
+                        {
+                            // Authenticated: the login grace timer no longer applies.
+                            graceRegistration.Unregister();
+                            log.AuthenticationSucceeded(remote, auth.UserName!, auth.Principal.Name, auth.KeyFingerprint!);
+                        }
+                        continue;
+                    }
+                    if (number >= MessageNumbers.GlobalRequest)
+                        throw new SshProtocolException(SshDisconnectReason.ProtocolError, $"message {number} before authentication");
+                    await SendUnimplementedAsync(transport, ct).ConfigureAwait(false);
+                    continue;
+                }
+                if (!await HandleConnectionMessageAsync(transport, auth, number, payload, ct).ConfigureAwait(false))
+                    await SendUnimplementedAsync(transport, ct).ConfigureAwait(false);
+            }
+        }
+        catch (SshProtocolException e)
+        {
+            closeReason = e.Message;
+            log.ProtocolError(remote, e.Reason, e.Message);
+            if (versionExchanged) await transport.DisconnectAsync(e.Reason, e.Message).ConfigureAwait(false);
+            else await transport.SendRawAsync("Invalid SSH identification string.\r\n").ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (graceCts.IsCancellationRequested && auth?.Principal is null)
+        {
+            closeReason = "login grace time exceeded";
+            if (versionExchanged) await transport.DisconnectAsync(SshDisconnectReason.ByApplication, "Login grace time exceeded").ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            closeReason = "server shutting down";
+            if (versionExchanged) await transport.DisconnectAsync(SshDisconnectReason.ByApplication, "Server shutting down").ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException)
+        {
+            closeReason = "connection lost";
+        }
+        catch (Exception e)
+        {
+            // An application error (e.g. the key store is unreachable) ends this connection, never authenticates it.
+            closeReason = "internal error";
+            log.HandlerError(remote, e);
+            if (versionExchanged) await transport.DisconnectAsync(SshDisconnectReason.ByApplication, "Internal error").ConfigureAwait(false);
+        }
+        finally
+        {
+            if (auth is { Principal: null, Attempted: true }) log.AuthenticationFailed(remote, auth.AttemptedUser ?? "");
+            await TearDownAsync(transport).ConfigureAwait(false);
+            log.ConnectionClosed(remote, closeReason);
+        }
+    }
+
+    private async Task SendKexInitIfClientIsSlowAsync(ServerKeyExchange kex, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(KexInitFallback, ct).ConfigureAwait(false);
+            await kex.EnsureKexInitSentAsync(strictMarker: true, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException) { }
+    }
+
+    private async Task<bool> HandleConnectionMessageAsync(SshTransport transport, UserAuthService auth, byte number, ReadOnlyMemory<byte> payload, CancellationToken ct)
+    {
+        var r = new SshReader(payload.Span);
+        r.ReadByte();
+        switch (number)
+        {
+            case MessageNumbers.ServiceRequest:
+            case MessageNumbers.UserAuthRequest:
+                return true; // RFC 4252 §5.1: ignored after success
+            case MessageNumbers.GlobalRequest:
+            {
+                var name = r.ReadString();
+                var wantReply = r.ReadBoolean();
+                // OpenSSH sends this only to servers that call themselves OpenSSH, but honour it anyway.
+                if (name == "no-more-sessions@openssh.com") _noMoreSessions = true;
+                // keepalive@openssh.com, tcpip-forward and everything else: refused; silence when no reply is wanted.
+                if (wantReply) await transport.SendAsync(new byte[] { MessageNumbers.RequestFailure }, ct).ConfigureAwait(false);
+                return true;
+            }
+            case MessageNumbers.ChannelOpen:
+                await OnChannelOpenAsync(transport, ref r, ct).ConfigureAwait(false);
+                return true;
+            case MessageNumbers.ChannelWindowAdjust:
+            {
+                var ch = Find(r.ReadUInt32());
+                ch?.OnWindowAdjust(r.ReadUInt32());
+                return true;
+            }
+            case MessageNumbers.ChannelData:
+            {
+                var ch = Find(r.ReadUInt32());
+                var data = r.ReadBinary();
+                ch?.OnData(data);
+                return true;
+            }
+            case MessageNumbers.ChannelExtendedData:
+                return true; // clients have no stderr to send a session; drop it
+            case MessageNumbers.ChannelEof:
+                Find(r.ReadUInt32())?.OnEof();
+                return true;
+            case MessageNumbers.ChannelClose:
+            {
+                var ch = Find(r.ReadUInt32());
+                if (ch is not null)
+                {
+                    await ch.OnCloseAsync().ConfigureAwait(false);
+                    ForgetIfFinished(ch);
+                }
+                return true;
+            }
+            case MessageNumbers.ChannelRequest:
+                await OnChannelRequestAsync(transport, auth, payload, ct).ConfigureAwait(false);
+                return true;
+            case MessageNumbers.ChannelSuccess:
+            case MessageNumbers.ChannelFailure:
+            case MessageNumbers.RequestSuccess:
+            case MessageNumbers.RequestFailure:
+                return true; // we send no requests that want replies
+            default:
+                return false;
+        }
+    }
+
+    private Task OnChannelOpenAsync(SshTransport transport, ref SshReader r, CancellationToken ct)
+    {
+        var type = r.ReadString();
+        var sender = r.ReadUInt32();
+        var window = r.ReadUInt32();
+        var maxPacket = r.ReadUInt32();
+        if (type != "session")
+            // direct-tcpip, x11, auth-agent and the rest: forwarding is never offered (RFC 4254 §5.1 reason 1).
+            return SendOpenFailureAsync(transport, sender, 1, "administratively prohibited", ct).AsTask();
+        if (_noMoreSessions)
+            throw new SshProtocolException(SshDisconnectReason.ProtocolError, "session opened after no-more-sessions");
+        if (maxPacket == 0)
+            return SendOpenFailureAsync(transport, sender, 2, "maximum packet size must not be zero", ct).AsTask();
+        SessionChannel channel;
+        lock (_channelsLock)
+        {
+            if (_channels.Count >= options.MaxSessions)
+                return SendOpenFailureAsync(transport, sender, 4, "too many sessions", ct).AsTask();
+            channel = new SessionChannel(_nextChannelId++, sender, window, maxPacket, transport, options);
+            _channels.Add(channel.LocalId, channel);
+        }
+        var w = new SshWriter(32);
+        w.WriteByte(MessageNumbers.ChannelOpenConfirmation);
+        w.WriteUInt32(sender);
+        w.WriteUInt32(channel.LocalId);
+        w.WriteUInt32((uint)options.ChannelWindowSize);
+        w.WriteUInt32((uint)options.ChannelMaxPacketSize);
+        return transport.SendAsync(w.WrittenMemory, ct).AsTask();
+    }
+
+    private static ValueTask SendOpenFailureAsync(SshTransport transport, uint recipient, uint reason, string description, CancellationToken ct)
+    {
+        var w = new SshWriter(64);
+        w.WriteByte(MessageNumbers.ChannelOpenFailure);
+        w.WriteUInt32(recipient);
+        w.WriteUInt32(reason);
+        w.WriteString(description);
+        w.WriteString("");
+        return transport.SendAsync(w.WrittenMemory, ct);
+    }
+
+    private async Task OnChannelRequestAsync(SshTransport transport, UserAuthService auth, ReadOnlyMemory<byte> payload, CancellationToken ct)
+    {
+        var (recipient, request, wantReply, command, envName, envValue) = ParseChannelRequest(payload.Span);
+        var ch = Find(recipient);
+        if (ch is null) return;
+        var ok = false;
+        switch (request)
+        {
+            case "env":
+                ch.OnEnv(envName!, envValue!);
+                ok = true;
+                break;
+            case "exec":
+                ok = ch.Start(handler, auth.Principal!, auth.UserName!, command, remote, log);
+                break;
+            case "shell":
+                ok = ch.Start(handler, auth.Principal!, auth.UserName!, null, remote, log);
+                break;
+            // pty-req, x11-req, auth-agent-req@openssh.com, subsystem, PuTTY's winadj@... and the rest:
+            // FAILURE when a reply is wanted (SSH-NOTES §2.11-2.12); the session goes on.
+        }
+        if (!wantReply) return;
+        var w = new SshWriter(8);
+        w.WriteByte(ok ? MessageNumbers.ChannelSuccess : MessageNumbers.ChannelFailure);
+        w.WriteUInt32(ch.RemoteId);
+        // The reply must precede any output of the started command: the send lock orders it, and the
+        // session's first write cannot overtake because Start only schedules the application.
+        await transport.SendAsync(w.WrittenMemory, ct).ConfigureAwait(false);
+    }
+
+    private static (uint Recipient, string Request, bool WantReply, string? Command, string? EnvName, string? EnvValue) ParseChannelRequest(ReadOnlySpan<byte> payload)
+    {
+        var r = new SshReader(payload);
+        r.ReadByte();
+        var recipient = r.ReadUInt32();
+        var request = r.ReadString();
+        var wantReply = r.ReadBoolean();
+        string? command = null, name = null, value = null;
+        switch (request)
+        {
+            case "exec":
+                command = r.ReadString();
+                break;
+            case "env":
+                name = r.ReadString();
+                value = r.ReadString();
+                break;
+        }
+        return (recipient, request, wantReply, command, name, value);
+    }
+
+    private SessionChannel? Find(uint localId)
+    {
+        lock (_channelsLock)
+        {
+            _channels.TryGetValue(localId, out var ch);
+            return ch;
+        }
+    }
+
+    private void ForgetIfFinished(SessionChannel ch)
+    {
+        lock (_channelsLock)
+        {
+            if (ch.IsFinished || ch.Running is null) _channels.Remove(ch.LocalId);
+        }
+    }
+
+    private static ValueTask SendUnimplementedAsync(SshTransport transport, CancellationToken ct)
+    {
+        var w = new SshWriter(8);
+        w.WriteByte(MessageNumbers.Unimplemented);
+        w.WriteUInt32(transport.LastReceivedSequence);
+        return transport.SendAsync(w.WrittenMemory, ct);
+    }
+
+    private async Task TearDownAsync(SshTransport transport)
+    {
+        SessionChannel[] channels;
+        lock (_channelsLock)
+        {
+            channels = [.. _channels.Values];
+            _channels.Clear();
+        }
+        foreach (var ch in channels) ch.Abort();
+        var running = channels.Select(c => c.Running).OfType<Task>().ToArray();
+        // Let applications notice the cancellation (git is killed by its runner), but never hang here.
+        if (running.Length > 0) await Task.WhenAny(Task.WhenAll(running), Task.Delay(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
+        await transport.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -24,6 +24,9 @@ public sealed class SshServerOptions
     /// 10 rather than OpenSSH's 6: people with many keys in their agent (dropbear and russh also use 10).</summary>
     public int MaxAuthTries { get; set; } = 10;
 
+    /// <summary>Smallest RSA user key accepted for login. 2048 bits: NIST SP 800-131A; OpenSSH's floor is 1024.</summary>
+    public int MinimumRsaBits { get; set; } = 2048;
+
     /// <summary>Sessions (channels) open at once on one connection. Matches OpenSSH's MaxSessions.</summary>
     public int MaxSessions { get; set; } = 10;
 
@@ -49,6 +52,7 @@ public sealed class SshServerOptions
         Check(MaxInboundPacketSize is >= 35000 and <= 16 * 1024 * 1024, "MaxInboundPacketSize must be between 35000 and 16 MiB (RFC 4253 §6.1 requires 35000).");
         Check(LoginGraceTime > TimeSpan.Zero && LoginGraceTime <= TimeSpan.FromHours(1), "LoginGraceTime must be between 0 and 1 hour.");
         Check(MaxAuthTries is >= 1 and <= 100, "MaxAuthTries must be between 1 and 100.");
+        Check(MinimumRsaBits is >= 1024 and <= 16384, "MinimumRsaBits must be between 1024 and 16384.");
         Check(MaxSessions is >= 1 and <= 1000, "MaxSessions must be between 1 and 1000.");
         Check(ChannelWindowSize is >= 32 * 1024 and <= 64 * 1024 * 1024, "ChannelWindowSize must be between 32 KiB and 64 MiB.");
         Check(ChannelMaxPacketSize is >= 1024 and <= 32 * 1024, "ChannelMaxPacketSize must be between 1 KiB and 32 KiB (dropbear refuses packets over 35000 bytes).");

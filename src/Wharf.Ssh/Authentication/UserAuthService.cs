@@ -1,0 +1,163 @@
+using System.Net;
+using Wharf.Ssh.Keys;
+using Wharf.Ssh.Messages;
+using Wharf.Ssh.Server;
+using Wharf.Ssh.Transport;
+using Wharf.Ssh.Wire;
+
+namespace Wharf.Ssh.Authentication;
+
+/// <summary>
+/// The ssh-userauth service (RFC 4252), publickey only. The application is asked who a key belongs to;
+/// for a signed request only after the signature over the session identifier has verified, and only
+/// that answer is kept (CVE-2024-45337: never trust the key of an earlier query).
+/// </summary>
+internal sealed class UserAuthService(SshTransport transport, SshServerOptions options, ISshServerHandler handler, EndPoint? remote)
+{
+    private const string ConnectionService = "ssh-connection";
+    private const string PublicKeyMethod = "publickey";
+
+    private bool _serviceAccepted;
+    private int _failures;
+
+    public SshPrincipal? Principal { get; private set; }
+    public string? UserName { get; private set; }
+    public string? KeyFingerprint { get; private set; }
+    /// <summary>The last user name a client tried, for the failed-authentication log line.</summary>
+    public string? AttemptedUser { get; private set; }
+    public bool Attempted { get; private set; }
+
+    /// <summary>Handles SERVICE_REQUEST and USERAUTH_REQUEST; returns false for anything else.</summary>
+    public async Task<bool> HandleAsync(byte number, ReadOnlyMemory<byte> payload, byte[] sessionId, CancellationToken ct)
+    {
+        switch (number)
+        {
+            case MessageNumbers.ServiceRequest:
+            {
+                var r = new SshReader(payload.Span);
+                r.ReadByte();
+                var service = r.ReadString();
+                if (service != "ssh-userauth" || _serviceAccepted)
+                    throw new SshProtocolException(SshDisconnectReason.ServiceNotAvailable, $"service not available: {Limit(service)}");
+                _serviceAccepted = true;
+                var w = new SshWriter(32);
+                w.WriteByte(MessageNumbers.ServiceAccept);
+                w.WriteString(service);
+                await transport.SendAsync(w.WrittenMemory, ct).ConfigureAwait(false);
+                return true;
+            }
+            case MessageNumbers.UserAuthRequest:
+                if (!_serviceAccepted) throw new SshProtocolException(SshDisconnectReason.ProtocolError, "authentication request before service request");
+                if (Principal is not null) return true; // RFC 4252 §5.1: requests after success are ignored
+                await OnRequestAsync(payload, sessionId, ct).ConfigureAwait(false);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private async Task OnRequestAsync(ReadOnlyMemory<byte> payload, byte[] sessionId, CancellationToken ct)
+    {
+        var r = new SshReader(payload.Span);
+        r.ReadByte();
+        var user = r.ReadString();
+        var service = r.ReadString();
+        var method = r.ReadString();
+        if (service != ConnectionService)
+            throw new SshProtocolException(SshDisconnectReason.ServiceNotAvailable, $"service not available: {Limit(service)}");
+        AttemptedUser = Limit(user);
+
+        if (method != PublicKeyMethod)
+        {
+            // "none" asks which methods exist; OpenSSH does not count it as a failure (auth2.c).
+            if (method != "none") CountFailure();
+            else Attempted = true;
+            await SendFailureAsync(ct).ConfigureAwait(false);
+            return;
+        }
+        Attempted = true;
+        var signed = r.ReadBoolean();
+        var algorithm = r.ReadString();
+        var blob = r.ReadBinary().ToArray();
+        var signature = signed ? r.ReadBinary().ToArray() : null;
+        if (!r.End) throw new SshProtocolException(SshDisconnectReason.ProtocolError, "trailing bytes in authentication request");
+
+        SshPublicKey key;
+        try { key = SshPublicKey.FromBlob(blob); }
+        catch (SshKeyFormatException)
+        {
+            CountFailure();
+            await SendFailureAsync(ct).ConfigureAwait(false);
+            return;
+        }
+        if (!SignatureVerifier.IsCompatible(algorithm, key) || (key.KeyType == SshKeyTypes.Rsa && key.Bits < options.MinimumRsaBits))
+        {
+            CountFailure();
+            await SendFailureAsync(ct).ConfigureAwait(false);
+            return;
+        }
+
+        if (!signed)
+        {
+            var candidate = await handler.FindPrincipalAsync(new SshAuthRequest(user, key, remote), ct).ConfigureAwait(false);
+            if (candidate is null)
+            {
+                CountFailure();
+                await SendFailureAsync(ct).ConfigureAwait(false);
+                return;
+            }
+            // The answer to a query is not remembered: a later signed request asks again.
+            var ok = new SshWriter(blob.Length + 64);
+            ok.WriteByte(MessageNumbers.UserAuthPkOk);
+            ok.WriteString(algorithm);
+            ok.WriteBinary(blob);
+            await transport.SendAsync(ok.WrittenMemory, ct).ConfigureAwait(false);
+            return;
+        }
+
+        var data = new SshWriter(blob.Length + 256);
+        data.WriteBinary(sessionId);
+        data.WriteByte(MessageNumbers.UserAuthRequest);
+        data.WriteString(user);
+        data.WriteString(service);
+        data.WriteString(PublicKeyMethod);
+        data.WriteBoolean(true);
+        data.WriteString(algorithm);
+        data.WriteBinary(blob);
+        if (!SignatureVerifier.Verify(key, algorithm, signature, data.WrittenSpan))
+        {
+            CountFailure();
+            await SendFailureAsync(ct).ConfigureAwait(false);
+            return;
+        }
+        var principal = await handler.FindPrincipalAsync(new SshAuthRequest(user, key, remote), ct).ConfigureAwait(false);
+        if (principal is null)
+        {
+            CountFailure();
+            await SendFailureAsync(ct).ConfigureAwait(false);
+            return;
+        }
+        Principal = principal;
+        UserName = user;
+        KeyFingerprint = key.FingerprintSha256;
+        await transport.SendAsync(new byte[] { MessageNumbers.UserAuthSuccess }, ct).ConfigureAwait(false);
+    }
+
+    private void CountFailure()
+    {
+        // Counted as OpenSSH counts: every failed request except "none" (SSH-NOTES §2.7).
+        if (++_failures >= options.MaxAuthTries)
+            throw new SshProtocolException(SshDisconnectReason.NoMoreAuthMethodsAvailable, "Too many authentication failures");
+    }
+
+    private ValueTask SendFailureAsync(CancellationToken ct)
+    {
+        var w = new SshWriter(32);
+        w.WriteByte(MessageNumbers.UserAuthFailure);
+        w.WriteNameList([PublicKeyMethod]);
+        w.WriteBoolean(false);
+        return transport.SendAsync(w.WrittenMemory, ct);
+    }
+
+    private static string Limit(string s) => s.Length <= 64 ? s : s[..64];
+}

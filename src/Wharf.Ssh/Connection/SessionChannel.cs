@@ -1,0 +1,209 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using Wharf.Ssh.Messages;
+using Wharf.Ssh.Server;
+using Wharf.Ssh.Transport;
+using Wharf.Ssh.Wire;
+
+namespace Wharf.Ssh.Connection;
+
+/// <summary>
+/// One "session" channel (RFC 4254 §6): collects env, runs one exec or shell through the application,
+/// and ends in the order git expects: all output, then exit-status, then EOF, then CLOSE (SSH-NOTES §2.12).
+/// Inbound calls (On*) come from the read loop and never block it.
+/// </summary>
+internal sealed class SessionChannel
+{
+    private readonly SshTransport _transport;
+    private readonly SshServerOptions _options;
+    private readonly WindowCredit _sendWindow;
+    private readonly int _maxChunk;
+    // Inbound data is bounded by the window we grant, so the pipe itself never needs to push back;
+    // pausing it would stall the single read loop.
+    private readonly Pipe _input = new(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
+    private readonly Dictionary<string, string> _environment = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _cts = new();
+    private readonly Lock _stateLock = new();
+    private long _receiveWindow;
+    private int _consumedSinceAdjust;
+    private bool _started;
+    private bool _eofReceived;
+    private bool _closeSent;
+
+    public SessionChannel(uint localId, uint remoteId, uint peerWindow, uint peerMaxPacket, SshTransport transport, SshServerOptions options)
+    {
+        LocalId = localId;
+        RemoteId = remoteId;
+        _transport = transport;
+        _options = options;
+        _sendWindow = new WindowCredit(peerWindow);
+        _maxChunk = (int)Math.Min(peerMaxPacket, 32 * 1024);
+        _receiveWindow = options.ChannelWindowSize;
+    }
+
+    public uint LocalId { get; }
+    public uint RemoteId { get; }
+    public bool CloseReceived { get; private set; }
+    public Task? Running { get; private set; }
+
+    public bool IsFinished
+    {
+        get { lock (_stateLock) return CloseReceived && _closeSent; }
+    }
+
+    public void OnWindowAdjust(uint bytes) => _sendWindow.Add(bytes);
+
+    public void OnData(ReadOnlySpan<byte> data)
+    {
+        if (_eofReceived || CloseReceived) return; // RFC 4254 §5.3: no data after EOF; drop it
+        if (data.Length > Interlocked.Read(ref _receiveWindow) || data.Length > _options.ChannelMaxPacketSize)
+            throw new SshProtocolException(SshDisconnectReason.ProtocolError, "channel data exceeds window or maximum packet size");
+        Interlocked.Add(ref _receiveWindow, -data.Length);
+        _input.Writer.Write(data);
+        var flush = _input.Writer.FlushAsync();
+        // Cannot pend: the pipe never pauses (see _input).
+        if (!flush.IsCompleted) _ = flush.AsTask();
+    }
+
+    public void OnEof()
+    {
+        _eofReceived = true;
+        _input.Writer.Complete();
+    }
+
+    public void OnEnv(string name, string value)
+    {
+        if (_options.AllowedEnvironment.Contains(name) && _environment.Count < 64 && value.Length <= 1024)
+            _environment[name] = value;
+    }
+
+    /// <summary>Starts the application for an exec (command) or shell (null). Returns false if already started.</summary>
+    public bool Start(ISshServerHandler handler, SshPrincipal principal, string userName, string? command, EndPoint? remote, ISshServerLog log)
+    {
+        if (_started) return false;
+        _started = true;
+        var session = new SshSession
+        {
+            Principal = principal,
+            UserName = userName,
+            Command = command,
+            Environment = new Dictionary<string, string>(_environment, StringComparer.Ordinal),
+            RemoteEndPoint = remote,
+            Input = new ChannelInputStream(_input.Reader, this),
+            Output = new ChannelOutputStream(this, 0),
+            Error = new ChannelOutputStream(this, 1),
+        };
+        Running = Task.Run(() => RunAsync(handler, session, remote, log));
+        return true;
+    }
+
+    private async Task RunAsync(ISshServerHandler handler, SshSession session, EndPoint? remote, ISshServerLog log)
+    {
+        int exitStatus;
+        try
+        {
+            exitStatus = await handler.RunSessionAsync(session, _cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException && _cts.IsCancellationRequested)
+        {
+            exitStatus = 255;
+        }
+        catch (Exception e)
+        {
+            log.HandlerError(remote, e);
+            exitStatus = 1;
+            try { await session.Error.WriteAsync("Internal error.\n"u8.ToArray(), _cts.Token).ConfigureAwait(false); }
+            catch (Exception inner) when (inner is IOException or OperationCanceledException or ObjectDisposedException) { }
+        }
+        try
+        {
+            await FinishAsync(exitStatus).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The connection is going away; there is nobody to tell the exit status to.
+        }
+    }
+
+    private async Task FinishAsync(int exitStatus)
+    {
+        lock (_stateLock)
+        {
+            if (_closeSent) return;
+        }
+        if (!CloseReceived)
+        {
+            var w = new SshWriter(64);
+            w.WriteByte(MessageNumbers.ChannelRequest);
+            w.WriteUInt32(RemoteId);
+            w.WriteString("exit-status");
+            w.WriteBoolean(false);
+            w.WriteUInt32((uint)exitStatus);
+            await _transport.SendAsync(w.WrittenMemory).ConfigureAwait(false);
+            await SendSimpleAsync(MessageNumbers.ChannelEof).ConfigureAwait(false);
+        }
+        await SendCloseAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>The client closed the channel: stop the application and answer with our CLOSE once it ends.</summary>
+    public async Task OnCloseAsync()
+    {
+        CloseReceived = true;
+        _sendWindow.Close();
+        _input.Writer.Complete();
+        _cts.Cancel();
+        if (!_started) await SendCloseAsync().ConfigureAwait(false);
+    }
+
+    private async Task SendCloseAsync()
+    {
+        lock (_stateLock)
+        {
+            if (_closeSent) return;
+            _closeSent = true;
+        }
+        _sendWindow.Close();
+        await SendSimpleAsync(MessageNumbers.ChannelClose).ConfigureAwait(false);
+    }
+
+    private ValueTask SendSimpleAsync(byte number)
+    {
+        var w = new SshWriter(8);
+        w.WriteByte(number);
+        w.WriteUInt32(RemoteId);
+        return _transport.SendAsync(w.WrittenMemory);
+    }
+
+    public async ValueTask SendDataAsync(uint extendedType, ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        while (!data.IsEmpty)
+        {
+            var n = await _sendWindow.TakeAsync(Math.Min(_maxChunk, data.Length), ct).ConfigureAwait(false);
+            await _transport.SendChannelDataAsync(RemoteId, extendedType, data[..n], ct).ConfigureAwait(false);
+            data = data[n..];
+        }
+    }
+
+    /// <summary>Returns window credit once half the window has been consumed (Go channel.go adjustWindow).</summary>
+    public ValueTask OnInputConsumedAsync(int bytes)
+    {
+        var total = Interlocked.Add(ref _consumedSinceAdjust, bytes);
+        if (total < _options.ChannelWindowSize / 2 || CloseReceived) return ValueTask.CompletedTask;
+        Interlocked.Add(ref _consumedSinceAdjust, -total);
+        Interlocked.Add(ref _receiveWindow, total);
+        var w = new SshWriter(16);
+        w.WriteByte(MessageNumbers.ChannelWindowAdjust);
+        w.WriteUInt32(RemoteId);
+        w.WriteUInt32((uint)total);
+        return _transport.SendAsync(w.WrittenMemory);
+    }
+
+    /// <summary>The connection is ending: stop the application and wake every waiter.</summary>
+    public void Abort()
+    {
+        _sendWindow.Close();
+        _input.Writer.Complete();
+        try { _cts.Cancel(); } catch (ObjectDisposedException) { }
+    }
+}

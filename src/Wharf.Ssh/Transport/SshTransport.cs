@@ -1,0 +1,400 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Security.Cryptography;
+using System.Text;
+using Wharf.Ssh.Messages;
+
+namespace Wharf.Ssh.Transport;
+
+/// <summary>
+/// The binary packet protocol of RFC 4253 §4-6 over one byte stream: version exchange, framing,
+/// sequence numbers, per-direction protection, and the send gate that holds back non-transport
+/// messages while a key exchange is in progress (§7.1, SSH-NOTES §2.8).
+/// Reading is done by exactly one loop; sending is serialised by a lock and may come from any task.
+/// </summary>
+internal sealed class SshTransport : IAsyncDisposable
+{
+    // RFC 4253 §4.2: the identification line is at most 255 characters including CR LF.
+    private const int MaxVersionLine = 255;
+
+    private readonly Stream _stream;
+    private readonly PipeReader _input;
+    private readonly int _maxPacket;
+
+    // Receive state: touched only by the read loop.
+    private PacketProtection _recv = NoProtection.Instance;
+    private uint _recvSeq;
+    private byte[] _recvBuffer = new byte[36 * 1024];
+
+    // Send state: guarded by _sendLock. The buffers are reused for every packet (no per-packet allocation).
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private PacketProtection _send = NoProtection.Instance;
+    private uint _sendSeq;
+    private byte[] _sendBuffer = new byte[36 * 1024];
+    private bool _kexPending;
+    private readonly List<byte[]> _heldDuringKex = [];
+    private TaskCompletionSource _kexDone = NewCompletedSource();
+    private bool _closed;
+
+    public SshTransport(Stream stream, int maxInboundPacket)
+    {
+        _stream = stream;
+        _maxPacket = maxInboundPacket;
+        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
+    }
+
+    /// <summary>Sequence number of the packet most recently returned by <see cref="ReadPacketAsync"/>.</summary>
+    public uint LastReceivedSequence { get; private set; }
+
+    /// <summary>Packets received so far in total (never reset; strict KEX checks the first one).</summary>
+    public ulong PacketsReceived { get; private set; }
+
+    public async Task SendVersionAsync(string versionLine, CancellationToken ct)
+    {
+        await _stream.WriteAsync(Encoding.ASCII.GetBytes(versionLine + "\r\n"), ct).ConfigureAwait(false);
+        await _stream.FlushAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Reads the client's identification line. A server must not accept anything before it (unlike a
+    /// client, which skips banner lines): OpenSSH answers "invalid protocol identifier".
+    /// </summary>
+    public async Task<string> ReadVersionAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            var result = await _input.ReadAsync(ct).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var consumed = buffer.Start;
+            try
+            {
+                var nl = buffer.PositionOf((byte)'\n');
+                if (nl is null)
+                {
+                    if (buffer.Length >= MaxVersionLine)
+                        throw new SshProtocolException(SshDisconnectReason.ProtocolVersionNotSupported, "identification line too long");
+                    if (result.IsCompleted) throw new EndOfStreamException("connection closed before identification");
+                    continue;
+                }
+                var lineSeq = buffer.Slice(0, nl.Value);
+                consumed = buffer.GetPosition(1, nl.Value);
+                if (lineSeq.Length + 1 > MaxVersionLine)
+                    throw new SshProtocolException(SshDisconnectReason.ProtocolVersionNotSupported, "identification line too long");
+                var line = Encoding.ASCII.GetString(lineSeq.ToArray()).TrimEnd('\r');
+                if (!line.StartsWith("SSH-", StringComparison.Ordinal))
+                    throw new SshProtocolException(SshDisconnectReason.ProtocolError, "invalid SSH identification string");
+                if (!line.StartsWith("SSH-2.0-", StringComparison.Ordinal) && !line.StartsWith("SSH-1.99-", StringComparison.Ordinal))
+                    throw new SshProtocolException(SshDisconnectReason.ProtocolVersionNotSupported, "protocol version not supported");
+                foreach (var c in line)
+                    if (c < 0x20 || c > 0x7e) throw new SshProtocolException(SshDisconnectReason.ProtocolError, "invalid character in identification string");
+                return line;
+            }
+            finally
+            {
+                _input.AdvanceTo(consumed, buffer.End);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads, verifies and decrypts one packet. The returned payload lives in a buffer owned by the
+    /// transport and stays valid only until the next call. Returns false at end of stream.
+    /// Never reads ahead across a packet: keys switched after NEWKEYS apply to the very next packet.
+    /// </summary>
+    public async ValueTask<ReadOnlyMemory<byte>?> ReadPacketAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            var result = await _input.ReadAsync(ct).ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var consumed = buffer.Start;
+            var examined = buffer.End;
+            try
+            {
+                if (TryReadPacket(buffer, out var payload, out var packetEnd))
+                {
+                    consumed = packetEnd;
+                    examined = packetEnd;
+                    return payload;
+                }
+                if (result.IsCompleted)
+                {
+                    if (buffer.Length == 0) return null;
+                    throw new SshProtocolException(SshDisconnectReason.ConnectionLost, "connection closed in the middle of a packet");
+                }
+            }
+            finally
+            {
+                _input.AdvanceTo(consumed, examined);
+            }
+        }
+    }
+
+    private bool TryReadPacket(ReadOnlySequence<byte> buffer, out ReadOnlyMemory<byte> payload, out SequencePosition end)
+    {
+        payload = default;
+        end = default;
+        if (buffer.Length < 4) return false;
+        Span<byte> first4 = stackalloc byte[4];
+        buffer.Slice(0, 4).CopyTo(first4);
+        var length = _recv.ReadLength(first4, _recvSeq);
+        var aligned = _recv.LengthIsAligned ? length + 4 : length;
+        if (length < 8 || length > _maxPacket || aligned % (uint)_recv.BlockSize != 0)
+            throw new SshProtocolException(SshDisconnectReason.ProtocolError, $"bad packet length {length}");
+        var tagSize = _recv.TagSize;
+        var total = 4 + (int)length + tagSize;
+        if (buffer.Length < total) return false;
+
+        if (_recvBuffer.Length < total) _recvBuffer = new byte[Math.Max(total, _recvBuffer.Length * 2)];
+        var packet = _recvBuffer.AsSpan(0, 4 + (int)length);
+        var tag = _recvBuffer.AsSpan(4 + (int)length, tagSize);
+        buffer.Slice(0, total).CopyTo(_recvBuffer);
+        if (!_recv.Open(packet, tag, _recvSeq))
+            throw new SshProtocolException(SshDisconnectReason.MacError, "message authentication code incorrect");
+        var padding = packet[4];
+        if (padding < 4 || padding > length - 1)
+            throw new SshProtocolException(SshDisconnectReason.ProtocolError, "bad padding length");
+        LastReceivedSequence = _recvSeq;
+        _recvSeq++;
+        PacketsReceived++;
+        end = buffer.GetPosition(total);
+        payload = _recvBuffer.AsMemory(5, (int)length - 1 - padding);
+        if (payload.Length == 0) throw new SshProtocolException(SshDisconnectReason.ProtocolError, "empty packet");
+        return true;
+    }
+
+    /// <summary>Takes new receive keys right after NEWKEYS arrived (RFC 4253 §7.3); strict KEX resets the sequence number.</summary>
+    public void SwitchReceiveKeys(PacketProtection protection, bool resetSequence)
+    {
+        var old = _recv;
+        _recv = protection;
+        if (resetSequence) _recvSeq = 0;
+        if (!ReferenceEquals(old, NoProtection.Instance)) old.Dispose();
+    }
+
+    /// <summary>
+    /// Sends one message. Transport messages go out at once; others are held while a key exchange is in
+    /// progress and sent, in order, right after our NEWKEYS. The reader never waits here.
+    /// </summary>
+    public async ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken ct = default)
+    {
+        await _sendLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (_closed) throw new ObjectDisposedException(nameof(SshTransport));
+            if (_kexPending && !MessageNumbers.AllowedDuringKex(payload.Span[0]))
+            {
+                _heldDuringKex.Add(payload.ToArray());
+                return;
+            }
+            WritePacket(payload.Span);
+            await FlushSendAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Sends CHANNEL_DATA or CHANNEL_EXTENDED_DATA straight from the caller's buffer into the packet buffer.
+    /// Bulk writers wait for a key exchange to finish instead of growing the held queue (Go caps its queue
+    /// for the same reason, SSH-NOTES §2.8).
+    /// </summary>
+    public async ValueTask SendChannelDataAsync(uint recipient, uint extendedType, ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        while (true)
+        {
+            Task wait;
+            await _sendLock.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                if (_closed) throw new ObjectDisposedException(nameof(SshTransport));
+                if (!_kexPending)
+                {
+                    var headerSize = extendedType == 0 ? 9 : 13;
+                    var payloadLength = headerSize + data.Length;
+                    var payload = BeginPacket(payloadLength);
+                    payload[0] = extendedType == 0 ? MessageNumbers.ChannelData : MessageNumbers.ChannelExtendedData;
+                    BinaryPrimitives.WriteUInt32BigEndian(payload[1..], recipient);
+                    if (extendedType != 0) BinaryPrimitives.WriteUInt32BigEndian(payload[5..], extendedType);
+                    BinaryPrimitives.WriteUInt32BigEndian(payload[(headerSize - 4)..], (uint)data.Length);
+                    data.Span.CopyTo(payload[headerSize..]);
+                    EndPacket(payloadLength);
+                    await FlushSendAsync(ct).ConfigureAwait(false);
+                    return;
+                }
+                wait = _kexDone.Task;
+            }
+            finally
+            {
+                _sendLock.Release();
+            }
+            await wait.WaitAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Marks the start of a key exchange (our KEXINIT is about to be sent): hold non-transport messages.</summary>
+    public async ValueTask BeginKeyExchangeAsync(ReadOnlyMemory<byte> kexInitPayload, CancellationToken ct)
+    {
+        await _sendLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (!_kexPending)
+            {
+                _kexPending = true;
+                _kexDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            WritePacket(kexInitPayload.Span);
+            await FlushSendAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Sends NEWKEYS with the old keys, switches to the new ones (resetting the sequence number in strict
+    /// mode), sends EXT_INFO if given as the very next packet (RFC 8308 §2.4), then releases what was held.
+    /// </summary>
+    public async ValueTask SendNewKeysAsync(PacketProtection protection, bool resetSequence, ReadOnlyMemory<byte> extInfo, CancellationToken ct)
+    {
+        await _sendLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            WritePacket([MessageNumbers.NewKeys]);
+            var old = _send;
+            _send = protection;
+            if (resetSequence) _sendSeq = 0;
+            if (!ReferenceEquals(old, NoProtection.Instance)) old.Dispose();
+            if (!extInfo.IsEmpty) WritePacket(extInfo.Span);
+            foreach (var held in _heldDuringKex) WritePacket(held);
+            _heldDuringKex.Clear();
+            _kexPending = false;
+            _kexDone.TrySetResult();
+            await FlushSendAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    public bool KeyExchangePending => Volatile.Read(ref _kexPending);
+
+    // Packets are sealed one after another into _sendBuffer and go out in one write at the flush, so
+    // what one handler sends is coalesced into one TCP send (SSH-NOTES §3.2). _sendOffset marks the end.
+    private int _sendOffset;
+
+    private void WritePacket(ReadOnlySpan<byte> payload)
+    {
+        var span = BeginPacket(payload.Length);
+        payload.CopyTo(span);
+        EndPacket(payload.Length);
+    }
+
+    /// <summary>Reserves room for a payload after the 5-byte header and returns it for the caller to fill.</summary>
+    private Span<byte> BeginPacket(int payloadLength)
+    {
+        var needed = _sendOffset + 5 + payloadLength + 32 + 64;
+        if (_sendBuffer.Length < needed) Array.Resize(ref _sendBuffer, Math.Max(needed, _sendBuffer.Length * 2));
+        return _sendBuffer.AsSpan(_sendOffset + 5, payloadLength);
+    }
+
+    private void EndPacket(int payloadLength)
+    {
+        var bs = _send.BlockSize;
+        var unpadded = 1 + payloadLength + (_send.LengthIsAligned ? 4 : 0);
+        var padding = bs - unpadded % bs;
+        if (padding < 4) padding += bs;
+        var length = 1 + payloadLength + padding;
+        var buf = _sendBuffer.AsSpan(_sendOffset);
+        BinaryPrimitives.WriteUInt32BigEndian(buf, (uint)length);
+        buf[4] = (byte)padding;
+        RandomNumberGenerator.Fill(buf.Slice(5 + payloadLength, padding));
+        var packet = buf[..(4 + length)];
+        var tag = buf.Slice(4 + length, _send.TagSize);
+        _send.Seal(packet, tag, _sendSeq);
+        _sendSeq++;
+        _sendOffset += 4 + length + _send.TagSize;
+    }
+
+    private async ValueTask FlushSendAsync(CancellationToken ct)
+    {
+        if (_sendOffset == 0) return;
+        try
+        {
+            await _stream.WriteAsync(_sendBuffer.AsMemory(0, _sendOffset), ct).ConfigureAwait(false);
+            await _stream.FlushAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _sendOffset = 0;
+        }
+    }
+
+    /// <summary>Best-effort SSH_MSG_DISCONNECT, then no more sends.</summary>
+    public async Task DisconnectAsync(SshDisconnectReason reason, string description)
+    {
+        if (!await _sendLock.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false)) return;
+        try
+        {
+            if (_closed) return;
+            _closed = true;
+            var w = new Wire.SshWriter();
+            w.WriteByte(MessageNumbers.Disconnect);
+            w.WriteUInt32((uint)reason);
+            w.WriteString(description);
+            w.WriteString("");
+            WritePacket(w.WrittenSpan);
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await FlushSendAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The peer may already be gone; there is nobody left to tell.
+        }
+        finally
+        {
+            _kexDone.TrySetCanceled();
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>Sends raw text before any SSH framing exists (a refused identification line).</summary>
+    public async Task SendRawAsync(string text)
+    {
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await _stream.WriteAsync(Encoding.ASCII.GetBytes(text), cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException) { }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _sendLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _closed = true;
+            _kexDone.TrySetCanceled();
+            _send.Dispose();
+            _recv.Dispose();
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+        await _input.CompleteAsync().ConfigureAwait(false);
+    }
+
+    private static TaskCompletionSource NewCompletedSource()
+    {
+        var t = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        t.SetResult();
+        return t;
+    }
+}

@@ -84,14 +84,14 @@ test_status=0
 timeout --kill-after=30s 25m \
   dotnet test Wharf.slnx -c "$configuration" --no-build -nologo \
     --results-directory "$results" \
-    --logger "trx;LogFilePrefix=wharf" \
+    --logger trx \
     --logger "console;verbosity=normal" \
     --blame-hang-timeout 10m --blame-hang-dump-type none \
   || test_status=$?
 
 # ---------------------------------------------------------------------------------------------------------
 # 3. Count what ran from the TRX files: one per test project (a test host that crashed writes none, and
-#    then dotnet test's own exit status says so).
+#    then dotnet test's own exit status says so). Default TRX names: the logger makes each one unique.
 # ---------------------------------------------------------------------------------------------------------
 py="$(command -v /usr/bin/python3 || command -v python3)"
 read -r passed failed skipped projects < <("$py" - "$results" <<'PY'

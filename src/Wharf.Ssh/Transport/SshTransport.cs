@@ -67,6 +67,7 @@ internal sealed class SshTransport : IAsyncDisposable
             var result = await _input.ReadAsync(ct).ConfigureAwait(false);
             var buffer = result.Buffer;
             var consumed = buffer.Start;
+            var examined = buffer.End;
             try
             {
                 var nl = buffer.PositionOf((byte)'\n');
@@ -79,6 +80,9 @@ internal sealed class SshTransport : IAsyncDisposable
                 }
                 var lineSeq = buffer.Slice(0, nl.Value);
                 consumed = buffer.GetPosition(1, nl.Value);
+                // Only the line is examined: the client's KEXINIT often arrives in the same segment and
+                // must be seen by the next read without waiting for more bytes.
+                examined = consumed;
                 if (lineSeq.Length + 1 > MaxVersionLine)
                     throw new SshProtocolException(SshDisconnectReason.ProtocolVersionNotSupported, "identification line too long");
                 var line = Encoding.ASCII.GetString(lineSeq.ToArray()).TrimEnd('\r');
@@ -92,7 +96,7 @@ internal sealed class SshTransport : IAsyncDisposable
             }
             finally
             {
-                _input.AdvanceTo(consumed, buffer.End);
+                _input.AdvanceTo(consumed, examined);
             }
         }
     }

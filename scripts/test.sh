@@ -35,8 +35,8 @@ done
 if ((${#missing[@]})); then
   sudo=()
   if [[ "$(id -u)" -ne 0 ]]; then
-    command -v sudo >/dev/null || { echo "error: not root and no sudo: cannot install ${missing[*]}" >&2; exit 1; }
-    sudo=(sudo -n)
+    command -v sudo >/dev/null || { echo "error: not root and no sudo: cannot install ${missing[*]}" >&2; summary 0 0 0; exit 1; }
+    sudo=(sudo)
   fi
   say "installing missing Debian packages: ${missing[*]}"
   # Installing openssh-server must not start an sshd on this machine: a policy-rc.d that says 101 ("action

@@ -22,7 +22,7 @@ public sealed record ProcessResult(string Command, int ExitCode, string Stdout, 
 
 /// <summary>
 /// Runs a real program with a time limit, so that a hang fails the test instead of blocking CI.
-/// Environment: GIT_* and SSH agent variables of the machine are dropped and the C locale is set, so that
+/// Environment: GIT_*, WHARF_*, ASPNETCORE_* and SSH agent variables of the machine are dropped and the C locale is set, so that
 /// nothing a developer has configured leaks into the run and messages come out in English.
 /// </summary>
 public static class ProcessRunner
@@ -55,7 +55,11 @@ public static class ProcessRunner
 
         foreach (var name in info.Environment.Keys.ToList())
         {
-            if (name.StartsWith("GIT_", StringComparison.Ordinal) || name is "SSH_AUTH_SOCK" or "SSH_AGENT_PID" or "SSH_ASKPASS")
+            // The machine's git, ssh-agent, Wharf and ASP.NET settings would change what the programs do.
+            if (name.StartsWith("GIT_", StringComparison.Ordinal) ||
+                name.StartsWith("WHARF_", StringComparison.Ordinal) ||
+                name.StartsWith("ASPNETCORE_", StringComparison.Ordinal) ||
+                name is "SSH_AUTH_SOCK" or "SSH_AGENT_PID" or "SSH_ASKPASS" or "DOTNET_URLS")
             {
                 info.Environment.Remove(name);
             }

@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Wharf.Server.Cli;
+using Wharf.Server.Hosting;
+
+namespace Wharf.Server.Admin;
+
+/// <summary>Runs an admin command body with Wharf's services over the chosen data directory.</summary>
+internal static class AdminCommand
+{
+    public static async Task<int> RunAsync(CliArguments arguments, CliContext console, CancellationToken cancellationToken,
+        Func<IServiceProvider, Task<int>> body)
+    {
+        var paths = DataDirectory.Resolve(arguments, console);
+        var services = new ServiceCollection()
+            .AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance)
+            .AddWharf(paths);
+        await using var provider = services.BuildServiceProvider();
+        await WharfServices.PrepareAsync(provider, cancellationToken);
+        await using var scope = provider.CreateAsyncScope();
+        return await body(scope.ServiceProvider);
+    }
+}

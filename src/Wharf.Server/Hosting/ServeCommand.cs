@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Wharf.Server.Cli;
+using Wharf.Server.Ssh;
+using Wharf.Server.Web;
+
+namespace Wharf.Server.Hosting;
+
+public static class ServeCommand
+{
+    // Loopback by default: a fresh install is not on the network until its operator says so.
+    public const string DefaultHttp = "127.0.0.1:8080";
+    public const string DefaultSsh = "127.0.0.1:2222";
+
+    public static readonly CliCommand Command = new(
+        "serve", $"Runs the web server (default {DefaultHttp}) and the SSH server (default {DefaultSsh}).",
+        [], [new CliOption("--http", "ADDR:PORT", Required: false), new CliOption("--ssh", "ADDR:PORT", Required: false)],
+        RunAsync);
+
+    private static async Task<int> RunAsync(CliArguments args, CliContext console, CancellationToken cancellationToken)
+    {
+        var http = ListenAddress.Parse("--http", args["--http"] ?? DefaultHttp);
+        var ssh = ListenAddress.Parse("--ssh", args["--ssh"] ?? DefaultSsh);
+        var paths = DataDirectory.Resolve(args, console);
+
+        // No command-line args for the host: ours are parsed above, and ASP.NET's own syntax
+        // (--urls, --environment) would be a second, undocumented interface.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        // Every SQL statement at Information would bury the SSH and git events; warnings still show.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(http));
+
+        var announcer = new ServeAnnouncer(console.Out);
+        builder.Services.AddSingleton(announcer);
+        builder.Services.AddWharf(paths);
+        builder.Services.AddSingleton(new SshListenOptions(ssh));
+        builder.Services.AddSingleton<SshLog>();
+        builder.Services.AddSingleton<WharfSshHandler>();
+        builder.Services.AddHostedService<SshHostedService>();
+
+        await using var app = builder.Build();
+        await WharfServices.PrepareAsync(app.Services, cancellationToken);
+        app.MapHome();
+
+        await app.StartAsync(cancellationToken);
+        foreach (var address in app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses)
+            announcer.Announce($"HTTP listening on {address}");
+
+        // Ends on Ctrl+C / SIGTERM (the host's console lifetime) or when the caller cancels.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);
+        await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await app.StopAsync(CancellationToken.None);
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,41 @@
+using Microsoft.EntityFrameworkCore;
+using Wharf.Core;
+using Wharf.Core.Git;
+using Wharf.Core.Keys;
+using Wharf.Core.Repositories;
+using Wharf.Core.Users;
+using Wharf.Data;
+using Wharf.Data.Stores;
+
+namespace Wharf.Server.Hosting;
+
+/// <summary>The one composition of Wharf's services, shared by <c>wharf serve</c> and the admin commands.</summary>
+public static class WharfServices
+{
+    public static IServiceCollection AddWharf(this IServiceCollection services, WharfPaths paths)
+    {
+        services.AddSingleton(paths);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new GitBinary());
+        services.AddSingleton<GitProcessRunner>();
+
+        services.AddDbContext<WharfDbContext, SqliteWharfDbContext>(o => WharfDatabase.ConfigureSqlite(o, paths));
+        services.AddScoped<IUserStore, EfUserStore>();
+        services.AddScoped<ISshKeyStore, EfSshKeyStore>();
+        services.AddScoped<IRepositoryStore, EfRepositoryStore>();
+
+        services.AddScoped<UserService>();
+        services.AddScoped<SshKeyService>();
+        services.AddScoped<RepositoryService>();
+        services.AddScoped<GitRequestAuthorizer>();
+        return services;
+    }
+
+    /// <summary>Creates the data directory and brings the database schema up to date. Every command runs this first.</summary>
+    public static async Task PrepareAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        services.GetRequiredService<WharfPaths>().EnsureCreated();
+        await using var scope = services.CreateAsyncScope();
+        await WharfDatabase.MigrateAsync(scope.ServiceProvider.GetRequiredService<WharfDbContext>(), cancellationToken);
+    }
+}

@@ -1,0 +1,44 @@
+using System.Net;
+using Wharf.Core;
+using Wharf.Server.Hosting;
+using Wharf.Ssh.Keys;
+using Wharf.Ssh.Server;
+
+namespace Wharf.Server.Ssh;
+
+/// <summary>Where the SSH server listens; set by <c>wharf serve --ssh</c>.</summary>
+public sealed record SshListenOptions(IPEndPoint EndPoint);
+
+/// <summary>
+/// Runs Wharf.Ssh's listener inside the host. Start completes only once the socket is bound, so a busy
+/// port stops <c>wharf serve</c> with an error instead of leaving a server without its front door.
+/// </summary>
+public sealed class SshHostedService(
+    SshListenOptions listen, WharfPaths paths, WharfSshHandler handler, SshLog log, ServeAnnouncer announcer) : IHostedService
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _listening;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var options = new SshServerOptions();
+        options.HostKeys.Add(SshHostKey.LoadOrCreateEd25519(paths.HostKey));
+        var server = new SshServer(options, handler, log);
+
+        var bound = new TaskCompletionSource<IPEndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _listening = server.ListenAsync(listen.EndPoint, _stopping.Token, ep => bound.TrySetResult(ep));
+        var first = await Task.WhenAny(bound.Task, _listening).WaitAsync(cancellationToken);
+        if (first == _listening)
+        {
+            await _listening; // rethrows the bind failure
+            throw new InvalidOperationException("The SSH listener stopped before it was ready.");
+        }
+        announcer.Announce($"SSH listening on {await bound.Task}");
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        if (_listening is not null) await _listening.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text;
+using Wharf.Core.Errors;
+using Wharf.Core.Git;
+using Wharf.Core.Keys;
+using Wharf.Ssh.Server;
+
+namespace Wharf.Server.Ssh;
+
+/// <summary>Wharf's answers to the SSH library: who a key belongs to, and what a session runs.</summary>
+public sealed partial class WharfSshHandler(
+    IServiceScopeFactory scopes, GitProcessRunner runner, TimeProvider time, ILogger<WharfSshHandler> logger) : ISshServerHandler
+{
+    /// <summary>The SSH user name git URLs use (<c>git@host</c>). "hg" joins when Mercurial does.</summary>
+    public const string GitUserName = "git";
+
+    public static string Greeting(string userName) =>
+        $"logged in as {userName}.\n\nYou can use git or hg to connect to Wharf. Shell access is disabled.\n";
+
+    public async ValueTask<SshPrincipal?> FindPrincipalAsync(SshAuthRequest request, CancellationToken cancellationToken)
+    {
+        if (request.UserName != GitUserName) return null;
+        await using var scope = scopes.CreateAsyncScope();
+        // No try/catch: a database failure must end the login, never turn into "unknown key" (CONVENTIONS §15).
+        var owner = await scope.ServiceProvider.GetRequiredService<ISshKeyStore>()
+            .FindByFingerprintAsync(request.Key.FingerprintSha256, cancellationToken);
+        if (owner is null) return null;
+        // The fingerprint is a hash of the key; comparing the key itself costs nothing and removes the question.
+        if (owner.PublicKey != request.Key.ToOpenSshLine(includeComment: false)) return null;
+        return new WharfPrincipal(owner.UserId, owner.UserName, owner.KeyId);
+    }
+
+    public async Task<int> RunSessionAsync(SshSession session, CancellationToken cancellationToken)
+    {
+        var principal = session.Principal as WharfPrincipal
+            ?? throw new InvalidOperationException("Session principal was not created by WharfSshHandler.");
+
+        if (session.Command is null)
+        {
+            await session.Output.WriteAsync(Encoding.UTF8.GetBytes(Greeting(principal.Name)), cancellationToken);
+            await session.Output.FlushAsync(cancellationToken);
+            return 0;
+        }
+
+        try
+        {
+            var command = GitCommand.Parse(session.Command);
+            await using var scope = scopes.CreateAsyncScope();
+            var repository = await scope.ServiceProvider.GetRequiredService<GitRequestAuthorizer>()
+                .AuthorizeAsync(principal.UserId, command, cancellationToken);
+            await scope.ServiceProvider.GetRequiredService<ISshKeyStore>()
+                .MarkUsedAsync(principal.KeyId, time.GetUtcNow(), cancellationToken);
+
+            LogGitStarted(logger, principal.Name, command.Service.Subcommand(), repository.FullName);
+            session.Environment.TryGetValue("GIT_PROTOCOL", out var gitProtocol);
+            var status = await runner.RunAsync(command.Service, repository.Path, gitProtocol,
+                session.Input, session.Output, session.Error, cancellationToken);
+            LogGitFinished(logger, principal.Name, command.Service.Subcommand(), repository.FullName, status);
+            return status;
+        }
+        catch (WharfException e)
+        {
+            LogRefused(logger, principal.Name, e.Category, e.Message);
+            return await SshErrors.WriteAsync(session.Error, e, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogSessionFailed(logger, e, principal.Name);
+            await session.Error.WriteAsync(SshErrors.Message(SshErrors.InternalError), cancellationToken);
+            await session.Error.FlushAsync(cancellationToken);
+            return SshErrors.InternalErrorStatus;
+        }
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "{User} runs git {Service} on {Repository}")]
+    private static partial void LogGitStarted(ILogger logger, string user, string service, string repository);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "{User}'s git {Service} on {Repository} exited with {ExitStatus}")]
+    private static partial void LogGitFinished(ILogger logger, string user, string service, string repository, int exitStatus);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Refused SSH command of {User} ({Category}): {Reason}")]
+    private static partial void LogRefused(ILogger logger, string user, ErrorCategory category, string reason);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Error, Message = "SSH session of {User} failed")]
+    private static partial void LogSessionFailed(ILogger logger, Exception exception, string user);
+}

@@ -1,0 +1,21 @@
+using Microsoft.EntityFrameworkCore;
+using Wharf.Data;
+
+namespace Wharf.Server.Web;
+
+/// <summary>The placeholder home page and the health check; the web UI arrives in a later issue.</summary>
+public static class HomeEndpoints
+{
+    public static IEndpointRouteBuilder MapHome(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/", () => Results.Content(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Wharf</title></head>" +
+            "<body><h1>Wharf</h1><p>A self-hosted Git host. Connect with git over SSH.</p></body></html>",
+            "text/html; charset=utf-8"));
+
+        // Healthy means the database answers, not just that the process runs.
+        app.MapGet("/healthz", async (WharfDbContext db, CancellationToken ct) =>
+            await db.Database.CanConnectAsync(ct) ? Results.Text("ok\n") : Results.Text("database unavailable\n", statusCode: 503));
+        return app;
+    }
+}

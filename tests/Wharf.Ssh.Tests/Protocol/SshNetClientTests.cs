@@ -1,0 +1,74 @@
+using System.Text;
+using Renci.SshNet;
+using Renci.SshNet.Common;
+using Wharf.Ssh.Keys;
+using Wharf.Ssh.Tests.Support;
+
+namespace Wharf.Ssh.Tests.Protocol;
+
+/// <summary>
+/// SSH.NET 2026 as a real client of the library over loopback TCP: the whole path of key exchange,
+/// publickey auth, exec, window flow and exit status (SSH.NET sends no ext-info-c and picks aes128-ctr
+/// with hmac-sha2-256-etm against Wharf's offer, SSH-NOTES §1.3).
+/// </summary>
+public sealed class SshNetClientTests : IAsyncLifetime
+{
+    private readonly TestSshServer _server = new();
+    private readonly SshHostKey _userKey = SshHostKey.GenerateEd25519("alice@test");
+
+    public Task InitializeAsync()
+    {
+        _server.Handler.AllowedKeys[_userKey.PublicKey.FingerprintSha256] = "alice";
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private SshClient Connect(SshHostKey key)
+    {
+        var keyFile = new PrivateKeyFile(new MemoryStream(Encoding.ASCII.GetBytes(key.ToOpenSshPrivateKey())));
+        var info = new ConnectionInfo("127.0.0.1", _server.Port, "git", new PrivateKeyAuthenticationMethod("git", keyFile))
+        {
+            Timeout = TimeSpan.FromSeconds(15),
+            // Latin-1 maps every byte to one char, so command output can be compared byte for byte.
+            Encoding = Encoding.Latin1,
+        };
+        var client = new SshClient(info);
+        client.Connect();
+        return client;
+    }
+
+    [Fact]
+    public void ExecRunsTheApplicationAndDeliversOutputAndExitStatus()
+    {
+        using var client = Connect(_userKey);
+        using var cmd = client.CreateCommand("nonsense");
+        cmd.Execute();
+        Assert.Equal(3, cmd.ExitStatus);
+        Assert.Equal("unknown command: nonsense\n", cmd.Error);
+        Assert.Equal("", cmd.Result);
+        Assert.Contains($"auth-ok git alice {_userKey.PublicKey.FingerprintSha256}", _server.Log.Lines);
+    }
+
+    [Fact]
+    public void FiveMegabytesArriveIntactThroughTheWindow()
+    {
+        using var client = Connect(_userKey);
+        using var cmd = client.CreateCommand("bytes 5000000");
+        cmd.Execute();
+        Assert.Equal(0, cmd.ExitStatus);
+        var output = Encoding.Latin1.GetBytes(cmd.Result);
+        Assert.Equal(5_000_000, output.Length);
+        for (var i = 0; i < output.Length; i++)
+            if (output[i] != (byte)(i % 65536)) Assert.Fail($"byte {i} is {output[i]}, expected {(byte)(i % 65536)}");
+    }
+
+    [Fact]
+    public void AnUnknownKeyIsRefusedAndLoggedAsOneFailedAuthentication()
+    {
+        var stranger = SshHostKey.GenerateEd25519();
+        Assert.Throws<SshAuthenticationException>(() => Connect(stranger));
+        SpinWait.SpinUntil(() => _server.Log.Lines.Any(l => l.StartsWith("closed", StringComparison.Ordinal)), TimeSpan.FromSeconds(5));
+        Assert.Single(_server.Log.Lines, l => l == "auth-failed git");
+    }
+}

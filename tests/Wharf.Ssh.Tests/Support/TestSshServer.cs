@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using Wharf.Ssh.Keys;
+using Wharf.Ssh.Server;
+
+namespace Wharf.Ssh.Tests.Support;
+
+/// <summary>
+/// A Wharf.Ssh server on a loopback port with a scripted application: "echo" copies input to output,
+/// "fail" writes to stderr and exits 3, a shell greets. Keys are allowed by fingerprint.
+/// </summary>
+internal sealed class TestSshServer : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _cts = new();
+    private readonly Task _listening;
+
+    public TestSshServer(Action<SshServerOptions>? configure = null)
+    {
+        Options = new SshServerOptions();
+        Options.HostKeys.Add(SshHostKey.GenerateEd25519());
+        configure?.Invoke(Options);
+        var started = new TaskCompletionSource<IPEndPoint>();
+        var server = new SshServer(Options, Handler, Log);
+        _listening = server.ListenAsync(new IPEndPoint(IPAddress.Loopback, 0), _cts.Token, ep => started.SetResult(ep));
+        Port = started.Task.WaitAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult().Port;
+    }
+
+    public SshServerOptions Options { get; }
+    public int Port { get; }
+    public ScriptedHandler Handler { get; } = new();
+    public RecordingLog Log { get; } = new();
+
+    public async ValueTask DisposeAsync()
+    {
+        _cts.Cancel();
+        try { await _listening.WaitAsync(TimeSpan.FromSeconds(5)); } catch (OperationCanceledException) { }
+    }
+}
+
+internal sealed class ScriptedHandler : ISshServerHandler
+{
+    public ConcurrentDictionary<string, string> AllowedKeys { get; } = new();
+    public ConcurrentQueue<SshSession> Sessions { get; } = new();
+
+    public ValueTask<SshPrincipal?> FindPrincipalAsync(SshAuthRequest request, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(AllowedKeys.TryGetValue(request.Key.FingerprintSha256, out var name) ? new SshPrincipal(name) : null);
+
+    public async Task<int> RunSessionAsync(SshSession session, CancellationToken cancellationToken)
+    {
+        Sessions.Enqueue(session);
+        switch (session.Command)
+        {
+            case null:
+                await session.Output.WriteAsync(Encoding.UTF8.GetBytes($"hello {session.Principal.Name}\n"), cancellationToken);
+                return 0;
+            case "echo":
+                await session.Input.CopyToAsync(session.Output, cancellationToken);
+                return 0;
+            case var c when c.StartsWith("bytes ", StringComparison.Ordinal):
+            {
+                var remaining = long.Parse(c[6..]);
+                var chunk = new byte[65536];
+                for (var i = 0; i < chunk.Length; i++) chunk[i] = (byte)i;
+                while (remaining > 0)
+                {
+                    var n = (int)Math.Min(chunk.Length, remaining);
+                    await session.Output.WriteAsync(chunk.AsMemory(0, n), cancellationToken);
+                    remaining -= n;
+                }
+                return 0;
+            }
+            default:
+                await session.Error.WriteAsync(Encoding.UTF8.GetBytes($"unknown command: {session.Command}\n"), cancellationToken);
+                return 3;
+        }
+    }
+}
+
+internal sealed class RecordingLog : ISshServerLog
+{
+    public ConcurrentQueue<string> Lines { get; } = new();
+    public void ConnectionOpened(EndPoint? remote, string clientVersion) => Lines.Enqueue($"open {clientVersion}");
+    public void ConnectionClosed(EndPoint? remote, string reason) => Lines.Enqueue($"closed {reason}");
+    public void AuthenticationFailed(EndPoint? remote, string userName) => Lines.Enqueue($"auth-failed {userName}");
+    public void AuthenticationSucceeded(EndPoint? remote, string userName, string principal, string keyFingerprint) => Lines.Enqueue($"auth-ok {userName} {principal} {keyFingerprint}");
+    public void ProtocolError(EndPoint? remote, SshDisconnectReason reason, string message) => Lines.Enqueue($"protocol-error {reason} {message}");
+    public void HandlerError(EndPoint? remote, Exception exception) => Lines.Enqueue($"handler-error {exception.Message}");
+}

@@ -1,0 +1,16 @@
+using Wharf.Server.Admin;
+using Wharf.Server.Hosting;
+
+namespace Wharf.Server.Cli;
+
+/// <summary>Every verb of the <c>wharf</c> executable, in the order <c>wharf --help</c> lists them.</summary>
+public static class WharfCommands
+{
+    public static IReadOnlyList<CliCommand> All { get; } =
+    [
+        ServeCommand.Command,          // wharf serve [--http ADDR:PORT] [--ssh ADDR:PORT] [--data DIR]
+        UserCommands.Create,           // wharf admin user create NAME --email EMAIL
+        KeyCommands.Add,               // wharf admin key add USER [--label LABEL]   < key.pub
+        RepositoryCommands.Create,     // wharf admin repo create OWNER/NAME
+    ];
+}

@@ -1,0 +1,77 @@
+using System.Net.Http;
+using System.Net.Sockets;
+using System.Text;
+using Wharf.Server.Cli;
+
+namespace Wharf.Server.Tests;
+
+/// <summary><c>wharf serve</c> in-process: the stdout lines scripts rely on, the health check, the host key.</summary>
+public sealed class ServeTests : IDisposable
+{
+    private readonly TestData _data = new();
+    public void Dispose() => _data.Dispose();
+
+    /// <summary>A TextWriter that hands each completed line to a channel, so the test can wait for it.</summary>
+    private sealed class LineWriter : TextWriter
+    {
+        private readonly StringBuilder _line = new();
+        public System.Threading.Channels.Channel<string> Lines { get; } = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        public override Encoding Encoding => Encoding.UTF8;
+        public override void Write(char value)
+        {
+            lock (_line)
+            {
+                if (value == '\n') { Lines.Writer.TryWrite(_line.ToString().TrimEnd('\r')); _line.Clear(); }
+                else _line.Append(value);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task ServePrintsTheRealPortsForPortZeroAndAnswersHealthAndSsh()
+    {
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var output = new LineWriter();
+        var console = new CliContext(new StringReader(""), output, TextWriter.Null, _ => null);
+        var serve = new CliApp(WharfCommands.All).RunAsync(
+            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", "--data", _data.Paths.DataDirectory], console, stop.Token);
+
+        var lines = new List<string>();
+        while (lines.Count < 2) lines.Add(await output.Lines.Reader.ReadAsync(stop.Token));
+        var ssh = Assert.Single(lines, l => l.StartsWith("SSH listening on 127.0.0.1:", StringComparison.Ordinal));
+        var http = Assert.Single(lines, l => l.StartsWith("HTTP listening on http://127.0.0.1:", StringComparison.Ordinal));
+        var sshPort = int.Parse(ssh["SSH listening on 127.0.0.1:".Length..]);
+        Assert.NotEqual(0, sshPort);
+        Assert.NotEqual(0, int.Parse(http["HTTP listening on http://127.0.0.1:".Length..]));
+
+        using var client = new HttpClient();
+        Assert.Equal("ok\n", await client.GetStringAsync(http["HTTP listening on ".Length..] + "/healthz", stop.Token));
+
+        // Something is listening on the SSH port: the identification line comes first (RFC 4253 §4.2).
+        using (var tcp = new TcpClient())
+        {
+            await tcp.ConnectAsync("127.0.0.1", sshPort, stop.Token);
+            var buffer = new byte[8];
+            var read = 0;
+            while (read < buffer.Length)
+            {
+                var n = await tcp.GetStream().ReadAsync(buffer.AsMemory(read), stop.Token);
+                if (n == 0) break;
+                read += n;
+            }
+            Assert.Equal("SSH-2.0-", Encoding.ASCII.GetString(buffer, 0, read));
+        }
+
+        Assert.True(File.Exists(_data.Paths.HostKey));
+        await stop.CancelAsync();
+        Assert.Equal(0, await serve);
+    }
+
+    [Fact]
+    public async Task ABadListenAddressIsRefusedBeforeAnythingStarts()
+    {
+        var r = await _data.RunAsync("serve", "--ssh", "2222");
+        Assert.Equal((2, "wharf: Invalid --ssh address '2222': expected ADDRESS:PORT such as 127.0.0.1:8080 or [::1]:8080.\n"), (r.ExitCode, r.Error));
+        Assert.False(Directory.Exists(_data.Paths.DataDirectory));
+    }
+}

@@ -1,0 +1,152 @@
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Wharf.Core.Keys;
+using Wharf.Server.Hosting;
+using Wharf.Server.Ssh;
+using Wharf.Ssh.Keys;
+using Wharf.Ssh.Server;
+
+namespace Wharf.Server.Tests;
+
+/// <summary>What an SSH client sees from Wharf's handler, below the protocol (the interop tests cover the wire).</summary>
+public sealed class SshHandlerTests : IAsyncLifetime
+{
+    private readonly TestData _data = new();
+    private readonly string _aliceKey = TestKeys.Ed25519("alice@laptop");
+    private ServiceProvider _services = null!;
+    private WharfSshHandler _handler = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _data.RunAsync("admin", "user", "create", "alice", "--email", "alice@example.org");
+        await _data.RunAsync("admin", "user", "create", "bob", "--email", "bob@example.org");
+        await _data.PipeAsync(_aliceKey, "admin", "key", "add", "alice");
+        await _data.RunAsync("admin", "repo", "create", "alice/site");
+        await _data.RunAsync("admin", "repo", "create", "bob/secret");
+        _services = Services();
+        _handler = _services.GetRequiredService<WharfSshHandler>();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _services.DisposeAsync();
+        _data.Dispose();
+    }
+
+    private ServiceProvider Services(Action<IServiceCollection>? configure = null)
+    {
+        var services = new ServiceCollection().AddLogging().AddWharf(_data.Paths);
+        services.AddSingleton<WharfSshHandler>();
+        configure?.Invoke(services);
+        return services.BuildServiceProvider();
+    }
+
+    private static SshAuthRequest Request(string keyLine, string userName = "git") =>
+        new(userName, SshPublicKey.ParseOpenSsh(keyLine), new IPEndPoint(IPAddress.Loopback, 50000));
+
+    private async Task<(int Status, string Out, string Error)> RunAsync(string? command, SshPrincipal principal)
+    {
+        var output = new MemoryStream();
+        var error = new MemoryStream();
+        var session = new SshSession
+        {
+            Principal = principal,
+            UserName = "git",
+            Command = command,
+            Environment = new Dictionary<string, string>(),
+            Input = new MemoryStream("0000"u8.ToArray()),
+            Output = output,
+            Error = error,
+        };
+        var status = await _handler.RunSessionAsync(session, CancellationToken.None);
+        return (status, Encoding.UTF8.GetString(output.ToArray()), Encoding.UTF8.GetString(error.ToArray()));
+    }
+
+    private async Task<WharfPrincipal> AliceAsync() =>
+        Assert.IsType<WharfPrincipal>(await _handler.FindPrincipalAsync(Request(_aliceKey), CancellationToken.None));
+
+    [Fact]
+    public async Task ARegisteredKeyLogsInAsItsOwner()
+    {
+        var alice = await AliceAsync();
+        Assert.Equal("alice", alice.Name);
+    }
+
+    [Fact]
+    public async Task AnUnknownKeyIsRefused() =>
+        Assert.Null(await _handler.FindPrincipalAsync(Request(TestKeys.Ed25519()), CancellationToken.None));
+
+    [Theory]
+    [InlineData("root")]
+    [InlineData("alice")]
+    [InlineData("Git")]
+    public async Task OnlyTheGitUserNameIsAccepted(string userName) =>
+        Assert.Null(await _handler.FindPrincipalAsync(Request(_aliceKey, userName), CancellationToken.None));
+
+    [Fact]
+    public async Task ADatabaseErrorDuringKeyLookupPropagatesInsteadOfBecomingUnknownKey()
+    {
+        await using var services = Services(s => s.AddScoped<ISshKeyStore, FailingKeyStore>());
+        var handler = services.GetRequiredService<WharfSshHandler>();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => handler.FindPrincipalAsync(Request(_aliceKey), CancellationToken.None).AsTask());
+    }
+
+    [Fact]
+    public async Task ShellRequestPrintsTheGreetingAndExitsZero()
+    {
+        var (status, output, error) = await RunAsync(null, await AliceAsync());
+        Assert.Equal((0, "logged in as alice.\n\nYou can use git or hg to connect to Wharf. Shell access is disabled.\n", ""), (status, output, error));
+    }
+
+    [Fact]
+    public async Task OwnerCanFetchTheirRepository()
+    {
+        var (status, output, error) = await RunAsync("git-upload-pack '/alice/site.git'", await AliceAsync());
+        // An empty repository in protocol v0: git's flush packet and nothing else.
+        Assert.Equal((0, "0000", ""), (status, output, error));
+    }
+
+    [Fact]
+    public async Task UsingAKeyRecordsWhenItWasLastUsed()
+    {
+        await RunAsync("git-upload-pack '/alice/site.git'", await AliceAsync());
+        await using var db = _data.OpenDatabase();
+        Assert.NotNull(db.SshKeys.Single().LastUsedAt);
+    }
+
+    [Theory]
+    [InlineData("git-upload-pack '/bob/secret.git'", "bob/secret")]
+    [InlineData("git-receive-pack '/bob/secret.git'", "bob/secret")]
+    [InlineData("git-upload-pack '/bob/nothing.git'", "bob/nothing")]
+    [InlineData("git-receive-pack '/carol/site.git'", "carol/site")]
+    public async Task AnotherUsersRepositoryAndAMissingOneGiveTheSameRefusal(string command, string name)
+    {
+        var (status, output, error) = await RunAsync(command, await AliceAsync());
+        Assert.Equal((1, "", $"wharf: Repository '{name}' does not exist, or you do not have access to it.\n"), (status, output, error));
+    }
+
+    [Fact]
+    public async Task RefusedPushChangesNothing()
+    {
+        var before = Git.Run(_data.Paths.Repository("bob", "secret"), "count-objects", "-v");
+        await RunAsync("git-receive-pack '/bob/secret.git'", await AliceAsync());
+        Assert.Equal(before, Git.Run(_data.Paths.Repository("bob", "secret"), "count-objects", "-v"));
+    }
+
+    [Fact]
+    public async Task AnUnsupportedCommandIsRefusedOnStderr()
+    {
+        var (status, output, error) = await RunAsync("ls -la", await AliceAsync());
+        Assert.Equal((1, "", "wharf: Unsupported command 'ls -la': Wharf runs only git-upload-pack and git-receive-pack over SSH.\n"), (status, output, error));
+    }
+
+    private sealed class FailingKeyStore : ISshKeyStore
+    {
+        public Task<SshKeyOwner?> FindByFingerprintAsync(string fingerprint, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("database is locked");
+        public Task AddAsync(SshKey key, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task MarkUsedAsync(long keyId, DateTimeOffset when, CancellationToken cancellationToken) => throw new NotSupportedException();
+    }
+}

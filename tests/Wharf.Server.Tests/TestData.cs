@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.EntityFrameworkCore;
+using Wharf.Core;
+using Wharf.Data;
+using Wharf.Server.Cli;
+
+namespace Wharf.Server.Tests;
+
+/// <summary>A fresh data directory per test, and a way to run <c>wharf</c> commands on it in-process.</summary>
+public sealed class TestData : IDisposable
+{
+    public TestData()
+    {
+        Root = Path.Combine(Path.GetTempPath(), "wharf-tests-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Root);
+        Paths = new WharfPaths(Path.Combine(Root, "data"));
+    }
+
+    public string Root { get; }
+    public WharfPaths Paths { get; }
+
+    public sealed record Result(int ExitCode, string Out, string Error);
+
+    /// <summary>Runs <c>wharf ARGS --data DIR</c> with <paramref name="stdin"/> as standard input.</summary>
+    public async Task<Result> PipeAsync(string stdin, params string[] args)
+    {
+        var output = new StringWriter { NewLine = "\n" };
+        var error = new StringWriter { NewLine = "\n" };
+        var console = new CliContext(new StringReader(stdin), output, error, _ => null);
+        // --data goes before a "--" so that it stays an option.
+        var split = Array.IndexOf(args, "--") is var i and >= 0 ? i : args.Length;
+        string[] argv = [.. args[..split], "--data", Paths.DataDirectory, .. args[split..]];
+        var code = await new CliApp(WharfCommands.All).RunAsync(argv, console, CancellationToken.None);
+        return new Result(code, output.ToString(), error.ToString());
+    }
+
+    public Task<Result> RunAsync(params string[] args) => PipeAsync("", args);
+
+    public SqliteWharfDbContext OpenDatabase() => WharfDatabase.OpenSqlite(Paths);
+
+    public async Task<int> CountAsync<T>(Func<WharfDbContext, IQueryable<T>> query)
+    {
+        await using var db = OpenDatabase();
+        return await query(db).CountAsync();
+    }
+
+    public void Dispose()
+    {
+        // SQLite pools connections per file; release them so the directory can go.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+    }
+}
+
+/// <summary>Public keys made in-process, so the CLI tests need no ssh-keygen.</summary>
+public static class TestKeys
+{
+    public static string Ed25519(string? comment = "alice@laptop")
+    {
+        var point = RandomNumberGenerator.GetBytes(32);
+        var blob = Concat(SshString("ssh-ed25519"u8), SshString(point));
+        return $"ssh-ed25519 {Convert.ToBase64String(blob)}" + (comment is null ? "" : " " + comment);
+    }
+
+    public static string Rsa(int bits)
+    {
+        using var rsa = RSA.Create(bits);
+        var p = rsa.ExportParameters(false);
+        var blob = Concat(SshString("ssh-rsa"u8), SshMpInt(p.Exponent!), SshMpInt(p.Modulus!));
+        return $"ssh-rsa {Convert.ToBase64String(blob)} rsa@test";
+    }
+
+    public static string Fingerprint(string line) =>
+        "SHA256:" + Convert.ToBase64String(SHA256.HashData(Convert.FromBase64String(line.Split(' ')[1]))).TrimEnd('=');
+
+    private static byte[] SshString(ReadOnlySpan<byte> data)
+    {
+        var b = new byte[4 + data.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(b, data.Length);
+        data.CopyTo(b.AsSpan(4));
+        return b;
+    }
+
+    private static byte[] SshMpInt(byte[] magnitude) =>
+        SshString(magnitude[0] >= 0x80 ? [0, .. magnitude] : magnitude);
+
+    private static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
+}
+
+public static class Git
+{
+    public static string Run(string workingDirectory, params string[] args)
+    {
+        var psi = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEnd();
+        p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return output.Trim();
+    }
+}

@@ -6,8 +6,14 @@ namespace Wharf.Ssh.Algorithms;
 /// </summary>
 public static class SshAlgorithms
 {
+    public const string MlKem768X25519Sha256 = "mlkem768x25519-sha256";
+    public const string Sntrup761X25519Sha512 = "sntrup761x25519-sha512";
+    public const string Sntrup761X25519Sha512OpenSsh = "sntrup761x25519-sha512@openssh.com";
     public const string Curve25519Sha256 = "curve25519-sha256";
     public const string Curve25519Sha256LibSsh = "curve25519-sha256@libssh.org";
+    public const string DhGroup16Sha512 = "diffie-hellman-group16-sha512";
+    public const string DhGroup18Sha512 = "diffie-hellman-group18-sha512";
+    public const string DhGroup14Sha256 = "diffie-hellman-group14-sha256";
 
     public const string ChaCha20Poly1305 = "chacha20-poly1305@openssh.com";
     public const string Aes256Gcm = "aes256-gcm@openssh.com";
@@ -26,8 +32,16 @@ public static class SshAlgorithms
     public const string StrictKexClient = "kex-strict-c-v00@openssh.com";
     public const string StrictKexServer = "kex-strict-s-v00@openssh.com";
 
-    // curve25519-sha256 first: dropbear's guessed KEX packet is then usable (SSH-NOTES §1.4, §2.9).
-    public static readonly IReadOnlyList<string> DefaultKex = [Curve25519Sha256, Curve25519Sha256LibSsh];
+    // Post-quantum hybrids first (SSH-NOTES "Decisions"; OpenSSH HEAD's order), then the audit-clean
+    // classical list. Negotiation follows the client's order, so this order only decides whether a
+    // dropbear guess is usable (it is not: dropbear guesses curve25519-sha256, and its guessed packet is
+    // discarded, RFC 4253 §7.1).
+    public static readonly IReadOnlyList<string> DefaultKex =
+    [
+        MlKem768X25519Sha256, Sntrup761X25519Sha512, Sntrup761X25519Sha512OpenSsh,
+        Curve25519Sha256, Curve25519Sha256LibSsh,
+        DhGroup16Sha512, DhGroup18Sha512, DhGroup14Sha256,
+    ];
     public static readonly IReadOnlyList<string> DefaultCiphers = [ChaCha20Poly1305, Aes256Gcm, Aes128Gcm, Aes256Ctr, Aes192Ctr, Aes128Ctr];
     public static readonly IReadOnlyList<string> DefaultMacs = [HmacSha256Etm, HmacSha512Etm];
     public static readonly IReadOnlyList<string> DefaultCompression = [CompressionNone];

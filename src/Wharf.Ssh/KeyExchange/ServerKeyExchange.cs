@@ -135,13 +135,11 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
     {
         if (_agreed is null || _serverInit is null || _clientInit is null || _newKeysSent)
             throw new SshProtocolException(SshDisconnectReason.ProtocolError, "KEX_ECDH_INIT out of order");
-        var r = new SshReader(payload.Span);
-        r.ReadByte();
-        var clientPublic = r.ReadBinary().ToArray();
-
+        var method = KexMethod.Create(_agreed.Kex);
         var hostKey = options.HostKeys.First(k => k.Algorithms.Contains(_agreed.HostKey));
-        var (serverPublic, encodedK) = Curve25519Exchange.Respond(clientPublic);
-        var hash = Curve25519Exchange.Hash;
+        var answer = method.Respond(payload.Span[1..]);
+        var encodedK = answer.EncodedSecret;
+        var hash = method.Hash;
 
         var hw = new SshWriter(1024);
         hw.WriteString(clientVersion);
@@ -149,8 +147,8 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
         hw.WriteBinary(_clientInit.Payload);
         hw.WriteBinary(_serverInit.Payload);
         hw.WriteBinary(hostKey.PublicKey.Blob);
-        hw.WriteBinary(clientPublic);
-        hw.WriteBinary(serverPublic);
+        hw.WriteRaw(answer.EncodedClientValue);
+        hw.WriteRaw(answer.EncodedServerValue);
         hw.WriteRaw(encodedK);
         var h = HashData(hash, hw.WrittenSpan);
         SessionId ??= h; // the first exchange hash names the session forever (RFC 4253 §7.2)
@@ -158,7 +156,7 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
         var reply = new SshWriter(256);
         reply.WriteByte(MessageNumbers.KexEcdhReply);
         reply.WriteBinary(hostKey.PublicKey.Blob);
-        reply.WriteBinary(serverPublic);
+        reply.WriteRaw(answer.EncodedServerValue);
         reply.WriteBinary(hostKey.Sign(_agreed.HostKey, h));
         await transport.SendAsync(reply.WrittenMemory, ct).ConfigureAwait(false);
 

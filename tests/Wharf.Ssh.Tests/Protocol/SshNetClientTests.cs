@@ -24,7 +24,7 @@ public sealed class SshNetClientTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private SshClient Connect(SshHostKey key)
+    private SshClient Connect(SshHostKey key, string? onlyKex = null, string? onlyCipher = null)
     {
         var keyFile = new PrivateKeyFile(new MemoryStream(Encoding.ASCII.GetBytes(key.ToOpenSshPrivateKey())));
         var info = new ConnectionInfo("127.0.0.1", _server.Port, "git", new PrivateKeyAuthenticationMethod("git", keyFile))
@@ -33,6 +33,13 @@ public sealed class SshNetClientTests : IAsyncLifetime
             // Latin-1 maps every byte to one char, so command output can be compared byte for byte.
             Encoding = Encoding.Latin1,
         };
+        if (onlyKex is not null)
+        {
+            Assert.True(info.KeyExchangeAlgorithms.ContainsKey(onlyKex), $"SSH.NET does not implement {onlyKex}");
+            foreach (var name in info.KeyExchangeAlgorithms.Keys.Where(k => k != onlyKex).ToList()) info.KeyExchangeAlgorithms.Remove(name);
+        }
+        if (onlyCipher is not null)
+            foreach (var name in info.Encryptions.Keys.Where(k => k != onlyCipher).ToList()) info.Encryptions.Remove(name);
         var client = new SshClient(info);
         client.Connect();
         return client;
@@ -48,6 +55,41 @@ public sealed class SshNetClientTests : IAsyncLifetime
         Assert.Equal("unknown command: nonsense\n", cmd.Error);
         Assert.Equal("", cmd.Result);
         Assert.Contains($"auth-ok git alice {_userKey.PublicKey.FingerprintSha256}", _server.Log.Lines);
+    }
+
+    [Theory]
+    [InlineData("mlkem768x25519-sha256")]
+    [InlineData("sntrup761x25519-sha512")]
+    [InlineData("sntrup761x25519-sha512@openssh.com")]
+    [InlineData("curve25519-sha256")]
+    [InlineData("curve25519-sha256@libssh.org")]
+    [InlineData("diffie-hellman-group14-sha256")]
+    [InlineData("diffie-hellman-group16-sha512")]
+    public void EveryKeyExchangeSshNetSharesWithWharfCompletes(string kex)
+    {
+        using var client = Connect(_userKey, onlyKex: kex);
+        // The client offered only this name; SSH.NET reports the alias names under their base name.
+        Assert.StartsWith(client.ConnectionInfo.CurrentKeyExchangeAlgorithm, kex);
+        using var cmd = client.CreateCommand("nonsense");
+        cmd.Execute();
+        Assert.Equal(3, cmd.ExitStatus);
+    }
+
+    [Theory]
+    [InlineData("chacha20-poly1305@openssh.com")]
+    [InlineData("aes256-gcm@openssh.com")]
+    [InlineData("aes128-gcm@openssh.com")]
+    [InlineData("aes256-ctr")]
+    [InlineData("aes192-ctr")]
+    [InlineData("aes128-ctr")]
+    public void EveryCipherCarriesAMegabyte(string cipher)
+    {
+        using var client = Connect(_userKey, onlyCipher: cipher);
+        Assert.Equal(cipher, client.ConnectionInfo.CurrentServerEncryption);
+        using var cmd = client.CreateCommand("bytes 1000000");
+        cmd.Execute();
+        Assert.Equal(0, cmd.ExitStatus);
+        Assert.Equal(1_000_000, cmd.Result.Length);
     }
 
     [Fact]

@@ -21,6 +21,7 @@ public sealed class WharfPaths
     public string DataDirectory { get; }
     public string Database => Path.Combine(DataDirectory, "wharf.db");
     public string HostKey => Path.Combine(DataDirectory, "ssh_host_ed25519_key");
+    public string RsaHostKey => Path.Combine(DataDirectory, "ssh_host_rsa_key");
     public string Repositories => Path.Combine(DataDirectory, "repositories");
     public string RepositoriesStaging => Path.Combine(Repositories, ".tmp");
 

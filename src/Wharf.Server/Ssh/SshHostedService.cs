@@ -23,6 +23,8 @@ public sealed class SshHostedService(
     {
         var options = new SshServerOptions();
         options.HostKeys.Add(SshHostKey.LoadOrCreateEd25519(paths.HostKey));
+        // RSA (3072 bits) for clients pinned to RSA host keys; offered after Ed25519.
+        options.HostKeys.Add(SshHostKey.LoadOrCreateRsa(paths.RsaHostKey));
         var server = new SshServer(options, handler, log);
 
         var bound = new TaskCompletionSource<IPEndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -130,7 +130,7 @@ internal sealed class UserAuthService(SshTransport transport, SshServerOptions o
             await SendFailureAsync(ct).ConfigureAwait(false);
             return;
         }
-        var principal = await handler.FindPrincipalAsync(new SshAuthRequest(user, key, remote), ct).ConfigureAwait(false);
+        var principal = await handler.FindPrincipalAsync(new SshAuthRequest(user, key, remote, SignatureVerified: true), ct).ConfigureAwait(false);
         if (principal is null)
         {
             CountFailure();

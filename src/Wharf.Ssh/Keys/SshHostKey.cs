@@ -1,20 +1,25 @@
+using System.Security.Cryptography;
 using System.Text;
 using Wharf.Ssh.Wire;
 
 namespace Wharf.Ssh.Keys;
 
 /// <summary>
-/// A server host key with its private half. Stored on disk in OpenSSH's own private key format
-/// (PROTOCOL.key, unencrypted), so an operator can inspect it with <c>ssh-keygen -l -f</c> and several
-/// nodes can share one file.
+/// A server host key with its private half: Ed25519, or RSA for clients pinned to RSA host keys.
+/// Stored on disk in OpenSSH's own private key format (PROTOCOL.key, unencrypted), so an operator can
+/// inspect it with <c>ssh-keygen -l -f</c>, and several nodes can share one file.
 /// </summary>
 public sealed class SshHostKey
 {
     private const string Armor = "OPENSSH PRIVATE KEY";
     private static readonly byte[] AuthMagic = "openssh-key-v1\0"u8.ToArray();
 
-    // Ed25519 private key as libsodium wants it: seed (32) followed by the public key (32).
-    private readonly byte[] _ed25519Private;
+    /// <summary>RSA host keys below this are refused: ssh-audit fails under 2048 bits, and 3072 matches ssh-keygen's default.</summary>
+    public const int MinimumRsaHostKeyBits = 3072;
+
+    // Ed25519 private key as libsodium wants it: seed (32) followed by the public key (32). Null for RSA.
+    private readonly byte[]? _ed25519Private;
+    private readonly RSA? _rsa;
 
     private SshHostKey(byte[] ed25519Private, string comment)
     {
@@ -24,13 +29,42 @@ public sealed class SshHostKey
         w.WriteString(SshKeyTypes.Ed25519);
         w.WriteBinary(ed25519Private.AsSpan(32, 32));
         PublicKey = SshPublicKey.FromBlob(w.WrittenSpan, comment);
+        Algorithms = [SshKeyTypes.Ed25519];
+    }
+
+    private SshHostKey(RSA rsa, string comment)
+    {
+        _rsa = rsa;
+        Comment = comment;
+        var p = rsa.ExportParameters(false);
+        var w = new SshWriter();
+        w.WriteString(SshKeyTypes.Rsa);
+        w.WriteMPInt(p.Exponent);
+        w.WriteMPInt(p.Modulus);
+        PublicKey = SshPublicKey.FromBlob(w.WrittenSpan, comment);
+        if (PublicKey.Bits < MinimumRsaHostKeyBits)
+            throw new InvalidDataException($"RSA host keys need at least {MinimumRsaHostKeyBits} bits; this one has {PublicKey.Bits}.");
+        // SHA-2 only (RFC 8332); ssh-rsa with SHA-1 is never offered.
+        Algorithms = [SshKeyTypes.RsaSha2_512, SshKeyTypes.RsaSha2_256];
     }
 
     public SshPublicKey PublicKey { get; }
     public string Comment { get; }
 
     /// <summary>The host key algorithm names this key can sign with, in preference order.</summary>
-    public IReadOnlyList<string> Algorithms => [SshKeyTypes.Ed25519];
+    public IReadOnlyList<string> Algorithms { get; }
+
+    public static SshHostKey GenerateRsa(int bits = MinimumRsaHostKeyBits, string comment = "wharf host key") =>
+        new(RSA.Create(Math.Max(bits, MinimumRsaHostKeyBits)), comment);
+
+    /// <summary>Loads the RSA key at <paramref name="path"/>, or creates a 3072-bit one (mode 0600) when the file does not exist.</summary>
+    public static SshHostKey LoadOrCreateRsa(string path)
+    {
+        if (File.Exists(path)) return Load(path);
+        var key = GenerateRsa();
+        key.Save(path);
+        return key;
+    }
 
     public static SshHostKey GenerateEd25519(string comment = "wharf host key")
     {
@@ -52,12 +86,21 @@ public sealed class SshHostKey
     /// <summary>Signs <paramref name="data"/> and returns the SSH signature blob (<c>string alg, string sig</c>).</summary>
     internal byte[] Sign(string algorithm, ReadOnlySpan<byte> data)
     {
-        if (algorithm != SshKeyTypes.Ed25519) throw new InvalidOperationException($"Host key cannot sign with {algorithm}.");
-        Span<byte> sig = stackalloc byte[Geralt.Ed25519.SignatureSize];
-        Geralt.Ed25519.Sign(sig, data, _ed25519Private);
-        var w = new SshWriter(96);
-        w.WriteString(SshKeyTypes.Ed25519);
-        w.WriteBinary(sig);
+        if (!Algorithms.Contains(algorithm)) throw new InvalidOperationException($"Host key cannot sign with {algorithm}.");
+        var w = new SshWriter(600);
+        // The signature names the negotiated algorithm, never plain ssh-rsa (RFC 8332 §3).
+        w.WriteString(algorithm);
+        if (_rsa is not null)
+        {
+            var hash = algorithm == SshKeyTypes.RsaSha2_512 ? HashAlgorithmName.SHA512 : HashAlgorithmName.SHA256;
+            w.WriteBinary(_rsa.SignData(data.ToArray(), hash, RSASignaturePadding.Pkcs1));
+        }
+        else
+        {
+            Span<byte> sig = stackalloc byte[Geralt.Ed25519.SignatureSize];
+            Geralt.Ed25519.Sign(sig, data, _ed25519Private);
+            w.WriteBinary(sig);
+        }
         return w.ToArray();
     }
 
@@ -84,9 +127,24 @@ public sealed class SshHostKey
         var check = (uint)Random.Shared.Next();
         priv.WriteUInt32(check);
         priv.WriteUInt32(check);
-        priv.WriteString(SshKeyTypes.Ed25519);
-        priv.WriteBinary(_ed25519Private.AsSpan(32, 32));
-        priv.WriteBinary(_ed25519Private);
+        if (_rsa is not null)
+        {
+            // PROTOCOL.key / sshkey.c order for RSA: n, e, d, iqmp, p, q.
+            var p = _rsa.ExportParameters(true);
+            priv.WriteString(SshKeyTypes.Rsa);
+            priv.WriteMPInt(p.Modulus);
+            priv.WriteMPInt(p.Exponent);
+            priv.WriteMPInt(p.D);
+            priv.WriteMPInt(p.InverseQ);
+            priv.WriteMPInt(p.P);
+            priv.WriteMPInt(p.Q);
+        }
+        else
+        {
+            priv.WriteString(SshKeyTypes.Ed25519);
+            priv.WriteBinary(_ed25519Private.AsSpan(32, 32));
+            priv.WriteBinary(_ed25519Private);
+        }
         priv.WriteString(Comment);
         for (byte pad = 1; priv.Length % 8 != 0; pad++) priv.WriteByte(pad);
 
@@ -126,6 +184,7 @@ public sealed class SshHostKey
             var pr = new SshReader(r.ReadBinary());
             if (pr.ReadUInt32() != pr.ReadUInt32()) throw new InvalidDataException("Host key file is damaged (check bytes differ).");
             var type = pr.ReadString();
+            if (type == SshKeyTypes.Rsa) return ReadRsa(ref pr);
             if (type != SshKeyTypes.Ed25519) throw new InvalidDataException($"Host key type {type} is not supported here.");
             var pk = pr.ReadBinary();
             var sk = pr.ReadBinary();
@@ -137,5 +196,47 @@ public sealed class SshHostKey
         {
             throw new InvalidDataException("Host key file is truncated.");
         }
+    }
+
+    private static SshHostKey ReadRsa(ref SshReader pr)
+    {
+        var n = pr.ReadMPIntUnsigned().ToArray();
+        var e = pr.ReadMPIntUnsigned().ToArray();
+        var d = pr.ReadMPIntUnsigned().ToArray();
+        var iqmp = pr.ReadMPIntUnsigned().ToArray();
+        var p = pr.ReadMPIntUnsigned().ToArray();
+        var q = pr.ReadMPIntUnsigned().ToArray();
+        var comment = pr.ReadString();
+        // .NET wants D the size of the modulus and the CRT values half that, left-padded.
+        var size = n.Length;
+        var half = (size + 1) / 2;
+        var dp = Pad(ToBig(d) % (ToBig(p) - 1), half);
+        var dq = Pad(ToBig(d) % (ToBig(q) - 1), half);
+        var rsa = RSA.Create();
+        try
+        {
+            rsa.ImportParameters(new RSAParameters
+            {
+                Modulus = n, Exponent = e, D = Pad(ToBig(d), size),
+                P = Pad(ToBig(p), half), Q = Pad(ToBig(q), half), DP = dp, DQ = dq, InverseQ = Pad(ToBig(iqmp), half),
+            });
+        }
+        catch (CryptographicException)
+        {
+            rsa.Dispose();
+            throw new InvalidDataException("Host key file holds an invalid RSA key.");
+        }
+        return new SshHostKey(rsa, comment);
+    }
+
+    private static System.Numerics.BigInteger ToBig(byte[] b) => new(b, isUnsigned: true, isBigEndian: true);
+
+    private static byte[] Pad(System.Numerics.BigInteger v, int size)
+    {
+        var b = v.ToByteArray(isUnsigned: true, isBigEndian: true);
+        if (b.Length > size) throw new InvalidDataException("Host key file holds an invalid RSA key.");
+        var r = new byte[size];
+        b.CopyTo(r, size - b.Length);
+        return r;
     }
 }

@@ -25,8 +25,12 @@ public interface ISshServerHandler
     Task<int> RunSessionAsync(SshSession session, CancellationToken cancellationToken);
 }
 
-/// <summary>A key offered by a client, with the user name it asked for.</summary>
-public sealed record SshAuthRequest(string UserName, SshPublicKey Key, EndPoint? RemoteEndPoint);
+/// <summary>
+/// A key offered by a client, with the user name it asked for. <see cref="SignatureVerified"/> is false for
+/// a query ("would you accept this key?") and true once the client has proven it holds the private key;
+/// only a verified request can end in a login.
+/// </summary>
+public sealed record SshAuthRequest(string UserName, SshPublicKey Key, EndPoint? RemoteEndPoint, bool SignatureVerified = false);
 
 /// <summary>
 /// The authenticated party. The application subclasses it to hang its own typed identity off the

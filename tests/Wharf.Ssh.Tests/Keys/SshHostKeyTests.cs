@@ -23,4 +23,27 @@ public class SshHostKeyTests
             dir.Delete(true);
         }
     }
+
+    [Fact]
+    public void RsaHostKeyRoundTripsThroughOpenSshFormatAndSignsWithSha2()
+    {
+        var dir = Directory.CreateTempSubdirectory("wharf-hostkey-");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "ssh_host_rsa_key");
+            var first = SshHostKey.LoadOrCreateRsa(path);
+            var second = SshHostKey.LoadOrCreateRsa(path);
+            Assert.Equal(first.PublicKey, second.PublicKey);
+            Assert.Equal(3072, second.PublicKey.Bits);
+            Assert.Equal(["rsa-sha2-512", "rsa-sha2-256"], second.Algorithms);
+            var data = "exchange hash"u8.ToArray();
+            var sig = second.Sign("rsa-sha2-512", data);
+            Assert.True(Wharf.Ssh.Authentication.SignatureVerifier.Verify(first.PublicKey, "rsa-sha2-512", sig, data));
+            Assert.False(Wharf.Ssh.Authentication.SignatureVerifier.Verify(first.PublicKey, "rsa-sha2-256", sig, data));
+        }
+        finally
+        {
+            dir.Delete(true);
+        }
+    }
 }

@@ -1,11 +1,23 @@
+using System.Text.RegularExpressions;
 using Wharf.Interop.Tests.Infrastructure;
 
 namespace Wharf.Interop.Tests;
 
 /// <summary>Real git through the real OpenSSH client against `wharf serve`, as the repository's owner.</summary>
-public sealed class GitOverSshTests(WharfServer server) : IClassFixture<WharfServer>
+public sealed partial class GitOverSshTests(WharfServer server) : IClassFixture<WharfServer>
 {
     private TestUser Alice => server.Alice;
+
+    // GIT_TRACE_PACKET lines read "packet:    ls-remote< version 2": the program's name, then < (received)
+    // or > (sent).
+    [GeneratedRegex(@"packet:\s+[\w-]+< version 2$", RegexOptions.Multiline)]
+    private static partial Regex ReceivedVersion2();
+
+    [GeneratedRegex(@"packet:\s+[\w-]+> command=ls-refs$", RegexOptions.Multiline)]
+    private static partial Regex SentLsRefs();
+
+    [GeneratedRegex(@"packet:\s+[\w-]+> command=fetch$", RegexOptions.Multiline)]
+    private static partial Regex SentFetch();
 
     [Fact]
     public async Task CloneOfAnEmptyRepositoryWarnsAndSucceeds()
@@ -37,19 +49,20 @@ public sealed class GitOverSshTests(WharfServer server) : IClassFixture<WharfSer
         // 3 MiB that does not compress: more than one SSH channel window, so the push needs flow control.
         await Workspace.WriteRandomFileAsync(first, "assets/noise.bin", 3 * 1024 * 1024, seed: 1);
         await Workspace.CommitAllAsync(server, Alice, first, "First commit");
+        var branch = await Workspace.CurrentBranchAsync(server, Alice, first);
 
-        var push = await server.GitAsync(Alice, first, ["push", "origin", "HEAD"], key);
+        var push = await server.GitAsync(Alice, first, ["push", "origin", branch], key);
         Expect.Succeeded(push, server, "git push of the first commit");
-        Expect.StderrContains("[new branch]", push, server, "git push of the first commit");
+        Expect.StderrContains($"* [new branch]      {branch} -> {branch}", push, server, "git push of the first commit");
 
         await Workspace.WriteFileAsync(first, "README.md", "# project\n\nNow with a second commit.\n");
         await Workspace.WriteRandomFileAsync(first, "assets/more-noise.bin", 1024 * 1024, seed: 2);
+        var previous = await Workspace.RevParseAsync(server, Alice, first, "HEAD");
         var head = await Workspace.CommitAllAsync(server, Alice, first, "Second commit");
-        var branch = await Workspace.CurrentBranchAsync(server, Alice, first);
 
-        var update = await server.GitAsync(Alice, first, ["push", "origin", "HEAD"], key);
+        var update = await server.GitAsync(Alice, first, ["push", "origin", branch], key);
         Expect.Succeeded(update, server, "git push of the second commit onto the existing branch");
-        Expect.StderrContains($"{branch} -> {branch}", update, server, "git push of the second commit");
+        Expect.StderrContains($"   {previous[..7]}..{head[..7]}  {branch} -> {branch}", update, server, "git push of the second commit (fast-forward)");
 
         var second = Path.Combine(parent, "second");
         var clone = await server.GitAsync(Alice, parent, ["clone", server.Url(repository), "second"], key);
@@ -91,8 +104,8 @@ public sealed class GitOverSshTests(WharfServer server) : IClassFixture<WharfSer
 
         Expect.Succeeded(run, server, "git -c protocol.version=2 ls-remote");
         Expect.StdoutIs($"{commit}\tHEAD\n{commit}\trefs/heads/{branch}\n", run, server, "git ls-remote (v2)");
-        Expect.StderrContains("git< version 2", run, server, "the server must answer in protocol version 2 (GIT_PROTOCOL passed through)");
-        Expect.StderrContains("git> command=ls-refs", run, server, "ls-remote over v2 uses the ls-refs command");
+        Expect.That(ReceivedVersion2().IsMatch(run.Stderr), "the server must answer `version 2` (GIT_PROTOCOL passed through to git)", run, server);
+        Expect.That(SentLsRefs().IsMatch(run.Stderr), "ls-remote over v2 sends command=ls-refs", run, server);
     }
 
     [Fact]
@@ -109,7 +122,7 @@ public sealed class GitOverSshTests(WharfServer server) : IClassFixture<WharfSer
 
         Expect.Succeeded(run, server, "git -c protocol.version=0 ls-remote");
         Expect.StdoutIs($"{commit}\tHEAD\n{commit}\trefs/heads/{branch}\n", run, server, "git ls-remote (v0)");
-        Expect.That(!run.Stderr.Contains("git< version 2", StringComparison.Ordinal), "protocol v0 was asked for, v2 came back", run, server);
+        Expect.That(!ReceivedVersion2().IsMatch(run.Stderr), "protocol v0 was asked for, v2 came back", run, server);
     }
 
     [Fact]
@@ -126,7 +139,8 @@ public sealed class GitOverSshTests(WharfServer server) : IClassFixture<WharfSer
             extraEnvironment: new Dictionary<string, string?> { ["GIT_TRACE_PACKET"] = "1" });
 
         Expect.Succeeded(run, server, "git -c protocol.version=2 clone");
-        Expect.StderrContains("git> command=fetch", run, server, "clone over v2 uses the fetch command");
+        Expect.That(ReceivedVersion2().IsMatch(run.Stderr), "the server must answer `version 2`", run, server);
+        Expect.That(SentFetch().IsMatch(run.Stderr), "clone over v2 sends command=fetch", run, server);
         Assert.Equal(commit, await Workspace.RevParseAsync(server, Alice, Path.Combine(parent, "checkout"), "HEAD"));
     }
 

@@ -40,15 +40,21 @@ public sealed class SshSessionTests(WharfServer server) : IClassFixture<WharfSer
     }
 
     [Fact]
-    public async Task ForcedTerminalStillGetsTheGreeting()
+    public async Task SshFromATerminalStillGetsTheGreeting()
     {
-        // What `ssh -p 2222 git@host` from a terminal does: asks for a PTY, which Wharf may decline.
-        var run = await server.SshAsync(server.Alice.Key, ["-tt"]);
+        // What a person typing `ssh -p 2222 git@host` gets: ssh sees a terminal, asks for a PTY (which Wharf
+        // may decline), then for a shell. util-linux's `script` gives ssh that terminal.
+        var ssh = string.Join(' ', new[] { Tools.Ssh }.Concat(server.SshOptions(server.Alice.Key)).Append($"git@{server.Host}").Select(ProcessRunner.Quote));
+        var run = await ProcessRunner.RunAsync(
+            Tools.Require("script", "bsdutils"),
+            ["-q", "-e", "-c", ssh, "/dev/null"],
+            server.Home,
+            new Dictionary<string, string?> { ["HOME"] = server.Home, ["TERM"] = "dumb" });
 
-        Expect.ExitCode(0, run, server, "ssh -tt");
+        Expect.ExitCode(0, run, server, "ssh git@host from a terminal");
         Expect.That(
-            run.Stdout.Replace("\r\n", "\n", StringComparison.Ordinal).Contains(Greeting("alice"), StringComparison.Ordinal),
-            "ssh -tt: stdout must contain the greeting",
+            run.Stdout.Replace("\r", "", StringComparison.Ordinal).Contains(Greeting("alice"), StringComparison.Ordinal),
+            "ssh git@host from a terminal: the terminal must show the greeting",
             run,
             server);
     }

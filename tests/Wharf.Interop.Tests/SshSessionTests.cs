@@ -60,6 +60,31 @@ public sealed class SshSessionTests(WharfServer server) : IClassFixture<WharfSer
     }
 
     [Fact]
+    public async Task KeyWhosePassphraseTakesSecondsToTypeStillLogsIn()
+    {
+        // ssh offers the public key, the server says it would accept it, and only then does ssh ask for the
+        // passphrase to sign: a person takes seconds to type it. The askpass program stands in for them.
+        var keyPath = Path.Combine(server.KeysDirectory, $"slow_{Guid.NewGuid():N}");
+        var made = await ProcessRunner.RunAsync(Tools.SshKeygen, ["-t", "ed25519", "-N", "correct horse", "-q", "-f", keyPath]);
+        Expect.Succeeded(made, null, "ssh-keygen with a passphrase");
+        await server.WharfOrThrowAsync(["admin", "key", "add", "bob", "--label", "slow-typist"], await File.ReadAllTextAsync(keyPath + ".pub"));
+        var askpass = Path.Combine(server.KeysDirectory, $"askpass_{Guid.NewGuid():N}.sh");
+        await File.WriteAllTextAsync(askpass, "#!/bin/sh\nsleep 3\necho 'correct horse'\n");
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(askpass, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+        List<string> arguments = [.. server.SshOptions(new SshKey("slow", "ed25519", keyPath, "", ""))];
+        arguments[arguments.IndexOf("BatchMode=yes")] = "BatchMode=no";
+        var run = await ProcessRunner.RunAsync(
+            Tools.Ssh,
+            [.. arguments, "-T", $"git@{server.Host}"],
+            server.Home,
+            new Dictionary<string, string?> { ["HOME"] = server.Home, ["SSH_ASKPASS"] = askpass, ["SSH_ASKPASS_REQUIRE"] = "force", ["DISPLAY"] = null });
+
+        Expect.ExitCode(0, run, server, "ssh -T with a passphrase typed after 3 s");
+        Expect.StdoutIs(Greeting("bob"), run, server, "ssh -T with a passphrase typed after 3 s");
+    }
+
+    [Fact]
     public async Task RemoteCommandsOtherThanGitAreRefused()
     {
         var run = await server.SshAsync(server.Alice.Key, ["-T"], "cat /etc/passwd");

@@ -91,6 +91,23 @@ public sealed partial class GitOverSshTests(WharfServer server) : IClassFixture<
     }
 
     [Fact]
+    public async Task FourClonesAtOnceAllGetTheSameHistory()
+    {
+        var repository = await server.CreateRepositoryAsync(Alice, "busy");
+        var (commit, _) = await Workspace.SeedAsync(server, Alice, repository);
+        var parent = server.NewDirectory("busy");
+
+        var clones = await Task.WhenAll(Enumerable.Range(1, 4).Select(i =>
+            server.GitAsync(Alice, parent, ["clone", "-q", server.Url(repository), $"clone{i}"], Alice.Keys[i % Alice.Keys.Count])));
+
+        for (var i = 0; i < clones.Length; i++)
+        {
+            Expect.Succeeded(clones[i], server, $"clone {i + 1} of 4 made at the same time");
+            Assert.Equal(commit, await Workspace.RevParseAsync(server, Alice, Path.Combine(parent, $"clone{i + 1}"), "HEAD"));
+        }
+    }
+
+    [Fact]
     public async Task LsRemoteOverProtocolVersion2ListsHeadAndTheBranch()
     {
         var repository = await server.CreateRepositoryAsync(Alice, "v2");

@@ -9,14 +9,17 @@ public sealed class AccessControlTests(WharfServer server) : IClassFixture<Wharf
 
     private TestUser Bob => server.Bob;
 
-    private void ExpectClearRefusal(ProcessResult run, string what)
+    /// <summary>The one line Wharf prints for a repository the user may not see, whether or not it exists.</summary>
+    public static string NoSuchRepository(string repository) =>
+        $"wharf: Repository '{repository}' does not exist, or you do not have access to it.";
+
+    private void ExpectRefusal(ProcessResult run, string what, string expectedLine)
     {
         Expect.Failed(run, server, what);
         var said = Workspace.ServerMessages(run.Stderr);
         Expect.That(
-            said.Any(line => Workspace.RefusalWords().IsMatch(line)),
-            $"{what}: the server must say why on stderr (a line with 'denied', 'not found', 'permission', ...), " +
-            $"besides git's own boilerplate; it said: [{string.Join(" | ", said)}]",
+            said.Contains(expectedLine),
+            $"{what}: stderr must have the line {Expect.Visible(expectedLine)}; the server said: [{string.Join(" | ", said)}]",
             run,
             server);
     }
@@ -37,7 +40,7 @@ public sealed class AccessControlTests(WharfServer server) : IClassFixture<Wharf
 
         var run = await server.GitAsync(Alice, parent, ["clone", server.Url(repository), "checkout"]);
 
-        ExpectClearRefusal(run, "alice cloning bob's repository");
+        ExpectRefusal(run, "alice cloning bob's repository", NoSuchRepository(repository));
         Expect.That(!Directory.Exists(Path.Combine(parent, "checkout")), "a refused clone must leave no checkout", run, server);
     }
 
@@ -54,10 +57,10 @@ public sealed class AccessControlTests(WharfServer server) : IClassFixture<Wharf
         await Workspace.CommitAllAsync(server, Alice, checkout, "Not yours");
 
         var newBranch = await server.GitAsync(Alice, checkout, ["push", server.Url(repository), "HEAD:refs/heads/intruder"]);
-        ExpectClearRefusal(newBranch, "alice pushing a new branch to bob's repository");
+        ExpectRefusal(newBranch, "alice pushing a new branch to bob's repository", NoSuchRepository(repository));
 
         var overwrite = await server.GitAsync(Alice, checkout, ["push", "--force", server.Url(repository), $"HEAD:refs/heads/{branch}"]);
-        ExpectClearRefusal(overwrite, "alice force-pushing over bob's branch");
+        ExpectRefusal(overwrite, "alice force-pushing over bob's branch", NoSuchRepository(repository));
 
         var after = await RefsAsSeenByAsync(Bob, repository);
         Assert.Equal(before, after);
@@ -74,7 +77,7 @@ public sealed class AccessControlTests(WharfServer server) : IClassFixture<Wharf
 
         var run = await server.GitAsync(Alice, checkout, ["push", server.Url(repository), "HEAD:refs/heads/main"]);
 
-        ExpectClearRefusal(run, "alice pushing to bob's empty repository");
+        ExpectRefusal(run, "alice pushing to bob's empty repository", NoSuchRepository(repository));
         Assert.Equal("", await RefsAsSeenByAsync(Bob, repository));
     }
 
@@ -85,8 +88,29 @@ public sealed class AccessControlTests(WharfServer server) : IClassFixture<Wharf
 
         var run = await server.GitAsync(Alice, parent, ["clone", server.Url("alice/no-such-repository"), "checkout"]);
 
-        ExpectClearRefusal(run, "cloning alice/no-such-repository");
+        ExpectRefusal(run, "cloning alice/no-such-repository", NoSuchRepository("alice/no-such-repository"));
         Expect.That(!Directory.Exists(Path.Combine(parent, "checkout")), "a refused clone must leave no checkout", run, server);
+    }
+
+    [Fact]
+    public async Task RefusalDoesNotTellWhetherAnotherUsersRepositoryExists()
+    {
+        var existing = await server.CreateRepositoryAsync(Bob, "hidden");
+        var missing = existing + "-never-made";
+
+        var toExisting = await server.SshAsync(Alice.Key, ["-T"], $"git-upload-pack '{existing}.git'");
+        var toMissing = await server.SshAsync(Alice.Key, ["-T"], $"git-upload-pack '{missing}.git'");
+
+        Expect.Failed(toExisting, server, "git-upload-pack on bob's repository as alice");
+        Expect.Failed(toMissing, server, "git-upload-pack on a missing repository");
+        Expect.StderrContains(NoSuchRepository(missing), toMissing, server, "git-upload-pack on a missing repository");
+        Expect.That(
+            toExisting.ExitCode == toMissing.ExitCode &&
+            toExisting.Stdout == toMissing.Stdout &&
+            toExisting.Stderr.Replace(existing, "REPO", StringComparison.Ordinal) == toMissing.Stderr.Replace(missing, "REPO", StringComparison.Ordinal),
+            $"bob's repository and a missing one must be refused alike; for the missing one:\n{toMissing.Describe()}\nand for bob's:",
+            toExisting,
+            server);
     }
 
     [Fact]
@@ -99,6 +123,7 @@ public sealed class AccessControlTests(WharfServer server) : IClassFixture<Wharf
         var run = await server.GitAsync(Alice, parent, ["clone", server.Url($"alice/../{repository}"), "checkout"]);
 
         Expect.Failed(run, server, $"alice cloning alice/../{repository}");
+        Expect.StderrContains("'.' and '..' are not allowed.", run, server, "a path with .. must be refused as such");
         Expect.That(!Directory.Exists(Path.Combine(parent, "checkout")), "a refused clone must leave no checkout", run, server);
     }
 
@@ -108,7 +133,8 @@ public sealed class AccessControlTests(WharfServer server) : IClassFixture<Wharf
         // Were '-h' handed to git-upload-pack as an argument, git would print its usage and exit 129.
         var run = await server.SshAsync(Alice.Key, ["-T"], "git-upload-pack '-h'");
 
-        Expect.Failed(run, server, "git-upload-pack '-h'");
+        Expect.ExitCode(1, run, server, "git-upload-pack '-h'");
+        Expect.StderrContains("options are not accepted.", run, server, "git-upload-pack '-h'");
         Expect.That(
             !(run.Stdout + run.Stderr).Contains("usage: git", StringComparison.Ordinal),
             "the option reached git-upload-pack",

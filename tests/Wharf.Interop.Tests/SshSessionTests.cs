@@ -89,7 +89,12 @@ public sealed class SshSessionTests(WharfServer server) : IClassFixture<WharfSer
     {
         var run = await server.SshAsync(server.Alice.Key, ["-T"], "cat /etc/passwd");
 
-        Expect.Failed(run, server, "ssh git@host 'cat /etc/passwd' must not run a command");
+        Expect.ExitCode(1, run, server, "ssh git@host 'cat /etc/passwd' must not run a command");
+        Expect.StderrContains(
+            "wharf: Unsupported command 'cat /etc/passwd': Wharf runs only git-upload-pack and git-receive-pack over SSH.\n",
+            run,
+            server,
+            "ssh git@host 'cat /etc/passwd'");
         Expect.That(!run.Stdout.Contains("root:", StringComparison.Ordinal), "the server ran the command: /etc/passwd leaked", run, server);
     }
 

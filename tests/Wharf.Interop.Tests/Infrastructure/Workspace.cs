@@ -91,8 +91,4 @@ public static partial class Workspace
     [GeneratedRegex(
         @"^(Cloning into |fatal: Could not read from remote repository\.|Please make sure you have the correct access rights|and the repository exists\.|Warning: Permanently added |fatal: the remote end hung up unexpectedly|error: failed to push some refs to )")]
     private static partial Regex GitBoilerplate();
-
-    /// <summary>Words a person reads as "you may not": the server's refusal must say one of them.</summary>
-    [GeneratedRegex(@"denied|not found|does not exist|no such|not allowed|permission|forbidden|access", RegexOptions.IgnoreCase)]
-    public static partial Regex RefusalWords();
 }

@@ -93,29 +93,33 @@ timeout --kill-after=30s 25m \
 # 3. Count what ran from the TRX files: one per test project (a test host that crashed writes none, and
 #    then dotnet test's own exit status says so). Default TRX names: the logger makes each one unique.
 # ---------------------------------------------------------------------------------------------------------
-py="$(command -v /usr/bin/python3 || command -v python3)"
-read -r passed failed skipped projects < <("$py" - "$results" <<'PY'
+py="$(command -v /usr/bin/python3 || command -v python3 || echo python3)"
+counts="$("$py" - "$results" <<'PY'
 import glob, os, sys
 import xml.etree.ElementTree as ET
 ns = "{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}"
 passed = failed = skipped = files = 0
+# Count each test result by its outcome: the Counters element leaves skipped tests out of notExecuted.
 for path in sorted(glob.glob(os.path.join(sys.argv[1], "**", "*.trx"), recursive=True)):
     try:
-        counters = ET.parse(path).getroot().find(f"{ns}ResultSummary/{ns}Counters")
+        root = ET.parse(path).getroot()
     except ET.ParseError as e:
         print(f"unreadable TRX {path}: {e}", file=sys.stderr)
         failed += 1
         continue
-    if counters is None:
-        continue
     files += 1
-    get = lambda name: int(counters.get(name, "0"))
-    passed += get("passed")
-    failed += get("failed") + get("error") + get("timeout") + get("aborted")
-    skipped += get("notExecuted")
+    for result in root.iter(f"{ns}UnitTestResult"):
+        outcome = result.get("outcome", "")
+        if outcome == "Passed":
+            passed += 1
+        elif outcome in ("NotExecuted", "Inconclusive", "Pending"):
+            skipped += 1
+        else:  # Failed, Error, Timeout, Aborted, ...
+            failed += 1
 print(passed, failed, skipped, files)
 PY
-)
+)" || { echo "error: could not read the TRX results" >&2; counts="0 1 0 0"; }
+read -r passed failed skipped projects <<<"$counts"
 
 say "TRX results: $projects file(s) in ${results#"$root"/}"
 exit_status=0

@@ -108,6 +108,37 @@ public sealed partial class GitOverSshTests(WharfServer server) : IClassFixture<
     }
 
     [Fact]
+    public async Task PushAndCloneThatRekeyEveryQuarterMegabyteStillComplete()
+    {
+        // OpenSSH re-keys after RekeyLimit bytes (1 GiB or so by default): a small limit makes a few-MiB
+        // push and clone go through several key exchanges in the middle of the transfer.
+        string[] rekeyOften = ["-o", "RekeyLimit=256K", "-o", "LogLevel=DEBUG1"];
+        var repository = await server.CreateRepositoryAsync(Alice, "rekey");
+        var parent = server.NewDirectory("rekey");
+        var first = Path.Combine(parent, "first");
+        Expect.Succeeded(await server.GitAsync(Alice, parent, ["clone", server.Url(repository), "first"], extraSshOptions: rekeyOften), server, "git clone (empty)");
+        await Workspace.WriteRandomFileAsync(first, "noise.bin", 2 * 1024 * 1024, seed: 3);
+        var head = await Workspace.CommitAllAsync(server, Alice, first, "Two MiB of noise");
+        var branch = await Workspace.CurrentBranchAsync(server, Alice, first);
+
+        var push = await server.GitAsync(Alice, first, ["push", "origin", branch], extraSshOptions: rekeyOften);
+        Expect.Succeeded(push, server, "git push with RekeyLimit=256K");
+
+        var clone = await server.GitAsync(Alice, parent, ["clone", server.Url(repository), "second"], extraSshOptions: rekeyOften);
+        Expect.Succeeded(clone, server, "git clone with RekeyLimit=256K");
+        foreach (var run in new[] { push, clone })
+        {
+            var exchanges = run.Stderr.Split('\n').Count(line => line.StartsWith("debug1: SSH2_MSG_NEWKEYS received", StringComparison.Ordinal));
+            Expect.That(exchanges >= 3, $"expected the first key exchange and at least two re-keys, ssh saw {exchanges}", run, server);
+        }
+
+        Assert.Equal(head, await Workspace.RevParseAsync(server, Alice, Path.Combine(parent, "second"), "HEAD"));
+        Assert.True(
+            File.ReadAllBytes(Path.Combine(first, "noise.bin")).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(parent, "second", "noise.bin"))),
+            "noise.bin differs after the round trip");
+    }
+
+    [Fact]
     public async Task LsRemoteOverProtocolVersion2ListsHeadAndTheBranch()
     {
         var repository = await server.CreateRepositoryAsync(Alice, "v2");

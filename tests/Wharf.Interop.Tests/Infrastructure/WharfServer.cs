@@ -249,13 +249,13 @@ public partial class WharfServer : IAsyncLifetime
         return ProcessRunner.RunAsync(Tools.Ssh, arguments, Home, new Dictionary<string, string?> { ["HOME"] = Home });
     }
 
-    public IReadOnlyDictionary<string, string?> GitEnvironment(TestUser user, SshKey key) => new Dictionary<string, string?>
+    public IReadOnlyDictionary<string, string?> GitEnvironment(TestUser user, SshKey key, IEnumerable<string>? extraSshOptions = null) => new Dictionary<string, string?>
     {
         ["HOME"] = Home,
         ["XDG_CONFIG_HOME"] = Path.Combine(Home, ".config"),
         ["GIT_CONFIG_NOSYSTEM"] = "1",
         ["GIT_TERMINAL_PROMPT"] = "0",
-        ["GIT_SSH_COMMAND"] = string.Join(' ', new[] { Tools.Ssh }.Concat(SshOptions(key)).Select(ProcessRunner.Quote)),
+        ["GIT_SSH_COMMAND"] = string.Join(' ', new[] { Tools.Ssh }.Concat(SshOptions(key)).Concat(extraSshOptions ?? []).Select(ProcessRunner.Quote)),
         ["GIT_AUTHOR_NAME"] = user.Name,
         ["GIT_AUTHOR_EMAIL"] = user.Email,
         ["GIT_COMMITTER_NAME"] = user.Name,
@@ -273,9 +273,10 @@ public partial class WharfServer : IAsyncLifetime
         string workingDirectory,
         IEnumerable<string> arguments,
         SshKey? key = null,
-        IReadOnlyDictionary<string, string?>? extraEnvironment = null)
+        IReadOnlyDictionary<string, string?>? extraEnvironment = null,
+        IEnumerable<string>? extraSshOptions = null)
     {
-        var environment = new Dictionary<string, string?>(GitEnvironment(user, key ?? user.Key));
+        var environment = new Dictionary<string, string?>(GitEnvironment(user, key ?? user.Key, extraSshOptions));
         foreach (var (name, value) in extraEnvironment ?? new Dictionary<string, string?>())
         {
             environment[name] = value;

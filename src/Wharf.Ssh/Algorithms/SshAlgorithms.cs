@@ -26,6 +26,8 @@ public static class SshAlgorithms
     public const string HmacSha512Etm = "hmac-sha2-512-etm@openssh.com";
 
     public const string CompressionNone = "none";
+    /// <summary>Delayed compression: zlib after authentication only. Plain "zlib" (from the first byte) is not offered.</summary>
+    public const string CompressionZlibDelayed = "zlib@openssh.com";
 
     /// <summary>Markers that live in the KEX list (RFC 8308, OpenSSH PROTOCOL §1.10).</summary>
     public const string ExtInfoClient = "ext-info-c";
@@ -44,13 +46,15 @@ public static class SshAlgorithms
     ];
     public static readonly IReadOnlyList<string> DefaultCiphers = [ChaCha20Poly1305, Aes256Gcm, Aes128Gcm, Aes256Ctr, Aes192Ctr, Aes128Ctr];
     public static readonly IReadOnlyList<string> DefaultMacs = [HmacSha256Etm, HmacSha512Etm];
-    public static readonly IReadOnlyList<string> DefaultCompression = [CompressionNone];
+    // "ssh -C" is what Mercurial users are told to use; asyncssh and dbclient pick zlib first (SSH-NOTES §0.4).
+    public static readonly IReadOnlyList<string> DefaultCompression = [CompressionNone, CompressionZlibDelayed];
 
     internal static bool IsAead(string cipher) => cipher is ChaCha20Poly1305 or Aes256Gcm or Aes128Gcm;
 
     public static void ValidateKex(IReadOnlyList<string>? names) => Validate("KeyExchangeAlgorithms", names, DefaultKex);
     public static void ValidateCiphers(IReadOnlyList<string>? names) => Validate("Ciphers", names, DefaultCiphers);
     public static void ValidateMacs(IReadOnlyList<string>? names) => Validate("Macs", names, DefaultMacs);
+    public static void ValidateCompression(IReadOnlyList<string>? names) => Validate("Compression", names, DefaultCompression);
 
     private static void Validate(string what, IReadOnlyList<string>? names, IReadOnlyList<string> known)
     {

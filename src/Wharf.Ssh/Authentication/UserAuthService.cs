@@ -140,7 +140,7 @@ internal sealed class UserAuthService(SshTransport transport, SshServerOptions o
         Principal = principal;
         UserName = user;
         KeyFingerprint = key.FingerprintSha256;
-        await transport.SendAsync(new byte[] { MessageNumbers.UserAuthSuccess }, ct).ConfigureAwait(false);
+        await transport.SendAuthenticationSuccessAsync(ct).ConfigureAwait(false);
     }
 
     private void CountFailure()

@@ -19,6 +19,7 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
     private readonly IReadOnlyList<string> _kexNames = options.KeyExchangeAlgorithms ?? SshAlgorithms.DefaultKex;
     private readonly IReadOnlyList<string> _ciphers = options.Ciphers ?? SshAlgorithms.DefaultCiphers;
     private readonly IReadOnlyList<string> _macs = options.Macs ?? SshAlgorithms.DefaultMacs;
+    private readonly IReadOnlyList<string> _compression = options.Compression ?? SshAlgorithms.DefaultCompression;
 
     private KexInit? _serverInit;     // our KEXINIT of the current round, once sent
     private KexInit? _clientInit;     // the client's KEXINIT of the current round
@@ -58,8 +59,8 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
                 CiphersServerToClient = [.. _ciphers],
                 MacsClientToServer = [.. _macs],
                 MacsServerToClient = [.. _macs],
-                CompressionClientToServer = [.. SshAlgorithms.DefaultCompression],
-                CompressionServerToClient = [.. SshAlgorithms.DefaultCompression],
+                CompressionClientToServer = [.. _compression],
+                CompressionServerToClient = [.. _compression],
             };
             var payload = init.Write();
             _serverInit = init;
@@ -167,13 +168,13 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
         ReadOnlyMemory<byte> extInfo = default;
         if (!InitialDone && ClientWantsExtInfo) extInfo = BuildExtInfo();
         _newKeysSent = true;
-        await transport.SendNewKeysAsync(send, Strict, extInfo, ct).ConfigureAwait(false);
+        await transport.SendNewKeysAsync(send, Strict, extInfo, ct, _agreed.CompressionServerToClient).ConfigureAwait(false);
     }
 
     private void OnNewKeys()
     {
         if (_pendingReceive is null) throw new SshProtocolException(SshDisconnectReason.ProtocolError, "NEWKEYS before key exchange reply");
-        transport.SwitchReceiveKeys(_pendingReceive, Strict);
+        transport.SwitchReceiveKeys(_pendingReceive, Strict, _agreed!.CompressionClientToServer);
         _pendingReceive = null;
         _clientInit = null;
         _serverInit = null;

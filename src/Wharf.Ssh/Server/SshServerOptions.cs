@@ -45,6 +45,8 @@ public sealed class SshServerOptions
     public List<string>? Ciphers { get; set; }
     /// <summary>MACs offered, in preference order. Null means the library's defaults.</summary>
     public List<string>? Macs { get; set; }
+    /// <summary>Compression offered, in preference order. Null means the library's defaults (none, zlib@openssh.com).</summary>
+    public List<string>? Compression { get; set; }
 
     public void Validate()
     {
@@ -59,6 +61,7 @@ public sealed class SshServerOptions
         Algorithms.SshAlgorithms.ValidateKex(KeyExchangeAlgorithms);
         Algorithms.SshAlgorithms.ValidateCiphers(Ciphers);
         Algorithms.SshAlgorithms.ValidateMacs(Macs);
+        Algorithms.SshAlgorithms.ValidateCompression(Compression);
     }
 
     private static void Check(bool ok, string message)

@@ -37,6 +37,16 @@ internal sealed class SshTransport : IAsyncDisposable
     private TaskCompletionSource _kexDone = NewCompletedSource();
     private bool _closed;
 
+    // zlib@openssh.com: negotiated per key epoch, active only after authentication (delayed compression,
+    // SSH-NOTES §2.10). The deflater is guarded by _sendLock; the inflater belongs to the read loop.
+    public const string DelayedZlib = "zlib@openssh.com";
+    private string _sendCompression = "none";
+    private string _receiveCompression = "none";
+    private bool _authenticated;
+    private ZlibCompression? _deflater;
+    private ZlibCompression? _inflater;
+    private byte[] _scratch = new byte[36 * 1024];
+
     public SshTransport(Stream stream, int maxInboundPacket)
     {
         _stream = stream;
@@ -164,17 +174,46 @@ internal sealed class SshTransport : IAsyncDisposable
         PacketsReceived++;
         end = buffer.GetPosition(total);
         payload = _recvBuffer.AsMemory(5, (int)length - 1 - padding);
+        if (_inflater is not null) payload = _inflater.Process(payload.Span);
         if (payload.Length == 0) throw new SshProtocolException(SshDisconnectReason.ProtocolError, "empty packet");
         return true;
     }
 
     /// <summary>Takes new receive keys right after NEWKEYS arrived (RFC 4253 §7.3); strict KEX resets the sequence number.</summary>
-    public void SwitchReceiveKeys(PacketProtection protection, bool resetSequence)
+    public void SwitchReceiveKeys(PacketProtection protection, bool resetSequence, string compression = "none")
     {
         var old = _recv;
         _recv = protection;
         if (resetSequence) _recvSeq = 0;
         if (!ReferenceEquals(old, NoProtection.Instance)) old.Dispose();
+        // A fresh zlib context at every NEWKEYS, per direction (OpenSSH ssh_set_newkeys).
+        _receiveCompression = compression;
+        _inflater?.Dispose();
+        _inflater = _authenticated && compression == DelayedZlib ? ZlibCompression.CreateInflater(_maxPacket) : null;
+    }
+
+    /// <summary>
+    /// Sends USERAUTH_SUCCESS and, right after it, turns on delayed compression in both directions when it
+    /// was negotiated: the server switches on sending the success, the client on receiving it. Called from
+    /// the read loop, so the inflater switch cannot race the next packet.
+    /// </summary>
+    public async ValueTask SendAuthenticationSuccessAsync(CancellationToken ct)
+    {
+        await _sendLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (_closed) throw new ObjectDisposedException(nameof(SshTransport));
+            if (_kexPending) _heldDuringKex.Add([Messages.MessageNumbers.UserAuthSuccess]);
+            else WritePacket([Messages.MessageNumbers.UserAuthSuccess]);
+            _authenticated = true;
+            if (!_kexPending && _sendCompression == DelayedZlib) _deflater = ZlibCompression.CreateDeflater();
+            if (_receiveCompression == DelayedZlib) _inflater = ZlibCompression.CreateInflater(_maxPacket);
+            await FlushSendAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
     }
 
     /// <summary>
@@ -219,12 +258,17 @@ internal sealed class SshTransport : IAsyncDisposable
                 {
                     var headerSize = extendedType == 0 ? 9 : 13;
                     var payloadLength = headerSize + data.Length;
+                    if (_deflater is not null)
+                    {
+                        // Compressed: build the payload aside, then deflate it into the packet.
+                        if (_scratch.Length < payloadLength) _scratch = new byte[payloadLength];
+                        WriteChannelDataHeader(_scratch, recipient, extendedType, headerSize, data.Span);
+                        WritePacket(_scratch.AsSpan(0, payloadLength));
+                        await FlushSendAsync(ct).ConfigureAwait(false);
+                        return;
+                    }
                     var payload = BeginPacket(payloadLength);
-                    payload[0] = extendedType == 0 ? MessageNumbers.ChannelData : MessageNumbers.ChannelExtendedData;
-                    BinaryPrimitives.WriteUInt32BigEndian(payload[1..], recipient);
-                    if (extendedType != 0) BinaryPrimitives.WriteUInt32BigEndian(payload[5..], extendedType);
-                    BinaryPrimitives.WriteUInt32BigEndian(payload[(headerSize - 4)..], (uint)data.Length);
-                    data.Span.CopyTo(payload[headerSize..]);
+                    WriteChannelDataHeader(payload, recipient, extendedType, headerSize, data.Span);
                     EndPacket(payloadLength);
                     await FlushSendAsync(ct).ConfigureAwait(false);
                     return;
@@ -237,6 +281,15 @@ internal sealed class SshTransport : IAsyncDisposable
             }
             await wait.WaitAsync(ct).ConfigureAwait(false);
         }
+    }
+
+    private static void WriteChannelDataHeader(Span<byte> payload, uint recipient, uint extendedType, int headerSize, ReadOnlySpan<byte> data)
+    {
+        payload[0] = extendedType == 0 ? MessageNumbers.ChannelData : MessageNumbers.ChannelExtendedData;
+        BinaryPrimitives.WriteUInt32BigEndian(payload[1..], recipient);
+        if (extendedType != 0) BinaryPrimitives.WriteUInt32BigEndian(payload[5..], extendedType);
+        BinaryPrimitives.WriteUInt32BigEndian(payload[(headerSize - 4)..], (uint)data.Length);
+        data.CopyTo(payload[headerSize..]);
     }
 
     /// <summary>Marks the start of a key exchange (our KEXINIT is about to be sent): hold non-transport messages.</summary>
@@ -263,7 +316,7 @@ internal sealed class SshTransport : IAsyncDisposable
     /// Sends NEWKEYS with the old keys, switches to the new ones (resetting the sequence number in strict
     /// mode), sends EXT_INFO if given as the very next packet (RFC 8308 §2.4), then releases what was held.
     /// </summary>
-    public async ValueTask SendNewKeysAsync(PacketProtection protection, bool resetSequence, ReadOnlyMemory<byte> extInfo, CancellationToken ct)
+    public async ValueTask SendNewKeysAsync(PacketProtection protection, bool resetSequence, ReadOnlyMemory<byte> extInfo, CancellationToken ct, string compression = "none")
     {
         await _sendLock.WaitAsync(ct).ConfigureAwait(false);
         try
@@ -273,6 +326,9 @@ internal sealed class SshTransport : IAsyncDisposable
             _send = protection;
             if (resetSequence) _sendSeq = 0;
             if (!ReferenceEquals(old, NoProtection.Instance)) old.Dispose();
+            _sendCompression = compression;
+            _deflater?.Dispose();
+            _deflater = _authenticated && compression == DelayedZlib ? ZlibCompression.CreateDeflater() : null;
             if (!extInfo.IsEmpty) WritePacket(extInfo.Span);
             foreach (var held in _heldDuringKex) WritePacket(held);
             _heldDuringKex.Clear();
@@ -294,6 +350,7 @@ internal sealed class SshTransport : IAsyncDisposable
 
     private void WritePacket(ReadOnlySpan<byte> payload)
     {
+        if (_deflater is not null) payload = _deflater.Process(payload).Span;
         var span = BeginPacket(payload.Length);
         payload.CopyTo(span);
         EndPacket(payload.Length);
@@ -387,6 +444,8 @@ internal sealed class SshTransport : IAsyncDisposable
             _kexDone.TrySetCanceled();
             _send.Dispose();
             _recv.Dispose();
+            _deflater?.Dispose();
+            _inflater?.Dispose();
         }
         finally
         {

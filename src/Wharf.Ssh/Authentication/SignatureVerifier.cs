@@ -14,10 +14,13 @@ internal static class SignatureVerifier
     /// <summary>What we list in server-sig-algs; SHA-1 <c>ssh-rsa</c> is deliberately absent (RFC 8332 §3.3).</summary>
     public static readonly string[] AcceptedAlgorithms =
     [
-        SshKeyTypes.Ed25519,
-        SshKeyTypes.EcdsaP256, SshKeyTypes.EcdsaP384, SshKeyTypes.EcdsaP521,
+        SshKeyTypes.Ed25519, SshKeyTypes.SkEd25519,
+        SshKeyTypes.EcdsaP256, SshKeyTypes.EcdsaP384, SshKeyTypes.EcdsaP521, SshKeyTypes.SkEcdsaP256,
         SshKeyTypes.RsaSha2_512, SshKeyTypes.RsaSha2_256,
     ];
+
+    /// <summary>FIDO flag "user present" (sk-api.h): the key was touched. Required, as sshd requires it by default.</summary>
+    internal const byte SkUserPresent = 0x01;
 
     /// <summary>True when <paramref name="algorithm"/> may be used with <paramref name="key"/> at all.</summary>
     public static bool IsCompatible(string algorithm, SshPublicKey key) =>
@@ -33,10 +36,12 @@ internal static class SignatureVerifier
             // The signature must be made with exactly the algorithm the request named (OpenSSH ssh-rsa.c).
             if (sigAlg != algorithm) return false;
             var sig = r.ReadBinary();
+            if (key.KeyType is SshKeyTypes.SkEd25519 or SshKeyTypes.SkEcdsaP256)
+                return VerifySecurityKey(key, sig, ref r, signedData);
             if (!r.End) return false;
             return key.KeyType switch
             {
-                SshKeyTypes.Ed25519 => sig.Length == Geralt.Ed25519.SignatureSize && Geralt.Ed25519.Verify(sig, signedData, key.KeyData),
+                SshKeyTypes.Ed25519 => VerifyEd25519(key, sig, signedData),
                 SshKeyTypes.Rsa => VerifyRsa(key, algorithm, sig, signedData),
                 SshKeyTypes.EcdsaP256 or SshKeyTypes.EcdsaP384 or SshKeyTypes.EcdsaP521 => VerifyEcdsa(key, sig, signedData),
                 _ => false,
@@ -44,6 +49,28 @@ internal static class SignatureVerifier
         }
         catch (SshProtocolException) { return false; }
         catch (CryptographicException) { return false; }
+    }
+
+    private static bool VerifyEd25519(SshPublicKey key, ReadOnlySpan<byte> sig, ReadOnlySpan<byte> data) =>
+        sig.Length == Geralt.Ed25519.SignatureSize && Geralt.Ed25519.Verify(sig, data, key.KeyData);
+
+    /// <summary>
+    /// sk-ssh-ed25519@openssh.com and sk-ecdsa-sha2-nistp256@openssh.com (PROTOCOL.u2f, SSH-NOTES §2.13): the
+    /// authenticator signed SHA256(application) || flags || counter || SHA256(message), and the signature
+    /// blob carries flags and counter after the signature. A signature without user presence is refused.
+    /// </summary>
+    private static bool VerifySecurityKey(SshPublicKey key, ReadOnlySpan<byte> sig, ref SshReader r, ReadOnlySpan<byte> message)
+    {
+        var flags = r.ReadByte();
+        var counter = r.ReadUInt32();
+        if (!r.End) return false;
+        if ((flags & SkUserPresent) == 0) return false;
+        Span<byte> signed = stackalloc byte[32 + 1 + 4 + 32];
+        SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key.Application ?? ""), signed[..32]);
+        signed[32] = flags;
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(signed[33..], counter);
+        SHA256.HashData(message, signed[37..]);
+        return key.KeyType == SshKeyTypes.SkEd25519 ? VerifyEd25519(key, sig, signed) : VerifyEcdsa(key, sig, signed);
     }
 
     private static bool VerifyRsa(SshPublicKey key, string algorithm, ReadOnlySpan<byte> sig, ReadOnlySpan<byte> data)

@@ -48,8 +48,6 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, TimeProvi
         try { key = SshPublicKey.ParseOpenSsh(line); }
         catch (SshKeyFormatException e) { throw WharfException.InvalidArgument("Invalid SSH public key: " + e.Message); }
 
-        if (key.Application is not null)
-            throw WharfException.InvalidArgument($"Security keys ({key.KeyType}) are not supported yet; add an ed25519, RSA or ECDSA key.");
         if (key.KeyType == SshKeyTypes.Rsa && key.Bits < MinRsaBits)
             throw WharfException.InvalidArgument($"The RSA key has {key.Bits} bits; Wharf accepts RSA keys from {MinRsaBits} bits.");
         return key;

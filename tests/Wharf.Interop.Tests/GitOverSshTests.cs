@@ -139,6 +139,35 @@ public sealed partial class GitOverSshTests(WharfServer server) : IClassFixture<
     }
 
     [Fact]
+    public async Task PushAndCloneWithCompressionOnRoundTripTheFiles()
+    {
+        // `ssh -C`, which Mercurial users are told to use: zlib@openssh.com, switched on after authentication.
+        string[] compressed = ["-o", "Compression=yes"];
+        var repository = await server.CreateRepositoryAsync(Alice, "compressed");
+        var parent = server.NewDirectory("compressed");
+        var first = Path.Combine(parent, "first");
+        Expect.Succeeded(await server.GitAsync(Alice, parent, ["clone", server.Url(repository), "first"], extraSshOptions: compressed), server, "git clone (empty) with -C");
+        await Workspace.WriteFileAsync(first, "words.txt", string.Concat(Enumerable.Range(0, 50_000).Select(i => $"line {i} of a very compressible file\n")));
+        await Workspace.WriteRandomFileAsync(first, "noise.bin", 512 * 1024, seed: 4);
+        var head = await Workspace.CommitAllAsync(server, Alice, first, "Compressible and not");
+        var branch = await Workspace.CurrentBranchAsync(server, Alice, first);
+
+        Expect.Succeeded(await server.GitAsync(Alice, first, ["push", "origin", branch], extraSshOptions: compressed), server, "git push with -C");
+        var clone = await server.GitAsync(Alice, parent, ["clone", server.Url(repository), "second"], extraSshOptions: compressed);
+
+        Expect.Succeeded(clone, server, "git clone with -C");
+        var second = Path.Combine(parent, "second");
+        Assert.Equal(head, await Workspace.RevParseAsync(server, Alice, second, "HEAD"));
+        var expected = Workspace.Files(first);
+        var actual = Workspace.Files(second);
+        Assert.Equal(expected.Keys, actual.Keys);
+        foreach (var (path, bytes) in expected)
+        {
+            Assert.True(bytes.AsSpan().SequenceEqual(actual[path]), $"{path} differs after the round trip");
+        }
+    }
+
+    [Fact]
     public async Task LsRemoteOverProtocolVersion2ListsHeadAndTheBranch()
     {
         var repository = await server.CreateRepositoryAsync(Alice, "v2");

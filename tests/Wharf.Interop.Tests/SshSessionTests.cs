@@ -20,6 +20,25 @@ public sealed class SshSessionTests(WharfServer server) : IClassFixture<WharfSer
         Expect.StdoutIs(Greeting("alice"), run, server, $"ssh -T with alice's {keyType} key");
     }
 
+    [Theory]
+    [InlineData("Ciphers=chacha20-poly1305@openssh.com")]
+    [InlineData("Ciphers=aes256-gcm@openssh.com")]
+    [InlineData("Ciphers=aes128-gcm@openssh.com")]
+    [InlineData("Ciphers=aes128-ctr", "MACs=hmac-sha2-256-etm@openssh.com")]
+    [InlineData("Ciphers=aes256-ctr", "MACs=hmac-sha2-256-etm@openssh.com")]
+    [InlineData("KexAlgorithms=curve25519-sha256")]
+    [InlineData("KexAlgorithms=curve25519-sha256@libssh.org")]
+    [InlineData("HostKeyAlgorithms=ssh-ed25519")]
+    [InlineData("Compression=yes")]
+    public async Task SshDashTGreetsWithEachRequiredAlgorithm(params string[] options)
+    {
+        // The client offers only this one algorithm, so the session fails unless the server does it.
+        var run = await server.SshAsync(server.Alice.Key, [.. options.SelectMany(o => new[] { "-o", o }), "-T"]);
+
+        Expect.ExitCode(0, run, server, $"ssh -T with {string.Join(", ", options)}");
+        Expect.StdoutIs(Greeting("alice"), run, server, $"ssh -T with {string.Join(", ", options)}");
+    }
+
     [Fact]
     public async Task TheKeyDecidesTheAccountNotTheSshUserName()
     {

@@ -109,8 +109,13 @@ public partial class WharfServer : IAsyncLifetime
 
     private async Task StartAsync()
     {
-        string[] arguments = [WharfDll, "serve", "--data", DataDirectory, "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0"];
-        var info = ProcessRunner.StartInfo(Tools.Dotnet, arguments, Root);
+        // Under coreutils' timeout: a server whose test host was killed (a hang, Ctrl+C) still goes away.
+        string[] arguments =
+        [
+            "--kill-after=10s", "30m",
+            Tools.Dotnet, WharfDll, "serve", "--data", DataDirectory, "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0",
+        ];
+        var info = ProcessRunner.StartInfo(Tools.Require("timeout", "coreutils"), arguments, Root);
         var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
 

@@ -18,6 +18,7 @@ public sealed partial class SshLog(ILogger<SshLog> logger) : ISshServerLog
         LogAuthenticationSucceeded(logger, principal, keyFingerprint, Address(remote), Clean(userName));
     public void ProtocolError(EndPoint? remote, SshDisconnectReason reason, string message) => LogProtocolError(logger, Address(remote), reason, Clean(message));
     public void HandlerError(EndPoint? remote, Exception exception) => LogHandlerError(logger, exception, Address(remote));
+    public void ConnectionRefused(EndPoint? remote, string reason) => LogConnectionRefused(logger, Address(remote), Clean(reason));
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Debug, Message = "SSH connection from {RemoteAddress}, client {ClientVersion}")]
     private static partial void LogConnectionOpened(ILogger logger, string remoteAddress, string clientVersion);
@@ -37,6 +38,9 @@ public sealed partial class SshLog(ILogger<SshLog> logger) : ISshServerLog
 
     [LoggerMessage(EventId = 1006, Level = LogLevel.Error, Message = "SSH session handler failed for {RemoteAddress}")]
     private static partial void LogHandlerError(ILogger logger, Exception exception, string remoteAddress);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "SSH connection from {RemoteAddress} refused: {Reason}")]
+    private static partial void LogConnectionRefused(ILogger logger, string remoteAddress, string reason);
 
     internal static string Address(EndPoint? remote) => remote switch
     {

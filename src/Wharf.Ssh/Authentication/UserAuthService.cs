@@ -19,6 +19,7 @@ internal sealed class UserAuthService(SshTransport transport, SshServerOptions o
 
     private bool _serviceAccepted;
     private int _failures;
+    private int _requests;
 
     public SshPrincipal? Principal { get; private set; }
     public string? UserName { get; private set; }
@@ -49,6 +50,9 @@ internal sealed class UserAuthService(SshTransport transport, SshServerOptions o
             case MessageNumbers.UserAuthRequest:
                 if (!_serviceAccepted) throw new SshProtocolException(SshDisconnectReason.ProtocolError, "authentication request before service request");
                 if (Principal is not null) return true; // RFC 4252 §5.1: requests after success are ignored
+                // Queries are free under MaxAuthTries, so cap all requests too (Go's 128-attempt backstop).
+                if (++_requests > options.MaxAuthRequests)
+                    throw new SshProtocolException(SshDisconnectReason.NoMoreAuthMethodsAvailable, "Too many authentication requests");
                 await OnRequestAsync(payload, sessionId, ct).ConfigureAwait(false);
                 return true;
             default:

@@ -31,8 +31,11 @@ internal sealed class SessionChannel
     private bool _eofReceived;
     private bool _closeSent;
 
-    public SessionChannel(uint localId, uint remoteId, uint peerWindow, uint peerMaxPacket, SshTransport transport, SshServerOptions options)
+    private readonly Action<SessionChannel> _onFinished;
+
+    public SessionChannel(uint localId, uint remoteId, uint peerWindow, uint peerMaxPacket, SshTransport transport, SshServerOptions options, Action<SessionChannel> onFinished)
     {
+        _onFinished = onFinished;
         LocalId = localId;
         RemoteId = remoteId;
         _transport = transport;
@@ -47,10 +50,6 @@ internal sealed class SessionChannel
     public bool CloseReceived { get; private set; }
     public Task? Running { get; private set; }
 
-    public bool IsFinished
-    {
-        get { lock (_stateLock) return CloseReceived && _closeSent; }
-    }
 
     public void OnWindowAdjust(uint bytes) => _sendWindow.Add(bytes);
 
@@ -149,22 +148,32 @@ internal sealed class SessionChannel
     /// <summary>The client closed the channel: stop the application and answer with our CLOSE once it ends.</summary>
     public async Task OnCloseAsync()
     {
-        CloseReceived = true;
+        bool finished;
+        lock (_stateLock)
+        {
+            CloseReceived = true;
+            finished = _closeSent;
+        }
         _sendWindow.Close();
         _input.Writer.Complete();
         _cts.Cancel();
-        if (!_started) await SendCloseAsync().ConfigureAwait(false);
+        if (finished) _onFinished(this);
+        else if (!_started) await SendCloseAsync().ConfigureAwait(false);
     }
 
     private async Task SendCloseAsync()
     {
+        bool finished;
         lock (_stateLock)
         {
             if (_closeSent) return;
             _closeSent = true;
+            finished = CloseReceived;
         }
         _sendWindow.Close();
         await SendSimpleAsync(MessageNumbers.ChannelClose).ConfigureAwait(false);
+        // The channel number may be reused only once CLOSE went both ways (RFC 4254 §5.3).
+        if (finished) _onFinished(this);
     }
 
     private ValueTask SendSimpleAsync(byte number)

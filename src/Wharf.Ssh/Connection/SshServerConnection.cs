@@ -13,8 +13,13 @@ namespace Wharf.Ssh.Connection;
 /// it (key exchange, then user authentication, then channels) and the one place that tears the
 /// connection down (CONVENTIONS §7).
 /// </summary>
-internal sealed class SshServerConnection(Stream stream, EndPoint? remote, SshServerOptions options, ISshServerHandler handler, ISshServerLog log)
+internal sealed class SshServerConnection(
+    Stream stream, EndPoint? remote, SshServerOptions options, ISshServerHandler handler, ISshServerLog log,
+    Action? onAuthenticated = null, SshServerStatistics? statistics = null)
 {
+    // How often the watchdog looks at idle time and rekey thresholds.
+    private static readonly TimeSpan WatchdogPeriod = TimeSpan.FromSeconds(1);
+
     // How long we wait for the client's KEXINIT before sending ours (SSH-NOTES "Decisions").
     private static readonly TimeSpan KexInitFallback = TimeSpan.FromSeconds(1);
 
@@ -22,6 +27,8 @@ internal sealed class SshServerConnection(Stream stream, EndPoint? remote, SshSe
     private readonly Lock _channelsLock = new();
     private uint _nextChannelId;
     private bool _noMoreSessions;
+    private long _lastActivity = System.Diagnostics.Stopwatch.GetTimestamp();
+    private volatile bool _idleExpired;
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -30,7 +37,7 @@ internal sealed class SshServerConnection(Stream stream, EndPoint? remote, SshSe
         using var graceRegistration = graceCts.Token.Register(connectionCts.Cancel);
         var ct = connectionCts.Token;
         var serverVersion = "SSH-2.0-" + options.SoftwareVersion;
-        var transport = new SshTransport(stream, options.MaxInboundPacketSize);
+        var transport = new SshTransport(stream, options.MaxInboundPacketSize, options.MaxHeldDuringKeyExchange);
         var versionExchanged = false;
         var closeReason = "closed by client";
         UserAuthService? auth = null;
@@ -41,14 +48,18 @@ internal sealed class SshServerConnection(Stream stream, EndPoint? remote, SshSe
             versionExchanged = true;
             log.ConnectionOpened(remote, clientVersion);
 
-            var kex = new ServerKeyExchange(transport, options, clientVersion, serverVersion);
+            var kex = new ServerKeyExchange(transport, options, clientVersion, serverVersion, statistics);
             auth = new UserAuthService(transport, options, handler, remote);
             _ = SendKexInitIfClientIsSlowAsync(kex, ct);
+            _ = WatchAsync(transport, kex, auth, connectionCts, ct);
+            transport.RekeyAfterBytes = options.RekeyAfterBytes;
+            transport.RekeyRequested = () => RekeyAsync(kex, auth, ct);
 
             while (true)
             {
                 var packet = await transport.ReadPacketAsync(ct).ConfigureAwait(false);
                 if (packet is null) break;
+                Interlocked.Exchange(ref _lastActivity, System.Diagnostics.Stopwatch.GetTimestamp());
                 var payload = packet.Value;
                 var number = payload.Span[0];
                 if (await kex.HandleAsync(number, payload, ct).ConfigureAwait(false)) continue;
@@ -69,8 +80,10 @@ internal sealed class SshServerConnection(Stream stream, EndPoint? remote, SshSe
                     {
                         if (auth.Principal is not null)
                         {
-                            // Authenticated: the login grace timer no longer applies.
+                            // Authenticated: the login grace timer and the unauthenticated-connection count no longer apply.
                             graceRegistration.Unregister();
+                            onAuthenticated?.Invoke();
+                            statistics?.OnAuthenticated();
                             log.AuthenticationSucceeded(remote, auth.UserName!, auth.Principal.Name, auth.KeyFingerprint!);
                         }
                         continue;
@@ -90,6 +103,11 @@ internal sealed class SshServerConnection(Stream stream, EndPoint? remote, SshSe
             log.ProtocolError(remote, e.Reason, e.Message);
             if (versionExchanged) await transport.DisconnectAsync(e.Reason, e.Message).ConfigureAwait(false);
             else await transport.SendRawAsync("Invalid SSH identification string.\r\n").ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_idleExpired)
+        {
+            closeReason = "idle timeout";
+            await transport.DisconnectAsync(SshDisconnectReason.ByApplication, "Idle timeout").ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (graceCts.IsCancellationRequested && auth?.Principal is null)
         {
@@ -114,7 +132,11 @@ internal sealed class SshServerConnection(Stream stream, EndPoint? remote, SshSe
         }
         finally
         {
-            if (auth is { Principal: null, Attempted: true }) log.AuthenticationFailed(remote, auth.AttemptedUser ?? "");
+            if (auth is { Principal: null, Attempted: true })
+            {
+                statistics?.OnAuthenticationFailed();
+                log.AuthenticationFailed(remote, auth.AttemptedUser ?? "");
+            }
             await TearDownAsync(transport).ConfigureAwait(false);
             log.ConnectionClosed(remote, closeReason);
         }
@@ -128,6 +150,53 @@ internal sealed class SshServerConnection(Stream stream, EndPoint? remote, SshSe
             await kex.EnsureKexInitSentAsync(strictMarker: true, ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException) { }
+    }
+
+    /// <summary>
+    /// Once a second: closes a connection idle for longer than <see cref="SshServerOptions.IdleTimeout"/>
+    /// (nothing received and no session running), and starts a rekey after
+    /// <see cref="SshServerOptions.RekeyAfterBytes"/> or <see cref="SshServerOptions.RekeyAfterTime"/>.
+    /// </summary>
+    private async Task WatchAsync(SshTransport transport, ServerKeyExchange kex, UserAuthService auth, CancellationTokenSource connectionCts, CancellationToken ct)
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(WatchdogPeriod);
+            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+            {
+                if (options.IdleTimeout != Timeout.InfiniteTimeSpan && !HasRunningSessions()
+                    && System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastActivity)) > options.IdleTimeout)
+                {
+                    _idleExpired = true;
+                    await connectionCts.CancelAsync().ConfigureAwait(false);
+                    return;
+                }
+                // Rekey only once authenticated, so delayed compression starts on a settled epoch. The byte
+                // limit is also checked by the transport as it counts; this catches slow inbound-only traffic.
+                if (auth.Principal is not null && !kex.InProgress
+                    && (transport.BytesSinceKeyExchange >= options.RekeyAfterBytes
+                        || System.Diagnostics.Stopwatch.GetElapsedTime(kex.LastCompletedTimestamp) >= options.RekeyAfterTime))
+                {
+                    await kex.TryStartRekeyAsync(ct).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or SshProtocolException)
+        {
+            // The read loop owns teardown; a failed send here surfaces there too.
+        }
+    }
+
+    private static async Task RekeyAsync(ServerKeyExchange kex, UserAuthService auth, CancellationToken ct)
+    {
+        if (auth.Principal is null) return;
+        try { await kex.TryStartRekeyAsync(ct).ConfigureAwait(false); }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or SshProtocolException) { }
+    }
+
+    private bool HasRunningSessions()
+    {
+        lock (_channelsLock) return _channels.Count > 0;
     }
 
     private async Task<bool> HandleConnectionMessageAsync(SshTransport transport, UserAuthService auth, byte number, ReadOnlyMemory<byte> payload, CancellationToken ct)
@@ -173,11 +242,7 @@ internal sealed class SshServerConnection(Stream stream, EndPoint? remote, SshSe
             case MessageNumbers.ChannelClose:
             {
                 var ch = Find(r.ReadUInt32());
-                if (ch is not null)
-                {
-                    await ch.OnCloseAsync().ConfigureAwait(false);
-                    ForgetIfFinished(ch);
-                }
+                if (ch is not null) await ch.OnCloseAsync().ConfigureAwait(false);
                 return true;
             }
             case MessageNumbers.ChannelRequest:
@@ -211,7 +276,7 @@ internal sealed class SshServerConnection(Stream stream, EndPoint? remote, SshSe
         {
             if (_channels.Count >= options.MaxSessions)
                 return SendOpenFailureAsync(transport, sender, 4, "too many sessions", ct).AsTask();
-            channel = new SessionChannel(_nextChannelId++, sender, window, maxPacket, transport, options);
+            channel = new SessionChannel(_nextChannelId++, sender, window, maxPacket, transport, options, Forget);
             _channels.Add(channel.LocalId, channel);
         }
         var w = new SshWriter(32);
@@ -294,12 +359,9 @@ internal sealed class SshServerConnection(Stream stream, EndPoint? remote, SshSe
         }
     }
 
-    private void ForgetIfFinished(SessionChannel ch)
+    private void Forget(SessionChannel ch)
     {
-        lock (_channelsLock)
-        {
-            if (ch.IsFinished || ch.Running is null) _channels.Remove(ch.LocalId);
-        }
+        lock (_channelsLock) _channels.Remove(ch.LocalId);
     }
 
     private static ValueTask SendUnimplementedAsync(SshTransport transport, CancellationToken ct)

@@ -13,7 +13,7 @@ namespace Wharf.Ssh.KeyExchange;
 /// negotiation, the curve25519 reply, NEWKEYS in both directions, strict KEX (SSH-NOTES §2.4) and ext-info
 /// (§2.5). Driven by the connection's read loop; independent of which algorithm is chosen.
 /// </summary>
-internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions options, string clientVersion, string serverVersion)
+internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions options, string clientVersion, string serverVersion, SshServerStatistics? statistics = null)
 {
     private readonly SemaphoreSlim _kexInitLock = new(1, 1);
     private readonly IReadOnlyList<string> _kexNames = options.KeyExchangeAlgorithms ?? SshAlgorithms.DefaultKex;
@@ -71,6 +71,28 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
             _kexInitLock.Release();
         }
     }
+
+    /// <summary>
+    /// Starts a server-initiated key exchange (rekey) when none is running. Returns false when one already is,
+    /// or the first one has not finished.
+    /// </summary>
+    public async Task<bool> TryStartRekeyAsync(CancellationToken ct)
+    {
+        await _kexInitLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (!InitialDone || _serverInit is not null || _clientInit is not null) return false;
+        }
+        finally
+        {
+            _kexInitLock.Release();
+        }
+        await EnsureKexInitSentAsync(strictMarker: false, ct).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Stopwatch timestamp of the last completed key exchange, for the time-based rekey.</summary>
+    public long LastCompletedTimestamp { get; private set; } = System.Diagnostics.Stopwatch.GetTimestamp();
 
     /// <summary>
     /// Offers a message to the key exchange. Returns true when it was a key exchange message (handled) or a
@@ -175,12 +197,23 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
     {
         if (_pendingReceive is null) throw new SshProtocolException(SshDisconnectReason.ProtocolError, "NEWKEYS before key exchange reply");
         transport.SwitchReceiveKeys(_pendingReceive, Strict, _agreed!.CompressionClientToServer);
-        _pendingReceive = null;
-        _clientInit = null;
-        _serverInit = null;
-        _agreed = null;
-        _newKeysSent = false;
-        InitialDone = true;
+        // Under the KEXINIT lock so a concurrent rekey decision sees the round either running or finished.
+        _kexInitLock.Wait();
+        try
+        {
+            _pendingReceive = null;
+            _clientInit = null;
+            _serverInit = null;
+            _agreed = null;
+            _newKeysSent = false;
+            InitialDone = true;
+            LastCompletedTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
+            statistics?.OnKeyExchange();
+        }
+        finally
+        {
+            _kexInitLock.Release();
+        }
     }
 
     private static byte[] BuildExtInfo()

@@ -15,6 +15,8 @@ public interface ISshServerLog
     void AuthenticationSucceeded(EndPoint? remote, string userName, string principal, string keyFingerprint);
     void ProtocolError(EndPoint? remote, SshDisconnectReason reason, string message);
     void HandlerError(EndPoint? remote, Exception exception);
+    /// <summary>A connection turned away before key exchange (a connection limit), or closed for idling.</summary>
+    void ConnectionRefused(EndPoint? remote, string reason);
 }
 
 /// <summary>Discards every event; the default when the host gives no log.</summary>
@@ -27,4 +29,5 @@ public sealed class NullSshServerLog : ISshServerLog
     public void AuthenticationSucceeded(EndPoint? remote, string userName, string principal, string keyFingerprint) { }
     public void ProtocolError(EndPoint? remote, SshDisconnectReason reason, string message) { }
     public void HandlerError(EndPoint? remote, Exception exception) { }
+    public void ConnectionRefused(EndPoint? remote, string reason) { }
 }

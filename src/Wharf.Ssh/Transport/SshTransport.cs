@@ -47,15 +47,29 @@ internal sealed class SshTransport : IAsyncDisposable
     private ZlibCompression? _inflater;
     private byte[] _scratch = new byte[36 * 1024];
 
-    public SshTransport(Stream stream, int maxInboundPacket)
+    private readonly int _maxHeld;
+    private long _bytesSinceKex;
+    private bool _rekeyRequested;
+
+    /// <summary>Bytes after which <see cref="RekeyRequested"/> fires once per key epoch.</summary>
+    public long RekeyAfterBytes { get; set; } = long.MaxValue;
+
+    /// <summary>Called (on the thread pool) when traffic since the last key exchange passes <see cref="RekeyAfterBytes"/>.</summary>
+    public Func<Task>? RekeyRequested { get; set; }
+
+    public SshTransport(Stream stream, int maxInboundPacket, int maxHeldDuringKex = 64)
     {
         _stream = stream;
         _maxPacket = maxInboundPacket;
+        _maxHeld = maxHeldDuringKex;
         _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
     }
 
     /// <summary>Sequence number of the packet most recently returned by <see cref="ReadPacketAsync"/>.</summary>
     public uint LastReceivedSequence { get; private set; }
+
+    /// <summary>Bytes sent and received since the last key exchange finished; drives the server's rekey.</summary>
+    public long BytesSinceKeyExchange => Interlocked.Read(ref _bytesSinceKex);
 
     /// <summary>Packets received so far in total (never reset; strict KEX checks the first one).</summary>
     public ulong PacketsReceived { get; private set; }
@@ -171,6 +185,7 @@ internal sealed class SshTransport : IAsyncDisposable
             throw new SshProtocolException(SshDisconnectReason.ProtocolError, "bad padding length");
         LastReceivedSequence = _recvSeq;
         _recvSeq++;
+        Interlocked.Add(ref _bytesSinceKex, total);
         PacketsReceived++;
         end = buffer.GetPosition(total);
         payload = _recvBuffer.AsMemory(5, (int)length - 1 - padding);
@@ -228,6 +243,9 @@ internal sealed class SshTransport : IAsyncDisposable
             if (_closed) throw new ObjectDisposedException(nameof(SshTransport));
             if (_kexPending && !MessageNumbers.AllowedDuringKex(payload.Span[0]))
             {
+                // Bounded: a peer that keeps asking for replies during a key exchange is cut off, not buffered for.
+                if (_heldDuringKex.Count >= _maxHeld)
+                    throw new SshProtocolException(SshDisconnectReason.ProtocolError, "too many messages queued during key exchange");
                 _heldDuringKex.Add(payload.ToArray());
                 return;
             }
@@ -332,6 +350,8 @@ internal sealed class SshTransport : IAsyncDisposable
             if (!extInfo.IsEmpty) WritePacket(extInfo.Span);
             foreach (var held in _heldDuringKex) WritePacket(held);
             _heldDuringKex.Clear();
+            Interlocked.Exchange(ref _bytesSinceKex, 0);
+            _rekeyRequested = false;
             _kexPending = false;
             _kexDone.TrySetResult();
             await FlushSendAsync(ct).ConfigureAwait(false);
@@ -380,6 +400,12 @@ internal sealed class SshTransport : IAsyncDisposable
         _send.Seal(packet, tag, _sendSeq);
         _sendSeq++;
         _sendOffset += 4 + length + _send.TagSize;
+        // Checked where the bytes are counted, so a fast transfer cannot outrun a periodic check.
+        if (Interlocked.Add(ref _bytesSinceKex, 4 + length + _send.TagSize) >= RekeyAfterBytes && !_kexPending && !_rekeyRequested && RekeyRequested is { } rekey)
+        {
+            _rekeyRequested = true;
+            _ = Task.Run(rekey);
+        }
     }
 
     private async ValueTask FlushSendAsync(CancellationToken ct)

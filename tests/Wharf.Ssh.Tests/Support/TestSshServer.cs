@@ -22,11 +22,13 @@ internal sealed class TestSshServer : IAsyncDisposable
         configure?.Invoke(Options);
         var started = new TaskCompletionSource<IPEndPoint>();
         var server = new SshServer(Options, Handler, Log);
+        Server = server;
         _listening = server.ListenAsync(new IPEndPoint(IPAddress.Loopback, 0), _cts.Token, ep => started.SetResult(ep));
         Port = started.Task.WaitAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult().Port;
     }
 
     public SshServerOptions Options { get; }
+    public SshServer Server { get; }
     public int Port { get; }
     public ScriptedHandler Handler { get; } = new();
     public RecordingLog Log { get; } = new();
@@ -86,4 +88,5 @@ internal sealed class RecordingLog : ISshServerLog
     public void AuthenticationSucceeded(EndPoint? remote, string userName, string principal, string keyFingerprint) => Lines.Enqueue($"auth-ok {userName} {principal} {keyFingerprint}");
     public void ProtocolError(EndPoint? remote, SshDisconnectReason reason, string message) => Lines.Enqueue($"protocol-error {reason} {message}");
     public void HandlerError(EndPoint? remote, Exception exception) => Lines.Enqueue($"handler-error {exception.Message}");
+    public void ConnectionRefused(EndPoint? remote, string reason) => Lines.Enqueue($"refused {reason}");
 }

@@ -147,7 +147,7 @@ internal sealed class SshServerConnection(
         try
         {
             await Task.Delay(KexInitFallback, ct).ConfigureAwait(false);
-            await kex.EnsureKexInitSentAsync(strictMarker: true, ct).ConfigureAwait(false);
+            await kex.SendInitialKexInitIfClientIsSilentAsync(ct).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException) { }
     }

@@ -27,6 +27,7 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
     private PacketProtection? _pendingReceive;
     private bool _ignoreNextPacket;
     private bool _newKeysSent;
+    private volatile bool _clientKexInitSeen;
 
     public byte[]? SessionId { get; private set; }
     /// <summary>Strict KEX is on: both markers were in the initial KEXINITs (fixed for the connection).</summary>
@@ -43,12 +44,14 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
     /// strict mode needs both markers, so this is as safe as always sending it, and ssh-audit 2.5.0, which
     /// does not know the marker, does not warn (SSH-NOTES §1.4).
     /// </summary>
-    public async Task EnsureKexInitSentAsync(bool strictMarker, CancellationToken ct)
+    public async Task EnsureKexInitSentAsync(bool strictMarker, CancellationToken ct, bool onlyIfClientSilent = false)
     {
         await _kexInitLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             if (_serverInit is not null) return;
+            // Decided under the lock, so the check cannot race a whole exchange finishing in between.
+            if (onlyIfClientSilent && (_clientKexInitSeen || InitialDone)) return;
             var kex = _kexNames.ToList();
             if (!InitialDone && strictMarker) kex.Add(SshAlgorithms.StrictKexServer);
             var init = new KexInit
@@ -73,6 +76,14 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
     }
 
     /// <summary>
+    /// The 1 s fallback for the initial KEXINIT: sends ours, with the strict marker, only if the client's
+    /// first KEXINIT has still not arrived. Once it has (or once the first exchange is over) this does
+    /// nothing; a late timer must never start a second exchange in the middle of login.
+    /// </summary>
+    public Task SendInitialKexInitIfClientIsSilentAsync(CancellationToken ct) =>
+        EnsureKexInitSentAsync(strictMarker: true, ct, onlyIfClientSilent: true);
+
+    /// <summary>
     /// Starts a server-initiated key exchange (rekey) when none is running. Returns false when one already is,
     /// or the first one has not finished.
     /// </summary>
@@ -81,7 +92,14 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
         await _kexInitLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            if (!InitialDone || _serverInit is not null || _clientInit is not null) return false;
+            if (!InitialDone) return false;
+            if (_serverInit is not null || _clientInit is not null)
+            {
+                // A round is still finishing (our NEWKEYS is out, the client's is not in yet): start the
+                // next one as soon as it completes, rather than losing the request.
+                _rekeyAfterThisRound = true;
+                return false;
+            }
         }
         finally
         {
@@ -90,6 +108,8 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
         await EnsureKexInitSentAsync(strictMarker: false, ct).ConfigureAwait(false);
         return true;
     }
+
+    private bool _rekeyAfterThisRound;
 
     /// <summary>Stopwatch timestamp of the last completed key exchange, for the time-based rekey.</summary>
     public long LastCompletedTimestamp { get; private set; } = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -135,6 +155,7 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
     {
         if (_clientInit is not null) throw new SshProtocolException(SshDisconnectReason.ProtocolError, "second KEXINIT during key exchange");
         var client = KexInit.Read(payload.Span);
+        _clientKexInitSeen = true;
         if (!InitialDone)
         {
             // Markers count only in the first KEXINIT (PROTOCOL §1.10, RFC 8308 §2.1).
@@ -193,8 +214,15 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
         await transport.SendNewKeysAsync(send, Strict, extInfo, ct, _agreed.CompressionServerToClient).ConfigureAwait(false);
     }
 
+    private async Task RekeyLaterAsync()
+    {
+        try { await EnsureKexInitSentAsync(strictMarker: false, CancellationToken.None).ConfigureAwait(false); }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or SshProtocolException) { }
+    }
+
     private void OnNewKeys()
     {
+        bool again;
         if (_pendingReceive is null) throw new SshProtocolException(SshDisconnectReason.ProtocolError, "NEWKEYS before key exchange reply");
         transport.SwitchReceiveKeys(_pendingReceive, Strict, _agreed!.CompressionClientToServer);
         // Under the KEXINIT lock so a concurrent rekey decision sees the round either running or finished.
@@ -209,11 +237,14 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
             InitialDone = true;
             LastCompletedTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
             statistics?.OnKeyExchange();
+            again = _rekeyAfterThisRound;
+            _rekeyAfterThisRound = false;
         }
         finally
         {
             _kexInitLock.Release();
         }
+        if (again) _ = RekeyLaterAsync();
     }
 
     private static byte[] BuildExtInfo()

@@ -141,4 +141,32 @@ public class LimitsTests
         Assert.Equal(2u, reason);
         Assert.Equal("strict KEX: KEXINIT was not the first packet", description);
     }
+
+    [Fact]
+    public async Task TheKexInitFallbackTimerNeverStartsASecondKeyExchange()
+    {
+        // Regression: the 1 s "client is silent" timer fired after a quick first exchange had finished
+        // and sent a new KEXINIT in the middle of login; OpenSSH answered "bad message during authentication".
+        await using var server = new TestSshServer();
+        using var raw = new RawSshClient(server.Port);
+        raw.SendLine("SSH-2.0-Quick_1.0");
+        raw.SendPacket(new Wharf.Ssh.Messages.KexInit
+        {
+            Kex = ["curve25519-sha256"], HostKey = ["ssh-ed25519"],
+            CiphersClientToServer = ["aes128-ctr"], CiphersServerToClient = ["aes128-ctr"],
+            MacsClientToServer = ["hmac-sha2-256-etm@openssh.com"], MacsServerToClient = ["hmac-sha2-256-etm@openssh.com"],
+            CompressionClientToServer = ["none"], CompressionServerToClient = ["none"],
+        }.Write());
+        var pub = new byte[32];
+        var priv = new byte[32];
+        Geralt.X25519.GenerateKeyPair(pub, priv);
+        raw.SendPacket([30, 0, 0, 0, 32, .. pub]);
+        raw.ReadLine();
+        Assert.Equal(20, raw.ReadPacket()![0]);
+        Assert.Equal(31, raw.ReadPacket()![0]);
+        Assert.Equal(21, raw.ReadPacket()![0]);
+        raw.SendPacket([21]);
+        // The exchange is complete and we ask for nothing, so the server has nothing to say.
+        Assert.True(raw.StaysSilentFor(TimeSpan.FromSeconds(2.5)), "the server sent something after NEWKEYS");
+    }
 }

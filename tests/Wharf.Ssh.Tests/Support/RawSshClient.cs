@@ -100,5 +100,12 @@ internal sealed class RawSshClient : IDisposable
         catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionReset }) { return -1; }
     }
 
+    /// <summary>True when nothing arrives within <paramref name="wait"/>.</summary>
+    public bool StaysSilentFor(TimeSpan wait)
+    {
+        Thread.Sleep(wait);
+        return _tcp.Available == 0;
+    }
+
     public void Dispose() => _tcp.Dispose();
 }

@@ -14,18 +14,18 @@ public sealed record SshListenOptions(IPEndPoint EndPoint);
 /// port stops <c>wharf serve</c> with an error instead of leaving a server without its front door.
 /// </summary>
 public sealed class SshHostedService(
-    SshListenOptions listen, WharfPaths paths, WharfSshHandler handler, SshLog log, ServeAnnouncer announcer) : IHostedService
+    SshListenOptions listen, SshServerOptions options, WharfSshHandler handler, SshLog log, ServeAnnouncer announcer) : IHostedService
 {
     private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>The running server, for its statistics; null until started.</summary>
+    public SshServer? Server { get; private set; }
     private Task? _listening;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var options = new SshServerOptions();
-        options.HostKeys.Add(SshHostKey.LoadOrCreateEd25519(paths.HostKey));
-        // RSA (3072 bits) for clients pinned to RSA host keys; offered after Ed25519.
-        options.HostKeys.Add(SshHostKey.LoadOrCreateRsa(paths.RsaHostKey));
         var server = new SshServer(options, handler, log);
+        Server = server;
 
         var bound = new TaskCompletionSource<IPEndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
         _listening = server.ListenAsync(listen.EndPoint, _stopping.Token, ep => bound.TrySetResult(ep));

@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Configuration;
+using Wharf.Core.Errors;
+using Wharf.Server.Ssh;
+
+namespace Wharf.Server.Tests;
+
+/// <summary>SSH settings from configuration: defaults, overrides, and a clear refusal of anything wrong.</summary>
+public sealed class SshSettingsTests : IDisposable
+{
+    private readonly TestData _data = new();
+    public void Dispose() => _data.Dispose();
+
+    private Wharf.Ssh.Server.SshServerOptions Build(params (string Key, string Value)[] settings) =>
+        SshSettings.Build(new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build(), _data.Paths);
+
+    [Fact]
+    public void DefaultsAreTheDocumentedOnesAndBothHostKeysExist()
+    {
+        var o = Build();
+        Assert.Equal(10, o.MaxAuthTries);
+        Assert.Equal(256 * 1024, o.MaxInboundPacketSize);
+        Assert.Equal(TimeSpan.FromSeconds(60), o.LoginGraceTime);
+        Assert.Equal(["ssh-ed25519"], o.HostKeys[0].Algorithms);
+        Assert.Equal(["rsa-sha2-512", "rsa-sha2-256"], o.HostKeys[1].Algorithms);
+        Assert.Null(o.Ciphers);
+    }
+
+    [Fact]
+    public void ValuesAndAlgorithmListsAreTakenFromConfiguration()
+    {
+        var o = Build(("Ssh:MaxAuthTries", "20"), ("Ssh:LoginGraceTime", "00:00:30"), ("Ssh:Algorithms:Ciphers", "aes256-gcm@openssh.com, chacha20-poly1305@openssh.com"),
+            ("Ssh:Algorithms:KeyExchange:0", "curve25519-sha256"));
+        Assert.Equal(20, o.MaxAuthTries);
+        Assert.Equal(TimeSpan.FromSeconds(30), o.LoginGraceTime);
+        Assert.Equal(["aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com"], o.Ciphers);
+        Assert.Equal(["curve25519-sha256"], o.KeyExchangeAlgorithms);
+    }
+
+    [Theory]
+    [InlineData("Ssh:MaxAuthTries", "0", "Ssh: MaxAuthTries must be between 1 and 100.")]
+    [InlineData("Ssh:Algorithms:Ciphers", "aes128-cbc", "Ssh:Algorithms:Ciphers: 'aes128-cbc' is not supported. Supported: chacha20-poly1305@openssh.com, aes256-gcm@openssh.com, aes128-gcm@openssh.com, aes256-ctr, aes192-ctr, aes128-ctr.")]
+    [InlineData("Ssh:LoginGraceTime", "banana", "Invalid SSH setting: Failed to convert configuration value 'banana' at 'Ssh:LoginGraceTime' to type 'System.TimeSpan'.")]
+    public void BadValuesStopTheServerWithAClearMessage(string key, string value, string message)
+    {
+        var e = Assert.Throws<WharfException>(() => Build((key, value)));
+        Assert.Equal(ErrorCategory.InvalidArgument, e.Category);
+        Assert.Equal(message, e.Message);
+    }
+
+    [Fact]
+    public void AMisspeltSettingIsNotSilentlyIgnored()
+    {
+        var e = Assert.Throws<WharfException>(() => Build(("Ssh:MaxAuthTrys", "3")));
+        Assert.StartsWith("Unknown SSH setting 'Ssh:MaxAuthTrys'. Known settings: ", e.Message);
+    }
+}

@@ -1,4 +1,8 @@
 using BenchmarkDotNet.Running;
+using Wharf.Ssh.Benchmarks;
 
-// dotnet run -c Release --project bench/Wharf.Ssh.Benchmarks -- --filter '*' --artifacts /tmp/bdn
-BenchmarkSwitcher.FromAssembly(typeof(Wharf.Ssh.Benchmarks.DataPath).Assembly).Run(args);
+// dotnet Wharf.Ssh.Benchmarks.dll --filter '*' --artifacts /tmp/bdn      (BenchmarkDotNet, see docs/BENCHMARKS.md)
+// dotnet Wharf.Ssh.Benchmarks.dll --alloc-check                          (exact bytes per packet, calling thread)
+if (args is ["--alloc-check"]) return AllocationCheck.Run();
+BenchmarkSwitcher.FromAssembly(typeof(DataPath).Assembly).Run(args);
+return 0;

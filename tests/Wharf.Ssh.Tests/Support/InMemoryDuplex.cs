@@ -39,7 +39,7 @@ internal sealed class DuplexStream(Stream read, Stream write) : Stream
 /// Delivers a fixed byte sequence in chunks chosen by the test: one byte at a time (the runtime's
 /// DribbleStream idea) or split at one position, to shake out partial-read bugs.
 /// </summary>
-internal sealed class ChunkedReadStream(byte[] data, Func<int, int, int> nextChunk) : Stream
+internal sealed class ChunkedReadStream(byte[] data, Func<int, int, int> nextChunk, bool yieldOnRead = true) : Stream
 {
     private int _pos;
     public override bool CanRead => true;
@@ -62,7 +62,7 @@ internal sealed class ChunkedReadStream(byte[] data, Func<int, int, int> nextChu
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        await Task.Yield();
+        if (yieldOnRead) await Task.Yield();
         return Read(buffer.Span);
     }
 

@@ -126,6 +126,8 @@ PrintMotd no
 PrintLastLog no
 X11Forwarding no
 AllowTcpForwarding no
+# Same git protocol (v2) as Wharf, which accepts GIT_PROTOCOL; Debian's default config would leave sshd on v0.
+AcceptEnv GIT_PROTOCOL
 LogLevel ERROR
 EOF
 /usr/sbin/sshd -D -e -f "$TMP/sshd/sshd_config" 2>"$TMP/sshd.log" &

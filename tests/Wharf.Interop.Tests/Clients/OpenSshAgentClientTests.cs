@@ -42,6 +42,23 @@ public sealed class OpenSshAgentClientTests(WharfServer server) : IClassFixture<
     }
 
     [Fact]
+    public async Task AgentForwardingAskedForWithDashAIsNotGrantedAndTheGreetingStillComes()
+    {
+        // auth-agent-req@openssh.com goes without want_reply: the server must ignore it, not end the session.
+        await using var agent = await PrivateAgent.StartAsync(server, Alice);
+
+        var run = await ProcessRunner.RunAsync(
+            Tools.Ssh,
+            [.. AgentSshOptions(), "-v", "-T", "-A", $"git@{server.Host}"],
+            server.Home,
+            agent.Environment(server));
+
+        Expect.ExitCode(0, run, server, "ssh -T -A");
+        Expect.StdoutIs(ClientMatrix.Greeting("alice"), run, server, "ssh -T -A");
+        Expect.StderrContains("Requesting authentication agent forwarding.", run, server, "ssh -v -A must have asked for agent forwarding");
+    }
+
+    [Fact]
     public async Task GitCloneAndPushSignThroughSshAgent()
     {
         await using var agent = await PrivateAgent.StartAsync(server, Alice);

@@ -199,11 +199,20 @@ public sealed class PuttyClientTests(WharfServer server) : IClassFixture<WharfSe
             }
         }
 
-        public ValueTask DisposeAsync()
+        public async ValueTask DisposeAsync()
         {
+            // SIGTERM first: pageant then removes its socket under /tmp/pageant.USER; SIGKILL would leave it.
+            if (!process.HasExited)
+            {
+                await ProcessRunner.RunAsync(
+                    ClientMatrix.Require("kill", "procps"),
+                    ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+                    timeout: TimeSpan.FromSeconds(10));
+                process.WaitForExit(5_000);
+            }
+
             ProcessRunner.Kill(process);
             process.Dispose();
-            return ValueTask.CompletedTask;
         }
     }
 }

@@ -14,7 +14,10 @@ namespace Wharf.Ssh.Algorithms;
 internal sealed class AesCtrEtmProtection : PacketProtection
 {
     private readonly Aes _aes;
-    private readonly byte[] _counter = new byte[16];
+    // One ECB transform for the whole epoch: Aes.EncryptEcb builds a native context per call (64 B each).
+    private readonly ICryptoTransform _ecb;
+    // The 128-bit counter as two big-endian halves: incremented as integers, not byte by byte.
+    private ulong _counterHigh, _counterLow;
     private readonly IncrementalHash _mac;
     private readonly int _macSize;
     // Counter blocks and keystream for one packet, grown on demand and then reused.
@@ -27,7 +30,11 @@ internal sealed class AesCtrEtmProtection : PacketProtection
     {
         _aes = Aes.Create();
         _aes.Key = key.ToArray();
-        iv[..16].CopyTo(_counter);
+        _aes.Mode = CipherMode.ECB;
+        _aes.Padding = PaddingMode.None;
+        _ecb = _aes.CreateEncryptor();
+        _counterHigh = BinaryPrimitives.ReadUInt64BigEndian(iv);
+        _counterLow = BinaryPrimitives.ReadUInt64BigEndian(iv[8..]);
         (var hash, _macSize) = macAlgorithm switch
         {
             SshAlgorithms.HmacSha256Etm => (HashAlgorithmName.SHA256, 32),
@@ -80,12 +87,12 @@ internal sealed class AesCtrEtmProtection : PacketProtection
         var blocks = _blocks.AsSpan(0, data.Length);
         for (var i = 0; i < data.Length; i += 16)
         {
-            _counter.CopyTo(blocks[i..]);
-            Increment(_counter);
+            BinaryPrimitives.WriteUInt64BigEndian(blocks[i..], _counterHigh);
+            BinaryPrimitives.WriteUInt64BigEndian(blocks[(i + 8)..], _counterLow);
+            if (++_counterLow == 0) _counterHigh++;
         }
-        var stream = _stream.AsSpan(0, data.Length);
-        _aes.EncryptEcb(blocks, stream, PaddingMode.None);
-        XorInPlace(data, stream);
+        _ecb.TransformBlock(_blocks, 0, data.Length, _stream, 0);
+        XorInPlace(data, _stream.AsSpan(0, data.Length));
     }
 
     private static void XorInPlace(Span<byte> data, ReadOnlySpan<byte> keystream)
@@ -101,14 +108,9 @@ internal sealed class AesCtrEtmProtection : PacketProtection
         for (; i < data.Length; i++) data[i] ^= keystream[i];
     }
 
-    private static void Increment(byte[] counter)
-    {
-        for (var i = 15; i >= 0; i--)
-            if (++counter[i] != 0) break;
-    }
-
     public override void Dispose()
     {
+        _ecb.Dispose();
         _aes.Dispose();
         _mac.Dispose();
     }

@@ -18,4 +18,7 @@ public enum SshKeyError
     TooSmall,
     TooLarge,
     InvalidKeyData,
+    PrivateKey,
+    MultipleKeys,
+    TooLong,
 }

@@ -93,7 +93,14 @@ public sealed class SshPublicKey : IEquatable<SshPublicKey>
             throw new SshKeyFormatException(SshKeyError.UnsupportedType, $"The key type '{Truncate(declaredType)}' is not supported.");
         byte[] blob;
         try { blob = Convert.FromBase64String(parts[1]); }
-        catch (FormatException) { throw new SshKeyFormatException(SshKeyError.InvalidBase64, "The key data is not valid base64; it may be damaged or truncated."); }
+        catch (FormatException)
+        {
+            // Only base64 characters but a length that is not a multiple of four: the text was cut off
+            // (Bitbucket's own documentation shows such a sample).
+            if (parts[1].All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '/' or '='))
+                throw new SshKeyFormatException(SshKeyError.Truncated, "The key data is damaged or truncated.");
+            throw new SshKeyFormatException(SshKeyError.InvalidBase64, "The key data is not valid base64; it may be damaged or truncated.");
+        }
         var key = FromBlob(blob, parts.Length > 2 ? parts[2].Trim() : null);
         if (key.KeyType != declaredType)
             throw new SshKeyFormatException(SshKeyError.TypeMismatch, $"The key says it is '{Truncate(declaredType)}' but its data is a '{key.KeyType}' key.");

@@ -92,6 +92,24 @@ public class ParserFuzzTests
         });
     }
 
+    [Fact]
+    public void PastedKeyTextParserOnlyEverRefusesWithAKeyFormatErrorAndNeverBacktracksForever()
+    {
+        string[] texts =
+        [
+            KeyFixtures.Rsa3072,
+            "no-pty,command=\"git-shell -c \\\"x\\\"\" " + KeyFixtures.Ed25519,
+            "---- BEGIN SSH2 PUBLIC KEY ----\nComment: \"a \\\nb\"\n" + KeyFixtures.Ed25519.Split(' ')[1] + "\n---- END SSH2 PUBLIC KEY ----\n",
+            "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAugsRpDgrOAb+X70VjyQtAG+NykK4jMR73AsHlnJb6pU=\n-----END PUBLIC KEY-----\n",
+        ];
+        var n = Run(6, [.. texts.Select(System.Text.Encoding.UTF8.GetBytes)], input =>
+        {
+            try { PublicKeyText.Parse(System.Text.Encoding.UTF8.GetString(input)); }
+            catch (SshKeyFormatException) { }
+        });
+        Assert.True(n > 100, $"only {n} iterations");
+    }
+
     private static byte[] SampleKexInit() => new KexInit
     {
         Kex = ["mlkem768x25519-sha256", "curve25519-sha256", "ext-info-c", "kex-strict-c-v00@openssh.com"], HostKey = ["ssh-ed25519", "rsa-sha2-512"],

@@ -129,7 +129,10 @@ public sealed partial class GitOverSshTests(WharfServer server) : IClassFixture<
         foreach (var run in new[] { push, clone })
         {
             var exchanges = run.Stderr.Split('\n').Count(line => line.StartsWith("debug1: SSH2_MSG_NEWKEYS received", StringComparison.Ordinal));
-            Expect.That(exchanges >= 3, $"expected the first key exchange and at least two re-keys, ssh saw {exchanges}", run, server);
+            // At least one re-key completed mid-transfer. More are started, but when the transfer ends while
+            // one is still running (the client closes the channel first) ssh never logs its NEWKEYS, so
+            // demanding several made the test depend on machine load.
+            Expect.That(exchanges >= 2, $"expected the first key exchange and at least one re-key, ssh saw {exchanges}", run, server);
         }
 
         Assert.Equal(head, await Workspace.RevParseAsync(server, Alice, Path.Combine(parent, "second"), "HEAD"));

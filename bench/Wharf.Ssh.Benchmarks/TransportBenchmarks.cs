@@ -33,7 +33,7 @@ public class TransportBenchmarks
         var recorder = new SshTransport(sink, 256 * 1024);
         recorder.SendNewKeysAsync(Ciphers.Create(Cipher), resetSequence: true, extInfo: default, ct: default).AsTask().GetAwaiter().GetResult();
         for (var i = 0; i < DataPath.WarmPackets + DataPath.PacketsPerIteration; i++)
-            recorder.SendChannelDataAsync(0, 0, _data, default).AsTask().GetAwaiter().GetResult();
+            recorder.SendChannelDataAsync(0, 0, _data, 32 * 1024, default).AsTask().GetAwaiter().GetResult();
         recorder.DisposeAsync().AsTask().GetAwaiter().GetResult();
         _recorded = sink.ToArray();
     }
@@ -50,7 +50,7 @@ public class TransportBenchmarks
     }
 
     [Benchmark]
-    public ValueTask SendChannelData() => _sender.SendChannelDataAsync(0, 0, _data, default);
+    public ValueTask SendChannelData() => _sender.SendChannelDataAsync(0, 0, _data, 32 * 1024, default);
 
     [Benchmark]
     public async ValueTask<int> ReadPacket()

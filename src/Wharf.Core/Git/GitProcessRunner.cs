@@ -11,7 +11,8 @@ namespace Wharf.Core.Git;
 public sealed partial class GitProcessRunner(GitBinary git)
 {
     // git's pkt-line payloads are at most 65516 bytes; 32 KiB matches the SSH channel's maximum packet.
-    private const int BufferSize = 32 * 1024;
+    // A pipe holds 64 KiB: one read can take all git has written, and the channel sends it in one socket write.
+    private const int BufferSize = 64 * 1024;
 
     // GIT_PROTOCOL is "version=2" or a colon-separated list of such keys (gitprotocol-common(5)).
     // Anything else is dropped rather than handed to git.

@@ -188,8 +188,9 @@ internal sealed class SessionChannel
     {
         while (!data.IsEmpty)
         {
-            var n = await _sendWindow.TakeAsync(Math.Min(_maxChunk, data.Length), ct).ConfigureAwait(false);
-            await _transport.SendChannelDataAsync(RemoteId, extendedType, data[..n], ct).ConfigureAwait(false);
+            // Take as much window as there is for the whole write; the transport cuts it into packets.
+            var n = await _sendWindow.TakeAsync(data.Length, ct).ConfigureAwait(false);
+            await _transport.SendChannelDataAsync(RemoteId, extendedType, data[..n], _maxChunk, ct).ConfigureAwait(false);
             data = data[n..];
         }
     }

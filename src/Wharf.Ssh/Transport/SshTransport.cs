@@ -263,7 +263,7 @@ internal sealed class SshTransport : IAsyncDisposable
     /// Bulk writers wait for a key exchange to finish instead of growing the held queue (Go caps its queue
     /// for the same reason, SSH-NOTES §2.8).
     /// </summary>
-    public async ValueTask SendChannelDataAsync(uint recipient, uint extendedType, ReadOnlyMemory<byte> data, CancellationToken ct)
+    public async ValueTask SendChannelDataAsync(uint recipient, uint extendedType, ReadOnlyMemory<byte> data, int maxChunk, CancellationToken ct)
     {
         while (true)
         {
@@ -274,20 +274,15 @@ internal sealed class SshTransport : IAsyncDisposable
                 if (_closed) throw new ObjectDisposedException(nameof(SshTransport));
                 if (!_kexPending)
                 {
-                    var headerSize = extendedType == 0 ? 9 : 13;
-                    var payloadLength = headerSize + data.Length;
-                    if (_deflater is not null)
+                    // Several packets, one socket write: what git hands over in one read goes out together,
+                    // as OpenSSH's output buffer does.
+                    var rest = data;
+                    while (!rest.IsEmpty)
                     {
-                        // Compressed: build the payload aside, then deflate it into the packet.
-                        if (_scratch.Length < payloadLength) _scratch = new byte[payloadLength];
-                        WriteChannelDataHeader(_scratch, recipient, extendedType, headerSize, data.Span);
-                        WritePacket(_scratch.AsSpan(0, payloadLength));
-                        await FlushSendAsync(ct).ConfigureAwait(false);
-                        return;
+                        var chunk = rest[..Math.Min(maxChunk, rest.Length)];
+                        WriteChannelData(recipient, extendedType, chunk.Span);
+                        rest = rest[chunk.Length..];
                     }
-                    var payload = BeginPacket(payloadLength);
-                    WriteChannelDataHeader(payload, recipient, extendedType, headerSize, data.Span);
-                    EndPacket(payloadLength);
                     await FlushSendAsync(ct).ConfigureAwait(false);
                     return;
                 }
@@ -299,6 +294,23 @@ internal sealed class SshTransport : IAsyncDisposable
             }
             await wait.WaitAsync(ct).ConfigureAwait(false);
         }
+    }
+
+    private void WriteChannelData(uint recipient, uint extendedType, ReadOnlySpan<byte> data)
+    {
+        var headerSize = extendedType == 0 ? 9 : 13;
+        var payloadLength = headerSize + data.Length;
+        if (_deflater is not null)
+        {
+            // Compressed: build the payload aside, then deflate it into the packet.
+            if (_scratch.Length < payloadLength) _scratch = new byte[payloadLength];
+            WriteChannelDataHeader(_scratch, recipient, extendedType, headerSize, data);
+            WritePacket(_scratch.AsSpan(0, payloadLength));
+            return;
+        }
+        var payload = BeginPacket(payloadLength);
+        WriteChannelDataHeader(payload, recipient, extendedType, headerSize, data);
+        EndPacket(payloadLength);
     }
 
     private static void WriteChannelDataHeader(Span<byte> payload, uint recipient, uint extendedType, int headerSize, ReadOnlySpan<byte> data)

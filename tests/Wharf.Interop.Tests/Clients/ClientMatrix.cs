@@ -92,6 +92,43 @@ public static class ClientMatrix
         }
     }
 
+    /// <summary>
+    /// Waits until an agent accepts connections on its Unix socket. The socket file appears at bind(), before
+    /// listen(): a client that only waits for the file can still get "Connection refused".
+    /// </summary>
+    public static async Task WaitForAgentSocketAsync(string socket, System.Diagnostics.Process agent, string what, Func<string> log)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (true)
+        {
+            if (agent.HasExited)
+            {
+                throw new InvalidOperationException($"{what} exited with status {agent.ExitCode} before listening on {socket}\n{log()}");
+            }
+
+            if (File.Exists(socket))
+            {
+                using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+                try
+                {
+                    await probe.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(socket));
+                    return;
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    // Bound but not yet listening.
+                }
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"{what} did not accept connections on {socket} within 15 s\n{log()}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>What the git runs of one round trip did, for client-specific assertions.</summary>
     public sealed record RoundTrip(ProcessResult FirstClone, ProcessResult FirstPush, ProcessResult SecondPush, ProcessResult SecondClone);
 

@@ -165,18 +165,7 @@ public sealed class PuttyClientTests(WharfServer server) : IClassFixture<WharfSe
             process.StandardInput.Close();
             try
             {
-                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-                while (!File.Exists(socket))
-                {
-                    if (process.HasExited || DateTime.UtcNow > deadline)
-                    {
-                        throw new InvalidOperationException(
-                            $"pageant --debug made no socket at {socket} within 10 s (exited: {process.HasExited})\n{pageant.Log()}");
-                    }
-
-                    await Task.Delay(50);
-                }
-
+                await ClientMatrix.WaitForAgentSocketAsync(socket, process, "pageant --debug", pageant.Log);
                 return pageant;
             }
             catch

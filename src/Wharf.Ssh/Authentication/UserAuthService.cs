@@ -134,9 +134,11 @@ internal sealed class UserAuthService(SshTransport transport, SshServerOptions o
             await SendFailureAsync(ct).ConfigureAwait(false);
             return;
         }
-        var principal = await handler.FindPrincipalAsync(new SshAuthRequest(user, key, remote, SignatureVerified: true), ct).ConfigureAwait(false);
+        var verified = new SshAuthRequest(user, key, remote, SignatureVerified: true);
+        var principal = await handler.FindPrincipalAsync(verified, ct).ConfigureAwait(false);
         if (principal is null)
         {
+            if (!string.IsNullOrEmpty(verified.RefusalBanner)) await SendBannerAsync(verified.RefusalBanner, ct).ConfigureAwait(false);
             CountFailure();
             await SendFailureAsync(ct).ConfigureAwait(false);
             return;
@@ -152,6 +154,15 @@ internal sealed class UserAuthService(SshTransport transport, SshServerOptions o
         // Counted as OpenSSH counts: every failed request except "none" (SSH-NOTES §2.7).
         if (++_failures >= options.MaxAuthTries)
             throw new SshProtocolException(SshDisconnectReason.NoMoreAuthMethodsAvailable, "Too many authentication failures");
+    }
+
+    private ValueTask SendBannerAsync(string message, CancellationToken ct)
+    {
+        var w = new SshWriter(message.Length + 32);
+        w.WriteByte(MessageNumbers.UserAuthBanner);
+        w.WriteString(message.EndsWith('\n') ? message : message + "\n");
+        w.WriteString("");
+        return transport.SendAsync(w.WrittenMemory, ct);
     }
 
     private ValueTask SendFailureAsync(CancellationToken ct)

@@ -30,7 +30,15 @@ public interface ISshServerHandler
 /// a query ("would you accept this key?") and true once the client has proven it holds the private key;
 /// only a verified request can end in a login.
 /// </summary>
-public sealed record SshAuthRequest(string UserName, SshPublicKey Key, EndPoint? RemoteEndPoint, bool SignatureVerified = false);
+public sealed record SshAuthRequest(string UserName, SshPublicKey Key, EndPoint? RemoteEndPoint, bool SignatureVerified = false)
+{
+    /// <summary>
+    /// Set by the application when it refuses a verified key (returns null) and wants to tell the person
+    /// why, e.g. that the key expired and where to add a new one. Sent as SSH_MSG_USERAUTH_BANNER (RFC 4252
+    /// §5.4), which OpenSSH prints on stderr. Ignored for queries: only the key's holder gets to read it.
+    /// </summary>
+    public string? RefusalBanner { get; set; }
+}
 
 /// <summary>
 /// The authenticated party. The application subclasses it to hang its own typed identity off the

@@ -106,6 +106,20 @@ public sealed class SshNetClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public void ARefusedVerifiedKeyGetsTheApplicationsBannerBeforeTheFailure()
+    {
+        var expired = SshHostKey.GenerateEd25519();
+        _server.Handler.RefusedWithBanner[expired.PublicKey.FingerprintSha256] = "Your key 'laptop' expired on 2026-11-01. Add a new one at http://wharf/account/ssh-keys";
+        var keyFile = new PrivateKeyFile(new MemoryStream(Encoding.ASCII.GetBytes(expired.ToOpenSshPrivateKey())));
+        var info = new ConnectionInfo("127.0.0.1", _server.Port, "git", new PrivateKeyAuthenticationMethod("git", keyFile)) { Timeout = TimeSpan.FromSeconds(15) };
+        var banners = new List<string>();
+        info.AuthenticationBanner += (_, e) => banners.Add(e.BannerMessage);
+        using var client = new SshClient(info);
+        Assert.Throws<SshAuthenticationException>(() => client.Connect());
+        Assert.Equal(["Your key 'laptop' expired on 2026-11-01. Add a new one at http://wharf/account/ssh-keys\n"], banners);
+    }
+
+    [Fact]
     public void AnUnknownKeyIsRefusedAndLoggedAsOneFailedAuthentication()
     {
         var stranger = SshHostKey.GenerateEd25519();

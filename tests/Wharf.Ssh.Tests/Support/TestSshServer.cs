@@ -45,8 +45,19 @@ internal sealed class ScriptedHandler : ISshServerHandler
     public ConcurrentDictionary<string, string> AllowedKeys { get; } = new();
     public ConcurrentQueue<SshSession> Sessions { get; } = new();
 
-    public ValueTask<SshPrincipal?> FindPrincipalAsync(SshAuthRequest request, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(AllowedKeys.TryGetValue(request.Key.FingerprintSha256, out var name) ? new SshPrincipal(name) : null);
+    /// <summary>Keys that pass a query but are refused, with this banner, once their signature verified.</summary>
+    public ConcurrentDictionary<string, string> RefusedWithBanner { get; } = new();
+
+    public ValueTask<SshPrincipal?> FindPrincipalAsync(SshAuthRequest request, CancellationToken cancellationToken)
+    {
+        if (RefusedWithBanner.TryGetValue(request.Key.FingerprintSha256, out var banner))
+        {
+            if (!request.SignatureVerified) return ValueTask.FromResult<SshPrincipal?>(new SshPrincipal("query"));
+            request.RefusalBanner = banner;
+            return ValueTask.FromResult<SshPrincipal?>(null);
+        }
+        return ValueTask.FromResult(AllowedKeys.TryGetValue(request.Key.FingerprintSha256, out var name) ? new SshPrincipal(name) : null);
+    }
 
     public async Task<int> RunSessionAsync(SshSession session, CancellationToken cancellationToken)
     {

@@ -73,7 +73,7 @@ public static class ClientMatrix
     }
 
     /// <summary>`wharf admin key add USER` with an OpenSSH public key line, as a user pastes it.</summary>
-    public static Task AddKeyAsync(WharfServer server, TestUser user, string label, string publicKeyLine) =>
+    public static Task<ProcessResult> AddKeyAsync(WharfServer server, TestUser user, string label, string publicKeyLine) =>
         server.WharfOrThrowAsync(["admin", "key", "add", user.Name, "--label", label], publicKeyLine.Trim() + "\n");
 
     /// <summary>A fresh OpenSSH ed25519 key without passphrase, added to USER's account.</summary>

@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
+using Wharf.Core.Audit;
 using Wharf.Core.Keys;
 using Wharf.Core.Repositories;
+using Wharf.Core.Tokens;
 using Wharf.Core.Users;
 
 namespace Wharf.Data;
@@ -15,6 +17,8 @@ public abstract class WharfDbContext(DbContextOptions options) : DbContext(optio
     public DbSet<User> Users => Set<User>();
     public DbSet<SshKey> SshKeys => Set<SshKey>();
     public DbSet<Repository> Repositories => Set<Repository>();
+    public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
+    public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -26,6 +30,7 @@ public abstract class WharfDbContext(DbContextOptions options) : DbContext(optio
             e.Property(u => u.LowerName).HasMaxLength(Core.Names.MaxUserNameLength).IsRequired();
             e.Property(u => u.Email).HasMaxLength(UserService.MaxEmailLength).IsRequired();
             e.HasIndex(u => u.LowerName).IsUnique();
+            e.HasIndex(u => u.Uuid).IsUnique();
         });
 
         model.Entity<SshKey>(e =>
@@ -38,10 +43,39 @@ public abstract class WharfDbContext(DbContextOptions options) : DbContext(optio
             e.Property(k => k.PublicKey).HasMaxLength(4096).IsRequired();
             e.Property(k => k.KeyType).HasMaxLength(64).IsRequired();
             e.Property(k => k.Label).HasMaxLength(SshKeyService.MaxLabelLength).IsRequired();
+            e.Property(k => k.Comment).HasMaxLength(SshKeyService.MaxLabelLength);
+            e.HasIndex(k => k.Uuid).IsUnique();
             // Login looks keys up by fingerprint, and one key opens one account on the whole instance.
             e.HasIndex(k => k.Fingerprint).IsUnique();
             e.HasIndex(k => k.UserId);
             e.HasOne<User>().WithMany().HasForeignKey(k => k.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<ApiToken>(e =>
+        {
+            e.ToTable("api_tokens");
+            e.HasKey(t => t.Id);
+            e.Property(t => t.Name).HasMaxLength(ApiTokenService.MaxNameLength).IsRequired();
+            // 64 hex digits of SHA-256; looked up on every API call.
+            e.Property(t => t.TokenHash).HasMaxLength(64).IsRequired();
+            e.HasIndex(t => t.TokenHash).IsUnique();
+            e.HasIndex(t => t.UserId);
+            e.HasOne<User>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<AuditEntry>(e =>
+        {
+            e.ToTable("audit_log");
+            e.HasKey(a => a.Id);
+            e.Property(a => a.Action).HasMaxLength(32).IsRequired();
+            e.Property(a => a.KeyFingerprint).HasMaxLength(64).IsRequired();
+            e.Property(a => a.KeyLabel).HasMaxLength(SshKeyService.MaxLabelLength).IsRequired();
+            e.Property(a => a.Actor).HasMaxLength(100).IsRequired();
+            // An IPv6 address with a zone id fits in 64.
+            e.Property(a => a.SourceAddress).HasMaxLength(64);
+            e.HasIndex(a => new { a.UserId, a.At });
+            e.HasIndex(a => a.KeyFingerprint);
+            e.HasOne<User>().WithMany().HasForeignKey(a => a.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         model.Entity<Repository>(e =>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Wharf.Core.Audit;
 using Wharf.Core.Keys;
 using Wharf.Server.Hosting;
 using Wharf.Server.Ssh;
@@ -142,11 +143,46 @@ public sealed class SshHandlerTests : IAsyncLifetime
         Assert.Equal((1, "", "wharf: Unsupported command 'ls -la': Wharf runs only git-upload-pack and git-receive-pack over SSH.\n"), (status, output, error));
     }
 
+    [Fact]
+    public async Task AnExpiredKeyIsRefusedAndTheExpiryIsAuditedOnce()
+    {
+        await using (var db = _data.OpenDatabase())
+        {
+            var key = db.SshKeys.Single();
+            key.ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(-1);
+            await db.SaveChangesAsync();
+        }
+        Assert.Null(await _handler.FindPrincipalAsync(Request(_aliceKey), CancellationToken.None));
+        var verified = Request(_aliceKey) with { SignatureVerified = true };
+        Assert.Null(await _handler.FindPrincipalAsync(verified, CancellationToken.None));
+        Assert.Null(await _handler.FindPrincipalAsync(verified, CancellationToken.None));
+
+        await using var check = _data.OpenDatabase();
+        var entry = Assert.Single(check.AuditLog.Where(a => a.Action == AuditActions.KeyExpired));
+        Assert.Equal((TestKeys.Fingerprint(_aliceKey), "alice@laptop", "system", "127.0.0.1"),
+            (entry.KeyFingerprint, entry.KeyLabel, entry.Actor, entry.SourceAddress));
+    }
+
+    [Fact]
+    public async Task AKeyExpiringLaterStillLogsIn()
+    {
+        await using (var db = _data.OpenDatabase())
+        {
+            db.SshKeys.Single().ExpiresAt = DateTimeOffset.UtcNow.AddDays(1);
+            await db.SaveChangesAsync();
+        }
+        Assert.NotNull(await _handler.FindPrincipalAsync(Request(_aliceKey) with { SignatureVerified = true }, CancellationToken.None));
+    }
+
     private sealed class FailingKeyStore : ISshKeyStore
     {
         public Task<SshKeyOwner?> FindByFingerprintAsync(string fingerprint, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("database is locked");
-        public Task AddAsync(SshKey key, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<IReadOnlyList<SshKey>> ListAsync(long userId, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task AddAsync(SshKey key, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task UpdateLabelAsync(SshKey key, string label, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task RemoveAsync(SshKey key, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task MarkUsedAsync(long keyId, DateTimeOffset when, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<bool> RecordExpiredOnceAsync(SshKeyOwner key, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

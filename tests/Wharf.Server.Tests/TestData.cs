@@ -71,6 +71,29 @@ public static class TestKeys
         return $"ssh-rsa {Convert.ToBase64String(blob)} rsa@test";
     }
 
+    public static string EcdsaP256(string comment = "ecdsa@test")
+    {
+        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var q = ec.ExportParameters(false).Q;
+        var blob = Concat(SshString("ecdsa-sha2-nistp256"u8), SshString("nistp256"u8), SshString([0x04, .. q.X!, .. q.Y!]));
+        return $"ecdsa-sha2-nistp256 {Convert.ToBase64String(blob)} {comment}";
+    }
+
+    /// <summary>An ssh-rsa line with any modulus: a key blob carries whatever it is given.</summary>
+    public static string RsaWithModulus(System.Numerics.BigInteger n)
+    {
+        var blob = Concat(SshString("ssh-rsa"u8), SshMpInt([0x01, 0x00, 0x01]), SshMpInt(n.ToByteArray(isUnsigned: true, isBigEndian: true)));
+        return $"ssh-rsa {Convert.ToBase64String(blob)} roca@test";
+    }
+
+    /// <summary>The blob of a key line, re-wrapped as RFC 4716 (PuTTYgen's "Save public key").</summary>
+    public static string Rfc4716(string line, string comment = "rsa-key-20261124")
+    {
+        var b64 = line.Split(' ')[1];
+        var body = string.Join("\n", b64.Chunk(70).Select(c => new string(c)));
+        return "---- BEGIN SSH2 PUBLIC KEY ----\nComment: \"" + comment + "\"\n" + body + "\n---- END SSH2 PUBLIC KEY ----\n";
+    }
+
     public static string Fingerprint(string line) =>
         "SHA256:" + Convert.ToBase64String(SHA256.HashData(Convert.FromBase64String(line.Split(' ')[1]))).TrimEnd('=');
 

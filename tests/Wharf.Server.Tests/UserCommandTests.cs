@@ -36,7 +36,7 @@ public sealed class UserCommandTests : IDisposable
     {
         var r = await _data.RunAsync("admin", "user", "create", "alice");
         Assert.Equal(2, r.ExitCode);
-        Assert.Equal("wharf: missing --email EMAIL.\nusage: wharf admin user create NAME --email EMAIL [--data DIR]\n", r.Error);
+        Assert.Equal("wharf: missing --email EMAIL.\nusage: wharf admin user create NAME --email EMAIL [--admin] [--data DIR]\n", r.Error);
     }
 
     [Theory]

@@ -4,12 +4,19 @@ namespace Wharf.Core.Errors;
 /// A failure whose <see cref="Exception.Message"/> is written for the person who caused it: a front end
 /// shows it as it is. Anything else that escapes a service is an internal error and is logged, not shown.
 /// </summary>
-public sealed class WharfException(ErrorCategory category, string message) : Exception(message)
+public sealed class WharfException(ErrorCategory category, string message, string? code = null) : Exception(message)
 {
     public ErrorCategory Category { get; } = category;
 
-    public static WharfException InvalidArgument(string message) => new(ErrorCategory.InvalidArgument, message);
-    public static WharfException NotFound(string message) => new(ErrorCategory.NotFound, message);
-    public static WharfException AlreadyExists(string message) => new(ErrorCategory.AlreadyExists, message);
-    public static WharfException PermissionDenied(string message) => new(ErrorCategory.PermissionDenied, message);
+    /// <summary>
+    /// A stable machine-readable reason (<c>key-truncated</c>, <c>key-in-use</c>, ...) that the API returns
+    /// as <c>error.code</c>; null where the category says enough. Codes are listed in one table per feature
+    /// (<see cref="Keys.KeyErrors"/>).
+    /// </summary>
+    public string? Code { get; } = code;
+
+    public static WharfException InvalidArgument(string message, string? code = null) => new(ErrorCategory.InvalidArgument, message, code);
+    public static WharfException NotFound(string message, string? code = null) => new(ErrorCategory.NotFound, message, code);
+    public static WharfException AlreadyExists(string message, string? code = null) => new(ErrorCategory.AlreadyExists, message, code);
+    public static WharfException PermissionDenied(string message, string? code = null) => new(ErrorCategory.PermissionDenied, message, code);
 }

@@ -1,64 +1,154 @@
+using Wharf.Core.Audit;
 using Wharf.Core.Errors;
 using Wharf.Core.Users;
 using Wharf.Ssh.Keys;
 
 namespace Wharf.Core.Keys;
 
-public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, TimeProvider time)
+/// <summary>What adding a key understood: the stored key and what the reader changed on the way.</summary>
+public sealed record AddedKey(SshKey Key, ParsedPublicKey Parsed);
+
+/// <summary>
+/// The one way SSH keys are added, listed, relabelled and removed, whatever the front end (CLI, API, web):
+/// same reader (<see cref="PublicKeyText"/>), same policy, same errors (<see cref="KeyErrors"/>).
+/// </summary>
+public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy policy, TimeProvider time)
 {
-    // The SSH server accepts RSA from 2048 bits (issue 2); NIST SP 800-131A retired smaller moduli in 2013.
-    public const int MinRsaBits = 2048;
-    public const int MaxLabelLength = 100;
+    public const int MaxLabelLength = KeyPolicy.MaxLabelLength;
 
-    /// <summary>Parses one OpenSSH public key line and registers it for <paramref name="userName"/>.</summary>
-    public async Task<SshKey> AddAsync(string userName, string publicKeyLine, string? label, CancellationToken cancellationToken)
+    /// <summary>Reads pasted key text and applies the instance policy, without storing anything.</summary>
+    public ParsedPublicKey Check(string? text)
     {
-        var user = await new UserService(users, time).GetAsync(userName, cancellationToken);
-        var key = Parse(publicKeyLine);
+        ParsedPublicKey parsed;
+        try { parsed = PublicKeyText.Parse(text); }
+        catch (SshKeyFormatException e) { throw KeyErrors.From(e); }
+        policy.Check(parsed.Key);
+        return parsed;
+    }
+
+    public async Task<AddedKey> AddAsync(string userName, string text, string? label, DateTimeOffset? expiresAt, Actor actor, CancellationToken cancellationToken) =>
+        await AddAsync(await new UserService(users, time).GetAsync(userName, cancellationToken), text, label, expiresAt, actor, cancellationToken);
+
+    public async Task<AddedKey> AddAsync(User user, string? text, string? label, DateTimeOffset? expiresAt, Actor actor, CancellationToken cancellationToken)
+    {
+        var parsed = Check(text);
+        var key = parsed.Key;
         var chosenLabel = ChooseLabel(label, key);
+        var now = time.GetUtcNow();
+        if (expiresAt is { } e && e <= now) throw KeyErrors.ExpiryPassed();
 
-        if (await keys.FindByFingerprintAsync(key.FingerprintSha256, cancellationToken) is not null)
-            throw DuplicateKey(key.FingerprintSha256);
-
+        await ThrowIfRegisteredAsync(user, key.FingerprintSha256, cancellationToken);
         var entity = new SshKey
         {
+            Uuid = Guid.NewGuid(),
             UserId = user.Id,
             Fingerprint = key.FingerprintSha256,
             PublicKey = key.ToOpenSshLine(includeComment: false),
             KeyType = key.KeyType,
             Bits = key.Bits,
             Label = chosenLabel,
-            CreatedAt = time.GetUtcNow(),
+            Comment = string.IsNullOrWhiteSpace(key.Comment) ? null : Truncate(key.Comment.Trim(), MaxLabelLength),
+            CreatedAt = now,
+            ExpiresAt = expiresAt,
         };
-        // The store checks uniqueness again: the index is the real guard against a concurrent add.
-        await keys.AddAsync(entity, cancellationToken);
-        return entity;
+        try
+        {
+            // The store checks uniqueness again: the index is the real guard against a concurrent add.
+            await keys.AddAsync(entity, Audit(user, AuditActions.KeyAdded, entity, actor), cancellationToken);
+        }
+        catch (WharfException ex) when (ex.Code == KeyErrors.InUse)
+        {
+            // Lost a race: say whose it is as if we had seen it first.
+            await ThrowIfRegisteredAsync(user, key.FingerprintSha256, cancellationToken);
+            throw;
+        }
+        return new AddedKey(entity, parsed);
     }
 
-    /// <summary>
-    /// The message does not say whose key it is: on a later self-service page that would tell anyone who
-    /// holds a public key which account it opens.
-    /// </summary>
-    public static WharfException DuplicateKey(string fingerprint) =>
-        WharfException.AlreadyExists($"The key {fingerprint} is already registered on this Wharf; a key can belong to one account only.");
+    public Task<IReadOnlyList<SshKey>> ListAsync(User user, CancellationToken cancellationToken) => keys.ListAsync(user.Id, cancellationToken);
 
-    private static SshPublicKey Parse(string line)
+    public async Task<SshKey> GetAsync(User user, Guid uuid, CancellationToken cancellationToken) =>
+        (await keys.ListAsync(user.Id, cancellationToken)).SingleOrDefault(k => k.Uuid == uuid)
+        ?? throw KeyErrors.KeyNotFound("with id {" + uuid + "}");
+
+    /// <summary>Finds one key of the user by its label (exact, case-sensitive) or its SHA256 fingerprint.</summary>
+    public async Task<SshKey> FindAsync(User user, string? label, string? fingerprint, CancellationToken cancellationToken)
     {
-        SshPublicKey key;
-        try { key = SshPublicKey.ParseOpenSsh(line); }
-        catch (SshKeyFormatException e) { throw WharfException.InvalidArgument("Invalid SSH public key: " + e.Message); }
+        var all = await keys.ListAsync(user.Id, cancellationToken);
+        if (fingerprint is not null)
+        {
+            var fp = fingerprint.Trim();
+            if (!fp.StartsWith("SHA256:", StringComparison.Ordinal)) fp = "SHA256:" + fp;
+            return all.SingleOrDefault(k => k.Fingerprint == fp) ?? throw KeyErrors.KeyNotFound("with fingerprint " + Display.Quote(fingerprint));
+        }
+        var matches = all.Where(k => k.Label == label).ToList();
+        return matches.Count switch
+        {
+            1 => matches[0],
+            0 => throw KeyErrors.KeyNotFound("labelled " + Display.Quote(label, MaxLabelLength)),
+            _ => throw KeyErrors.AmbiguousLabel(label!, matches.Count),
+        };
+    }
 
-        if (key.KeyType == SshKeyTypes.Rsa && key.Bits < MinRsaBits)
-            throw WharfException.InvalidArgument($"The RSA key has {key.Bits} bits; Wharf accepts RSA keys from {MinRsaBits} bits.");
+    /// <summary>Changes the label only: the key itself never changes once added (delete and add again).</summary>
+    public async Task<SshKey> RelabelAsync(User user, SshKey key, string? label, Actor actor, CancellationToken cancellationToken)
+    {
+        var chosen = ValidateLabel(label?.Trim() ?? "");
+        if (chosen.Length == 0) chosen = key.Comment ?? DefaultLabel(key.KeyType);
+        if (chosen == key.Label) return key;
+        await keys.UpdateLabelAsync(key, chosen, Audit(user, AuditActions.LabelChanged, key, actor, chosen), cancellationToken);
+        key.Label = chosen;
         return key;
     }
 
+    public Task RemoveAsync(User user, SshKey key, Actor actor, CancellationToken cancellationToken) =>
+        keys.RemoveAsync(key, Audit(user, AuditActions.KeyDeleted, key, actor), cancellationToken);
+
+    private async Task ThrowIfRegisteredAsync(User user, string fingerprint, CancellationToken cancellationToken)
+    {
+        var existing = await keys.FindByFingerprintAsync(fingerprint, cancellationToken);
+        if (existing is null) return;
+        throw existing.UserId == user.Id ? KeyErrors.AlreadyYours(existing.Label) : KeyErrors.KeyInUse();
+    }
+
+    private AuditEntry Audit(User user, string action, SshKey key, Actor actor, string? label = null) => new()
+    {
+        UserId = user.Id,
+        Action = action,
+        KeyFingerprint = key.Fingerprint,
+        KeyLabel = label ?? key.Label,
+        Actor = actor.Name,
+        SourceAddress = actor.SourceAddress,
+        At = time.GetUtcNow(),
+    };
+
     private static string ChooseLabel(string? label, SshPublicKey key)
     {
-        var chosen = (string.IsNullOrWhiteSpace(label) ? key.Comment : label)?.Trim();
-        if (string.IsNullOrEmpty(chosen)) chosen = key.Family.ToLowerInvariant() + " key";
-        if (chosen.Length > MaxLabelLength || chosen.Any(char.IsControl))
-            throw WharfException.InvalidArgument($"Invalid key label {Display.Quote(label)}: use at most {MaxLabelLength} printable characters.");
-        return chosen;
+        var chosen = ValidateLabel(label?.Trim() ?? "");
+        if (chosen.Length > 0) return chosen;
+        // Defaulting to the comment: a comment longer than a label is cut rather than refused, since the person did not type it as a label.
+        var comment = key.Comment?.Trim();
+        if (!string.IsNullOrEmpty(comment) && !comment.Any(char.IsControl)) return Truncate(comment, MaxLabelLength);
+        return DefaultLabel(key.KeyType);
     }
+
+    private static string DefaultLabel(string keyType) => SshKeyTypes.IsKnown(keyType)
+        ? keyType switch
+        {
+            SshKeyTypes.Ed25519 => "ed25519 key",
+            SshKeyTypes.Rsa => "rsa key",
+            SshKeyTypes.SkEd25519 => "ed25519-sk key",
+            SshKeyTypes.SkEcdsaP256 => "ecdsa-sk key",
+            _ => "ecdsa key",
+        }
+        : "key";
+
+    private static string ValidateLabel(string label)
+    {
+        if (label.Length > MaxLabelLength) throw KeyErrors.LabelLength(MaxLabelLength);
+        if (label.Any(char.IsControl)) throw KeyErrors.LabelCharacters();
+        return label;
+    }
+
+    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
 }

@@ -5,6 +5,10 @@ public interface IUserStore
 {
     Task<User?> FindByNameAsync(string name, CancellationToken cancellationToken);
 
+    Task<User?> FindByUuidAsync(Guid uuid, CancellationToken cancellationToken);
+
+    Task<User?> FindByIdAsync(long id, CancellationToken cancellationToken);
+
     /// <summary>Stores a new user. Throws <see cref="Errors.WharfException"/> (AlreadyExists) when the name is taken.</summary>
     Task AddAsync(User user, CancellationToken cancellationToken);
 }

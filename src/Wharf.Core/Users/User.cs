@@ -4,9 +4,13 @@ namespace Wharf.Core.Users;
 public sealed class User
 {
     public long Id { get; set; }
+    /// <summary>The account's public identifier (<c>{uuid}</c> in the API); unique, never changes.</summary>
+    public Guid Uuid { get; set; }
     public required string Name { get; set; }
     /// <summary>Invariant: always <c>Names.Lower(Name)</c>; unique across the instance.</summary>
     public required string LowerName { get; set; }
     public required string Email { get; set; }
+    /// <summary>An administrator manages every account's keys through the API.</summary>
+    public bool IsAdmin { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
 }

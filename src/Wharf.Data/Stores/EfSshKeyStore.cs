@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Wharf.Core.Audit;
 using Wharf.Core.Keys;
 
 namespace Wharf.Data.Stores;
@@ -9,24 +10,65 @@ public sealed class EfSshKeyStore(WharfDbContext db) : ISshKeyStore
         (from k in db.SshKeys
          join u in db.Users on k.UserId equals u.Id
          where k.Fingerprint == fingerprint
-         select new SshKeyOwner(k.Id, k.PublicKey, u.Id, u.Name))
+         select new SshKeyOwner(k.Id, k.PublicKey, u.Id, u.Name, k.Label, k.CreatedAt, k.ExpiresAt))
         .SingleOrDefaultAsync(cancellationToken);
 
-    public async Task AddAsync(SshKey key, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SshKey>> ListAsync(long userId, CancellationToken cancellationToken) =>
+        await db.SshKeys.AsNoTracking().Where(k => k.UserId == userId).OrderBy(k => k.CreatedAt).ThenBy(k => k.Id).ToListAsync(cancellationToken);
+
+    public async Task AddAsync(SshKey key, AuditEntry audit, CancellationToken cancellationToken)
     {
         db.SshKeys.Add(key);
+        db.AuditLog.Add(audit);
         try
         {
+            // One SaveChanges is one transaction: the key and its audit entry are stored together or not at all.
             await db.SaveChangesAsync(cancellationToken);
         }
         catch (DbUpdateException e) when (UniqueViolation.Is(e))
         {
             db.Entry(key).State = EntityState.Detached;
-            throw SshKeyService.DuplicateKey(key.Fingerprint);
+            db.Entry(audit).State = EntityState.Detached;
+            throw KeyErrors.KeyInUse();
         }
+    }
+
+    public async Task UpdateLabelAsync(SshKey key, string label, AuditEntry audit, CancellationToken cancellationToken)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var changed = await db.SshKeys.Where(k => k.Id == key.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(k => k.Label, label), cancellationToken);
+        if (changed == 0) throw KeyErrors.KeyNotFound("with id {" + key.Uuid + "}");
+        db.AuditLog.Add(audit);
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    public async Task RemoveAsync(SshKey key, AuditEntry audit, CancellationToken cancellationToken)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var removed = await db.SshKeys.Where(k => k.Id == key.Id).ExecuteDeleteAsync(cancellationToken);
+        if (removed == 0) throw KeyErrors.KeyNotFound("with id {" + key.Uuid + "}");
+        db.AuditLog.Add(audit);
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
     }
 
     public Task MarkUsedAsync(long keyId, DateTimeOffset when, CancellationToken cancellationToken) =>
         db.SshKeys.Where(k => k.Id == keyId)
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, when), cancellationToken);
+
+    public async Task<bool> RecordExpiredOnceAsync(SshKeyOwner key, AuditEntry audit, CancellationToken cancellationToken)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var fingerprint = audit.KeyFingerprint;
+        var since = key.CreatedAt;
+        var already = await db.AuditLog.AnyAsync(a => a.UserId == key.UserId && a.Action == AuditActions.KeyExpired
+            && a.KeyFingerprint == fingerprint && a.At >= since, cancellationToken);
+        if (already) return false;
+        db.AuditLog.Add(audit);
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        return true;
+    }
 }

@@ -13,6 +13,12 @@ public sealed class EfUserStore(WharfDbContext db) : IUserStore
         return db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.LowerName == lower, cancellationToken);
     }
 
+    public Task<User?> FindByUuidAsync(Guid uuid, CancellationToken cancellationToken) =>
+        db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Uuid == uuid, cancellationToken);
+
+    public Task<User?> FindByIdAsync(long id, CancellationToken cancellationToken) =>
+        db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, cancellationToken);
+
     public async Task AddAsync(User user, CancellationToken cancellationToken)
     {
         db.Users.Add(user);

@@ -13,7 +13,7 @@ internal static class AdminCommand
         var paths = DataDirectory.Resolve(arguments, console);
         var services = new ServiceCollection()
             .AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance)
-            .AddWharf(paths);
+            .AddWharf(paths, WharfConfiguration.Load(paths));
         await using var provider = services.BuildServiceProvider();
         await WharfServices.PrepareAsync(provider, cancellationToken);
         await using var scope = provider.CreateAsyncScope();

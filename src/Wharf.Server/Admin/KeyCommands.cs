@@ -1,44 +1,102 @@
+using System.Globalization;
+using Wharf.Core.Audit;
 using Wharf.Core.Errors;
 using Wharf.Core.Keys;
+using Wharf.Core.Users;
 using Wharf.Server.Cli;
+using Wharf.Ssh.Keys;
 
 namespace Wharf.Server.Admin;
 
+/// <summary><c>wharf admin key add|list|remove|label</c>: the same service, reader and errors as the API.</summary>
 public static class KeyCommands
 {
-    // Far above any OpenSSH public key line (a 16384-bit RSA key is about 2.8 KB); stops `cat bigfile |`.
-    private const int MaxInputChars = 16 * 1024;
+    private static readonly CliOption Label = new("--label", "LABEL", Required: false);
 
     public static readonly CliCommand Add = new(
-        "admin key add", "Adds the SSH public key on standard input (one OpenSSH line) to USER; prints its SHA256 fingerprint.",
-        ["USER"], [new CliOption("--label", "LABEL", Required: false)],
+        "admin key add",
+        "Adds the SSH public key on standard input (OpenSSH line, RFC 4716 or PEM) to USER; prints its SHA256 fingerprint.",
+        ["USER"], [Label],
         (args, console, ct) => AdminCommand.RunAsync(args, console, ct, async services =>
         {
-            var line = await ReadOneLineAsync(console.In, ct);
-            var key = await services.GetRequiredService<SshKeyService>().AddAsync(args.Positionals[0], line, args["--label"], ct);
+            var text = await ReadInputAsync(console.In, ct);
+            if (string.IsNullOrWhiteSpace(text))
+                throw WharfException.InvalidArgument(
+                    "No public key on standard input: pipe in one line such as 'ssh-ed25519 AAAA... you@host', e.g. < ~/.ssh/id_ed25519.pub",
+                    KeyErrors.Empty);
+            var added = await services.GetRequiredService<SshKeyService>()
+                .AddAsync(args.Positionals[0], text, args["--label"], expiresAt: null, Actor.Cli, ct);
+            if (added.Parsed.OptionsDropped)
+                await console.Error.WriteLineAsync("wharf: note: the authorized_keys options in front of the key were dropped; Wharf does not apply them.");
             // Only the fingerprint on stdout, so scripts can capture it.
-            await console.Out.WriteLineAsync(key.Fingerprint);
+            await console.Out.WriteLineAsync(added.Key.Fingerprint);
             return ExitCodes.Success;
         }));
 
-    private static async Task<string> ReadOneLineAsync(TextReader input, CancellationToken cancellationToken)
+    public static readonly CliCommand List = new(
+        "admin key list",
+        "Lists USER's keys, one per line, tab-separated: label, type, bits, SHA256 fingerprint, added, last used (or never).",
+        ["USER"], [],
+        (args, console, ct) => AdminCommand.RunAsync(args, console, ct, async services =>
+        {
+            var user = await services.GetRequiredService<UserService>().GetAsync(args.Positionals[0], ct);
+            foreach (var k in await services.GetRequiredService<SshKeyService>().ListAsync(user, ct))
+                await console.Out.WriteLineAsync(string.Join('\t',
+                    Printable(k.Label), k.KeyType, k.Bits.ToString(CultureInfo.InvariantCulture), k.Fingerprint,
+                    Time(k.CreatedAt), k.LastUsedAt is { } used ? Time(used) : "never"));
+            return ExitCodes.Success;
+        }));
+
+    public static readonly CliCommand Remove = new(
+        "admin key remove", "Removes one of USER's keys, named by --label or --fingerprint.",
+        ["USER"], [Label, new CliOption("--fingerprint", "FP", Required: false)],
+        (args, console, ct) =>
+        {
+            var command = WharfCommandsLookup.Remove;
+            if (args.Has("--label") == args.Has("--fingerprint"))
+                throw CliParser.Usage(command, "name the key with exactly one of --label or --fingerprint.");
+            return AdminCommand.RunAsync(args, console, ct, async services =>
+            {
+                var user = await services.GetRequiredService<UserService>().GetAsync(args.Positionals[0], ct);
+                var keys = services.GetRequiredService<SshKeyService>();
+                var key = await keys.FindAsync(user, args["--label"], args["--fingerprint"], ct);
+                await keys.RemoveAsync(user, key, Actor.Cli, ct);
+                await console.Out.WriteLineAsync($"Removed key {Display.Quote(key.Label, KeyPolicy.MaxLabelLength)} ({key.Fingerprint}) from {user.Name}.");
+                return ExitCodes.Success;
+            });
+        });
+
+    public static readonly CliCommand Relabel = new(
+        "admin key label", "Changes the label of USER's key labelled OLD to NEW (the key itself never changes).",
+        ["USER"], [new CliOption("--label", "OLD", Required: true), new CliOption("--to", "NEW", Required: true)],
+        (args, console, ct) => AdminCommand.RunAsync(args, console, ct, async services =>
+        {
+            var user = await services.GetRequiredService<UserService>().GetAsync(args.Positionals[0], ct);
+            var keys = services.GetRequiredService<SshKeyService>();
+            var key = await keys.FindAsync(user, args["--label"], fingerprint: null, ct);
+            key = await keys.RelabelAsync(user, key, args["--to"], Actor.Cli, ct);
+            await console.Out.WriteLineAsync($"Key {key.Fingerprint} is now labelled {Display.Quote(key.Label, KeyPolicy.MaxLabelLength)}.");
+            return ExitCodes.Success;
+        }));
+
+    /// <summary>Reads at most one character more than a key may have, so that an over-long input gets the reader's own message.</summary>
+    private static async Task<string> ReadInputAsync(TextReader input, CancellationToken cancellationToken)
     {
-        var buffer = new char[MaxInputChars + 1];
+        var buffer = new char[PublicKeyText.MaxLength + 1];
         var length = 0;
         int n;
         while (length < buffer.Length && (n = await input.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0) length += n;
-        if (length > MaxInputChars)
-            throw WharfException.InvalidArgument($"Standard input is longer than {MaxInputChars} characters; expected one public key line.");
+        return new string(buffer, 0, length);
+    }
 
-        var lines = new string(buffer, 0, length).Split('\n')
-            .Select(l => l.Trim())
-            .Where(l => l.Length > 0 && !l.StartsWith('#'))
-            .ToList();
-        return lines.Count switch
-        {
-            0 => throw WharfException.InvalidArgument("No public key on standard input: pipe in one line such as 'ssh-ed25519 AAAA... you@host', e.g. < ~/.ssh/id_ed25519.pub"),
-            1 => lines[0],
-            _ => throw WharfException.InvalidArgument($"Expected one public key line on standard input, got {lines.Count}; add keys one at a time."),
-        };
+    private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    // A label is printable by construction, but a tab would break the columns.
+    private static string Printable(string label) => label.Replace('\t', ' ');
+
+    /// <summary>Lets a command's body name its own command for a usage error (the field initialiser cannot refer to itself).</summary>
+    private static class WharfCommandsLookup
+    {
+        public static CliCommand Remove => KeyCommands.Remove;
     }
 }

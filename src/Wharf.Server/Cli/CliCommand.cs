@@ -18,10 +18,16 @@ public sealed record CliCommand(
     public string Usage => string.Join(' ',
         new[] { "wharf", Verb }
             .Concat(Arguments)
-            .Concat(AllOptions.Select(o => o.Required ? $"{o.Name} {o.Value}" : $"[{o.Name} {o.Value}]")));
+            .Concat(AllOptions.Select(o => o.Required ? $"{o.Name} {o.Value}" : o.IsFlag ? $"[{o.Name}]" : $"[{o.Name} {o.Value}]")));
 }
 
-public sealed record CliOption(string Name, string Value, bool Required);
+/// <summary>An option; with a null <see cref="Value"/> it is a flag that takes no value (its value reads as "true").</summary>
+public sealed record CliOption(string Name, string? Value, bool Required)
+{
+    public bool IsFlag => Value is null;
+
+    public static CliOption Flag(string name) => new(name, null, Required: false);
+}
 
 /// <summary>What the parser found for one command.</summary>
 public sealed class CliArguments(IReadOnlyList<string> positionals, IReadOnlyDictionary<string, string> options)
@@ -29,4 +35,6 @@ public sealed class CliArguments(IReadOnlyList<string> positionals, IReadOnlyDic
     public IReadOnlyList<string> Positionals { get; } = positionals;
 
     public string? this[string option] => options.TryGetValue(option, out var v) ? v : null;
+
+    public bool Has(string option) => options.ContainsKey(option);
 }

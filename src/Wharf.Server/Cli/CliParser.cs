@@ -35,7 +35,12 @@ public static class CliParser
             if (!known.TryGetValue(name, out var option))
                 throw Usage(command, $"unknown option {Display.Quote(name)} for '{command.Verb}'.");
             string value;
-            if (eq > 0) value = arg[(eq + 1)..];
+            if (option.IsFlag)
+            {
+                if (eq > 0) throw Usage(command, $"option '{name}' takes no value.");
+                value = "true";
+            }
+            else if (eq > 0) value = arg[(eq + 1)..];
             else if (i + 1 < args.Count) value = args[++i];
             else throw Usage(command, $"option '{name}' needs a value ({option.Value}).");
             if (!options.TryAdd(name, value))

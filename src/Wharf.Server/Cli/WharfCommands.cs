@@ -9,8 +9,12 @@ public static class WharfCommands
     public static IReadOnlyList<CliCommand> All { get; } =
     [
         ServeCommand.Command,          // wharf serve [--http ADDR:PORT] [--ssh ADDR:PORT] [--data DIR]
-        UserCommands.Create,           // wharf admin user create NAME --email EMAIL
+        UserCommands.Create,           // wharf admin user create NAME --email EMAIL [--admin]
         KeyCommands.Add,               // wharf admin key add USER [--label LABEL]   < key.pub
+        KeyCommands.List,              // wharf admin key list USER
+        KeyCommands.Remove,            // wharf admin key remove USER (--label LABEL | --fingerprint FP)
+        KeyCommands.Relabel,           // wharf admin key label USER --label OLD --to NEW
+        TokenCommands.Create,          // wharf admin token create USER [--name NAME]
         RepositoryCommands.Create,     // wharf admin repo create OWNER/NAME
     ];
 }

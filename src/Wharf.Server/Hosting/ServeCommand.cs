@@ -33,14 +33,13 @@ public static class ServeCommand
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.WebHost.ConfigureKestrel(k => k.Listen(http));
         // Settings: DATA/wharf.json, then WHARF_-prefixed environment variables (WHARF_Ssh__MaxAuthTries=20).
-        builder.Configuration.AddJsonFile(Path.Combine(paths.DataDirectory, "wharf.json"), optional: true, reloadOnChange: false);
-        builder.Configuration.AddEnvironmentVariables("WHARF_");
+        builder.Configuration.AddWharfSources(paths);
         // Validated here, before anything listens: a bad value is a start-up error with its own message.
         var sshOptions = SshSettings.Build(builder.Configuration, paths);
 
         var announcer = new ServeAnnouncer(console.Out);
         builder.Services.AddSingleton(announcer);
-        builder.Services.AddWharf(paths);
+        builder.Services.AddWharf(paths, builder.Configuration);
         builder.Services.AddSingleton(new SshListenOptions(ssh));
         builder.Services.AddSingleton(sshOptions);
         builder.Services.AddSingleton<SshLog>();

@@ -3,6 +3,7 @@ using Wharf.Core;
 using Wharf.Core.Git;
 using Wharf.Core.Keys;
 using Wharf.Core.Repositories;
+using Wharf.Core.Tokens;
 using Wharf.Core.Users;
 using Wharf.Data;
 using Wharf.Data.Stores;
@@ -12,9 +13,11 @@ namespace Wharf.Server.Hosting;
 /// <summary>The one composition of Wharf's services, shared by <c>wharf serve</c> and the admin commands.</summary>
 public static class WharfServices
 {
-    public static IServiceCollection AddWharf(this IServiceCollection services, WharfPaths paths)
+    public static IServiceCollection AddWharf(this IServiceCollection services, WharfPaths paths, IConfiguration? configuration = null)
     {
         services.AddSingleton(paths);
+        // Built here, not lazily: an invalid setting stops the command before anything else happens.
+        services.AddSingleton(WharfConfiguration.KeyPolicy(configuration));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new GitBinary());
         services.AddSingleton<GitProcessRunner>();
@@ -23,10 +26,12 @@ public static class WharfServices
         services.AddScoped<IUserStore, EfUserStore>();
         services.AddScoped<ISshKeyStore, EfSshKeyStore>();
         services.AddScoped<IRepositoryStore, EfRepositoryStore>();
+        services.AddScoped<IApiTokenStore, EfApiTokenStore>();
 
         services.AddScoped<UserService>();
         services.AddScoped<SshKeyService>();
         services.AddScoped<RepositoryService>();
+        services.AddScoped<ApiTokenService>();
         services.AddScoped<GitRequestAuthorizer>();
         return services;
     }

@@ -1,4 +1,6 @@
+using System.Net;
 using System.Text;
+using Wharf.Core.Audit;
 using Wharf.Core.Errors;
 using Wharf.Core.Git;
 using Wharf.Core.Keys;
@@ -26,7 +28,30 @@ public sealed partial class WharfSshHandler(
         if (owner is null) return null;
         // The fingerprint is a hash of the key; comparing the key itself costs nothing and removes the question.
         if (owner.PublicKey != request.Key.ToOpenSshLine(includeComment: false)) return null;
+        if (owner.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow())
+        {
+            // Recorded only once the client proved it holds the private key: a public key alone (they are
+            // public) must not be able to write to someone's audit log. Before that, the key is refused too.
+            if (request.SignatureVerified) await RecordExpiredAsync(scope.ServiceProvider, owner, request, cancellationToken);
+            return null;
+        }
         return new WharfPrincipal(owner.UserId, owner.UserName, owner.KeyId);
+    }
+
+    private async Task RecordExpiredAsync(IServiceProvider services, SshKeyOwner owner, SshAuthRequest request, CancellationToken cancellationToken)
+    {
+        var entry = new AuditEntry
+        {
+            UserId = owner.UserId,
+            Action = AuditActions.KeyExpired,
+            KeyFingerprint = request.Key.FingerprintSha256,
+            KeyLabel = owner.Label,
+            Actor = Actor.System.Name,
+            SourceAddress = (request.RemoteEndPoint as IPEndPoint)?.Address.ToString(),
+            At = time.GetUtcNow(),
+        };
+        if (await services.GetRequiredService<ISshKeyStore>().RecordExpiredOnceAsync(owner, entry, cancellationToken))
+            LogKeyExpired(logger, owner.UserName, request.Key.FingerprintSha256, owner.ExpiresAt!.Value);
     }
 
     public async Task<int> RunSessionAsync(SshSession session, CancellationToken cancellationToken)
@@ -79,6 +104,9 @@ public sealed partial class WharfSshHandler(
 
     [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Refused SSH command of {User} ({Category}): {Reason}")]
     private static partial void LogRefused(ILogger logger, string user, ErrorCategory category, string reason);
+
+    [LoggerMessage(EventId = 1105, Level = LogLevel.Information, Message = "Refused expired SSH key {Fingerprint} of {User} (expired {ExpiresAt:O})")]
+    private static partial void LogKeyExpired(ILogger logger, string user, string fingerprint, DateTimeOffset expiresAt);
 
     [LoggerMessage(EventId = 1104, Level = LogLevel.Error, Message = "SSH session of {User} failed")]
     private static partial void LogSessionFailed(ILogger logger, Exception exception, string user);

@@ -1,0 +1,34 @@
+namespace Wharf.Core.Audit;
+
+/// <summary>One line of an account's audit log (issue 4 point 7): what happened to which key, who did it, from where.</summary>
+public sealed class AuditEntry
+{
+    public long Id { get; set; }
+    /// <summary>The account the entry belongs to (whose key it is); the owner sees it.</summary>
+    public long UserId { get; set; }
+    /// <summary>One of <see cref="AuditActions"/>.</summary>
+    public required string Action { get; set; }
+    public required string KeyFingerprint { get; set; }
+    public required string KeyLabel { get; set; }
+    /// <summary>Who did it: a user name, <c>admin (cli)</c>, or <c>system</c>.</summary>
+    public required string Actor { get; set; }
+    /// <summary>The client's IP address, <c>local</c> for the CLI.</summary>
+    public string? SourceAddress { get; set; }
+    public DateTimeOffset At { get; set; }
+}
+
+public static class AuditActions
+{
+    public const string KeyAdded = "key-added";
+    public const string LabelChanged = "label-changed";
+    public const string KeyDeleted = "key-deleted";
+    public const string KeyExpired = "key-expired";
+}
+
+/// <summary>Who is acting and from where, as the audit log records it.</summary>
+public sealed record Actor(string Name, string? SourceAddress)
+{
+    /// <summary>An administrator at the server's own command line.</summary>
+    public static Actor Cli { get; } = new("admin (cli)", "local");
+    public static Actor System { get; } = new("system", null);
+}

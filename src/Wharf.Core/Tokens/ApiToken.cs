@@ -1,0 +1,26 @@
+namespace Wharf.Core.Tokens;
+
+/// <summary>
+/// A secret that authenticates API calls as its user. Only the SHA-256 of the token is kept: the token
+/// has 256 random bits, so a fast hash is enough (no password-style KDF needed), and a stolen database
+/// does not yield working tokens.
+/// </summary>
+public sealed class ApiToken
+{
+    public long Id { get; set; }
+    public long UserId { get; set; }
+    public required string Name { get; set; }
+    /// <summary>Lower-case hex SHA-256 of the token text; unique.</summary>
+    public required string TokenHash { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? LastUsedAt { get; set; }
+}
+
+public interface IApiTokenStore
+{
+    Task AddAsync(ApiToken token, CancellationToken cancellationToken);
+
+    Task<ApiToken?> FindByHashAsync(string tokenHash, CancellationToken cancellationToken);
+
+    Task MarkUsedAsync(long tokenId, DateTimeOffset when, CancellationToken cancellationToken);
+}

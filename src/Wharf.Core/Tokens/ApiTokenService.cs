@@ -1,0 +1,41 @@
+using System.Security.Cryptography;
+using System.Text;
+using Wharf.Core.Errors;
+using Wharf.Core.Users;
+
+namespace Wharf.Core.Tokens;
+
+public sealed class ApiTokenService(IApiTokenStore tokens, IUserStore users, TimeProvider time)
+{
+    /// <summary>Marks Wharf tokens so secret scanners (and people) recognise one that leaked.</summary>
+    public const string Prefix = "wharf_";
+    public const int MaxNameLength = 100;
+
+    /// <summary>Creates a token for <paramref name="userName"/>; the returned text is shown once and never stored.</summary>
+    public async Task<(ApiToken Token, string Secret)> CreateAsync(string userName, string? name, CancellationToken cancellationToken)
+    {
+        var user = await new UserService(users, time).GetAsync(userName, cancellationToken);
+        var chosen = string.IsNullOrWhiteSpace(name) ? "token" : name.Trim();
+        if (chosen.Length > MaxNameLength || chosen.Any(char.IsControl))
+            throw WharfException.InvalidArgument($"Invalid token name {Display.Quote(name)}: use at most {MaxNameLength} printable characters.");
+        var secret = Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
+        var token = new ApiToken { UserId = user.Id, Name = chosen, TokenHash = Hash(secret), CreatedAt = time.GetUtcNow() };
+        await tokens.AddAsync(token, cancellationToken);
+        return (token, secret);
+    }
+
+    /// <summary>The user a token belongs to, or null for an unknown token. Database errors propagate.</summary>
+    public async Task<User?> AuthenticateAsync(string secret, CancellationToken cancellationToken)
+    {
+        if (!secret.StartsWith(Prefix, StringComparison.Ordinal) || secret.Length > 200) return null;
+        // Looked up by hash: the comparison happens on a digest of the secret, so its timing says nothing about the token.
+        var token = await tokens.FindByHashAsync(Hash(secret), cancellationToken);
+        if (token is null) return null;
+        await tokens.MarkUsedAsync(token.Id, time.GetUtcNow(), cancellationToken);
+        return await users.FindByIdAsync(token.UserId, cancellationToken);
+    }
+
+    public static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

@@ -1,0 +1,27 @@
+using Wharf.Core;
+using Wharf.Core.Keys;
+
+namespace Wharf.Server.Hosting;
+
+/// <summary>
+/// Instance settings: <c>DATA/wharf.json</c>, then <c>WHARF_</c>-prefixed environment variables
+/// (<c>WHARF_Keys__MinRsaBits=3072</c>). <c>wharf serve</c> and the admin commands read the same
+/// sources, so a key the server refuses is refused at the command line too.
+/// </summary>
+public static class WharfConfiguration
+{
+    public static IConfigurationBuilder AddWharfSources(this IConfigurationBuilder builder, WharfPaths paths) =>
+        builder.AddJsonFile(Path.Combine(paths.DataDirectory, "wharf.json"), optional: true, reloadOnChange: false)
+            .AddEnvironmentVariables("WHARF_");
+
+    public static IConfiguration Load(WharfPaths paths) => new ConfigurationBuilder().AddWharfSources(paths).Build();
+
+    /// <summary><c>Keys:AllowedTypes</c> (key type names) and <c>Keys:MinRsaBits</c>; bad values are start-up errors.</summary>
+    public static KeyPolicy KeyPolicy(IConfiguration? configuration)
+    {
+        if (configuration is null) return new KeyPolicy();
+        var types = configuration.GetSection("Keys:AllowedTypes").Get<string[]>();
+        var minRsaBits = configuration.GetValue<int?>("Keys:MinRsaBits") ?? Core.Keys.KeyPolicy.DefaultMinRsaBits;
+        return new KeyPolicy(types is { Length: > 0 } ? types : null, minRsaBits);
+    }
+}

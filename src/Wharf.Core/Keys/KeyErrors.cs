@@ -29,6 +29,7 @@ public static class KeyErrors
     public const string LabelInvalid = "label-invalid";
     public const string LabelAmbiguous = "label-ambiguous";
     public const string ExpiryInPast = "expiry-in-past";
+    public const string ExpiryInvalid = "expiry-invalid";
     public const string DuplicateOwn = "key-duplicate-own";
     public const string InUse = "key-in-use";
     public const string NotFound = "key-not-found";
@@ -37,7 +38,7 @@ public static class KeyErrors
     public static IReadOnlyList<string> All { get; } =
     [
         Empty, Unrecognised, InvalidBase64, Truncated, TypeMismatch, TypeUnsupported, TypeRefused, TooSmall, TooLarge,
-        InvalidKeyData, Private, Multiple, TooLong, WeakRoca, LabelTooLong, LabelInvalid, LabelAmbiguous, ExpiryInPast,
+        InvalidKeyData, Private, Multiple, TooLong, WeakRoca, LabelTooLong, LabelInvalid, LabelAmbiguous, ExpiryInPast, ExpiryInvalid,
         DuplicateOwn, InUse, NotFound,
     ];
 

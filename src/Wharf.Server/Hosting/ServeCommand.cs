@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Wharf.Server.Cli;
 using Wharf.Server.Ssh;
 using Wharf.Server.Web;
+using Wharf.Server.Web.Api;
 
 namespace Wharf.Server.Hosting;
 
@@ -45,10 +46,18 @@ public static class ServeCommand
         builder.Services.AddSingleton<SshLog>();
         builder.Services.AddSingleton<WharfSshHandler>();
         builder.Services.AddHostedService<SshHostedService>();
+        builder.Services.AddAuthentication(ApiTokenAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorization();
+        // Bitbucket's field names: created_on, last_used, key_type.
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
 
         await using var app = builder.Build();
         await WharfServices.PrepareAsync(app.Services, cancellationToken);
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.MapHome();
+        app.MapSshKeyApi();
 
         await app.StartAsync(cancellationToken);
         foreach (var address in app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses)

@@ -1,0 +1,37 @@
+using Wharf.Core.Keys;
+using Wharf.Core.Users;
+using Wharf.Ssh.Keys;
+
+namespace Wharf.Server.Web.Api;
+
+/// <summary>Bitbucket writes UUIDs in braces; so does Wharf, everywhere in the API.</summary>
+public static class ApiIds
+{
+    public static string Format(Guid uuid) => "{" + uuid.ToString("D") + "}";
+
+    public static bool TryParse(string text, out Guid uuid) =>
+        Guid.TryParse(text.StartsWith('{') && text.EndsWith('}') ? text[1..^1] : text, out uuid);
+}
+
+public sealed record UserDto(string Type, string Uuid, string Username, string DisplayName, string Nickname, DateTimeOffset CreatedOn, bool IsAdmin)
+{
+    public static UserDto From(User u) => new("user", ApiIds.Format(u.Uuid), u.Name, u.Name, u.Name, u.CreatedAt, u.IsAdmin);
+}
+
+public sealed record FingerprintsDto(string Sha256, string Md5);
+
+/// <summary>An SSH key as Bitbucket Cloud's <c>ssh_key</c> object, plus <c>key_type</c>, <c>bits</c> and <c>fingerprints</c>.</summary>
+public sealed record SshKeyDto(
+    string Type, string Uuid, string Key, string? Comment, string Label, DateTimeOffset CreatedOn, DateTimeOffset? LastUsed,
+    DateTimeOffset? ExpiresOn, string Fingerprint, string KeyType, int Bits, FingerprintsDto Fingerprints)
+{
+    public static SshKeyDto From(SshKey k) => new("ssh_key", ApiIds.Format(k.Uuid), k.PublicKey, k.Comment, k.Label, k.CreatedAt, k.LastUsedAt,
+        k.ExpiresAt, k.Fingerprint, k.KeyType, k.Bits, new FingerprintsDto(k.Fingerprint, SshPublicKey.ParseOpenSsh(k.PublicKey).FingerprintMd5));
+}
+
+/// <summary>Bitbucket's paged list: <c>values</c>, <c>page</c>, <c>pagelen</c>, <c>size</c> and <c>next</c> when there is more.</summary>
+public sealed record PageDto<T>(IReadOnlyList<T> Values, int Page, int Pagelen, int Size, string? Next);
+
+public sealed record AddKeyRequest(string? Key, string? Label, string? ExpiresOn);
+
+public sealed record UpdateKeyRequest(string? Label);

@@ -1,0 +1,118 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Claims;
+using Wharf.Core.Audit;
+using Wharf.Core.Errors;
+using Wharf.Core.Keys;
+using Wharf.Core.Users;
+
+namespace Wharf.Server.Web.Api;
+
+/// <summary>
+/// <c>/2.0/user</c> and <c>/2.0/users/{user}/ssh-keys</c> in Bitbucket Cloud's shape, so existing scripts
+/// work. Every route needs a token (group policy); users manage their own keys, administrators anyone's.
+/// </summary>
+public static class SshKeyEndpoints
+{
+    // Bitbucket's defaults: 10 per page, at most 100.
+    public const int DefaultPageLength = 10;
+    public const int MaxPageLength = 100;
+
+    public static IEndpointRouteBuilder MapSshKeyApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/2.0").RequireAuthorization().WithApiErrors();
+
+        api.MapGet("/user", async (ClaimsPrincipal me, IUserStore users, CancellationToken ct) =>
+            TypedResults.Ok(UserDto.From(await CallerAsync(me, users, ct))));
+
+        var keys = api.MapGroup("/users/{user}/ssh-keys");
+
+        keys.MapGet("/", async (string user, int? page, int? pagelen, HttpContext http, ClaimsPrincipal me, IUserStore users,
+            UserService userService, SshKeyService service, CancellationToken ct) =>
+        {
+            var owner = await OwnerAsync(user, me, users, userService, ct);
+            var size = pagelen ?? DefaultPageLength;
+            var number = page ?? 1;
+            if (size is < 1 or > MaxPageLength || number < 1)
+                throw WharfException.InvalidArgument($"page must be 1 or more and pagelen 1 to {MaxPageLength}.", "invalid-page");
+            var all = await service.ListAsync(owner, ct);
+            var values = all.Skip((number - 1) * size).Take(size).Select(SshKeyDto.From).ToList();
+            string? next = null;
+            if (number * size < all.Count)
+            {
+                var r = http.Request;
+                next = $"{r.Scheme}://{r.Host}{r.PathBase}{r.Path}?page={number + 1}&pagelen={size}";
+            }
+            return TypedResults.Ok(new PageDto<SshKeyDto>(values, number, size, all.Count, next));
+        });
+
+        keys.MapPost("/", async (string user, AddKeyRequest body, HttpContext http, ClaimsPrincipal me, IUserStore users,
+            UserService userService, SshKeyService service, CancellationToken ct) =>
+        {
+            var owner = await OwnerAsync(user, me, users, userService, ct);
+            var added = await service.AddAsync(owner, body.Key, body.Label, ParseExpiry(body.ExpiresOn), Actor(me, http), ct);
+            var dto = SshKeyDto.From(added.Key);
+            return TypedResults.Created($"/2.0/users/{Uri.EscapeDataString(user)}/ssh-keys/{Uri.EscapeDataString(dto.Uuid)}", dto);
+        });
+
+        keys.MapGet("/{keyId}", async (string user, string keyId, ClaimsPrincipal me, IUserStore users, UserService userService,
+            SshKeyService service, CancellationToken ct) =>
+        {
+            var owner = await OwnerAsync(user, me, users, userService, ct);
+            return TypedResults.Ok(SshKeyDto.From(await KeyAsync(service, owner, keyId, ct)));
+        });
+
+        keys.MapPut("/{keyId}", async (string user, string keyId, UpdateKeyRequest body, HttpContext http, ClaimsPrincipal me,
+            IUserStore users, UserService userService, SshKeyService service, CancellationToken ct) =>
+        {
+            var owner = await OwnerAsync(user, me, users, userService, ct);
+            var key = await KeyAsync(service, owner, keyId, ct);
+            // Only the label changes; a key or expiry in the body is ignored, as Bitbucket does.
+            return TypedResults.Ok(SshKeyDto.From(await service.RelabelAsync(owner, key, body.Label, Actor(me, http), ct)));
+        });
+
+        keys.MapDelete("/{keyId}", async (string user, string keyId, HttpContext http, ClaimsPrincipal me, IUserStore users,
+            UserService userService, SshKeyService service, CancellationToken ct) =>
+        {
+            var owner = await OwnerAsync(user, me, users, userService, ct);
+            await service.RemoveAsync(owner, await KeyAsync(service, owner, keyId, ct), Actor(me, http), ct);
+            return TypedResults.NoContent();
+        });
+        return app;
+    }
+
+    private static async Task<User> CallerAsync(ClaimsPrincipal me, IUserStore users, CancellationToken ct)
+    {
+        var id = long.Parse(me.FindFirstValue(ClaimTypes.NameIdentifier)!, CultureInfo.InvariantCulture);
+        return await users.FindByIdAsync(id, ct) ?? throw WharfException.PermissionDenied("Your account no longer exists.");
+    }
+
+    /// <summary>The account whose keys are addressed; the caller must be it or an administrator.</summary>
+    private static async Task<User> OwnerAsync(string user, ClaimsPrincipal me, IUserStore users, UserService userService, CancellationToken ct)
+    {
+        var caller = await CallerAsync(me, users, ct);
+        var owner = await userService.GetByNameOrUuidAsync(user, ct);
+        if (owner.Id != caller.Id && !caller.IsAdmin)
+            throw WharfException.PermissionDenied("You can manage only your own SSH keys.", "forbidden");
+        return owner;
+    }
+
+    private static Task<SshKey> KeyAsync(SshKeyService service, User owner, string keyId, CancellationToken ct) =>
+        ApiIds.TryParse(keyId, out var uuid)
+            ? service.GetAsync(owner, uuid, ct)
+            : throw KeyErrors.KeyNotFound("with id " + Display.Quote(keyId));
+
+    private static Actor Actor(ClaimsPrincipal me, HttpContext http) =>
+        new(me.Identity!.Name!, http.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null);
+
+    /// <summary>A date (<c>2027-01-31</c>, the end of that day is not implied: the key stops at its start, UTC) or an ISO 8601 time.</summary>
+    private static DateTimeOffset? ParseExpiry(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+            return new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+            return time.ToUniversalTime();
+        throw WharfException.InvalidArgument($"Invalid expires_on {Display.Quote(text)}: use a date such as 2027-01-31 or an ISO 8601 time.", KeyErrors.ExpiryInvalid);
+    }
+}

@@ -150,6 +150,13 @@ public sealed class ApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnOpenApiDocumentIsServed()
+    {
+        var doc = JsonDocument.Parse(await _http.GetStringAsync("/2.0/openapi.json")).RootElement;
+        Assert.True(doc.GetProperty("paths").TryGetProperty("/2.0/users/{user}/ssh-keys", out _));
+    }
+
+    [Fact]
     public async Task TheUserCanBeNamedByUuid()
     {
         var uuid = (await SendAsync(HttpMethod.Get, "/2.0/user", _alice)).Body.GetProperty("uuid").GetString()!;

@@ -49,6 +49,7 @@ public static class ServeCommand
         builder.Services.AddAuthentication(ApiTokenAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization();
+        builder.Services.AddOpenApi();
         // Bitbucket's field names: created_on, last_used, key_type.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
 
@@ -58,6 +59,7 @@ public static class ServeCommand
         app.UseAuthorization();
         app.MapHome();
         app.MapSshKeyApi();
+        app.MapOpenApi("/2.0/openapi.json");
 
         await app.StartAsync(cancellationToken);
         foreach (var address in app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses)

@@ -81,8 +81,14 @@ public static partial class PublicKeyText
         {
             var l = CollapseSpaces(line);
             var tokens = sb.ToString().Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
-            // After the type comes the base64; more base64 continues it; anything else is the comment.
-            if (tokens == 2 && Base64Piece().IsMatch(l)) sb.Append(l);
+            // After the type comes the base64; more base64 continues it; anything else is the comment. A
+            // terminal's column wrap often leaves the end of the base64 and the comment on the last line.
+            var first = l.Split(' ', 2);
+            if (tokens == 2 && Base64Piece().IsMatch(first[0]))
+            {
+                sb.Append(first[0]);
+                if (first.Length > 1) sb.Append(' ').Append(first[1]);
+            }
             else sb.Append(' ').Append(l);
         }
         return sb.ToString();

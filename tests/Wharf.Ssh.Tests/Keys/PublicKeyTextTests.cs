@@ -37,6 +37,20 @@ public class PublicKeyTextTests
     }
 
     [Fact]
+    public void ATerminalWrapThatLeavesTheBase64EndAndTheCommentOnOneLineIsJoined()
+    {
+        // What a terminal shows of `cat id_rsa.pub`, copied line by line: the last line holds the tail of the
+        // base64 and the comment.
+        var line = KeyFixtures.Rsa3072;
+        var head = line[..^30];
+        var wrapped = string.Join("\n", head.Chunk(64).Select(c => new string(c))) + "\n" + line[^30..];
+        Assert.Matches("^[A-Za-z0-9+/=]+ fixture@example.com$", wrapped.Split('\n')[^1]);
+        var parsed = PublicKeyText.Parse(wrapped);
+        Assert.Equal(KeyFixtures.Rsa3072Sha256, parsed.Key.FingerprintSha256);
+        Assert.Equal("fixture@example.com", parsed.Key.Comment);
+    }
+
+    [Fact]
     public void ABreakRightAfterTheTypeNameIsJoined()
     {
         var parts = KeyFixtures.Ed25519.Split(' ');

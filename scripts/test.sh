@@ -25,10 +25,11 @@ summary() { # passed failed skipped
 #    for side-by-side comparisons, mercurial for the hg issues, python3 for the summary below, and the client
 #    matrix (tests/Wharf.Interop.Tests/Clients): PuTTY's plink and puttygen (putty-tools) and pageant (putty),
 #    dropbear's dbclient, paramiko and asyncssh for /usr/bin/python3, and libssh-dev with gcc and pkg-config
-#    to compile a small libssh client at test time.
+#    to compile a small libssh client at test time; chromium for the browser tests (tests/Wharf.Browser.Tests,
+#    Playwright drives /usr/bin/chromium: nothing is downloaded by Playwright itself).
 # ---------------------------------------------------------------------------------------------------------
 packages=(openssh-client openssh-server git ssh-audit mercurial python3
-  putty-tools putty dropbear-bin python3-paramiko python3-asyncssh libssh-dev gcc libc6-dev pkg-config)
+  putty-tools putty dropbear-bin python3-paramiko python3-asyncssh libssh-dev gcc libc6-dev pkg-config chromium)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

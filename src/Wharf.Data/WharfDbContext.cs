@@ -29,6 +29,8 @@ public abstract class WharfDbContext(DbContextOptions options) : DbContext(optio
             e.Property(u => u.Name).HasMaxLength(Core.Names.MaxUserNameLength).IsRequired();
             e.Property(u => u.LowerName).HasMaxLength(Core.Names.MaxUserNameLength).IsRequired();
             e.Property(u => u.Email).HasMaxLength(UserService.MaxEmailLength).IsRequired();
+            // Identity's v3 format: about 84 base64 characters today; room for a later format.
+            e.Property(u => u.PasswordHash).HasMaxLength(512);
             e.HasIndex(u => u.LowerName).IsUnique();
             e.HasIndex(u => u.Uuid).IsUnique();
         });

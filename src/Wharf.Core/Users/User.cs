@@ -13,4 +13,10 @@ public sealed class User
     /// <summary>An administrator manages every account's keys through the API.</summary>
     public bool IsAdmin { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+    /// <summary>
+    /// The web sign-in password, hashed by the web front end (ASP.NET Core Identity's format, which names its
+    /// own algorithm and iteration count). Null for accounts made with <c>wharf admin user create</c>: those
+    /// cannot sign in on the web until a password is set. SSH never looks at it.
+    /// </summary>
+    public string? PasswordHash { get; set; }
 }

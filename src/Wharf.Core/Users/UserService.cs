@@ -7,7 +7,7 @@ public sealed class UserService(IUserStore store, TimeProvider time)
     // RFC 5321 §4.5.3.1.3 limits a path to 256 octets including the angle brackets.
     public const int MaxEmailLength = 254;
 
-    public async Task<User> CreateAsync(string name, string email, CancellationToken cancellationToken, bool isAdmin = false)
+    public async Task<User> CreateAsync(string name, string email, CancellationToken cancellationToken, bool isAdmin = false, string? passwordHash = null)
     {
         Names.ValidateUserName(name);
         ValidateEmail(email);
@@ -16,7 +16,7 @@ public sealed class UserService(IUserStore store, TimeProvider time)
         var user = new User
         {
             Uuid = Guid.NewGuid(), Name = name, LowerName = Names.Lower(name), Email = email.Trim(), IsAdmin = isAdmin,
-            CreatedAt = time.GetUtcNow(),
+            CreatedAt = time.GetUtcNow(), PasswordHash = passwordHash,
         };
         // The store refuses a duplicate too: another process may have created the same name since the check.
         await store.AddAsync(user, cancellationToken);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Wharf.Server.Cli;
 using Wharf.Server.Ssh;
 using Wharf.Server.Web;
+using Wharf.Server.Web.Accounts;
 using Wharf.Server.Web.Api;
 
 namespace Wharf.Server.Hosting;
@@ -47,8 +48,12 @@ public static class ServeCommand
         builder.Services.AddSingleton<WharfSshHandler>();
         builder.Services.AddHostedService<SshHostedService>();
         builder.Services.AddAuthentication(ApiTokenAuthenticationHandler.SchemeName)
-            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null);
-        builder.Services.AddAuthorization();
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
+            .AddWebCookie();
+        // The API's default policy takes tokens only; the web pages take the session cookie only.
+        builder.Services.AddAuthorizationBuilder().AddPolicy(AccountEndpoints.Policy, p => p
+            .AddAuthenticationSchemes(AccountEndpoints.Scheme).RequireAuthenticatedUser());
+        builder.Services.AddWebAccounts();
         builder.Services.AddOpenApi();
         // Bitbucket's field names: created_on, last_used, key_type.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
@@ -57,7 +62,10 @@ public static class ServeCommand
         await WharfServices.PrepareAsync(app.Services, cancellationToken);
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseAntiforgery();
         app.MapHome();
+        app.MapAccounts();
+        app.MapSshKeyPages();
         app.MapSshKeyApi();
         app.MapOpenApi("/2.0/openapi.json");
 

@@ -220,6 +220,10 @@ namespace Wharf.Data.Migrations.Sqlite
                         .HasMaxLength(40)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("PasswordHash")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid>("Uuid")
                         .HasColumnType("TEXT");
 

@@ -1,0 +1,51 @@
+using System.Text;
+using Wharf.Server.Cli;
+using Wharf.Server.Tests;
+
+namespace Wharf.Browser.Tests;
+
+/// <summary><c>wharf serve</c> in-process on port 0 with a fresh data directory, as the API tests start it.</summary>
+public sealed class WharfHost : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new(TimeSpan.FromMinutes(3));
+    private Task<int> _serve = Task.FromResult(0);
+
+    public TestData Data { get; } = new();
+    public Uri BaseAddress { get; private set; } = null!;
+
+    private sealed class LineWriter : TextWriter
+    {
+        private readonly StringBuilder _line = new();
+        public System.Threading.Channels.Channel<string> Lines { get; } = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        public override Encoding Encoding => Encoding.UTF8;
+        public override void Write(char value)
+        {
+            lock (_line)
+            {
+                if (value == '\n') { Lines.Writer.TryWrite(_line.ToString().TrimEnd('\r')); _line.Clear(); }
+                else _line.Append(value);
+            }
+        }
+    }
+
+    public static async Task<WharfHost> StartAsync()
+    {
+        var host = new WharfHost();
+        var output = new LineWriter();
+        var console = new CliContext(new StringReader(""), output, TextWriter.Null, _ => null);
+        host._serve = new CliApp(WharfCommands.All).RunAsync(
+            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", "--data", host.Data.Paths.DataDirectory], console, host._stop.Token);
+        string line;
+        do line = await output.Lines.Reader.ReadAsync(host._stop.Token); while (!line.StartsWith("HTTP listening on ", StringComparison.Ordinal));
+        host.BaseAddress = new Uri(line["HTTP listening on ".Length..]);
+        return host;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _serve;
+        _stop.Dispose();
+        Data.Dispose();
+    }
+}

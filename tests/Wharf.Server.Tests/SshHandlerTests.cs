@@ -152,15 +152,37 @@ public sealed class SshHandlerTests : IAsyncLifetime
             key.ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(-1);
             await db.SaveChangesAsync();
         }
-        Assert.Null(await _handler.FindPrincipalAsync(Request(_aliceKey), CancellationToken.None));
+        // The query is answered yes, so that OpenSSH signs and can be told why; nothing is audited for it.
+        Assert.NotNull(await _handler.FindPrincipalAsync(Request(_aliceKey), CancellationToken.None));
         var verified = Request(_aliceKey) with { SignatureVerified = true };
         Assert.Null(await _handler.FindPrincipalAsync(verified, CancellationToken.None));
-        Assert.Null(await _handler.FindPrincipalAsync(verified, CancellationToken.None));
+        var again = Request(_aliceKey) with { SignatureVerified = true };
+        Assert.Null(await _handler.FindPrincipalAsync(again, CancellationToken.None));
+        Assert.NotNull(again.RefusalBanner);
 
         await using var check = _data.OpenDatabase();
         var entry = Assert.Single(check.AuditLog.Where(a => a.Action == AuditActions.KeyExpired));
         Assert.Equal((TestKeys.Fingerprint(_aliceKey), "alice@laptop", "system", "127.0.0.1"),
             (entry.KeyFingerprint, entry.KeyLabel, entry.Actor, entry.SourceAddress));
+    }
+
+    [Fact]
+    public async Task AnExpiredKeyIsToldWhyWithItsLabelFingerprintDateAndWhereToAddANewKey()
+    {
+        await using (var db = _data.OpenDatabase())
+        {
+            db.SshKeys.Single().ExpiresAt = new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
+            await db.SaveChangesAsync();
+        }
+        _services.GetRequiredService<WebAddress>().BaseUrl = "http://127.0.0.1:8080";
+        var query = Request(_aliceKey);
+        await _handler.FindPrincipalAsync(query, CancellationToken.None);
+        Assert.Null(query.RefusalBanner);
+
+        var verified = Request(_aliceKey) with { SignatureVerified = true };
+        Assert.Null(await _handler.FindPrincipalAsync(verified, CancellationToken.None));
+        Assert.Equal($"Your SSH key 'alice@laptop' ({TestKeys.Fingerprint(_aliceKey)}) expired on 2026-11-01. "
+            + "Add a new key at http://127.0.0.1:8080/account/ssh-keys\n", verified.RefusalBanner);
     }
 
     [Fact]

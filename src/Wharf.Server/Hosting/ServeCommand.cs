@@ -71,7 +71,10 @@ public static class ServeCommand
 
         await app.StartAsync(cancellationToken);
         foreach (var address in app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses)
+        {
+            app.Services.GetRequiredService<WebAddress>().BaseUrl ??= address;
             announcer.Announce($"HTTP listening on {address}");
+        }
 
         // Ends on Ctrl+C / SIGTERM (the host's console lifetime) or when the caller cancels.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, app.Lifetime.ApplicationStopping);

@@ -19,6 +19,7 @@ public static class WharfServices
         // Built here, not lazily: an invalid setting stops the command before anything else happens.
         services.AddSingleton(WharfConfiguration.KeyPolicy(configuration));
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<WebAddress>();
         services.AddSingleton(new GitBinary());
         services.AddSingleton<GitProcessRunner>();
 

@@ -4,13 +4,14 @@ using Wharf.Core.Audit;
 using Wharf.Core.Errors;
 using Wharf.Core.Git;
 using Wharf.Core.Keys;
+using Wharf.Server.Hosting;
 using Wharf.Ssh.Server;
 
 namespace Wharf.Server.Ssh;
 
 /// <summary>Wharf's answers to the SSH library: who a key belongs to, and what a session runs.</summary>
 public sealed partial class WharfSshHandler(
-    IServiceScopeFactory scopes, GitProcessRunner runner, TimeProvider time, ILogger<WharfSshHandler> logger) : ISshServerHandler
+    IServiceScopeFactory scopes, GitProcessRunner runner, TimeProvider time, WebAddress web, ILogger<WharfSshHandler> logger) : ISshServerHandler
 {
     /// <summary>The SSH user name git URLs use (<c>git@host</c>). "hg" joins when Mercurial does.</summary>
     public const string GitUserName = "git";
@@ -30,13 +31,20 @@ public sealed partial class WharfSshHandler(
         if (owner.PublicKey != request.Key.ToOpenSshLine(includeComment: false)) return null;
         if (owner.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow())
         {
+            // The query ("would you accept this key?") is answered yes: OpenSSH signs only after a yes, and the
+            // library sends a banner only with the refusal of a signed request. Nothing logs in on a query.
+            if (!request.SignatureVerified) return new WharfPrincipal(owner.UserId, owner.UserName, owner.KeyId);
             // Recorded only once the client proved it holds the private key: a public key alone (they are
-            // public) must not be able to write to someone's audit log. Before that, the key is refused too.
-            if (request.SignatureVerified) await RecordExpiredAsync(scope.ServiceProvider, owner, request, cancellationToken);
+            // public) must not be able to write to someone's audit log.
+            await RecordExpiredAsync(scope.ServiceProvider, owner, request, cancellationToken);
+            request.RefusalBanner = ExpiredBanner(owner.Label, request.Key.FingerprintSha256, expiresAt, web.SshKeysPage);
             return null;
         }
         return new WharfPrincipal(owner.UserId, owner.UserName, owner.KeyId);
     }
+
+    public static string ExpiredBanner(string label, string fingerprint, DateTimeOffset expiresAt, string keysPage) =>
+        $"Your SSH key '{label}' ({fingerprint}) expired on {expiresAt.UtcDateTime:yyyy-MM-dd}. Add a new key at {keysPage}\n";
 
     private async Task RecordExpiredAsync(IServiceProvider services, SshKeyOwner owner, SshAuthRequest request, CancellationToken cancellationToken)
     {

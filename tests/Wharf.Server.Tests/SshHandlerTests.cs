@@ -110,11 +110,82 @@ public sealed class SshHandlerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task UsingAKeyRecordsWhenItWasLastUsed()
+    public async Task LoggingInRecordsLastUseInMemoryAndTheFlushWritesItOnce()
     {
-        await RunAsync("git-upload-pack '/alice/site.git'", await AliceAsync());
+        var buffer = _services.GetRequiredService<KeyUsageBuffer>();
+        await _handler.FindPrincipalAsync(Request(_aliceKey), CancellationToken.None);
+        Assert.Equal(0, buffer.Pending); // a query is not a use
+
+        var verified = Request(_aliceKey) with { SignatureVerified = true };
+        for (var i = 0; i < 3; i++) await _handler.FindPrincipalAsync(verified, CancellationToken.None);
+        await using (var before = _data.OpenDatabase())
+            Assert.Null(before.SshKeys.Single().LastUsedAt); // nothing written during authentication
+
+        Assert.Equal(1, await buffer.FlushAsync(CancellationToken.None)); // three logins, one UPDATE
+        Assert.Equal(0, await buffer.FlushAsync(CancellationToken.None));
         await using var db = _data.OpenDatabase();
         Assert.NotNull(db.SshKeys.Single().LastUsedAt);
+    }
+
+    [Fact]
+    public async Task TheFlusherWritesLastUseOnEachTick()
+    {
+        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        await using var services = Services(s => s.AddSingleton<TimeProvider>(clock).AddSingleton<KeyUsageFlusher>());
+        var handler = services.GetRequiredService<WharfSshHandler>();
+        var flusher = services.GetRequiredService<KeyUsageFlusher>();
+        await flusher.StartAsync(CancellationToken.None);
+        await handler.FindPrincipalAsync(Request(_aliceKey) with { SignatureVerified = true }, CancellationToken.None);
+
+        clock.Advance(KeyUsageFlusher.Interval);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        DateTimeOffset? lastUsed = null;
+        while (lastUsed is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            await using var db = _data.OpenDatabase();
+            lastUsed = db.SshKeys.Single().LastUsedAt;
+        }
+        await flusher.StopAsync(CancellationToken.None);
+        Assert.NotNull(lastUsed);
+    }
+
+    /// <summary>A clock that moves only when told, firing the timers that fall due.</summary>
+    private sealed class ManualClock(DateTimeOffset now) : TimeProvider
+    {
+        private readonly List<ManualTimer> _timers = [];
+        private DateTimeOffset _now = now;
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = new ManualTimer(callback, state, _now + dueTime, period);
+            lock (_timers) _timers.Add(timer);
+            return timer;
+        }
+
+        public void Advance(TimeSpan by)
+        {
+            _now += by;
+            List<ManualTimer> due;
+            lock (_timers) due = _timers.Where(t => t.Due is { } d && d <= _now).ToList();
+            foreach (var timer in due)
+            {
+                timer.Due = timer.Period > TimeSpan.Zero ? _now + timer.Period : null;
+                timer.Callback(timer.State);
+            }
+        }
+
+        private sealed class ManualTimer(TimerCallback callback, object? state, DateTimeOffset due, TimeSpan period) : ITimer
+        {
+            public TimerCallback Callback { get; } = callback;
+            public object? State { get; } = state;
+            public DateTimeOffset? Due { get; set; } = due;
+            public TimeSpan Period { get; set; } = period;
+            public bool Change(TimeSpan dueTime, TimeSpan period) { Period = period; return true; }
+            public void Dispose() => Due = null;
+            public ValueTask DisposeAsync() { Dispose(); return ValueTask.CompletedTask; }
+        }
     }
 
     [Theory]

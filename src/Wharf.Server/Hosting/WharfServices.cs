@@ -20,6 +20,7 @@ public static class WharfServices
         services.AddSingleton(WharfConfiguration.KeyPolicy(configuration));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<WebAddress>();
+        services.AddSingleton<Ssh.KeyUsageBuffer>();
         services.AddSingleton(new GitBinary());
         services.AddSingleton<GitProcessRunner>();
 

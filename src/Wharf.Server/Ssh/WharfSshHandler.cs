@@ -11,7 +11,7 @@ namespace Wharf.Server.Ssh;
 
 /// <summary>Wharf's answers to the SSH library: who a key belongs to, and what a session runs.</summary>
 public sealed partial class WharfSshHandler(
-    IServiceScopeFactory scopes, GitProcessRunner runner, TimeProvider time, WebAddress web, ILogger<WharfSshHandler> logger) : ISshServerHandler
+    IServiceScopeFactory scopes, GitProcessRunner runner, TimeProvider time, WebAddress web, KeyUsageBuffer usage, ILogger<WharfSshHandler> logger) : ISshServerHandler
 {
     /// <summary>The SSH user name git URLs use (<c>git@host</c>). "hg" joins when Mercurial does.</summary>
     public const string GitUserName = "git";
@@ -40,6 +40,8 @@ public sealed partial class WharfSshHandler(
             request.RefusalBanner = ExpiredBanner(owner.Label, request.Key.FingerprintSha256, expiresAt, web.SshKeysPage);
             return null;
         }
+        // Recorded at login, in memory; KeyUsageFlusher writes it. A query is not a use.
+        if (request.SignatureVerified) usage.Record(owner.KeyId, time.GetUtcNow());
         return new WharfPrincipal(owner.UserId, owner.UserName, owner.KeyId);
     }
 
@@ -80,8 +82,6 @@ public sealed partial class WharfSshHandler(
             await using var scope = scopes.CreateAsyncScope();
             var repository = await scope.ServiceProvider.GetRequiredService<GitRequestAuthorizer>()
                 .AuthorizeAsync(principal.UserId, command, cancellationToken);
-            await scope.ServiceProvider.GetRequiredService<ISshKeyStore>()
-                .MarkUsedAsync(principal.KeyId, time.GetUtcNow(), cancellationToken);
 
             LogGitStarted(logger, principal.Name, command.Service.Subcommand(), repository.FullName);
             session.Environment.TryGetValue("GIT_PROTOCOL", out var gitProtocol);

@@ -26,10 +26,12 @@ summary() { # passed failed skipped
 #    matrix (tests/Wharf.Interop.Tests/Clients): PuTTY's plink and puttygen (putty-tools) and pageant (putty),
 #    dropbear's dbclient, paramiko and asyncssh for /usr/bin/python3, and libssh-dev with gcc and pkg-config
 #    to compile a small libssh client at test time; chromium for the browser tests (tests/Wharf.Browser.Tests,
-#    Playwright drives /usr/bin/chromium: nothing is downloaded by Playwright itself).
+#    Playwright drives /usr/bin/chromium: nothing is downloaded by Playwright itself); python3-aiosmtpd, the real
+#    SMTP server the mail tests (tests/Wharf.Server.Tests/MailTests.cs) send to.
 # ---------------------------------------------------------------------------------------------------------
 packages=(openssh-client openssh-server git ssh-audit mercurial python3
-  putty-tools putty dropbear-bin python3-paramiko python3-asyncssh libssh-dev gcc libc6-dev pkg-config chromium)
+  putty-tools putty dropbear-bin python3-paramiko python3-asyncssh libssh-dev gcc libc6-dev pkg-config chromium
+  python3-aiosmtpd)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -1,5 +1,6 @@
 using Wharf.Core.Audit;
 using Wharf.Core.Errors;
+using Wharf.Core.Notifications;
 using Wharf.Core.Users;
 using Wharf.Ssh.Keys;
 
@@ -12,7 +13,8 @@ public sealed record AddedKey(SshKey Key, ParsedPublicKey Parsed);
 /// The one way SSH keys are added, listed, relabelled and removed, whatever the front end (CLI, API, web):
 /// same reader (<see cref="PublicKeyText"/>), same policy, same errors (<see cref="KeyErrors"/>).
 /// </summary>
-public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy policy, TimeProvider time)
+/// <remarks>The notifier (email) is told after a change is stored, never before; it never fails the change.</remarks>
+public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy policy, TimeProvider time, IKeyChangeNotifier? notifier = null)
 {
     public const int MaxLabelLength = KeyPolicy.MaxLabelLength;
 
@@ -62,6 +64,7 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
             await ThrowIfRegisteredAsync(user, key.FingerprintSha256, cancellationToken);
             throw;
         }
+        if (notifier is not null) await notifier.KeyAddedAsync(user, entity, actor, now);
         return new AddedKey(entity, parsed);
     }
 
@@ -101,8 +104,11 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
         return key;
     }
 
-    public Task RemoveAsync(User user, SshKey key, Actor actor, CancellationToken cancellationToken) =>
-        keys.RemoveAsync(key, Audit(user, AuditActions.KeyDeleted, key, actor), cancellationToken);
+    public async Task RemoveAsync(User user, SshKey key, Actor actor, CancellationToken cancellationToken)
+    {
+        await keys.RemoveAsync(key, Audit(user, AuditActions.KeyDeleted, key, actor), cancellationToken);
+        if (notifier is not null) await notifier.KeyRemovedAsync(user, key, actor, time.GetUtcNow());
+    }
 
     private async Task ThrowIfRegisteredAsync(User user, string fingerprint, CancellationToken cancellationToken)
     {

@@ -48,6 +48,7 @@ public static class ServeCommand
         builder.Services.AddSingleton<WharfSshHandler>();
         builder.Services.AddHostedService<SshHostedService>();
         builder.Services.AddHostedService<KeyUsageFlusher>();
+        builder.Services.AddHostedService<Mail.KeyReminderService>();
         builder.Services.AddAuthentication(ApiTokenAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
             .AddWebCookie();

@@ -1,5 +1,7 @@
 using Wharf.Core;
+using Wharf.Core.Errors;
 using Wharf.Core.Keys;
+using Wharf.Core.Notifications;
 
 namespace Wharf.Server.Hosting;
 
@@ -23,5 +25,26 @@ public static class WharfConfiguration
         var types = configuration.GetSection("Keys:AllowedTypes").Get<string[]>();
         var minRsaBits = configuration.GetValue<int?>("Keys:MinRsaBits") ?? Core.Keys.KeyPolicy.DefaultMinRsaBits;
         return new KeyPolicy(types is { Length: > 0 } ? types : null, minRsaBits);
+    }
+
+    /// <summary><c>Keys:ExpiryReminderNotice</c> (default 7 days) and <c>Keys:RotationReminderAge</c> (default 365 days): TimeSpans, "365" is days.</summary>
+    public static KeyReminderOptions KeyReminders(IConfiguration? configuration)
+    {
+        var defaults = new KeyReminderOptions();
+        if (configuration is null) return defaults;
+        return new KeyReminderOptions
+        {
+            ExpiryNotice = Duration(configuration, "Keys:ExpiryReminderNotice") ?? defaults.ExpiryNotice,
+            RotationAge = Duration(configuration, "Keys:RotationReminderAge") ?? defaults.RotationAge,
+        };
+    }
+
+    private static TimeSpan? Duration(IConfiguration configuration, string key)
+    {
+        var text = configuration[key];
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (!TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var value) || value <= TimeSpan.Zero)
+            throw WharfException.InvalidArgument($"Invalid setting '{key}': '{text}' is not a positive duration (days, or d.hh:mm:ss).");
+        return value;
     }
 }

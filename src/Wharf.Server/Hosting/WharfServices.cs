@@ -1,12 +1,15 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Wharf.Core;
 using Wharf.Core.Git;
 using Wharf.Core.Keys;
+using Wharf.Core.Notifications;
 using Wharf.Core.Repositories;
 using Wharf.Core.Tokens;
 using Wharf.Core.Users;
 using Wharf.Data;
 using Wharf.Data.Stores;
+using Wharf.Server.Mail;
 
 namespace Wharf.Server.Hosting;
 
@@ -18,7 +21,10 @@ public static class WharfServices
         services.AddSingleton(paths);
         // Built here, not lazily: an invalid setting stops the command before anything else happens.
         services.AddSingleton(WharfConfiguration.KeyPolicy(configuration));
-        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(SmtpSettings.Build(configuration));
+        services.AddSingleton(WharfConfiguration.KeyReminders(configuration));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddLogging();
         services.AddSingleton<WebAddress>();
         services.AddSingleton<Ssh.KeyUsageBuffer>();
         services.AddSingleton(new GitBinary());
@@ -29,6 +35,11 @@ public static class WharfServices
         services.AddScoped<ISshKeyStore, EfSshKeyStore>();
         services.AddScoped<IRepositoryStore, EfRepositoryStore>();
         services.AddScoped<IApiTokenStore, EfApiTokenStore>();
+
+        services.AddScoped<IKeyReminderStore, EfKeyReminderStore>();
+        services.AddSingleton<INotificationSender, MailSender>();
+        services.AddSingleton<IKeyChangeNotifier, KeyChangeMailer>();
+        services.AddScoped<KeyReminders>();
 
         services.AddScoped<UserService>();
         services.AddScoped<SshKeyService>();

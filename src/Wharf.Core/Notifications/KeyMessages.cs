@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text;
+using Wharf.Core.Audit;
+using Wharf.Core.Keys;
+using Wharf.Core.Users;
+
+namespace Wharf.Core.Notifications;
+
+/// <summary>The texts of the SSH key emails. Each names the key by label and SHA256 fingerprint, as the keys page shows it.</summary>
+public static class KeyMessages
+{
+    public const string AddedSubject = "SSH key added";
+    public const string RemovedSubject = "SSH key removed";
+    public const string ExpirySubject = "SSH key expires soon";
+    public const string RotationSubject = "SSH key rotation reminder";
+    public const string CommandLine = "the command line on the server";
+
+    public static Notification Added(User user, SshKey key, Actor actor, DateTimeOffset at) => Build(user, AddedSubject,
+        $"An SSH key was added to your Wharf account {user.Name}. From now on it can read and write your repositories over SSH.",
+        key, at, actor,
+        "If you did not add this key, remove it at once (Settings, SSH keys) and change your password.");
+
+    public static Notification Removed(User user, SshKey key, Actor actor, DateTimeOffset at) => Build(user, RemovedSubject,
+        $"An SSH key was removed from your Wharf account {user.Name}. It no longer logs in.",
+        key, at, actor,
+        "If you did not remove this key, sign in and check your SSH keys and the audit log.");
+
+    public static Notification Expiry(User user, SshKey key, DateTimeOffset at)
+    {
+        var expires = key.ExpiresAt ?? throw new ArgumentException("The key has no expiry.", nameof(key));
+        return Build(user, ExpirySubject,
+            $"Your SSH key \"{key.Label}\" on the Wharf account {user.Name} expires on {Utc(expires)}. From then on it no longer logs in.",
+            key, at, actor: null,
+            "Make a new key (ssh-keygen -t ed25519) and add it under Settings, SSH keys before then.");
+    }
+
+    public static Notification Rotation(User user, SshKey key, TimeSpan age, DateTimeOffset at) => Build(user, RotationSubject,
+        $"Your SSH key \"{key.Label}\" on the Wharf account {user.Name} was added on {Utc(key.CreatedAt)}, {Age(age)} ago. Consider replacing it with a new key.",
+        key, at, actor: null,
+        "Make a new key (ssh-keygen -t ed25519), add it under Settings, SSH keys, then remove the old one.");
+
+    /// <summary>Where a change came from, in words: the client's address, or the server's own command line.</summary>
+    public static string Source(Actor actor) => actor.SourceAddress switch
+    {
+        null or "" => "unknown",
+        var s when s == Actor.Cli.SourceAddress => CommandLine,
+        var s => s,
+    };
+
+    public static string Utc(DateTimeOffset t) => t.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture);
+
+    private static string Age(TimeSpan age) => age.TotalDays % 365 == 0 && age.TotalDays >= 365
+        ? (age.TotalDays == 365 ? "one year" : $"{age.TotalDays / 365:0} years")
+        : $"{age.TotalDays:0} days";
+
+    private static Notification Build(User user, string subject, string opening, SshKey key, DateTimeOffset at, Actor? actor, string advice)
+    {
+        var body = new StringBuilder()
+            .Append("Hello ").Append(user.Name).Append(",\n\n")
+            .Append(opening).Append("\n\n")
+            .Append("Label: ").Append(key.Label).Append('\n')
+            .Append("Fingerprint: ").Append(key.Fingerprint).Append('\n')
+            .Append("Type: ").Append(key.KeyType).Append(' ').Append(key.Bits.ToString(CultureInfo.InvariantCulture)).Append(" bits\n")
+            .Append("Time: ").Append(Utc(at)).Append('\n');
+        if (actor is not null) body.Append("Source address: ").Append(Source(actor)).Append('\n');
+        if (key.ExpiresAt is { } e) body.Append("Expires: ").Append(Utc(e)).Append('\n');
+        body.Append('\n').Append(advice).Append('\n');
+        return new Notification(user.Name, user.Email, subject, body.ToString());
+    }
+}

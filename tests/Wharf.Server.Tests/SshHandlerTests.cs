@@ -137,11 +137,12 @@ public sealed class SshHandlerTests : IAsyncLifetime
         await flusher.StartAsync(CancellationToken.None);
         await handler.FindPrincipalAsync(Request(_aliceKey) with { SignatureVerified = true }, CancellationToken.None);
 
-        clock.Advance(KeyUsageFlusher.Interval);
+        // The flusher's loop starts on the thread pool, so its timer may not exist yet: tick until it has run.
         var deadline = DateTime.UtcNow.AddSeconds(10);
         DateTimeOffset? lastUsed = null;
         while (lastUsed is null && DateTime.UtcNow < deadline)
         {
+            clock.Advance(KeyUsageFlusher.Interval);
             await Task.Delay(50);
             await using var db = _data.OpenDatabase();
             lastUsed = db.SshKeys.Single().LastUsedAt;

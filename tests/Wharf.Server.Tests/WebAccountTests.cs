@@ -112,6 +112,42 @@ public sealed partial class WebAccountTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_audit_log_page_shows_the_owner_their_key_events_with_actor_and_address_and_nobody_else()
+    {
+        using var client = Browser();
+        await PostFormAsync(client, "/signup", "/signup", ("username", "fern"), ("email", "fern@example.org"), ("password", "long enough password"));
+        var key = TestKeys.Ed25519("fern@laptop");
+        var added = await PostFormAsync(client, SshKeyPages.Path, SshKeyPages.Path, ("label", "laptop"), ("key", key));
+        Assert.Equal(HttpStatusCode.Redirect, added.StatusCode);
+        Guid uuid;
+        await using (var db = _data.OpenDatabase()) uuid = (await db.SshKeys.SingleAsync(k => k.Label == "laptop")).Uuid;
+        await PostFormAsync(client, SshKeyPages.Path, $"{SshKeyPages.Path}/{uuid:D}/label", ("label", "old laptop"));
+        await PostFormAsync(client, SshKeyPages.Path, $"{SshKeyPages.Path}/{uuid:D}/delete");
+
+        Assert.Contains($"href=\"{SshKeyPages.AuditPath}\"", await client.GetStringAsync(SshKeyPages.Path));
+        var html = await client.GetStringAsync(SshKeyPages.AuditPath);
+        var rows = AuditRow().Matches(html).Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(["key-deleted", "label-changed", "key-added"], rows);
+        Assert.Contains("Key added", html);
+        Assert.Contains("Label changed", html);
+        Assert.Contains("Key deleted", html);
+        Assert.Contains(Wharf.Server.Web.Html.E(TestKeys.Fingerprint(key)), html);
+        Assert.Contains("<td>fern</td><td>127.0.0.1</td>", html);
+
+        using var other = Browser();
+        await PostFormAsync(other, "/signup", "/signup", ("username", "gus"), ("email", "gus@example.org"), ("password", "long enough password"));
+        var theirs = await other.GetStringAsync(SshKeyPages.AuditPath);
+        Assert.Contains("id=\"no-audit\"", theirs);
+        Assert.DoesNotContain("laptop", theirs);
+
+        using var anonymous = Browser();
+        Assert.NotEqual(HttpStatusCode.OK, (await anonymous.GetAsync(SshKeyPages.AuditPath)).StatusCode);
+    }
+
+    [GeneratedRegex("<tr class=\"audit-entry\" data-action=\"([^\"]+)\"")]
+    private static partial Regex AuditRow();
+
+    [Fact]
     public async Task An_account_without_a_password_cannot_sign_in_and_failures_are_throttled()
     {
         using var client = Browser();

@@ -32,3 +32,10 @@ public sealed record Actor(string Name, string? SourceAddress)
     public static Actor Cli { get; } = new("admin (cli)", "local");
     public static Actor System { get; } = new("system", null);
 }
+
+/// <summary>Reading an account's audit log; entries are written together with the change they record (<see cref="Keys.ISshKeyStore"/>).</summary>
+public interface IAuditLog
+{
+    /// <summary>The user's most recent entries, newest first, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<AuditEntry>> ListAsync(long userId, int limit, CancellationToken cancellationToken);
+}

@@ -35,6 +35,7 @@ public static class WharfServices
         services.AddScoped<ISshKeyStore, EfSshKeyStore>();
         services.AddScoped<IRepositoryStore, EfRepositoryStore>();
         services.AddScoped<IApiTokenStore, EfApiTokenStore>();
+        services.AddScoped<Wharf.Core.Audit.IAuditLog, EfAuditLog>();
 
         services.AddScoped<IKeyReminderStore, EfKeyReminderStore>();
         services.AddSingleton<INotificationSender, MailSender>();

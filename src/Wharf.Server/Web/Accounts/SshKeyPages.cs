@@ -20,6 +20,8 @@ public static class SshKeyPages
 {
     public const string Path = "/account/ssh-keys";
     public const string Script = "/static/ssh-keys.js";
+    public const string AuditPath = "/account/audit";
+    public const int AuditPageSize = 200;
 
     public static IEndpointRouteBuilder MapSshKeyPages(this IEndpointRouteBuilder app)
     {
@@ -31,6 +33,12 @@ public static class SshKeyPages
         });
 
         var pages = app.MapGroup(Path).RequireAuthorization(AccountEndpoints.Policy);
+
+        app.MapGet(AuditPath, async (HttpContext http, ClaimsPrincipal me, IUserStore users, IAuditLog audit, CancellationToken ct) =>
+        {
+            var user = await CurrentAsync(me, users, ct);
+            return AuditPage(http, user, await audit.ListAsync(user.Id, AuditPageSize, ct));
+        }).RequireAuthorization(AccountEndpoints.Policy);
 
         pages.MapGet("/", async (HttpContext http, ClaimsPrincipal me, IUserStore users, SshKeyService keys, CancellationToken ct) =>
         {
@@ -126,6 +134,7 @@ public static class SshKeyPages
             }
             body.Append("</tbody></table>");
         }
+        body.Append(CultureInfo.InvariantCulture, $"<p><a id=\"audit-link\" href=\"{AuditPath}\">Audit log</a>: when keys were added, relabelled, deleted or refused as expired, by whom and from where.</p>");
         body.Append("<p class=\"note\">A key cannot be changed once added; only its label can. To replace a key, delete it and add the new one.</p>")
             .Append("<h2>Add key</h2>")
             .Append(Error(error, "add-error"))
@@ -138,6 +147,36 @@ public static class SshKeyPages
             .Append("<p id=\"key-refusal\" class=\"error\" role=\"alert\" hidden></p>")
             .Append("<button type=\"submit\">Add key</button></form>");
         return Page(http, "SSH keys", body.ToString(), user.Name, Script, status);
+    }
+
+    /// <summary>What each audit action reads as on the page.</summary>
+    public static string Describe(string action) => action switch
+    {
+        AuditActions.KeyAdded => "Key added",
+        AuditActions.LabelChanged => "Label changed",
+        AuditActions.KeyDeleted => "Key deleted",
+        AuditActions.KeyExpired => "Key expired (login refused)",
+        _ => action,
+    };
+
+    private static IResult AuditPage(HttpContext http, User user, IReadOnlyList<AuditEntry> entries)
+    {
+        var body = new StringBuilder();
+        body.Append(CultureInfo.InvariantCulture, $"<p><a href=\"{Path}\">Back to SSH keys</a></p>");
+        if (entries.Count == 0) body.Append("<p id=\"no-audit\">Nothing has happened to your keys yet.</p>");
+        else
+        {
+            body.Append("<table id=\"audit\"><thead><tr><th>Time</th><th>Event</th><th>Key</th><th>Fingerprint</th>" +
+                "<th>By</th><th>From</th></tr></thead><tbody>");
+            foreach (var a in entries)
+                body.Append(CultureInfo.InvariantCulture, $"<tr class=\"audit-entry\" data-action=\"{E(a.Action)}\"><td>{When(a.At, "")}</td>")
+                    .Append(CultureInfo.InvariantCulture, $"<td>{E(Describe(a.Action))}</td><td>{E(a.KeyLabel)}</td>")
+                    .Append(CultureInfo.InvariantCulture, $"<td><code>{E(a.KeyFingerprint)}</code></td><td>{E(a.Actor)}</td><td>{E(a.SourceAddress ?? "")}</td></tr>");
+            body.Append("</tbody></table>");
+            if (entries.Count == AuditPageSize)
+                body.Append(CultureInfo.InvariantCulture, $"<p class=\"note\">The {AuditPageSize} most recent events are shown.</p>");
+        }
+        return Page(http, "Audit log", body.ToString(), user.Name);
     }
 
     private static byte[] LoadScript()

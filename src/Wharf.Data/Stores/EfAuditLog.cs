@@ -1,0 +1,12 @@
+using Microsoft.EntityFrameworkCore;
+using Wharf.Core.Audit;
+
+namespace Wharf.Data.Stores;
+
+public sealed class EfAuditLog(WharfDbContext db) : IAuditLog
+{
+    // By id, not by time: ids grow with insertion, and SQLite cannot order by a DateTimeOffset column.
+    public async Task<IReadOnlyList<AuditEntry>> ListAsync(long userId, int limit, CancellationToken cancellationToken) =>
+        await db.AuditLog.AsNoTracking().Where(a => a.UserId == userId).OrderByDescending(a => a.Id).Take(limit)
+            .ToListAsync(cancellationToken);
+}

@@ -144,6 +144,40 @@ public sealed partial class WebAccountTests : IAsyncLifetime
         Assert.NotEqual(HttpStatusCode.OK, (await anonymous.GetAsync(SshKeyPages.AuditPath)).StatusCode);
     }
 
+    [Fact]
+    public async Task A_token_created_on_the_account_page_is_shown_once_stored_hashed_works_with_Basic_and_can_be_deleted()
+    {
+        using var client = Browser();
+        await PostFormAsync(client, "/signup", "/signup", ("username", "hank"), ("email", "hank@example.org"), ("password", "long enough password"));
+        var created = await PostFormAsync(client, TokenPages.Path, TokenPages.Path, ("name", "ci"));
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        var html = await created.Content.ReadAsStringAsync();
+        Assert.Contains(Wharf.Server.Web.Html.E(TokenPages.ShownOnce), html);
+        var secret = Regex.Match(html, "<pre id=\"new-token\">([^<]+)</pre>").Groups[1].Value;
+        Assert.StartsWith("wharf_", secret);
+
+        await using (var db = _data.OpenDatabase())
+        {
+            var stored = await db.ApiTokens.SingleAsync(t => t.Name == "ci");
+            Assert.Equal(Wharf.Core.Tokens.ApiTokenService.Hash(secret), stored.TokenHash);
+        }
+        var list = await client.GetStringAsync(TokenPages.Path);
+        Assert.Contains("<td>ci</td>", list);
+        Assert.DoesNotContain(secret, list);
+
+        using var api = new HttpClient { BaseAddress = _base };
+        api.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("hank:" + secret)));
+        var me = await api.GetAsync("/2.0/user");
+        Assert.Equal(HttpStatusCode.OK, me.StatusCode);
+        Assert.Contains("\"username\":\"hank\"", await me.Content.ReadAsStringAsync());
+
+        var id = Regex.Match(list, "data-id=\"(\\d+)\"").Groups[1].Value;
+        var deleted = await PostFormAsync(client, TokenPages.Path, $"{TokenPages.Path}/{id}/delete");
+        Assert.Equal(HttpStatusCode.Redirect, deleted.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/2.0/user")).StatusCode);
+        Assert.Contains("id=\"no-tokens\"", await client.GetStringAsync(TokenPages.Path));
+    }
+
     [GeneratedRegex("<tr class=\"audit-entry\" data-action=\"([^\"]+)\"")]
     private static partial Regex AuditRow();
 

@@ -23,4 +23,10 @@ public interface IApiTokenStore
     Task<ApiToken?> FindByHashAsync(string tokenHash, CancellationToken cancellationToken);
 
     Task MarkUsedAsync(long tokenId, DateTimeOffset when, CancellationToken cancellationToken);
+
+    /// <summary>The user's tokens, oldest first (names and dates; the hashes are of no use to show).</summary>
+    Task<IReadOnlyList<ApiToken>> ListAsync(long userId, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the user's token; false when the user has no token with that id.</summary>
+    Task<bool> RemoveAsync(long userId, long tokenId, CancellationToken cancellationToken);
 }

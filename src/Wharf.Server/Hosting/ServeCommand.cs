@@ -68,6 +68,7 @@ public static class ServeCommand
         app.MapHome();
         app.MapAccounts();
         app.MapSshKeyPages();
+        app.MapTokenPages();
         app.MapSshKeyApi();
         app.MapOpenApi("/2.0/openapi.json");
 

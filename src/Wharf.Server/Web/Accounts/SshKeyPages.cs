@@ -94,7 +94,7 @@ public static class SshKeyPages
         return app;
     }
 
-    private static async Task<User> CurrentAsync(ClaimsPrincipal me, IUserStore users, CancellationToken ct)
+    internal static async Task<User> CurrentAsync(ClaimsPrincipal me, IUserStore users, CancellationToken ct)
     {
         var id = long.Parse(me.FindFirstValue(ClaimTypes.NameIdentifier)!, CultureInfo.InvariantCulture);
         return await users.FindByIdAsync(id, ct) ?? throw WharfException.PermissionDenied("Your account no longer exists.");
@@ -103,7 +103,7 @@ public static class SshKeyPages
     private static Actor Actor(User user, HttpContext http) =>
         new(user.Name, http.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null);
 
-    private static string When(DateTimeOffset? t, string none) =>
+    internal static string When(DateTimeOffset? t, string none) =>
         t is { } v ? v.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : none;
 
     private static async Task<IResult> KeysPageAsync(HttpContext http, User user, SshKeyService keys, string? error,
@@ -134,7 +134,7 @@ public static class SshKeyPages
             }
             body.Append("</tbody></table>");
         }
-        body.Append(CultureInfo.InvariantCulture, $"<p><a id=\"audit-link\" href=\"{AuditPath}\">Audit log</a>: when keys were added, relabelled, deleted or refused as expired, by whom and from where.</p>");
+        body.Append(CultureInfo.InvariantCulture, $"<p><a id=\"audit-link\" href=\"{AuditPath}\">Audit log</a>: when keys were added, relabelled, deleted or refused as expired, by whom and from where. <a id=\"tokens-link\" href=\"{TokenPages.Path}\">API tokens</a> for the REST API.</p>");
         body.Append("<p class=\"note\">A key cannot be changed once added; only its label can. To replace a key, delete it and add the new one.</p>")
             .Append("<h2>Add key</h2>")
             .Append(Error(error, "add-error"))

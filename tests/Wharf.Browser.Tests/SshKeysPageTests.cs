@@ -73,6 +73,8 @@ public sealed class SshKeysPageTests : IAsyncLifetime
         await _page.GetByLabel("Label", new() { Exact = true }).FillAsync("work laptop");
         await _page.GetByLabel("Key", new() { Exact = true }).FillAsync(wrapped);
         await Assertions.Expect(_page.Locator("#key-type")).ToHaveTextAsync("Key type as typed: ssh-ed25519");
+        // The server's parser, before saving: type, bits and the SHA256 fingerprint of the joined key.
+        await Assertions.Expect(_page.Locator("#key-preview")).ToHaveTextAsync($"Understood: ssh-ed25519, 256 bits, {fingerprint}");
         await _page.GetByRole(AriaRole.Button, new() { Name = "Add key" }).ClickAsync();
 
         var row = _page.Locator("tr.key");

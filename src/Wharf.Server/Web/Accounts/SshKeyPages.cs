@@ -59,6 +59,20 @@ public static class SshKeyPages
             return Results.Redirect(Path);
         });
 
+        // What the Add key form would store, before it is stored: the same parser and policy, nothing written.
+        pages.MapPost("/preview", ([FromForm] string? key, SshKeyService keys) =>
+        {
+            try
+            {
+                var parsed = keys.Check(key);
+                return Results.Ok(new KeyPreview(true, null, parsed.Key.KeyType, parsed.Key.Bits, parsed.Key.FingerprintSha256, parsed.OptionsDropped));
+            }
+            catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument)
+            {
+                return Results.Ok(new KeyPreview(false, e.Message, null, null, null, false));
+            }
+        });
+
         pages.MapPost("/{uuid:guid}/label", async (Guid uuid, [FromForm] string? label, HttpContext http, ClaimsPrincipal me,
             IUserStore users, SshKeyService keys, CancellationToken ct) =>
         {
@@ -144,6 +158,7 @@ public static class SshKeyPages
             .Append(CultureInfo.InvariantCulture, $"<label for=\"key-text\">Key</label><textarea id=\"key-text\" name=\"key\" rows=\"6\" spellcheck=\"false\">{E(keyText)}</textarea>")
             .Append("<p class=\"note\">Paste your public key: the contents of <code>~/.ssh/id_ed25519.pub</code>, PuTTYgen's public key box or saved public key file. Never the private key.</p>")
             .Append("<p id=\"key-type\" class=\"note\" aria-live=\"polite\"></p>")
+            .Append("<p id=\"key-preview\" class=\"note\" aria-live=\"polite\"></p>")
             .Append("<p id=\"key-refusal\" class=\"error\" role=\"alert\" hidden></p>")
             .Append("<button type=\"submit\">Add key</button></form>");
         return Page(http, "SSH keys", body.ToString(), user.Name, Script, status);
@@ -188,3 +203,6 @@ public static class SshKeyPages
         return copy.ToArray();
     }
 }
+
+/// <summary>The answer of <c>POST /account/ssh-keys/preview</c>: what was understood, or the exact refusal.</summary>
+public sealed record KeyPreview(bool Ok, string? Message, string? KeyType, int? Bits, string? Fingerprint, bool OptionsDropped);

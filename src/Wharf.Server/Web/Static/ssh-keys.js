@@ -27,9 +27,35 @@
     return m ? "Key type as typed: " + m[1] : "";
   }
 
+  // What the server's own parser makes of the text (type, bits, fingerprint, or its exact refusal), asked
+  // shortly after typing stops. Never for a private key: that is refused above and never leaves the page.
+  var preview = document.getElementById("key-preview");
+  var timer = null, asked = 0;
+  function askServer(text) {
+    var n = ++asked;
+    if (!preview) return;
+    if (text.replace(/\s+/g, "") === "" || isPrivate(text)) { preview.textContent = ""; return; }
+    var body = new FormData();
+    body.append("key", text);
+    body.append("__RequestVerificationToken", form.querySelector("input[name=__RequestVerificationToken]").value);
+    fetch(form.getAttribute("action") + "/preview", { method: "POST", body: body, credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (p) {
+        if (n !== asked || !p) return;
+        preview.className = p.ok ? "note" : "error";
+        preview.textContent = p.ok
+          ? "Understood: " + p.key_type + ", " + p.bits + " bits, " + p.fingerprint + (p.options_dropped ? " (authorized_keys options will be dropped)" : "")
+          : p.message;
+      })
+      .catch(function () { /* the server judges again on Add key */ });
+  }
+
   function show() {
     var text = key.value;
     if (isPrivate(text)) {
+      asked++;
+      if (timer) clearTimeout(timer);
+      if (preview) preview.textContent = "";
       refusal.textContent = REFUSAL;
       refusal.hidden = false;
       typeNote.textContent = "";
@@ -37,6 +63,8 @@
       refusal.hidden = true;
       refusal.textContent = "";
       typeNote.textContent = describe(text);
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(function () { askServer(key.value); }, 300);
     }
   }
 

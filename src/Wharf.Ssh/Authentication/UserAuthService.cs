@@ -90,14 +90,12 @@ internal sealed class UserAuthService(SshTransport transport, SshServerOptions o
         try { key = SshPublicKey.FromBlob(blob); }
         catch (SshKeyFormatException)
         {
-            CountFailure();
-            await SendFailureAsync(ct).ConfigureAwait(false);
+            await RefuseAsync(ct).ConfigureAwait(false);
             return;
         }
         if (!SignatureVerifier.IsCompatible(algorithm, key) || (key.KeyType == SshKeyTypes.Rsa && key.Bits < options.MinimumRsaBits))
         {
-            CountFailure();
-            await SendFailureAsync(ct).ConfigureAwait(false);
+            await RefuseAsync(ct).ConfigureAwait(false);
             return;
         }
 
@@ -106,8 +104,7 @@ internal sealed class UserAuthService(SshTransport transport, SshServerOptions o
             var candidate = await handler.FindPrincipalAsync(new SshAuthRequest(user, key, remote), ct).ConfigureAwait(false);
             if (candidate is null)
             {
-                CountFailure();
-                await SendFailureAsync(ct).ConfigureAwait(false);
+                await RefuseAsync(ct).ConfigureAwait(false);
                 return;
             }
             // The answer to a query is not remembered: a later signed request asks again.
@@ -130,8 +127,7 @@ internal sealed class UserAuthService(SshTransport transport, SshServerOptions o
         data.WriteBinary(blob);
         if (!SignatureVerifier.Verify(key, algorithm, signature, data.WrittenSpan))
         {
-            CountFailure();
-            await SendFailureAsync(ct).ConfigureAwait(false);
+            await RefuseAsync(ct).ConfigureAwait(false);
             return;
         }
         var verified = new SshAuthRequest(user, key, remote, SignatureVerified: true);
@@ -139,14 +135,20 @@ internal sealed class UserAuthService(SshTransport transport, SshServerOptions o
         if (principal is null)
         {
             if (!string.IsNullOrEmpty(verified.RefusalBanner)) await SendBannerAsync(verified.RefusalBanner, ct).ConfigureAwait(false);
-            CountFailure();
-            await SendFailureAsync(ct).ConfigureAwait(false);
+            await RefuseAsync(ct).ConfigureAwait(false);
             return;
         }
         Principal = principal;
         UserName = user;
         KeyFingerprint = key.FingerprintSha256;
         await transport.SendAuthenticationSuccessAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A failed request: counted first (which may end the connection), then answered with FAILURE.</summary>
+    private ValueTask RefuseAsync(CancellationToken ct)
+    {
+        CountFailure();
+        return SendFailureAsync(ct);
     }
 
     private void CountFailure()

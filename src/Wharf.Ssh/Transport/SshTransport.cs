@@ -374,8 +374,6 @@ internal sealed class SshTransport : IAsyncDisposable
         }
     }
 
-    public bool KeyExchangePending => Volatile.Read(ref _kexPending);
-
     // Packets are sealed one after another into _sendBuffer and go out in one write at the flush, so
     // what one handler sends is coalesced into one TCP send (SSH-NOTES §3.2). _sendOffset marks the end.
     private int _sendOffset;

@@ -34,7 +34,7 @@ public sealed class WharfHost : IAsyncDisposable
         var output = new LineWriter();
         var console = new CliContext(new StringReader(""), output, TextWriter.Null, _ => null);
         host._serve = new CliApp(WharfCommands.All).RunAsync(
-            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", "--data", host.Data.Paths.DataDirectory], console, host._stop.Token);
+            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", .. host.Data.DataOptions], console, host._stop.Token);
         string line;
         do line = await output.Lines.Reader.ReadAsync(host._stop.Token); while (!line.StartsWith("HTTP listening on ", StringComparison.Ordinal));
         host.BaseAddress = new Uri(line["HTTP listening on ".Length..]);

@@ -44,7 +44,7 @@ public sealed class ApiTests : IAsyncLifetime
         var output = new LineWriter();
         var console = new CliContext(new StringReader(""), output, TextWriter.Null, _ => null);
         _serve = new CliApp(WharfCommands.All).RunAsync(
-            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", "--data", _data.Paths.DataDirectory], console, _stop.Token);
+            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", .. _data.DataOptions], console, _stop.Token);
         string line;
         do line = await output.Lines.Reader.ReadAsync(_stop.Token); while (!line.StartsWith("HTTP listening on ", StringComparison.Ordinal));
         _http = new HttpClient { BaseAddress = new Uri(line["HTTP listening on ".Length..]) };

@@ -13,21 +13,21 @@ public sealed class CliTests : IDisposable
     {
         var r = await _data.RunAsync("admin", "frobnicate");
         Assert.Equal(2, r.ExitCode);
-        Assert.StartsWith("wharf: unknown command 'admin frobnicate'.\nusage:\n  wharf serve [--http ADDR:PORT] [--ssh ADDR:PORT] [--data DIR]\n", r.Error);
+        Assert.StartsWith("wharf: unknown command 'admin frobnicate'.\nusage:\n  wharf serve [--http ADDR:PORT] [--ssh ADDR:PORT] [--data DIR] [--database URL]\n", r.Error);
     }
 
     [Fact]
     public async Task UnknownOptionIsNamedAndExits2()
     {
         var r = await _data.RunAsync("admin", "repo", "create", "alice/site", "--force");
-        Assert.Equal((2, "wharf: unknown option '--force' for 'admin repo create'.\nusage: wharf admin repo create OWNER/NAME [--data DIR]\n"), (r.ExitCode, r.Error));
+        Assert.Equal((2, "wharf: unknown option '--force' for 'admin repo create'.\nusage: wharf admin repo create OWNER/NAME [--data DIR] [--database URL]\n"), (r.ExitCode, r.Error));
     }
 
     [Fact]
     public async Task ExtraArgumentIsRefused()
     {
         var r = await _data.RunAsync("admin", "user", "create", "alice", "bob", "--email", "a@example.org");
-        Assert.Equal((2, "wharf: unexpected argument 'bob'.\nusage: wharf admin user create NAME --email EMAIL [--admin] [--data DIR]\n"), (r.ExitCode, r.Error));
+        Assert.Equal((2, "wharf: unexpected argument 'bob'.\nusage: wharf admin user create NAME --email EMAIL [--admin] [--data DIR] [--database URL]\n"), (r.ExitCode, r.Error));
     }
 
     [Fact]
@@ -37,7 +37,7 @@ public sealed class CliTests : IDisposable
         var error = new StringWriter { NewLine = "\n" };
         var code = await new CliApp(WharfCommands.All).RunAsync(["admin", "user", "create", "alice", "--email"],
             new CliContext(new StringReader(""), output, error, _ => null), CancellationToken.None);
-        Assert.Equal((2, "wharf: option '--email' needs a value (EMAIL).\nusage: wharf admin user create NAME --email EMAIL [--admin] [--data DIR]\n"), (code, error.ToString()));
+        Assert.Equal((2, "wharf: option '--email' needs a value (EMAIL).\nusage: wharf admin user create NAME --email EMAIL [--admin] [--data DIR] [--database URL]\n"), (code, error.ToString()));
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public sealed class CliTests : IDisposable
         var code = await new CliApp(WharfCommands.All).RunAsync(["--help"],
             new CliContext(new StringReader(""), output, new StringWriter(), _ => null), CancellationToken.None);
         Assert.Equal(0, code);
-        Assert.Contains("wharf admin key add USER [--label LABEL] [--data DIR]", output.ToString());
+        Assert.Contains("wharf admin key add USER [--label LABEL] [--data DIR] [--database URL]", output.ToString());
     }
 
     [Theory]

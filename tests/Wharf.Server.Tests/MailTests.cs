@@ -63,7 +63,7 @@ public sealed class MailTests : IDisposable
     [Fact]
     public async Task AWebOrApiChangeNamesTheClientAddress()
     {
-        await using var services = new ServiceCollection().AddWharf(_data.Paths).BuildServiceProvider();
+        await using var services = new ServiceCollection().AddWharf(_data.Paths, _data.Database).BuildServiceProvider();
         await WharfServices.PrepareAsync(services, CancellationToken.None);
         await using var scope = services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserService>();
@@ -86,7 +86,7 @@ public sealed class MailTests : IDisposable
         var writer = new LineWriter(lines.Writer);
         var console = new Cli.CliContext(new StringReader(""), writer, TextWriter.Null, _ => null);
         var serve = new Cli.CliApp(Cli.WharfCommands.All).RunAsync(
-            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", "--data", _data.Paths.DataDirectory], console, stop.Token);
+            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", .. _data.DataOptions], console, stop.Token);
         try
         {
             string line;
@@ -176,7 +176,7 @@ public sealed class MailTests : IDisposable
     public async Task RemindersAreSentOnceSevenDaysBeforeExpiryAndOnceAtOneYear()
     {
         var time = new FakeTime(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
-        var services = new ServiceCollection().AddSingleton<TimeProvider>(time).AddWharf(_data.Paths).BuildServiceProvider();
+        var services = new ServiceCollection().AddSingleton<TimeProvider>(time).AddWharf(_data.Paths, _data.Database).BuildServiceProvider();
         await using var _ = services;
         await WharfServices.PrepareAsync(services, CancellationToken.None);
         User alice;
@@ -224,7 +224,7 @@ public sealed class MailTests : IDisposable
         Directory.CreateDirectory(_data.Paths.DataDirectory);
         WriteSettings("""{"Keys": {"RotationReminderAge": "90"}}""");
         var services = new ServiceCollection().AddSingleton<TimeProvider>(time)
-            .AddWharf(_data.Paths, WharfConfiguration.Load(_data.Paths)).BuildServiceProvider();
+            .AddWharf(_data.Paths, _data.Database, WharfConfiguration.Load(_data.Paths)).BuildServiceProvider();
         await using var _ = services;
         await WharfServices.PrepareAsync(services, CancellationToken.None);
         await using (var scope = services.CreateAsyncScope())

@@ -34,7 +34,7 @@ public sealed class ServeTests : IDisposable
         var output = new LineWriter();
         var console = new CliContext(new StringReader(""), output, TextWriter.Null, _ => null);
         var serve = new CliApp(WharfCommands.All).RunAsync(
-            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", "--data", _data.Paths.DataDirectory], console, stop.Token);
+            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", .. _data.DataOptions], console, stop.Token);
 
         var lines = new List<string>();
         while (lines.Count < 2) lines.Add(await output.Lines.Reader.ReadAsync(stop.Token));

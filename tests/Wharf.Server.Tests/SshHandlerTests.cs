@@ -38,7 +38,7 @@ public sealed class SshHandlerTests : IAsyncLifetime
 
     private ServiceProvider Services(Action<IServiceCollection>? configure = null)
     {
-        var services = new ServiceCollection().AddLogging().AddWharf(_data.Paths);
+        var services = new ServiceCollection().AddLogging().AddWharf(_data.Paths, _data.Database);
         services.AddSingleton<WharfSshHandler>();
         configure?.Invoke(services);
         return services.BuildServiceProvider();

@@ -7,9 +7,14 @@ using Wharf.Server.Cli;
 
 namespace Wharf.Server.Tests;
 
-/// <summary>A fresh data directory per test, and a way to run <c>wharf</c> commands on it in-process.</summary>
+/// <summary>
+/// A fresh data directory and database per test (SQLite, or PostgreSQL: see <see cref="TestDatabase"/>), and a
+/// way to run <c>wharf</c> commands on them in-process.
+/// </summary>
 public sealed class TestData : IDisposable
 {
+    private readonly TestDatabase _database = TestDatabase.Create();
+
     public TestData()
     {
         Root = Path.Combine(Path.GetTempPath(), "wharf-tests-" + Guid.NewGuid().ToString("N"));
@@ -19,25 +24,42 @@ public sealed class TestData : IDisposable
 
     public string Root { get; }
     public WharfPaths Paths { get; }
+    public DatabaseTarget Database => _database.Target;
+    public bool IsPostgres => Database.Provider == DatabaseProvider.Postgres;
+
+    /// <summary><c>--data DIR</c>, and <c>--database URL</c> on PostgreSQL: what every command of this test is given.</summary>
+    public string[] DataOptions => _database.Url is { } url
+        ? ["--data", Paths.DataDirectory, "--database", url]
+        : ["--data", Paths.DataDirectory];
 
     public sealed record Result(int ExitCode, string Out, string Error);
 
-    /// <summary>Runs <c>wharf ARGS --data DIR</c> with <paramref name="stdin"/> as standard input.</summary>
-    public async Task<Result> PipeAsync(string stdin, params string[] args)
+    /// <summary>Runs <c>wharf ARGS --data DIR [--database URL]</c> with <paramref name="stdin"/> as standard input.</summary>
+    public Task<Result> PipeAsync(string stdin, params string[] args)
     {
-        var output = new StringWriter { NewLine = "\n" };
-        var error = new StringWriter { NewLine = "\n" };
-        var console = new CliContext(new StringReader(stdin), output, error, _ => null);
-        // --data goes before a "--" so that it stays an option.
+        // --data goes before a "--" so that it stays an option; a test that names its own --database keeps it.
         var split = Array.IndexOf(args, "--") is var i and >= 0 ? i : args.Length;
-        string[] argv = [.. args[..split], "--data", Paths.DataDirectory, .. args[split..]];
-        var code = await new CliApp(WharfCommands.All).RunAsync(argv, console, CancellationToken.None);
-        return new Result(code, output.ToString(), error.ToString());
+        var options = args[..split].Any(a => a == "--database" || a.StartsWith("--database=", StringComparison.Ordinal))
+            ? ["--data", Paths.DataDirectory] : DataOptions;
+        return RunCliAsync(stdin, _ => null, [.. args[..split], .. options, .. args[split..]]);
     }
 
     public Task<Result> RunAsync(params string[] args) => PipeAsync("", args);
 
-    public SqliteWharfDbContext OpenDatabase() => WharfDatabase.OpenSqlite(Paths);
+    /// <summary>Runs exactly <c>wharf ARGV</c> (no options added) with these environment variables.</summary>
+    public Task<Result> RunExactlyAsync(IReadOnlyDictionary<string, string> environment, params string[] argv) =>
+        RunCliAsync("", name => environment.GetValueOrDefault(name), argv);
+
+    private static async Task<Result> RunCliAsync(string stdin, Func<string, string?> environment, string[] argv)
+    {
+        var output = new StringWriter { NewLine = "\n" };
+        var error = new StringWriter { NewLine = "\n" };
+        var console = new CliContext(new StringReader(stdin), output, error, environment);
+        var code = await new CliApp(WharfCommands.All).RunAsync(argv, console, CancellationToken.None);
+        return new Result(code, output.ToString(), error.ToString());
+    }
+
+    public WharfDbContext OpenDatabase() => WharfDatabase.Open(Database, Paths);
 
     public async Task<int> CountAsync<T>(Func<WharfDbContext, IQueryable<T>> query)
     {
@@ -50,6 +72,7 @@ public sealed class TestData : IDisposable
         // SQLite pools connections per file; release them so the directory can go.
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+        _database.Dispose();
     }
 }
 

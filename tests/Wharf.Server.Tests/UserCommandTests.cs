@@ -36,7 +36,7 @@ public sealed class UserCommandTests : IDisposable
     {
         var r = await _data.RunAsync("admin", "user", "create", "alice");
         Assert.Equal(2, r.ExitCode);
-        Assert.Equal("wharf: missing --email EMAIL.\nusage: wharf admin user create NAME --email EMAIL [--admin] [--data DIR]\n", r.Error);
+        Assert.Equal("wharf: missing --email EMAIL.\nusage: wharf admin user create NAME --email EMAIL [--admin] [--data DIR] [--database URL]\n", r.Error);
     }
 
     [Theory]
@@ -70,8 +70,9 @@ public sealed class UserCommandTests : IDisposable
     [Fact]
     public async Task DatabaseRunsInWalModeSoTheServerAndAdminCommandsShareIt()
     {
-        await _data.RunAsync("admin", "user", "create", "alice", "--email", "alice@example.org");
-        await using var db = _data.OpenDatabase();
+        // A property of the SQLite file, so on SQLite in both test runs.
+        await _data.RunAsync("admin", "user", "create", "alice", "--email", "alice@example.org", "--database", "sqlite");
+        await using var db = Wharf.Data.WharfDatabase.OpenSqlite(_data.Paths);
         await db.Database.OpenConnectionAsync();
         using var cmd = db.Database.GetDbConnection().CreateCommand();
         cmd.CommandText = "PRAGMA journal_mode;";

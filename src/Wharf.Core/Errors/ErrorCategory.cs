@@ -10,4 +10,6 @@ public enum ErrorCategory
     NotFound,
     AlreadyExists,
     PermissionDenied,
+    /// <summary>Something Wharf depends on cannot be reached (the PostgreSQL server is down, refuses the login, has no such database).</summary>
+    Unavailable,
 }

@@ -19,4 +19,5 @@ public sealed class WharfException(ErrorCategory category, string message, strin
     public static WharfException NotFound(string message, string? code = null) => new(ErrorCategory.NotFound, message, code);
     public static WharfException AlreadyExists(string message, string? code = null) => new(ErrorCategory.AlreadyExists, message, code);
     public static WharfException PermissionDenied(string message, string? code = null) => new(ErrorCategory.PermissionDenied, message, code);
+    public static WharfException Unavailable(string message, string? code = null) => new(ErrorCategory.Unavailable, message, code);
 }

@@ -1,11 +1,12 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace Wharf.Data.Stores;
 
 /// <summary>
 /// Recognises a unique-index violation, the database's answer to two concurrent creates of the same
-/// name or key. Each provider reports it its own way; PostgreSQL (SQLSTATE 23505) joins here later.
+/// name or key. Each provider reports it its own way.
 /// </summary>
 internal static class UniqueViolation
 {
@@ -16,6 +17,8 @@ internal static class UniqueViolation
     public static bool Is(DbUpdateException e) => e.InnerException switch
     {
         SqliteException s => s.SqliteExtendedErrorCode is SqliteConstraintUnique or SqliteConstraintPrimaryKey,
+        // SQLSTATE 23505 unique_violation (a primary key is a unique index too).
+        PostgresException p => p.SqlState == PostgresErrorCodes.UniqueViolation,
         _ => false,
     };
 }

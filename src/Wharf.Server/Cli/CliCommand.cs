@@ -2,7 +2,7 @@ namespace Wharf.Server.Cli;
 
 /// <summary>
 /// One verb of the <c>wharf</c> executable: its words, the positional arguments and options it takes,
-/// and what runs it. <c>--data DIR</c> is accepted by every command.
+/// and what runs it. <c>--data DIR</c> and <c>--database URL</c> are accepted by every command.
 /// </summary>
 public sealed record CliCommand(
     string Verb,
@@ -12,8 +12,9 @@ public sealed record CliCommand(
     Func<CliArguments, CliContext, CancellationToken, Task<int>> Run)
 {
     public static readonly CliOption Data = new("--data", "DIR", Required: false);
+    public static readonly CliOption Database = new("--database", "URL", Required: false);
 
-    public IEnumerable<CliOption> AllOptions => Options.Append(Data);
+    public IEnumerable<CliOption> AllOptions => Options.Append(Data).Append(Database);
 
     public string Usage => string.Join(' ',
         new[] { "wharf", Verb }

@@ -15,6 +15,8 @@ public static class ExitCodes
     public const int NotFound = 3;
     public const int AlreadyExists = 4;
     public const int PermissionDenied = 5;
+    /// <summary>The database cannot be reached or refuses the login (PostgreSQL down, wrong password, no such database).</summary>
+    public const int Unavailable = 6;
 
     public static int For(ErrorCategory category) => category switch
     {
@@ -22,6 +24,7 @@ public static class ExitCodes
         ErrorCategory.NotFound => NotFound,
         ErrorCategory.AlreadyExists => AlreadyExists,
         ErrorCategory.PermissionDenied => PermissionDenied,
+        ErrorCategory.Unavailable => Unavailable,
         _ => InternalError,
     };
 }

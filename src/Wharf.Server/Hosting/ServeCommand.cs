@@ -38,10 +38,11 @@ public static class ServeCommand
         builder.Configuration.AddWharfSources(paths);
         // Validated here, before anything listens: a bad value is a start-up error with its own message.
         var sshOptions = SshSettings.Build(builder.Configuration, paths);
+        var database = DatabaseOption.Resolve(args, console, builder.Configuration);
 
         var announcer = new ServeAnnouncer(console.Out);
         builder.Services.AddSingleton(announcer);
-        builder.Services.AddWharf(paths, builder.Configuration);
+        builder.Services.AddWharf(paths, database, builder.Configuration);
         builder.Services.AddSingleton(new SshListenOptions(ssh));
         builder.Services.AddSingleton(sshOptions);
         builder.Services.AddSingleton<SshLog>();

@@ -16,7 +16,7 @@ namespace Wharf.Server.Hosting;
 /// <summary>The one composition of Wharf's services, shared by <c>wharf serve</c> and the admin commands.</summary>
 public static class WharfServices
 {
-    public static IServiceCollection AddWharf(this IServiceCollection services, WharfPaths paths, IConfiguration? configuration = null)
+    public static IServiceCollection AddWharf(this IServiceCollection services, WharfPaths paths, DatabaseTarget database, IConfiguration? configuration = null)
     {
         services.AddSingleton(paths);
         // Built here, not lazily: an invalid setting stops the command before anything else happens.
@@ -30,7 +30,7 @@ public static class WharfServices
         services.AddSingleton(new GitBinary());
         services.AddSingleton<GitProcessRunner>();
 
-        services.AddDbContext<WharfDbContext, SqliteWharfDbContext>(o => WharfDatabase.ConfigureSqlite(o, paths));
+        services.AddWharfDatabase(database, paths);
         services.AddScoped<IUserStore, EfUserStore>();
         services.AddScoped<ISshKeyStore, EfSshKeyStore>();
         services.AddScoped<IRepositoryStore, EfRepositoryStore>();

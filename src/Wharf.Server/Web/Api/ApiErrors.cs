@@ -19,6 +19,7 @@ public static class ApiErrors
         ErrorCategory.NotFound => StatusCodes.Status404NotFound,
         ErrorCategory.AlreadyExists => StatusCodes.Status409Conflict,
         ErrorCategory.PermissionDenied => StatusCodes.Status403Forbidden,
+        ErrorCategory.Unavailable => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -29,6 +30,7 @@ public static class ApiErrors
         ErrorCategory.NotFound => "not-found",
         ErrorCategory.AlreadyExists => "already-exists",
         ErrorCategory.PermissionDenied => "forbidden",
+        ErrorCategory.Unavailable => "unavailable",
         _ => "internal-error",
     };
 

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs every Wharf test. Run from anywhere on a fresh Debian 12 machine that has the .NET SDK, as root or
 # with sudo: it installs the Debian packages the interop tests drive (only when one is missing), builds
-# Wharf.slnx, runs every test project with TRX results in TestResults/, and ends with one summary line:
+# Wharf.slnx, starts a private PostgreSQL server (scripts/postgres-test-server.sh: its own data directory and
+# port, stopped and removed at the end, also on failure), runs every test project with TRX results in
+# TestResults/, then runs tests/Wharf.Server.Tests a second time on PostgreSQL (TRX in TestResults/postgres/),
+# and ends with one summary line that counts both runs:
 #   N passed, N failed, N skipped
 # Exit status: 0 only when at least one test ran and none failed.
 set -euo pipefail
@@ -27,11 +30,13 @@ summary() { # passed failed skipped
 #    dropbear's dbclient, paramiko and asyncssh for /usr/bin/python3, and libssh-dev with gcc and pkg-config
 #    to compile a small libssh client at test time; chromium for the browser tests (tests/Wharf.Browser.Tests,
 #    Playwright drives /usr/bin/chromium: nothing is downloaded by Playwright itself); python3-aiosmtpd, the real
-#    SMTP server the mail tests (tests/Wharf.Server.Tests/MailTests.cs) send to.
+#    SMTP server the mail tests (tests/Wharf.Server.Tests/MailTests.cs) send to; postgresql for the second run
+#    of the server tests and the several-nodes interop tests (only its binaries are used: the policy below keeps
+#    the package from starting the system's cluster).
 # ---------------------------------------------------------------------------------------------------------
 packages=(openssh-client openssh-server git ssh-audit mercurial python3
   putty-tools putty dropbear-bin python3-paramiko python3-asyncssh libssh-dev gcc libc6-dev pkg-config chromium
-  python3-aiosmtpd)
+  python3-aiosmtpd postgresql)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
@@ -46,8 +51,9 @@ if ((${#missing[@]})); then
     sudo=(sudo)
   fi
   say "installing missing Debian packages: ${missing[*]}"
-  # Installing openssh-server must not start an sshd on this machine: a policy-rc.d that says 101 ("action
-  # forbidden") keeps invoke-rc.d from starting services, and is removed again as soon as apt is done.
+  # Installing openssh-server or postgresql must not start an sshd or a PostgreSQL cluster on this machine: a
+  # policy-rc.d that says 101 ("action forbidden") keeps invoke-rc.d from starting services, and is removed
+  # again as soon as apt is done.
   policy=/usr/sbin/policy-rc.d
   made_policy=0
   if [[ ! -e "$policy" ]]; then
@@ -84,6 +90,21 @@ if ! dotnet build Wharf.slnx -c "$configuration" -nologo -clp:NoSummary; then
   exit 1
 fi
 
+# ---------------------------------------------------------------------------------------------------------
+# 3. A private PostgreSQL server for this run: WHARF_TEST_POSTGRES names it to the tests. Without it the
+#    PostgreSQL tests would fail one by one; say why once and stop instead.
+# ---------------------------------------------------------------------------------------------------------
+pgdir="$(mktemp -d "${TMPDIR:-/tmp}/wharf-postgres.XXXXXX")"
+stop_postgres() { bash "$root/scripts/postgres-test-server.sh" stop "$pgdir" || true; }
+trap stop_postgres EXIT
+say "starting a private PostgreSQL server in $pgdir"
+if ! pgenv="$(bash "$root/scripts/postgres-test-server.sh" start "$pgdir")"; then
+  echo "error: could not start PostgreSQL for the tests (see above)" >&2
+  summary 0 1 0
+  exit 1
+fi
+eval "$pgenv"
+
 say "dotnet test Wharf.slnx -c $configuration"
 test_status=0
 # The hang timeout kills a test host stuck for 10 minutes (and records which test it was in), so a hang
@@ -96,12 +117,22 @@ timeout --kill-after=30s 25m \
     --blame-hang-timeout 10m --blame-hang-dump-type none \
   || test_status=$?
 
+say "dotnet test tests/Wharf.Server.Tests -c $configuration on PostgreSQL (WHARF_TEST_DATABASE=postgres)"
+timeout --kill-after=30s 15m env WHARF_TEST_DATABASE=postgres \
+  dotnet test tests/Wharf.Server.Tests/Wharf.Server.Tests.csproj -c "$configuration" --no-build -nologo \
+    --results-directory "$results/postgres" \
+    --logger "trx;LogFileName=Wharf.Server.Tests.postgres.trx" \
+    --logger "console;verbosity=normal" \
+    --blame-hang-timeout 10m --blame-hang-dump-type none \
+  || test_status=$?
+
 # ---------------------------------------------------------------------------------------------------------
-# 3. Count what ran from the TRX files: one per test project (a test host that crashed writes none, and
+# 4. Count what ran from the TRX files: one per test project (a test host that crashed writes none, and
 #    then dotnet test's own exit status says so). Default TRX names: the logger makes each one unique.
 # ---------------------------------------------------------------------------------------------------------
 py="$(command -v /usr/bin/python3 || command -v python3 || echo python3)"
-counts="$("$py" - "$results" <<'PY'
+count_trx() { # DIR: prints "passed failed skipped files" for the TRX files below DIR
+  "$py" - "$1" <<'PY'
 import glob, os, sys
 import xml.etree.ElementTree as ET
 ns = "{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}"
@@ -125,8 +156,13 @@ for path in sorted(glob.glob(os.path.join(sys.argv[1], "**", "*.trx"), recursive
             failed += 1
 print(passed, failed, skipped, files)
 PY
-)" || { echo "error: could not read the TRX results" >&2; counts="0 1 0 0"; }
+}
+counts="$(count_trx "$results")" || { echo "error: could not read the TRX results" >&2; counts="0 1 0 0"; }
 read -r passed failed skipped projects <<<"$counts"
+pg_counts="$(count_trx "$results/postgres")" || pg_counts="0 1 0 0"
+read -r pg_passed pg_failed pg_skipped pg_projects <<<"$pg_counts"
+say "on PostgreSQL (TestResults/postgres): $pg_passed passed, $pg_failed failed, $pg_skipped skipped"
+say "on SQLite and the other projects: $((passed - pg_passed)) passed, $((failed - pg_failed)) failed, $((skipped - pg_skipped)) skipped"
 
 say "TRX results: $projects file(s) in ${results#"$root"/}"
 exit_status=0
@@ -140,6 +176,11 @@ if ((failed > 0)); then exit_status=1; fi
 if ((passed + failed == 0)); then
   echo "error: no test ran" >&2
   exit_status=1
+fi
+if ((pg_passed + pg_failed == 0)); then
+  echo "error: no test ran on PostgreSQL" >&2
+  exit_status=1
+  failed=$((failed + 1))
 fi
 
 summary "$passed" "$failed" "$skipped"

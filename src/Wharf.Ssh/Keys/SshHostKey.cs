@@ -58,13 +58,7 @@ public sealed class SshHostKey
         new(RSA.Create(Math.Max(bits, MinimumRsaHostKeyBits)), comment);
 
     /// <summary>Loads the RSA key at <paramref name="path"/>, or creates a 3072-bit one (mode 0600) when the file does not exist.</summary>
-    public static SshHostKey LoadOrCreateRsa(string path)
-    {
-        if (File.Exists(path)) return Load(path);
-        var key = GenerateRsa();
-        key.Save(path);
-        return key;
-    }
+    public static SshHostKey LoadOrCreateRsa(string path) => LoadOrCreate(path, () => GenerateRsa());
 
     public static SshHostKey GenerateEd25519(string comment = "wharf host key")
     {
@@ -75,12 +69,17 @@ public sealed class SshHostKey
     }
 
     /// <summary>Loads the key at <paramref name="path"/>, or creates it (mode 0600) when the file does not exist.</summary>
-    public static SshHostKey LoadOrCreateEd25519(string path)
+    public static SshHostKey LoadOrCreateEd25519(string path) => LoadOrCreate(path, () => GenerateEd25519());
+
+    /// <summary>
+    /// Several servers may share one data directory and start at the same moment: the first key to be moved
+    /// into place wins, and the others load it, so every node presents the same host key.
+    /// </summary>
+    private static SshHostKey LoadOrCreate(string path, Func<SshHostKey> generate)
     {
         if (File.Exists(path)) return Load(path);
-        var key = GenerateEd25519();
-        key.Save(path);
-        return key;
+        var key = generate();
+        return key.TrySaveNew(path) ? key : Load(path);
     }
 
     /// <summary>Signs <paramref name="data"/> and returns the SSH signature blob (<c>string alg, string sig</c>).</summary>
@@ -104,19 +103,38 @@ public sealed class SshHostKey
         return w.ToArray();
     }
 
-    public void Save(string path)
+    public void Save(string path) => File.Move(WriteTemporary(path), path, overwrite: true);
+
+    /// <summary>Saves the key unless a file is already at <paramref name="path"/>; false when one was.</summary>
+    private bool TrySaveNew(string path)
+    {
+        var tmp = WriteTemporary(path);
+        try
+        {
+            File.Move(tmp, path, overwrite: false);
+            return true;
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            File.Delete(tmp);
+            return false;
+        }
+    }
+
+    /// <summary>Writes the key (mode 0600) to a file next to <paramref name="path"/> whose name no other process uses.</summary>
+    private string WriteTemporary(string path)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
-        var tmp = path + ".tmp";
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        var tmp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         using (var f = new FileStream(tmp, options))
         using (var sw = new StreamWriter(f, new UTF8Encoding(false)))
         {
             sw.Write(ToOpenSshPrivateKey());
         }
-        File.Move(tmp, path, overwrite: true);
+        return tmp;
     }
 
     public static SshHostKey Load(string path) => ParseOpenSshPrivateKey(File.ReadAllText(path));

@@ -16,7 +16,7 @@ public partial class WharfServer : IAsyncLifetime
 
     private readonly object logLock = new();
     private readonly StringBuilder log = new();
-    private Process? server;
+    private readonly List<Process> servers = [];
     private int repositoryCounter;
 
     public WharfServer()
@@ -38,6 +38,15 @@ public partial class WharfServer : IAsyncLifetime
     public string Host => "127.0.0.1";
 
     public int SshPort { get; private set; }
+
+    /// <summary>The first node's web address, http://127.0.0.1:PORT.</summary>
+    public Uri HttpAddress { get; private set; } = null!;
+
+    /// <summary>
+    /// Options every `wharf` command of this fixture gets besides --data: none here (SQLite in the data
+    /// directory); <see cref="WharfCluster"/> names its PostgreSQL database.
+    /// </summary>
+    protected virtual IReadOnlyList<string> DatabaseArguments => [];
 
     public TestUser Alice { get; private set; } = null!;
 
@@ -62,7 +71,10 @@ public partial class WharfServer : IAsyncLifetime
     [GeneratedRegex(@"SSH listening on (?<host>\[[^\]]+\]|[^\s:]+):(?<port>\d+)", RegexOptions.IgnoreCase)]
     private static partial Regex SshListeningLine();
 
-    public async Task InitializeAsync()
+    [GeneratedRegex(@"HTTP listening on (?<url>http://\S+)", RegexOptions.IgnoreCase)]
+    private static partial Regex HttpListeningLine();
+
+    public virtual async Task InitializeAsync()
     {
         // Fail at once, with the install hint, when a client is missing.
         _ = Tools.Ssh;
@@ -81,9 +93,9 @@ public partial class WharfServer : IAsyncLifetime
         StrangerKey = await SshKey.GenerateAsync(KeysDirectory, "stranger_ed25519", "ed25519");
     }
 
-    public Task DisposeAsync()
+    public virtual Task DisposeAsync()
     {
-        if (server is not null)
+        foreach (var server in servers)
         {
             ProcessRunner.Kill(server);
             server.Dispose();
@@ -107,16 +119,23 @@ public partial class WharfServer : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private async Task StartAsync()
+    private async Task StartAsync() => (SshPort, HttpAddress) = await StartNodeAsync("serve");
+
+    /// <summary>
+    /// Starts one `wharf serve` on this fixture's data directory (and database) on fresh ports, and waits for it
+    /// to say where it listens. Its output goes to <see cref="ServerLog"/> with NAME before each line.
+    /// </summary>
+    protected async Task<(int SshPort, Uri HttpAddress)> StartNodeAsync(string name)
     {
         // Under coreutils' timeout: a server whose test host was killed (a hang, Ctrl+C) still goes away.
         string[] arguments =
         [
             "--kill-after=10s", "30m",
-            Tools.Dotnet, WharfDll, "serve", "--data", DataDirectory, "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0",
+            Tools.Dotnet, WharfDll, "serve", "--data", DataDirectory, .. DatabaseArguments, "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0",
         ];
         var info = ProcessRunner.StartInfo(Tools.Require("timeout", "coreutils"), arguments, Root);
         var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var web = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
 
         void OnLine(string stream, string? line)
@@ -128,7 +147,7 @@ public partial class WharfServer : IAsyncLifetime
 
             lock (logLock)
             {
-                log.Append('[').Append(stream).Append("] ").AppendLine(line);
+                log.Append('[').Append(name).Append(' ').Append(stream).Append("] ").AppendLine(line);
             }
 
             var match = SshListeningLine().Match(line);
@@ -136,14 +155,29 @@ public partial class WharfServer : IAsyncLifetime
             {
                 listening.TrySetResult(int.Parse(match.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture));
             }
+
+            var http = HttpListeningLine().Match(line);
+            if (http.Success)
+            {
+                web.TrySetResult(new Uri(http.Groups["url"].Value));
+            }
         }
 
         process.OutputDataReceived += (_, e) => OnLine("out", e.Data);
         process.ErrorDataReceived += (_, e) => OnLine("err", e.Data);
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException(
-            $"`wharf serve` exited with status {process.ExitCode} before printing `SSH listening on 127.0.0.1:PORT`"));
+        process.Exited += (_, _) =>
+        {
+            var exited = new InvalidOperationException(
+                $"`wharf serve` ({name}) exited with status {process.ExitCode} before printing `SSH listening on 127.0.0.1:PORT` and `HTTP listening on URL`");
+            listening.TrySetException(exited);
+            web.TrySetException(exited);
+        };
 
-        server = process;
+        lock (servers)
+        {
+            servers.Add(process);
+        }
+
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -152,12 +186,12 @@ public partial class WharfServer : IAsyncLifetime
         var command = ProcessRunner.Display(info);
         try
         {
-            SshPort = await listening.Task.WaitAsync(StartTimeout);
+            return (await listening.Task.WaitAsync(StartTimeout), await web.Task.WaitAsync(StartTimeout));
         }
         catch (TimeoutException)
         {
             throw new InvalidOperationException(
-                $"`{command}` did not print `SSH listening on 127.0.0.1:PORT` within {StartTimeout.TotalSeconds} s\n{ServerLog()}");
+                $"`{command}` did not print `SSH listening on 127.0.0.1:PORT` and `HTTP listening on URL` within {StartTimeout.TotalSeconds} s\n{ServerLog()}");
         }
         catch (InvalidOperationException e)
         {
@@ -182,13 +216,18 @@ public partial class WharfServer : IAsyncLifetime
             text = $"(first {lines.Length - lastLines} lines left out)\n" + string.Join('\n', lines[^lastLines..]);
         }
 
-        var state = server is { HasExited: true } ? $"exited with status {server.ExitCode}" : "running";
+        string state;
+        lock (servers)
+        {
+            state = string.Join(", ", servers.Select(s => s.HasExited ? $"exited with status {s.ExitCode}" : "running"));
+        }
+
         return $"--- wharf serve ({state}; data in {DataDirectory}) ---\n{text}";
     }
 
-    /// <summary>`dotnet wharf.dll ARGS... --data DIR`.</summary>
+    /// <summary>`dotnet wharf.dll ARGS... --data DIR [--database URL]`.</summary>
     public Task<ProcessResult> WharfAsync(IEnumerable<string> arguments, string? stdin = null) =>
-        ProcessRunner.RunAsync(Tools.Dotnet, [WharfDll, .. arguments, "--data", DataDirectory], Root, stdin: stdin);
+        ProcessRunner.RunAsync(Tools.Dotnet, [WharfDll, .. arguments, "--data", DataDirectory, .. DatabaseArguments], Root, stdin: stdin);
 
     public async Task<ProcessResult> WharfOrThrowAsync(IEnumerable<string> arguments, string? stdin = null)
     {
@@ -231,7 +270,8 @@ public partial class WharfServer : IAsyncLifetime
     /// <summary>The URL form that carries the port: ssh://git@127.0.0.1:PORT/OWNER/NAME.git.</summary>
     public string SshUrl(string repository) => $"ssh://git@{Host}:{SshPort}/{repository}.git";
 
-    public IReadOnlyList<string> SshOptions(SshKey key) =>
+    /// <summary>The ssh options that reach this server (or the node on <paramref name="port"/>) with KEY and nothing else.</summary>
+    public IReadOnlyList<string> SshOptions(SshKey key, int? port = null) =>
     [
         "-F", "/dev/null",
         "-o", "StrictHostKeyChecking=no",
@@ -239,13 +279,13 @@ public partial class WharfServer : IAsyncLifetime
         "-o", "IdentitiesOnly=yes",
         "-o", "BatchMode=yes",
         "-i", key.PrivateKeyPath,
-        "-p", SshPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        "-p", (port ?? SshPort).ToString(System.Globalization.CultureInfo.InvariantCulture),
     ];
 
     /// <summary>ssh OPTIONS ARGS... git@127.0.0.1 [COMMAND], with the private options above.</summary>
-    public Task<ProcessResult> SshAsync(SshKey key, IEnumerable<string> argumentsBeforeHost, string? remoteCommand = null)
+    public Task<ProcessResult> SshAsync(SshKey key, IEnumerable<string> argumentsBeforeHost, string? remoteCommand = null, int? port = null)
     {
-        List<string> arguments = [.. SshOptions(key), .. argumentsBeforeHost, $"git@{Host}"];
+        List<string> arguments = [.. SshOptions(key, port), .. argumentsBeforeHost, $"git@{Host}"];
         if (remoteCommand is not null)
         {
             arguments.Add(remoteCommand);
@@ -254,13 +294,13 @@ public partial class WharfServer : IAsyncLifetime
         return ProcessRunner.RunAsync(Tools.Ssh, arguments, Home, new Dictionary<string, string?> { ["HOME"] = Home });
     }
 
-    public IReadOnlyDictionary<string, string?> GitEnvironment(TestUser user, SshKey key, IEnumerable<string>? extraSshOptions = null) => new Dictionary<string, string?>
+    public IReadOnlyDictionary<string, string?> GitEnvironment(TestUser user, SshKey key, IEnumerable<string>? extraSshOptions = null, int? port = null) => new Dictionary<string, string?>
     {
         ["HOME"] = Home,
         ["XDG_CONFIG_HOME"] = Path.Combine(Home, ".config"),
         ["GIT_CONFIG_NOSYSTEM"] = "1",
         ["GIT_TERMINAL_PROMPT"] = "0",
-        ["GIT_SSH_COMMAND"] = string.Join(' ', new[] { Tools.Ssh }.Concat(SshOptions(key)).Concat(extraSshOptions ?? []).Select(ProcessRunner.Quote)),
+        ["GIT_SSH_COMMAND"] = string.Join(' ', new[] { Tools.Ssh }.Concat(SshOptions(key, port)).Concat(extraSshOptions ?? []).Select(ProcessRunner.Quote)),
         ["GIT_AUTHOR_NAME"] = user.Name,
         ["GIT_AUTHOR_EMAIL"] = user.Email,
         ["GIT_COMMITTER_NAME"] = user.Name,
@@ -272,16 +312,20 @@ public partial class WharfServer : IAsyncLifetime
         ["GIT_CONFIG_VALUE_1"] = "false",
     };
 
-    /// <summary>git ARGS... in WORKDIR as USER, reaching this server with KEY (default: the user's first key).</summary>
+    /// <summary>
+    /// git ARGS... in WORKDIR as USER, reaching this server (or the node on <paramref name="port"/>) with KEY
+    /// (default: the user's first key).
+    /// </summary>
     public Task<ProcessResult> GitAsync(
         TestUser user,
         string workingDirectory,
         IEnumerable<string> arguments,
         SshKey? key = null,
         IReadOnlyDictionary<string, string?>? extraEnvironment = null,
-        IEnumerable<string>? extraSshOptions = null)
+        IEnumerable<string>? extraSshOptions = null,
+        int? port = null)
     {
-        var environment = new Dictionary<string, string?>(GitEnvironment(user, key ?? user.Key, extraSshOptions));
+        var environment = new Dictionary<string, string?>(GitEnvironment(user, key ?? user.Key, extraSshOptions, port));
         foreach (var (name, value) in extraEnvironment ?? new Dictionary<string, string?>())
         {
             environment[name] = value;

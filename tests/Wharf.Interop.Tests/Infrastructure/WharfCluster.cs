@@ -1,0 +1,53 @@
+using Npgsql;
+
+namespace Wharf.Interop.Tests.Infrastructure;
+
+/// <summary>
+/// Two `wharf serve` nodes on different ports sharing one data directory (repositories and host keys) and
+/// one PostgreSQL database: a fresh database on the server that <c>WHARF_TEST_POSTGRES</c> names
+/// (postgres://USER:PASSWORD@HOST:PORT/DB, a user that may create databases; scripts/test.sh starts a private
+/// server and sets it). Without the variable the fixture fails: these tests are never skipped. The first node
+/// is the inherited <see cref="WharfServer"/> (<see cref="WharfServer.SshPort"/>); the second starts once the
+/// first has created the schema, the host keys and the accounts.
+/// </summary>
+public sealed class WharfCluster : WharfServer
+{
+    public const string ServerVariable = "WHARF_TEST_POSTGRES";
+
+    private readonly string databaseName = "wharf_interop_" + Guid.NewGuid().ToString("N");
+    private string databaseUrl = "";
+
+    protected override IReadOnlyList<string> DatabaseArguments => ["--database", databaseUrl];
+
+    public int SecondSshPort { get; private set; }
+
+    public Uri SecondHttpAddress { get; private set; } = null!;
+
+    private static Uri PostgresServer()
+    {
+        var url = Environment.GetEnvironmentVariable(ServerVariable);
+        return string.IsNullOrWhiteSpace(url)
+            ? throw new InvalidOperationException(
+                $"{ServerVariable} is not set: the several-nodes tests need a PostgreSQL server. scripts/test.sh starts a private " +
+                "one; by hand: eval \"$(scripts/postgres-test-server.sh start /tmp/wharf-pg)\" (and stop it with the same DIR).")
+            : new Uri(url);
+    }
+
+    public override async Task InitializeAsync()
+    {
+        databaseUrl = new UriBuilder(PostgresServer()) { Path = "/" + databaseName, Query = "" }.Uri.AbsoluteUri;
+        await base.InitializeAsync();
+        (SecondSshPort, SecondHttpAddress) = await StartNodeAsync("node 2");
+    }
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        var server = Wharf.Data.PostgresConnection.Parse(PostgresServer().AbsoluteUri, ServerVariable);
+        server.Pooling = false;
+        await using var connection = new NpgsqlConnection(server.ConnectionString);
+        await connection.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{databaseName}\" WITH (FORCE)", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+}

@@ -42,7 +42,8 @@ public static class ServeCommand
         var announcer = new ServeAnnouncer(console.Out);
         builder.Services.AddSingleton(announcer);
         builder.Services.AddWharf(paths, builder.Configuration);
-        builder.Services.AddSingleton(new SshListenOptions(ssh));
+        var (publicHost, publicPort) = SshSettings.Public(builder.Configuration);
+        builder.Services.AddSingleton(new SshListenOptions(ssh, publicPort is not null));
         builder.Services.AddSingleton(sshOptions);
         builder.Services.AddSingleton<SshLog>();
         builder.Services.AddSingleton<WharfSshHandler>();
@@ -72,6 +73,9 @@ public static class ServeCommand
         app.MapSshKeyApi();
         app.MapOpenApi("/2.0/openapi.json");
 
+        var webAddress = app.Services.GetRequiredService<WebAddress>();
+        webAddress.SshHost = publicHost;
+        if (publicPort is { } port) webAddress.SshPort = port;
         await app.StartAsync(cancellationToken);
         foreach (var address in app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses)
         {

@@ -71,6 +71,7 @@ public static class ServeCommand
         app.MapSshKeyPages();
         app.MapTokenPages();
         app.MapSshKeyApi();
+        app.MapRepositoryApi();
         app.MapOpenApi("/2.0/openapi.json");
 
         var webAddress = app.Services.GetRequiredService<WebAddress>();

@@ -7,7 +7,9 @@ namespace Wharf.Core;
 /// DATA/wharf.db                      SQLite database (with -wal and -shm beside it)
 /// DATA/ssh_host_ed25519_key          SSH host key, created on first start
 /// DATA/repositories/OWNER/NAME.git   bare git repositories (lower-case names)
+/// DATA/repositories/OWNER/NAME.hg    Mercurial repositories (the .hg folder inside)
 /// DATA/repositories/.tmp/            repositories being created, moved into place when complete
+/// DATA/repositories/.trash/          repositories being deleted, moved out of place first
 /// </code>
 /// </summary>
 public sealed class WharfPaths
@@ -26,8 +28,10 @@ public sealed class WharfPaths
     public string RepositoriesStaging => Path.Combine(Repositories, ".tmp");
 
     /// <summary>The bare repository directory. Names are validated by <see cref="Names"/>, so they cannot escape the root.</summary>
-    public string Repository(string ownerName, string repositoryName) =>
-        Path.Combine(Repositories, Names.Lower(ownerName), Names.Lower(repositoryName) + ".git");
+    public string Repository(string ownerName, string repositoryName, Repositories.Scm scm = Wharf.Core.Repositories.Scm.Git) =>
+        Path.Combine(Repositories, Names.Lower(ownerName), Names.Lower(repositoryName) + (scm == Wharf.Core.Repositories.Scm.Hg ? ".hg" : ".git"));
+
+    public string RepositoriesTrash => Path.Combine(Repositories, ".trash");
 
     /// <summary>Creates the data directory, readable by its owner only: it holds the host key and the database.</summary>
     public void EnsureCreated()

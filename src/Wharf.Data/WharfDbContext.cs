@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Wharf.Core.Access;
+using Wharf.Core.AccessKeys;
 using Wharf.Core.Audit;
 using Wharf.Core.Keys;
 using Wharf.Core.Repositories;
@@ -19,6 +21,9 @@ public abstract class WharfDbContext(DbContextOptions options) : DbContext(optio
     public DbSet<Repository> Repositories => Set<Repository>();
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
+    public DbSet<RepositoryGrant> RepositoryGrants => Set<RepositoryGrant>();
+    public DbSet<AccessKey> AccessKeys => Set<AccessKey>();
+    public DbSet<RepositoryAccessKey> RepositoryAccessKeys => Set<RepositoryAccessKey>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -77,6 +82,9 @@ public abstract class WharfDbContext(DbContextOptions options) : DbContext(optio
             e.Property(a => a.SourceAddress).HasMaxLength(64);
             e.HasIndex(a => new { a.UserId, a.At });
             e.HasIndex(a => a.KeyFingerprint);
+            e.Property(a => a.Repository).HasMaxLength(Core.Names.MaxUserNameLength + 1 + Core.Names.MaxRepositoryNameLength);
+            // No foreign key: a repository's history outlives the repository.
+            e.HasIndex(a => a.RepositoryId);
             e.HasOne<User>().WithMany().HasForeignKey(a => a.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
@@ -87,9 +95,47 @@ public abstract class WharfDbContext(DbContextOptions options) : DbContext(optio
             e.Property(r => r.Name).HasMaxLength(Core.Names.MaxRepositoryNameLength).IsRequired();
             e.Property(r => r.LowerName).HasMaxLength(Core.Names.MaxRepositoryNameLength).IsRequired();
             e.Property(r => r.Path).HasMaxLength(4096).IsRequired();
+            // Stored as Bitbucket spells it ("git", "hg"), so the database reads like the API.
+            e.Property(r => r.Scm).HasConversion(v => v.ToApi(), v => v == "hg" ? Scm.Hg : Scm.Git).HasMaxLength(8).IsRequired();
             e.HasIndex(r => new { r.OwnerId, r.LowerName }).IsUnique();
+            e.HasIndex(r => r.Uuid).IsUnique();
             // Restrict: deleting a user must decide what happens to the repositories on disk first.
             e.HasOne<User>().WithMany().HasForeignKey(r => r.OwnerId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        model.Entity<RepositoryGrant>(e =>
+        {
+            e.ToTable("repository_grants");
+            e.HasKey(g => g.Id);
+            e.Property(g => g.Level).HasConversion(v => v.ToApi(), v => v == "admin" ? AccessLevel.Admin : v == "write" ? AccessLevel.Write : AccessLevel.Read)
+                .HasMaxLength(8).IsRequired();
+            e.HasIndex(g => new { g.RepositoryId, g.UserId }).IsUnique();
+            e.HasIndex(g => g.UserId);
+            e.HasOne<Repository>().WithMany().HasForeignKey(g => g.RepositoryId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<User>().WithMany().HasForeignKey(g => g.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<AccessKey>(e =>
+        {
+            e.ToTable("access_keys");
+            e.HasKey(k => k.Id);
+            e.Property(k => k.Fingerprint).HasMaxLength(64).IsRequired();
+            e.Property(k => k.PublicKey).HasMaxLength(4096).IsRequired();
+            e.Property(k => k.KeyType).HasMaxLength(64).IsRequired();
+            e.Property(k => k.Comment).HasMaxLength(SshKeyService.MaxLabelLength);
+            // Login looks access keys up by fingerprint too; one row per key however many repositories it serves.
+            e.HasIndex(k => k.Fingerprint).IsUnique();
+        });
+
+        model.Entity<RepositoryAccessKey>(e =>
+        {
+            e.ToTable("repository_access_keys");
+            e.HasKey(k => k.Id);
+            e.Property(k => k.Label).HasMaxLength(SshKeyService.MaxLabelLength).IsRequired();
+            e.HasIndex(k => new { k.RepositoryId, k.AccessKeyId }).IsUnique();
+            e.HasIndex(k => k.AccessKeyId);
+            e.HasOne<Repository>().WithMany().HasForeignKey(k => k.RepositoryId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<AccessKey>().WithMany().HasForeignKey(k => k.AccessKeyId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 }

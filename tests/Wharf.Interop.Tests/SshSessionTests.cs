@@ -110,7 +110,7 @@ public sealed class SshSessionTests(WharfServer server) : IClassFixture<WharfSer
 
         Expect.ExitCode(1, run, server, "ssh git@host 'cat /etc/passwd' must not run a command");
         Expect.StderrContains(
-            "wharf: Unsupported command 'cat /etc/passwd': Wharf runs only git-upload-pack and git-receive-pack over SSH.\n",
+            "wharf: Unsupported command 'cat /etc/passwd': Wharf runs only git-upload-pack, git-receive-pack, git-upload-archive and hg -R OWNER/NAME serve --stdio over SSH.\n",
             run,
             server,
             "ssh git@host 'cat /etc/passwd'");

@@ -176,7 +176,7 @@ public sealed class ApiTests : IAsyncLifetime
         var other = await SendAsync(HttpMethod.Post, "/2.0/users/bob/ssh-keys", _bob, new { key });
         Assert.Equal(HttpStatusCode.Conflict, other.Status);
         AssertError(other.Body, KeyErrors.InUse,
-            "This key is already in use on this Wharf by another account; a key can belong to one account only. Make a new key for this account.");
+            "This key is already in use on this Wharf, by another account or as a repository access key; a key can belong to one account only. Make a new key for this account.");
         Assert.DoesNotContain("alice", other.Body.ToString());
 
         foreach (var row in KeyCommandTests.Refusals)

@@ -1,4 +1,6 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql;
 using Wharf.Core;
 using Wharf.Core.Errors;
@@ -65,5 +67,33 @@ public sealed class DatabaseProviderTests : IDisposable
         Assert.All(byTime, t => Assert.Equal(TimeSpan.Zero, t.CreatedAt.Offset));
         var cut = new DateTimeOffset(2099, 1, 31, 9, 0, 0, TimeSpan.FromHours(-1)); // 10:00 UTC
         Assert.Equal(["later"], await read.ApiTokens.Where(t => t.CreatedAt >= cut).Select(t => t.Name).ToListAsync());
+    }
+
+    [Fact]
+    public async Task RepositoriesMadeBeforeScmAndVisibilityComeThroughTheUpgradeAsPrivateGitRepositoriesWithTheirOwnUuid()
+    {
+        _data.Paths.EnsureCreated();
+        await using (var old = _data.OpenDatabase())
+        {
+            var before = old.Database.GetMigrations().TakeWhile(m => !m.EndsWith("_RepositoriesGrantsAccessKeys", StringComparison.Ordinal)).Last();
+            await old.GetService<IMigrator>().MigrateAsync(before);
+            // Values as each provider stores them: SQLite keeps times as UTC ticks and Guids as upper-case text.
+            object now = _data.IsPostgres ? DateTimeOffset.UtcNow : DateTimeOffset.UtcNow.UtcTicks;
+            object uuid = _data.IsPostgres ? Guid.NewGuid() : Guid.NewGuid().ToString().ToUpperInvariant();
+            await old.Database.ExecuteSqlAsync(
+                $"INSERT INTO users (\"Uuid\", \"Name\", \"LowerName\", \"Email\", \"IsAdmin\", \"CreatedAt\") VALUES ({uuid}, 'alice', 'alice', 'alice@example.org', {false}, {now})");
+            foreach (var name in new[] { "one", "two" })
+                await old.Database.ExecuteSqlAsync(
+                    $"INSERT INTO repositories (\"OwnerId\", \"Name\", \"LowerName\", \"Path\", \"CreatedAt\") SELECT \"Id\", {name}, {name}, {"/srv/" + name + ".git"}, {now} FROM users");
+        }
+
+        Assert.Equal(0, (await _data.RunAsync("admin", "user", "create", "bob", "--email", "bob@example.org")).ExitCode);
+
+        await using var db = _data.OpenDatabase();
+        var repositories = await db.Repositories.OrderBy(r => r.Name).ToListAsync();
+        Assert.Equal(["one", "two"], repositories.Select(r => r.Name));
+        Assert.All(repositories, r => Assert.Equal((Wharf.Core.Repositories.Scm.Git, true), (r.Scm, r.IsPrivate)));
+        Assert.DoesNotContain(Guid.Empty, repositories.Select(r => r.Uuid));
+        Assert.NotEqual(repositories[0].Uuid, repositories[1].Uuid);
     }
 }

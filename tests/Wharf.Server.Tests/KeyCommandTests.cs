@@ -165,7 +165,7 @@ public sealed class KeyCommandTests : IDisposable
         await _data.PipeAsync(key, "admin", "key", "add", "alice", "--label", "laptop");
 
         var r = await _data.PipeAsync(key, "admin", "key", "add", "bob", "--label", "stolen");
-        Assert.Equal((4, "", "wharf: This key is already in use on this Wharf by another account; a key can belong to one account only. Make a new key for this account.\n"),
+        Assert.Equal((4, "", "wharf: This key is already in use on this Wharf, by another account or as a repository access key; a key can belong to one account only. Make a new key for this account.\n"),
             (r.ExitCode, r.Out, r.Error));
         await using var db = _data.OpenDatabase();
         Assert.Equal("laptop", (await db.SshKeys.SingleAsync()).Label);

@@ -212,7 +212,7 @@ public sealed class SshHandlerTests : IAsyncLifetime
     public async Task AnUnsupportedCommandIsRefusedOnStderr()
     {
         var (status, output, error) = await RunAsync("ls -la", await AliceAsync());
-        Assert.Equal((1, "", "wharf: Unsupported command 'ls -la': Wharf runs only git-upload-pack and git-receive-pack over SSH.\n"), (status, output, error));
+        Assert.Equal((1, "", "wharf: Unsupported command 'ls -la': Wharf runs only git-upload-pack, git-receive-pack, git-upload-archive and hg -R OWNER/NAME serve --stdio over SSH.\n"), (status, output, error));
     }
 
     [Fact]

@@ -2,18 +2,32 @@ using Wharf.Core.Repositories;
 
 namespace Wharf.Core.Access;
 
+/// <summary>What the policy needs to know about one subject and one repository, gathered by the caller.</summary>
+/// <param name="UserGrant">The level granted to the user on this repository, or null.</param>
+/// <param name="AccessKeyGrant">For an access key: Read or Write when the key was added to this repository, else null.</param>
+public readonly record struct AccessFacts(RepositoryInfo Repository, AccessLevel? UserGrant, AccessLevel? AccessKeyGrant);
+
 /// <summary>
 /// The whole access policy, as one pure function: a ladder of one-line rules, first match wins
-/// (CONVENTIONS §12). Each rung has a row in AccessPolicyTests. Later issues add rungs
-/// (collaborators, public repositories, admins) here and nowhere else.
+/// (CONVENTIONS §12). Each rung has a row in AccessPolicyTests; a new rule goes here and nowhere else.
+/// Every front end (SSH commands, web pages, REST API) asks this function, never its own copy.
 /// </summary>
 public static class AccessPolicy
 {
-    /// <param name="userId">The authenticated user, or null for anonymous.</param>
-    public static AccessLevel For(long? userId, RepositoryInfo repository)
+    public static AccessLevel For(AccessSubject subject, AccessFacts facts) => subject switch
     {
-        if (userId is null) return AccessLevel.None;                       // anonymous: nothing is public yet
-        if (userId == repository.OwnerId) return AccessLevel.Write;         // owners read and write
-        return AccessLevel.None;                                            // everyone else: private by default
-    }
+        // Access keys reach only the repositories they were added to, at the level given there; never more.
+        AccessKeySubject => facts.AccessKeyGrant is { } k ? Min(k, AccessLevel.Write) : AccessLevel.None,
+        // Public means "readable by any signed-in account", not by the whole internet.
+        AnonymousSubject => AccessLevel.None,
+        UserSubject u when u.UserId == facts.Repository.OwnerId => AccessLevel.Admin,   // owners do everything
+        UserSubject { IsAdmin: true } => AccessLevel.Admin,                             // instance administrators too
+        UserSubject when facts.UserGrant is { } g => Max(g, Public(facts)),             // a grant, never below public read
+        UserSubject => Public(facts),                                                   // public read, or nothing
+        _ => AccessLevel.None,
+    };
+
+    private static AccessLevel Public(AccessFacts facts) => facts.Repository.IsPrivate ? AccessLevel.None : AccessLevel.Read;
+    private static AccessLevel Min(AccessLevel a, AccessLevel b) => a < b ? a : b;
+    private static AccessLevel Max(AccessLevel a, AccessLevel b) => a > b ? a : b;
 }

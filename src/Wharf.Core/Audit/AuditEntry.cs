@@ -1,6 +1,10 @@
 namespace Wharf.Core.Audit;
 
-/// <summary>One line of an account's audit log (issue 4 point 7): what happened to which key, who did it, from where.</summary>
+/// <summary>
+/// One line of an account's audit log: what happened to which key, who did it, from where. Pushes are
+/// recorded here too, with the key that pushed and the repository (in the pusher's log, or the repository
+/// owner's log when an access key pushed).
+/// </summary>
 public sealed class AuditEntry
 {
     public long Id { get; set; }
@@ -15,6 +19,10 @@ public sealed class AuditEntry
     /// <summary>The client's IP address, <c>local</c> for the CLI.</summary>
     public string? SourceAddress { get; set; }
     public DateTimeOffset At { get; set; }
+    /// <summary>For repository events (pushes): the repository's id, kept after it is deleted (no foreign key).</summary>
+    public long? RepositoryId { get; set; }
+    /// <summary>For repository events: OWNER/NAME as it was then.</summary>
+    public string? Repository { get; set; }
 }
 
 public static class AuditActions
@@ -23,6 +31,7 @@ public static class AuditActions
     public const string LabelChanged = "label-changed";
     public const string KeyDeleted = "key-deleted";
     public const string KeyExpired = "key-expired";
+    public const string Push = "push";
 }
 
 /// <summary>Who is acting and from where, as the audit log records it.</summary>
@@ -38,4 +47,9 @@ public interface IAuditLog
 {
     /// <summary>The user's most recent entries, newest first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<AuditEntry>> ListAsync(long userId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>A repository's most recent events (pushes), newest first.</summary>
+    Task<IReadOnlyList<AuditEntry>> ListForRepositoryAsync(long repositoryId, int limit, CancellationToken cancellationToken);
+
+    Task AddAsync(AuditEntry entry, CancellationToken cancellationToken);
 }

@@ -53,4 +53,20 @@ public sealed class GitBinary(string executable = "git")
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"git init --bare failed with exit code {process.ExitCode}: {message}");
     }
+
+    /// <summary>
+    /// Every ref and the object it points at, one per line: compared before and after a push to learn whether
+    /// it changed anything (a push of nothing new still runs receive-pack and exits 0).
+    /// </summary>
+    public async Task<string> RefsAsync(string repository, CancellationToken cancellationToken)
+    {
+        var psi = StartInfo("--git-dir", repository, "for-each-ref", "--format=%(objectname) %(refname)");
+        psi.RedirectStandardInput = false;
+        using var process = Start(psi);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        var stdout = await process.StandardOutput.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        await stderr;
+        return stdout;
+    }
 }

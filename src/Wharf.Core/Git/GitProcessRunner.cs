@@ -5,8 +5,9 @@ using System.Text.RegularExpressions;
 namespace Wharf.Core.Git;
 
 /// <summary>
-/// Runs <c>git upload-pack</c> or <c>git receive-pack</c> on a repository that access control already
-/// approved, and pumps bytes between the client's streams and the process. The exit code is git's.
+/// Runs <c>git upload-pack</c>, <c>receive-pack</c> or <c>upload-archive</c> (or, through
+/// <see cref="RunProcessAsync"/>, Mercurial) on a repository that access control already approved, and pumps
+/// bytes between the client's streams and the process. The exit code is the program's.
 /// </summary>
 public sealed partial class GitProcessRunner(GitBinary git)
 {
@@ -26,8 +27,13 @@ public sealed partial class GitProcessRunner(GitBinary git)
     {
         var psi = git.StartInfo(service.Subcommand(), repositoryPath);
         if (gitProtocol is not null && GitProtocolValue().IsMatch(gitProtocol)) psi.Environment["GIT_PROTOCOL"] = gitProtocol;
+        return await RunProcessAsync(git.Start(psi), input, output, error, cancellationToken);
+    }
 
-        using var process = git.Start(psi);
+    /// <summary>Pumps a started process's standard streams to and from the client's until it exits; owns <paramref name="started"/>.</summary>
+    public static async Task<int> RunProcessAsync(Process started, Stream input, Stream output, Stream error, CancellationToken cancellationToken)
+    {
+        using var process = started;
         using var stopInput = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var stdin = PumpToProcessAsync(input, process.StandardInput.BaseStream, stopInput.Token);
         try

@@ -1,5 +1,3 @@
-using Wharf.Core.Access;
-
 namespace Wharf.Core.Git;
 
 /// <summary>The git programs a client may run over SSH.</summary>
@@ -9,6 +7,8 @@ public enum GitService
     UploadPack,
     /// <summary>push.</summary>
     ReceivePack,
+    /// <summary>git archive --remote.</summary>
+    UploadArchive,
 }
 
 public static class GitServiceExtensions
@@ -18,13 +18,15 @@ public static class GitServiceExtensions
     {
         GitService.UploadPack => "upload-pack",
         GitService.ReceivePack => "receive-pack",
+        GitService.UploadArchive => "upload-archive",
         _ => throw new ArgumentOutOfRangeException(nameof(service)),
     };
 
-    public static AccessLevel RequiredAccess(this GitService service) => service switch
+    public static GitService? ForOperation(RepositoryOperation operation) => operation switch
     {
-        GitService.UploadPack => AccessLevel.Read,
-        GitService.ReceivePack => AccessLevel.Write,
-        _ => throw new ArgumentOutOfRangeException(nameof(service)),
+        RepositoryOperation.GitUploadPack => GitService.UploadPack,
+        RepositoryOperation.GitReceivePack => GitService.ReceivePack,
+        RepositoryOperation.GitUploadArchive => GitService.UploadArchive,
+        _ => null,
     };
 }

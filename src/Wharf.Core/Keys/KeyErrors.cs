@@ -92,7 +92,7 @@ public static class KeyErrors
     /// account it opens.
     /// </summary>
     public static WharfException KeyInUse() => WharfException.AlreadyExists(
-        "This key is already in use on this Wharf by another account; a key can belong to one account only. Make a new key for this account.", InUse);
+        "This key is already in use on this Wharf, by another account or as a repository access key; a key can belong to one account only. Make a new key for this account.", InUse);
 
     public static WharfException KeyNotFound(string what) => WharfException.NotFound($"No key {what} on this account.", NotFound);
 

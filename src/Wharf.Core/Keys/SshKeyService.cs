@@ -14,7 +14,8 @@ public sealed record AddedKey(SshKey Key, ParsedPublicKey Parsed);
 /// same reader (<see cref="PublicKeyText"/>), same policy, same errors (<see cref="KeyErrors"/>).
 /// </summary>
 /// <remarks>The notifier (email) is told after a change is stored, never before; it never fails the change.</remarks>
-public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy policy, TimeProvider time, IKeyChangeNotifier? notifier = null)
+public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy policy, TimeProvider time, IKeyChangeNotifier? notifier = null,
+    AccessKeys.IAccessKeyStore? accessKeys = null)
 {
     public const int MaxLabelLength = KeyPolicy.MaxLabelLength;
 
@@ -113,7 +114,13 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
     private async Task ThrowIfRegisteredAsync(User user, string fingerprint, CancellationToken cancellationToken)
     {
         var existing = await keys.FindByFingerprintAsync(fingerprint, cancellationToken);
-        if (existing is null) return;
+        if (existing is null)
+        {
+            // A repository's access key is someone else's as far as this account is concerned: not named.
+            if (accessKeys is not null && await accessKeys.FindByFingerprintAsync(fingerprint, cancellationToken) is not null)
+                throw KeyErrors.KeyInUse();
+            return;
+        }
         throw existing.UserId == user.Id ? KeyErrors.AlreadyYours(existing.Label) : KeyErrors.KeyInUse();
     }
 
@@ -128,7 +135,7 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
         At = time.GetUtcNow(),
     };
 
-    private static string ChooseLabel(string? label, SshPublicKey key)
+    public static string ChooseLabel(string? label, SshPublicKey key)
     {
         var chosen = ValidateLabel(label?.Trim() ?? "");
         if (chosen.Length > 0) return chosen;
@@ -149,7 +156,7 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
         }
         : "key";
 
-    private static string ValidateLabel(string label)
+    public static string ValidateLabel(string label)
     {
         if (label.Length > MaxLabelLength) throw KeyErrors.LabelLength(MaxLabelLength);
         if (label.Any(char.IsControl)) throw KeyErrors.LabelCharacters();

@@ -1,31 +1,44 @@
+using Wharf.Core.Access;
 using Wharf.Core.Errors;
 using Wharf.Core.Git;
+using Wharf.Core.Hg;
 using Wharf.Core.Users;
 
 namespace Wharf.Core.Repositories;
 
-public sealed class RepositoryService(IRepositoryStore repositories, IUserStore users, WharfPaths paths, GitBinary git, TimeProvider time)
+/// <summary>
+/// Creating, listing, deleting repositories and granting people access to them, whatever the front end
+/// (CLI, API, web). Callers open a repository through <see cref="RepositoryAccess"/> first; the methods
+/// that change one take the level the caller was found to have and refuse below Admin.
+/// </summary>
+public sealed class RepositoryService(
+    IRepositoryStore repositories, IUserStore users, WharfPaths paths, GitBinary git, HgBinary hg, TimeProvider time)
 {
     /// <summary>
-    /// Creates the bare repository on disk and records it. The directory is built in a staging folder and
+    /// Creates the repository on disk and records it. The directory is built in a staging folder and
     /// moved into place in one rename, so a failure never leaves a half-initialised repository at the real
     /// path; if recording fails, the directory is removed again.
     /// </summary>
-    public async Task<RepositoryInfo> CreateAsync(RepositoryName name, CancellationToken cancellationToken)
+    public async Task<RepositoryInfo> CreateAsync(RepositoryName name, CancellationToken cancellationToken, Scm scm = Scm.Git, bool isPrivate = true)
     {
         var owner = await users.FindByNameAsync(name.Owner, cancellationToken) ?? throw UserService.UserNotFound(name.Owner);
         if (await repositories.FindAsync(owner.Name, name.Name, cancellationToken) is not null)
-            throw AlreadyExists(owner.Name, name.Name);
+            throw RepositoryErrors.AlreadyExists($"{owner.Name}/{name.Name}");
 
-        var target = paths.Repository(owner.Name, name.Name);
-        if (Directory.Exists(target))
-            throw WharfException.AlreadyExists($"Repository '{owner.Name}/{name.Name}' has no record but its directory exists at {target}; move that directory away first.");
+        var target = paths.Repository(owner.Name, name.Name, scm);
+        // The other kind's directory is checked too: names are unique per owner whatever the scm.
+        foreach (var kind in new[] { Scm.Git, Scm.Hg })
+            if (Directory.Exists(paths.Repository(owner.Name, name.Name, kind)))
+                throw WharfException.AlreadyExists(
+                    $"Repository '{owner.Name}/{name.Name}' has no record but its directory exists at {paths.Repository(owner.Name, name.Name, kind)}; move that directory away first.",
+                    RepositoryErrors.Exists);
 
         Directory.CreateDirectory(paths.RepositoriesStaging);
-        var staging = Path.Combine(paths.RepositoriesStaging, Guid.NewGuid().ToString("N") + ".git");
+        var staging = Path.Combine(paths.RepositoriesStaging, Guid.NewGuid().ToString("N"));
         try
         {
-            await git.InitBareAsync(staging, cancellationToken);
+            if (scm == Scm.Hg) await hg.InitAsync(staging, cancellationToken);
+            else await git.InitBareAsync(staging, cancellationToken);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             Directory.Move(staging, target);
         }
@@ -37,9 +50,12 @@ public sealed class RepositoryService(IRepositoryStore repositories, IUserStore 
 
         var repository = new Repository
         {
+            Uuid = Guid.NewGuid(),
             OwnerId = owner.Id,
             Name = name.Name,
             LowerName = Names.Lower(name.Name),
+            Scm = scm,
+            IsPrivate = isPrivate,
             Path = target,
             CreatedAt = time.GetUtcNow(),
         };
@@ -52,15 +68,83 @@ public sealed class RepositoryService(IRepositoryStore repositories, IUserStore 
             TryDelete(target);
             throw;
         }
-        return new RepositoryInfo(repository.Id, owner.Id, owner.Name, repository.Name, target);
+        return new RepositoryInfo(repository.Id, owner.Id, owner.Name, repository.Name, target)
+        {
+            Uuid = repository.Uuid, OwnerUuid = owner.Uuid, Scm = scm, IsPrivate = isPrivate, CreatedAt = repository.CreatedAt,
+        };
     }
 
-    public static WharfException AlreadyExists(string owner, string name) =>
-        WharfException.AlreadyExists($"Repository '{owner}/{name}' already exists.");
+    /// <summary>What the user may see: owned, granted, public; administrators see everything.</summary>
+    public Task<IReadOnlyList<RepositoryInfo>> ListVisibleAsync(User viewer, CancellationToken cancellationToken) =>
+        repositories.ListVisibleAsync(viewer.Id, viewer.IsAdmin, cancellationToken);
+
+    /// <summary>
+    /// Deletes a repository: <paramref name="confirmation"/> must be its full name, as GitHub asks. The
+    /// directory is first renamed into the trash (one atomic rename: nothing can half-serve it), then the
+    /// record goes; if that fails the directory is put back. Only then is the trash emptied.
+    /// </summary>
+    public async Task DeleteAsync(RepositoryInfo repository, AccessLevel callerLevel, string? confirmation, CancellationToken cancellationToken)
+    {
+        RequireAdmin(repository, callerLevel);
+        if (!string.Equals(confirmation?.Trim(), repository.FullName, StringComparison.OrdinalIgnoreCase))
+            throw RepositoryErrors.Confirmation(repository.FullName);
+
+        Directory.CreateDirectory(paths.RepositoriesTrash);
+        var trash = Path.Combine(paths.RepositoriesTrash, Guid.NewGuid().ToString("N"));
+        var moved = false;
+        if (Directory.Exists(repository.Path))
+        {
+            Directory.Move(repository.Path, trash);
+            moved = true;
+        }
+        try
+        {
+            await repositories.RemoveAsync(repository.Id, CancellationToken.None);
+        }
+        catch
+        {
+            if (moved) Directory.Move(trash, repository.Path);
+            throw;
+        }
+        if (moved) TryDelete(trash);
+    }
+
+    public async Task<IReadOnlyList<GrantInfo>> ListGrantsAsync(RepositoryInfo repository, AccessLevel callerLevel, CancellationToken cancellationToken)
+    {
+        RequireAdmin(repository, callerLevel);
+        return await repositories.ListGrantsAsync(repository.Id, cancellationToken);
+    }
+
+    /// <summary>Grants or changes a user's permission. Returns the grant and whether it was new.</summary>
+    public async Task<(GrantInfo Grant, bool Created)> SetGrantAsync(
+        RepositoryInfo repository, AccessLevel callerLevel, string userNameOrUuid, string? permission, CancellationToken cancellationToken)
+    {
+        RequireAdmin(repository, callerLevel);
+        if (!AccessLevels.TryParseGrant(permission, out var level)) throw RepositoryErrors.Permission(permission);
+        var user = await new UserService(users, time).GetByNameOrUuidAsync(userNameOrUuid, cancellationToken);
+        if (user.Id == repository.OwnerId) throw RepositoryErrors.OwnerGrant(user.Name);
+        var now = time.GetUtcNow();
+        var created = await repositories.SetGrantAsync(repository.Id, user.Id, level, now, cancellationToken);
+        var grant = (await repositories.ListGrantsAsync(repository.Id, cancellationToken)).Single(g => g.UserId == user.Id);
+        return (grant, created);
+    }
+
+    public async Task RemoveGrantAsync(RepositoryInfo repository, AccessLevel callerLevel, string userNameOrUuid, CancellationToken cancellationToken)
+    {
+        RequireAdmin(repository, callerLevel);
+        var user = await new UserService(users, time).GetByNameOrUuidAsync(userNameOrUuid, cancellationToken);
+        if (!await repositories.RemoveGrantAsync(repository.Id, user.Id, cancellationToken))
+            throw RepositoryErrors.NoGrant(user.Name, repository.FullName);
+    }
+
+    public static void RequireAdmin(RepositoryInfo repository, AccessLevel callerLevel)
+    {
+        if (callerLevel < AccessLevel.Admin) throw RepositoryErrors.Forbidden(repository.FullName, "admin");
+    }
 
     private static void TryDelete(string directory)
     {
-        // Best effort on a path that is already failing; the original exception is the one to report.
+        // Best effort on a path that is already failing or already unlinked from the service.
         try { if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true); }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }

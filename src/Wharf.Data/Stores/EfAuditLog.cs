@@ -9,4 +9,14 @@ public sealed class EfAuditLog(WharfDbContext db) : IAuditLog
     public async Task<IReadOnlyList<AuditEntry>> ListAsync(long userId, int limit, CancellationToken cancellationToken) =>
         await db.AuditLog.AsNoTracking().Where(a => a.UserId == userId).OrderByDescending(a => a.Id).Take(limit)
             .ToListAsync(cancellationToken);
+
+    public async Task<IReadOnlyList<AuditEntry>> ListForRepositoryAsync(long repositoryId, int limit, CancellationToken cancellationToken) =>
+        await db.AuditLog.AsNoTracking().Where(a => a.RepositoryId == repositoryId).OrderByDescending(a => a.Id).Take(limit)
+            .ToListAsync(cancellationToken);
+
+    public async Task AddAsync(AuditEntry entry, CancellationToken cancellationToken)
+    {
+        db.AuditLog.Add(entry);
+        await db.SaveChangesAsync(cancellationToken);
+    }
 }

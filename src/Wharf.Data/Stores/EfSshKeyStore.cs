@@ -10,7 +10,7 @@ public sealed class EfSshKeyStore(WharfDbContext db) : ISshKeyStore
         (from k in db.SshKeys
          join u in db.Users on k.UserId equals u.Id
          where k.Fingerprint == fingerprint
-         select new SshKeyOwner(k.Id, k.PublicKey, u.Id, u.Name, k.Label, k.CreatedAt, k.ExpiresAt))
+         select new SshKeyOwner(k.Id, k.PublicKey, u.Id, u.Name, k.Label, k.CreatedAt, k.ExpiresAt, u.IsAdmin))
         .SingleOrDefaultAsync(cancellationToken);
 
     public async Task<IReadOnlyList<SshKey>> ListAsync(long userId, CancellationToken cancellationToken) =>

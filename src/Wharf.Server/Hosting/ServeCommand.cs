@@ -43,7 +43,8 @@ public static class ServeCommand
         var announcer = new ServeAnnouncer(console.Out);
         builder.Services.AddSingleton(announcer);
         builder.Services.AddWharf(paths, database, builder.Configuration);
-        builder.Services.AddSingleton(new SshListenOptions(ssh));
+        var (publicHost, publicPort) = SshSettings.Public(builder.Configuration);
+        builder.Services.AddSingleton(new SshListenOptions(ssh, publicPort is not null));
         builder.Services.AddSingleton(sshOptions);
         builder.Services.AddSingleton<SshLog>();
         builder.Services.AddSingleton<WharfSshHandler>();
@@ -71,8 +72,12 @@ public static class ServeCommand
         app.MapSshKeyPages();
         app.MapTokenPages();
         app.MapSshKeyApi();
+        app.MapRepositoryApi();
         app.MapOpenApi("/2.0/openapi.json");
 
+        var webAddress = app.Services.GetRequiredService<WebAddress>();
+        webAddress.SshHost = publicHost;
+        if (publicPort is { } port) webAddress.SshPort = port;
         await app.StartAsync(cancellationToken);
         foreach (var address in app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses)
         {

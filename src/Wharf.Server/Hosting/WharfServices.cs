@@ -29,11 +29,16 @@ public static class WharfServices
         services.AddSingleton<Ssh.KeyUsageBuffer>();
         services.AddSingleton(new GitBinary());
         services.AddSingleton<GitProcessRunner>();
+        services.AddSingleton(new Wharf.Core.Hg.HgBinary());
+        services.AddSingleton<Wharf.Core.Hg.HgServeRunner>();
+        services.AddSingleton<RepositoryHistory>();
+        services.AddSingleton<Ssh.RepositorySessions>();
 
         services.AddWharfDatabase(database, paths);
         services.AddScoped<IUserStore, EfUserStore>();
         services.AddScoped<ISshKeyStore, EfSshKeyStore>();
         services.AddScoped<IRepositoryStore, EfRepositoryStore>();
+        services.AddScoped<Wharf.Core.AccessKeys.IAccessKeyStore, EfAccessKeyStore>();
         services.AddScoped<IApiTokenStore, EfApiTokenStore>();
         services.AddScoped<Wharf.Core.Audit.IAuditLog, EfAuditLog>();
 
@@ -46,7 +51,8 @@ public static class WharfServices
         services.AddScoped<SshKeyService>();
         services.AddScoped<RepositoryService>();
         services.AddScoped<ApiTokenService>();
-        services.AddScoped<GitRequestAuthorizer>();
+        services.AddScoped<Wharf.Core.Access.RepositoryAccess>();
+        services.AddScoped<Wharf.Core.AccessKeys.AccessKeyService>();
         return services;
     }
 

@@ -1,10 +1,32 @@
+using Wharf.Core.Access;
 using Wharf.Ssh.Server;
 
 namespace Wharf.Server.Ssh;
 
 /// <summary>Who a verified key belongs to, carried on the SSH connection as a typed object (CONVENTIONS §8).</summary>
-public sealed class WharfPrincipal(long userId, string userName, long keyId) : SshPrincipal(userName)
+public abstract class WharfIdentity(string name, string keyFingerprint) : SshPrincipal(name)
+{
+    public string KeyFingerprint { get; } = keyFingerprint;
+
+    /// <summary>The subject the access policy decides for.</summary>
+    public abstract AccessSubject Subject { get; }
+}
+
+/// <summary>A person, logged in with one of their account keys.</summary>
+public sealed class WharfPrincipal(long userId, string userName, long keyId, string keyFingerprint = "", string keyLabel = "", bool isAdmin = false)
+    : WharfIdentity(userName, keyFingerprint)
 {
     public long UserId { get; } = userId;
     public long KeyId { get; } = keyId;
+    public string KeyLabel { get; } = keyLabel;
+    public bool IsAdmin { get; } = isAdmin;
+    public override AccessSubject Subject => AccessSubject.ForUser(UserId, IsAdmin);
+}
+
+/// <summary>A repository access key: not a person, and reaches only the repositories it was added to.</summary>
+public sealed class AccessKeyPrincipal(long accessKeyId, string keyFingerprint)
+    : WharfIdentity("access key " + keyFingerprint, keyFingerprint)
+{
+    public long AccessKeyId { get; } = accessKeyId;
+    public override AccessSubject Subject => AccessSubject.ForAccessKey(AccessKeyId);
 }

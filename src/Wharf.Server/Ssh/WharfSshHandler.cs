@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using Wharf.Core.Audit;
 using Wharf.Core.Errors;
-using Wharf.Core.Git;
+using Wharf.Core.AccessKeys;
 using Wharf.Core.Keys;
 using Wharf.Server.Hosting;
 using Wharf.Ssh.Server;
@@ -11,29 +11,38 @@ namespace Wharf.Server.Ssh;
 
 /// <summary>Wharf's answers to the SSH library: who a key belongs to, and what a session runs.</summary>
 public sealed partial class WharfSshHandler(
-    IServiceScopeFactory scopes, GitProcessRunner runner, TimeProvider time, WebAddress web, KeyUsageBuffer usage, ILogger<WharfSshHandler> logger) : ISshServerHandler
+    IServiceScopeFactory scopes, RepositorySessions sessions, TimeProvider time, WebAddress web, KeyUsageBuffer usage, ILogger<WharfSshHandler> logger)
+    : ISshServerHandler
 {
-    /// <summary>The SSH user name git URLs use (<c>git@host</c>). "hg" joins when Mercurial does.</summary>
+    /// <summary>The SSH user name git URLs use (<c>git@host</c>).</summary>
     public const string GitUserName = "git";
 
-    public static string Greeting(string userName) =>
-        $"logged in as {userName}.\n\nYou can use git or hg to connect to Wharf. Shell access is disabled.\n";
+    /// <summary>The SSH user name Mercurial URLs use (<c>ssh://hg@host/owner/repo</c>). Both names accept both kinds of command.</summary>
+    public const string HgUserName = "hg";
+
+    public static string Greeting(string userName) => RepositorySessions.Greeting(userName);
 
     public async ValueTask<SshPrincipal?> FindPrincipalAsync(SshAuthRequest request, CancellationToken cancellationToken)
     {
-        if (request.UserName != GitUserName) return null;
+        if (request.UserName is not (GitUserName or HgUserName)) return null;
         await using var scope = scopes.CreateAsyncScope();
+        var fingerprint = request.Key.FingerprintSha256;
+        var line = request.Key.ToOpenSshLine(includeComment: false);
         // No try/catch: a database failure must end the login, never turn into "unknown key" (CONVENTIONS §15).
-        var owner = await scope.ServiceProvider.GetRequiredService<ISshKeyStore>()
-            .FindByFingerprintAsync(request.Key.FingerprintSha256, cancellationToken);
-        if (owner is null) return null;
+        var owner = await scope.ServiceProvider.GetRequiredService<ISshKeyStore>().FindByFingerprintAsync(fingerprint, cancellationToken);
+        if (owner is null)
+        {
+            var accessKey = await scope.ServiceProvider.GetRequiredService<IAccessKeyStore>().FindByFingerprintAsync(fingerprint, cancellationToken);
+            // The fingerprint is a hash of the key; comparing the key itself costs nothing and removes the question.
+            return accessKey is not null && accessKey.PublicKey == line ? new AccessKeyPrincipal(accessKey.Id, fingerprint) : null;
+        }
         // The fingerprint is a hash of the key; comparing the key itself costs nothing and removes the question.
-        if (owner.PublicKey != request.Key.ToOpenSshLine(includeComment: false)) return null;
+        if (owner.PublicKey != line) return null;
         if (owner.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow())
         {
             // The query ("would you accept this key?") is answered yes: OpenSSH signs only after a yes, and the
             // library sends a banner only with the refusal of a signed request. Nothing logs in on a query.
-            if (!request.SignatureVerified) return new WharfPrincipal(owner.UserId, owner.UserName, owner.KeyId);
+            if (!request.SignatureVerified) return Principal(owner, fingerprint);
             // Recorded only once the client proved it holds the private key: a public key alone (they are
             // public) must not be able to write to someone's audit log.
             await RecordExpiredAsync(scope.ServiceProvider, owner, request, cancellationToken);
@@ -42,8 +51,11 @@ public sealed partial class WharfSshHandler(
         }
         // Recorded at login, in memory; KeyUsageFlusher writes it. A query is not a use.
         if (request.SignatureVerified) usage.Record(owner.KeyId, time.GetUtcNow());
-        return new WharfPrincipal(owner.UserId, owner.UserName, owner.KeyId);
+        return Principal(owner, fingerprint);
     }
+
+    private static WharfPrincipal Principal(SshKeyOwner owner, string fingerprint) =>
+        new(owner.UserId, owner.UserName, owner.KeyId, fingerprint, owner.Label, owner.IsAdmin);
 
     public static string ExpiredBanner(string label, string fingerprint, DateTimeOffset expiresAt, string keysPage) =>
         $"Your SSH key '{label}' ({fingerprint}) expired on {expiresAt.UtcDateTime:yyyy-MM-dd}. Add a new key at {keysPage}\n";
@@ -64,58 +76,16 @@ public sealed partial class WharfSshHandler(
             LogKeyExpired(logger, owner.UserName, request.Key.FingerprintSha256, owner.ExpiresAt!.Value);
     }
 
-    public async Task<int> RunSessionAsync(SshSession session, CancellationToken cancellationToken)
+    public Task<int> RunSessionAsync(SshSession session, CancellationToken cancellationToken)
     {
-        var principal = session.Principal as WharfPrincipal
+        var identity = session.Principal as WharfIdentity
             ?? throw new InvalidOperationException("Session principal was not created by WharfSshHandler.");
-
-        if (session.Command is null)
-        {
-            await session.Output.WriteAsync(Encoding.UTF8.GetBytes(Greeting(principal.Name)), cancellationToken);
-            await session.Output.FlushAsync(cancellationToken);
-            return 0;
-        }
-
-        try
-        {
-            var command = GitCommand.Parse(session.Command);
-            await using var scope = scopes.CreateAsyncScope();
-            var repository = await scope.ServiceProvider.GetRequiredService<GitRequestAuthorizer>()
-                .AuthorizeAsync(principal.UserId, command, cancellationToken);
-
-            LogGitStarted(logger, principal.Name, command.Service.Subcommand(), repository.FullName);
-            session.Environment.TryGetValue("GIT_PROTOCOL", out var gitProtocol);
-            var status = await runner.RunAsync(command.Service, repository.Path, gitProtocol,
-                session.Input, session.Output, session.Error, cancellationToken);
-            LogGitFinished(logger, principal.Name, command.Service.Subcommand(), repository.FullName, status);
-            return status;
-        }
-        catch (WharfException e)
-        {
-            LogRefused(logger, principal.Name, e.Category, e.Message);
-            return await SshErrors.WriteAsync(session.Error, e, cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            LogSessionFailed(logger, e, principal.Name);
-            await session.Error.WriteAsync(SshErrors.Message(SshErrors.InternalError), cancellationToken);
-            await session.Error.FlushAsync(cancellationToken);
-            return SshErrors.InternalErrorStatus;
-        }
+        // GIT_PROTOCOL is the only variable taken from the client (the runner checks its value).
+        session.Environment.TryGetValue("GIT_PROTOCOL", out var gitProtocol);
+        return sessions.RunAsync(identity, session.Command, gitProtocol, (session.RemoteEndPoint as IPEndPoint)?.Address.ToString(),
+            session.Input, session.Output, session.Error, cancellationToken);
     }
-
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "{User} runs git {Service} on {Repository}")]
-    private static partial void LogGitStarted(ILogger logger, string user, string service, string repository);
-
-    [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "{User}'s git {Service} on {Repository} exited with {ExitStatus}")]
-    private static partial void LogGitFinished(ILogger logger, string user, string service, string repository, int exitStatus);
-
-    [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Refused SSH command of {User} ({Category}): {Reason}")]
-    private static partial void LogRefused(ILogger logger, string user, ErrorCategory category, string reason);
 
     [LoggerMessage(EventId = 1105, Level = LogLevel.Information, Message = "Refused expired SSH key {Fingerprint} of {User} (expired {ExpiresAt:O})")]
     private static partial void LogKeyExpired(ILogger logger, string user, string fingerprint, DateTimeOffset expiresAt);
-
-    [LoggerMessage(EventId = 1104, Level = LogLevel.Error, Message = "SSH session of {User} failed")]
-    private static partial void LogSessionFailed(ILogger logger, Exception exception, string user);
 }

@@ -22,6 +22,88 @@ namespace Wharf.Data.Migrations.Postgres
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Wharf.Core.AccessKeys.AccessKey", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<int>("Bits")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Comment")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Fingerprint")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("KeyType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset?>("LastUsedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("PublicKey")
+                        .IsRequired()
+                        .HasMaxLength(4096)
+                        .HasColumnType("character varying(4096)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Fingerprint")
+                        .IsUnique();
+
+                    b.ToTable("access_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Wharf.Core.AccessKeys.RepositoryAccessKey", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("AccessKeyId")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("CanWrite")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<DateTimeOffset?>("LastUsedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("RepositoryId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AccessKeyId");
+
+                    b.HasIndex("RepositoryId", "AccessKeyId")
+                        .IsUnique();
+
+                    b.ToTable("repository_access_keys", (string)null);
+                });
+
             modelBuilder.Entity("Wharf.Core.Audit.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -53,6 +135,13 @@ namespace Wharf.Data.Migrations.Postgres
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)");
 
+                    b.Property<string>("Repository")
+                        .HasMaxLength(141)
+                        .HasColumnType("character varying(141)");
+
+                    b.Property<long?>("RepositoryId")
+                        .HasColumnType("bigint");
+
                     b.Property<string>("SourceAddress")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
@@ -63,6 +152,8 @@ namespace Wharf.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("KeyFingerprint");
+
+                    b.HasIndex("RepositoryId");
 
                     b.HasIndex("UserId", "At");
 
@@ -143,6 +234,12 @@ namespace Wharf.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<bool>("IsPrivate")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTimeOffset?>("LastPushedAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("LowerName")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -161,12 +258,55 @@ namespace Wharf.Data.Migrations.Postgres
                         .HasMaxLength(4096)
                         .HasColumnType("character varying(4096)");
 
+                    b.Property<string>("Scm")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
+                    b.Property<Guid>("Uuid")
+                        .HasColumnType("uuid");
+
                     b.HasKey("Id");
+
+                    b.HasIndex("Uuid")
+                        .IsUnique();
 
                     b.HasIndex("OwnerId", "LowerName")
                         .IsUnique();
 
                     b.ToTable("repositories", (string)null);
+                });
+
+            modelBuilder.Entity("Wharf.Core.Repositories.RepositoryGrant", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Level")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)");
+
+                    b.Property<long>("RepositoryId")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.HasIndex("RepositoryId", "UserId")
+                        .IsUnique();
+
+                    b.ToTable("repository_grants", (string)null);
                 });
 
             modelBuilder.Entity("Wharf.Core.Tokens.ApiToken", b =>
@@ -253,6 +393,21 @@ namespace Wharf.Data.Migrations.Postgres
                     b.ToTable("users", (string)null);
                 });
 
+            modelBuilder.Entity("Wharf.Core.AccessKeys.RepositoryAccessKey", b =>
+                {
+                    b.HasOne("Wharf.Core.AccessKeys.AccessKey", null)
+                        .WithMany()
+                        .HasForeignKey("AccessKeyId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Wharf.Core.Repositories.Repository", null)
+                        .WithMany()
+                        .HasForeignKey("RepositoryId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Wharf.Core.Audit.AuditEntry", b =>
                 {
                     b.HasOne("Wharf.Core.Users.User", null)
@@ -277,6 +432,21 @@ namespace Wharf.Data.Migrations.Postgres
                         .WithMany()
                         .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Wharf.Core.Repositories.RepositoryGrant", b =>
+                {
+                    b.HasOne("Wharf.Core.Repositories.Repository", null)
+                        .WithMany()
+                        .HasForeignKey("RepositoryId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Wharf.Core.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

@@ -17,6 +17,84 @@ namespace Wharf.Data.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("Wharf.Core.AccessKeys.AccessKey", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Bits")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Comment")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Fingerprint")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyType")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastUsedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PublicKey")
+                        .IsRequired()
+                        .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Fingerprint")
+                        .IsUnique();
+
+                    b.ToTable("access_keys", (string)null);
+                });
+
+            modelBuilder.Entity("Wharf.Core.AccessKeys.RepositoryAccessKey", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("AccessKeyId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("CanWrite")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Label")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("LastUsedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("RepositoryId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AccessKeyId");
+
+                    b.HasIndex("RepositoryId", "AccessKeyId")
+                        .IsUnique();
+
+                    b.ToTable("repository_access_keys", (string)null);
+                });
+
             modelBuilder.Entity("Wharf.Core.Audit.AuditEntry", b =>
                 {
                     b.Property<long>("Id")
@@ -46,6 +124,13 @@ namespace Wharf.Data.Migrations.Sqlite
                         .HasMaxLength(255)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Repository")
+                        .HasMaxLength(141)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("RepositoryId")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("SourceAddress")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
@@ -56,6 +141,8 @@ namespace Wharf.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("KeyFingerprint");
+
+                    b.HasIndex("RepositoryId");
 
                     b.HasIndex("UserId", "At");
 
@@ -132,6 +219,12 @@ namespace Wharf.Data.Migrations.Sqlite
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("IsPrivate")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("LastPushedAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("LowerName")
                         .IsRequired()
                         .HasMaxLength(100)
@@ -150,12 +243,53 @@ namespace Wharf.Data.Migrations.Sqlite
                         .HasMaxLength(4096)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("Scm")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("Uuid")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
+
+                    b.HasIndex("Uuid")
+                        .IsUnique();
 
                     b.HasIndex("OwnerId", "LowerName")
                         .IsUnique();
 
                     b.ToTable("repositories", (string)null);
+                });
+
+            modelBuilder.Entity("Wharf.Core.Repositories.RepositoryGrant", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Level")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RepositoryId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.HasIndex("RepositoryId", "UserId")
+                        .IsUnique();
+
+                    b.ToTable("repository_grants", (string)null);
                 });
 
             modelBuilder.Entity("Wharf.Core.Tokens.ApiToken", b =>
@@ -238,6 +372,21 @@ namespace Wharf.Data.Migrations.Sqlite
                     b.ToTable("users", (string)null);
                 });
 
+            modelBuilder.Entity("Wharf.Core.AccessKeys.RepositoryAccessKey", b =>
+                {
+                    b.HasOne("Wharf.Core.AccessKeys.AccessKey", null)
+                        .WithMany()
+                        .HasForeignKey("AccessKeyId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Wharf.Core.Repositories.Repository", null)
+                        .WithMany()
+                        .HasForeignKey("RepositoryId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Wharf.Core.Audit.AuditEntry", b =>
                 {
                     b.HasOne("Wharf.Core.Users.User", null)
@@ -262,6 +411,21 @@ namespace Wharf.Data.Migrations.Sqlite
                         .WithMany()
                         .HasForeignKey("OwnerId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Wharf.Core.Repositories.RepositoryGrant", b =>
+                {
+                    b.HasOne("Wharf.Core.Repositories.Repository", null)
+                        .WithMany()
+                        .HasForeignKey("RepositoryId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Wharf.Core.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

@@ -1,0 +1,135 @@
+using System.Text;
+using Wharf.Core.Access;
+using Wharf.Core.AccessKeys;
+using Wharf.Core.Audit;
+using Wharf.Core.Errors;
+using Wharf.Core.Git;
+using Wharf.Core.Hg;
+using Wharf.Core.Repositories;
+
+namespace Wharf.Server.Ssh;
+
+/// <summary>
+/// What a logged-in key gets: the greeting when no command is given, or one git/hg command on one
+/// repository, authorised before anything runs. Shared by the built-in SSH server and <c>wharf shell</c>
+/// (the OpenSSH front end), so both answer the same.
+/// </summary>
+public sealed partial class RepositorySessions(
+    IServiceScopeFactory scopes, GitProcessRunner git, GitBinary gitBinary, HgServeRunner hg, TimeProvider time, ILogger<RepositorySessions> logger)
+{
+    public static string Greeting(string userName) =>
+        $"logged in as {userName}.\n\nYou can use git or hg to connect to Wharf. Shell access is disabled.\n";
+
+    /// <summary>What <c>ssh -T</c> with an access key prints: the key, and every repository it reaches.</summary>
+    public static string AccessKeyGreeting(string fingerprint, IReadOnlyList<AccessKeyReach> reach)
+    {
+        var text = new StringBuilder($"logged in with access key {fingerprint}.\n\n");
+        var read = reach.Where(r => !r.CanWrite).Select(r => r.Repository).ToList();
+        var write = reach.Where(r => r.CanWrite).Select(r => r.Repository).ToList();
+        if (read.Count > 0) text.Append("This key can read ").Append(string.Join(", ", read)).Append(".\n");
+        if (write.Count > 0) text.Append("This key can read and write ").Append(string.Join(", ", write)).Append(".\n");
+        if (reach.Count == 0) text.Append("This key reaches no repository.\n");
+        return text.Append("\nYou can use git or hg to connect to Wharf. Shell access is disabled.\n").ToString();
+    }
+
+    /// <returns>The exit status for the client.</returns>
+    public async Task<int> RunAsync(WharfIdentity identity, string? commandLine, string? gitProtocol, string? sourceAddress,
+        Stream input, Stream output, Stream error, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var services = scope.ServiceProvider;
+            if (commandLine is null)
+            {
+                var text = identity is AccessKeyPrincipal key
+                    ? AccessKeyGreeting(key.KeyFingerprint, await services.GetRequiredService<IAccessKeyStore>().ReachAsync(key.AccessKeyId, cancellationToken))
+                    : Greeting(identity.Name);
+                await output.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken);
+                await output.FlushAsync(cancellationToken);
+                return 0;
+            }
+
+            var command = RepositoryCommand.Parse(commandLine);
+            var (repository, level) = await services.GetRequiredService<RepositoryAccess>()
+                .OpenAsync(identity.Subject, command.Repository, command.RequiredAccess, cancellationToken);
+            if (repository.Scm != command.Scm) throw RepositoryErrors.ScmMismatch(repository.FullName, repository.Scm);
+
+            var operation = command.Operation.ToString();
+            LogStarted(logger, identity.Name, operation, repository.FullName);
+            if (identity is AccessKeyPrincipal used)
+                await services.GetRequiredService<IAccessKeyStore>().MarkUsedAsync(used.AccessKeyId, repository.Id, time.GetUtcNow(), cancellationToken);
+
+            int status;
+            bool changed;
+            if (command.Operation == RepositoryOperation.HgServe)
+            {
+                (status, changed) = await hg.RunAsync(repository.Path, repository.FullName, level >= AccessLevel.Write,
+                    input, output, error, cancellationToken);
+            }
+            else
+            {
+                var service = GitServiceExtensions.ForOperation(command.Operation)!.Value;
+                var pushing = service == GitService.ReceivePack;
+                var before = pushing ? await gitBinary.RefsAsync(repository.Path, cancellationToken) : null;
+                status = await git.RunAsync(service, repository.Path, gitProtocol, input, output, error, cancellationToken);
+                changed = pushing && before != await gitBinary.RefsAsync(repository.Path, CancellationToken.None);
+            }
+            LogFinished(logger, identity.Name, operation, repository.FullName, status);
+            // Recorded even when the client went away at the end: the repository did change.
+            if (changed) await RecordPushAsync(services, identity, repository, sourceAddress);
+            return status;
+        }
+        catch (WharfException e)
+        {
+            LogRefused(logger, identity.Name, e.Category, e.Message);
+            return await SshErrors.WriteAsync(error, e, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogFailed(logger, e, identity.Name);
+            await error.WriteAsync(SshErrors.Message(SshErrors.InternalError), cancellationToken);
+            await error.FlushAsync(cancellationToken);
+            return SshErrors.InternalErrorStatus;
+        }
+    }
+
+    private async Task RecordPushAsync(IServiceProvider services, WharfIdentity identity, RepositoryInfo repository, string? sourceAddress)
+    {
+        var now = time.GetUtcNow();
+        await services.GetRequiredService<IRepositoryStore>().MarkPushedAsync(repository.Id, now, CancellationToken.None);
+        var (userId, actor, label) = identity switch
+        {
+            WharfPrincipal user => (user.UserId, user.Name, user.KeyLabel),
+            // An access key has no account: its pushes go in the repository owner's log.
+            AccessKeyPrincipal key => (repository.OwnerId, "access key",
+                (await services.GetRequiredService<IAccessKeyStore>().ListAsync(repository.Id, CancellationToken.None))
+                    .FirstOrDefault(k => k.AccessKeyId == key.AccessKeyId)?.Label ?? ""),
+            _ => throw new InvalidOperationException("Unknown identity."),
+        };
+        await services.GetRequiredService<IAuditLog>().AddAsync(new AuditEntry
+        {
+            UserId = userId,
+            Action = AuditActions.Push,
+            KeyFingerprint = identity.KeyFingerprint,
+            KeyLabel = label,
+            Actor = identity is AccessKeyPrincipal ? $"access key '{label}'" : actor,
+            SourceAddress = sourceAddress,
+            At = now,
+            RepositoryId = repository.Id,
+            Repository = repository.FullName,
+        }, CancellationToken.None);
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "{User} runs {Operation} on {Repository}")]
+    private static partial void LogStarted(ILogger logger, string user, string operation, string repository);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Information, Message = "{User}'s {Operation} on {Repository} exited with {ExitStatus}")]
+    private static partial void LogFinished(ILogger logger, string user, string operation, string repository, int exitStatus);
+
+    [LoggerMessage(EventId = 1103, Level = LogLevel.Information, Message = "Refused SSH command of {User} ({Category}): {Reason}")]
+    private static partial void LogRefused(ILogger logger, string user, ErrorCategory category, string reason);
+
+    [LoggerMessage(EventId = 1104, Level = LogLevel.Error, Message = "SSH session of {User} failed")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string user);
+}

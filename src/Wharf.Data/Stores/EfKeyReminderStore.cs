@@ -14,16 +14,11 @@ public sealed class EfKeyReminderStore(WharfDbContext db) : IKeyReminderStore
                 select new { k, u }).ToListAsync(cancellationToken))
         .Select(x => new KeyWithOwner(x.k, x.u)).ToList();
 
-    public async Task<bool> RecordOnceAsync(KeyWithOwner key, AuditEntry entry, CancellationToken cancellationToken)
+    // Two passes at once (two nodes on one database) record it once, so only one of them sends.
+    public Task<bool> RecordOnceAsync(KeyWithOwner key, AuditEntry entry, CancellationToken cancellationToken)
     {
-        // A transaction: two passes at once (two servers on one database) cannot both record, so both cannot send.
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         var (userId, action, fingerprint, since) = (entry.UserId, entry.Action, entry.KeyFingerprint, key.Key.CreatedAt);
-        if (await db.AuditLog.AnyAsync(a => a.UserId == userId && a.Action == action && a.KeyFingerprint == fingerprint && a.At >= since, cancellationToken))
-            return false;
-        db.AuditLog.Add(entry);
-        await db.SaveChangesAsync(cancellationToken);
-        await tx.CommitAsync(cancellationToken);
-        return true;
+        return AuditOnce.RecordAsync(db, entry, a => a.UserId == userId && a.Action == action && a.KeyFingerprint == fingerprint && a.At >= since,
+            cancellationToken);
     }
 }

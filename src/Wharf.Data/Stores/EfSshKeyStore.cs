@@ -58,17 +58,10 @@ public sealed class EfSshKeyStore(WharfDbContext db) : ISshKeyStore
         db.SshKeys.Where(k => k.Id == keyId)
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, when), cancellationToken);
 
-    public async Task<bool> RecordExpiredOnceAsync(SshKeyOwner key, AuditEntry audit, CancellationToken cancellationToken)
+    public Task<bool> RecordExpiredOnceAsync(SshKeyOwner key, AuditEntry audit, CancellationToken cancellationToken)
     {
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        var fingerprint = audit.KeyFingerprint;
-        var since = key.CreatedAt;
-        var already = await db.AuditLog.AnyAsync(a => a.UserId == key.UserId && a.Action == AuditActions.KeyExpired
+        var (userId, fingerprint, since) = (key.UserId, audit.KeyFingerprint, key.CreatedAt);
+        return AuditOnce.RecordAsync(db, audit, a => a.UserId == userId && a.Action == AuditActions.KeyExpired
             && a.KeyFingerprint == fingerprint && a.At >= since, cancellationToken);
-        if (already) return false;
-        db.AuditLog.Add(audit);
-        await db.SaveChangesAsync(cancellationToken);
-        await tx.CommitAsync(cancellationToken);
-        return true;
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Wharf.Interop.Tests.Infrastructure;
 
 namespace Wharf.Interop.Tests;
@@ -12,8 +13,30 @@ namespace Wharf.Interop.Tests;
 /// on the very next connection (nothing caches keys), and pushes racing through both nodes each land or are
 /// refused cleanly while the repository stays sound (git's own ref locks, checked with git fsck).
 /// </summary>
-public sealed class SeveralNodesTests(WharfCluster cluster) : IClassFixture<WharfCluster>
+public sealed partial class SeveralNodesTests(WharfCluster cluster) : IClassFixture<WharfCluster>
 {
+    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryField();
+
+    [Fact]
+    public async Task SomeoneSignedInThroughOneNodeIsSignedInAtTheOther()
+    {
+        // One cookie jar for both: cookies belong to the host name, not the port, as behind one load balancer.
+        using var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false };
+        using var browser = new HttpClient(handler);
+        var form = await browser.GetStringAsync(new Uri(cluster.HttpAddress, "/signup"));
+        var token = WebUtility.HtmlDecode(AntiforgeryField().Match(form).Groups[1].Value);
+        var signUp = await browser.PostAsync(new Uri(cluster.HttpAddress, "/signup"), new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["username"] = "dave", ["email"] = "dave@example.com", ["password"] = "a long enough password", ["__RequestVerificationToken"] = token,
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, signUp.StatusCode);
+
+        var page = await browser.GetAsync(new Uri(cluster.SecondHttpAddress, "/account/ssh-keys"));
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("Signed in as <strong>dave</strong>", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     private async Task<ProcessResult> KeyscanAsync(int port) =>
         await ProcessRunner.RunAsync(Tools.Require("ssh-keyscan", "openssh-client"),
             ["-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-t", "ed25519,rsa", cluster.Host]);

@@ -32,6 +32,9 @@ public static class ServeCommand
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         // Every SQL statement at Information would bury the SSH and git events; warnings still show.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        // Data protection warns at every start that its keys are not encrypted at rest: they are in the data
+        // directory (mode 0700) beside the host keys, which are not either.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.WebHost.ConfigureKestrel(k => k.Listen(http));
         // Settings: DATA/wharf.json, then WHARF_-prefixed environment variables (WHARF_Ssh__MaxAuthTries=20).
@@ -58,6 +61,7 @@ public static class ServeCommand
         builder.Services.AddAuthorizationBuilder().AddPolicy(AccountEndpoints.Policy, p => p
             .AddAuthenticationSchemes(AccountEndpoints.Scheme).RequireAuthenticatedUser());
         builder.Services.AddWebAccounts();
+        builder.Services.AddWharfDataProtection(paths);
         builder.Services.AddOpenApi();
         // Bitbucket's field names: created_on, last_used, key_type.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);

@@ -133,7 +133,11 @@ public partial class WharfServer : IAsyncLifetime
             "--kill-after=10s", "30m",
             Tools.Dotnet, WharfDll, "serve", "--data", DataDirectory, .. DatabaseArguments, "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0",
         ];
-        var info = ProcessRunner.StartInfo(Tools.Require("timeout", "coreutils"), arguments, Root);
+        // Each node its own HOME, as if on its own machine: nothing may be shared through the user's home
+        // directory (ASP.NET keeps data protection keys there unless told otherwise).
+        var home = Path.Combine(Root, "node-home-" + name.Replace(' ', '-'));
+        Directory.CreateDirectory(home);
+        var info = ProcessRunner.StartInfo(Tools.Require("timeout", "coreutils"), arguments, Root, new Dictionary<string, string?> { ["HOME"] = home });
         var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var web = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };

@@ -37,7 +37,7 @@ public sealed class ServeHost : IAsyncDisposable
         var output = new LineWriter();
         var console = new CliContext(new StringReader(""), output, TextWriter.Null, _ => null);
         _serve = new CliApp(WharfCommands.All).RunAsync(
-            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", "--data", Data.Paths.DataDirectory], console, _stop.Token);
+            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", .. Data.DataOptions], console, _stop.Token);
         string line;
         do
         {

@@ -178,6 +178,44 @@ public sealed partial class WebAccountTests : IAsyncLifetime
         Assert.Contains("id=\"no-tokens\"", await client.GetStringAsync(TokenPages.Path));
     }
 
+    [Fact]
+    public async Task A_password_set_with_the_cli_while_the_server_runs_signs_in_on_the_web()
+    {
+        const string password = "correct horse battery staple";
+        using var before = Browser();
+        var refused = await PostFormAsync(before, "/signin", "/signin", ("username", "dora"), ("password", password));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+
+        var set = await _data.PipeAsync(password + "\n", "admin", "user", "password", "dora");
+        Assert.Equal((0, "Password set for dora. They can sign in on the web now.\n", ""), (set.ExitCode, set.Out, set.Error));
+        await using (var db = _data.OpenDatabase())
+        {
+            var hash = (await db.Users.SingleAsync(u => u.LowerName == "dora")).PasswordHash;
+            Assert.NotNull(hash);
+            Assert.DoesNotContain(password, hash);
+        }
+
+        using var client = Browser();
+        var wrong = await PostFormAsync(client, "/signin", "/signin", ("username", "dora"), ("password", password + "!"));
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        var signedIn = await PostFormAsync(client, "/signin", "/signin", ("username", "dora"), ("password", password));
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        Assert.Equal(AccountEndpoints.AfterSignIn, signedIn.Headers.Location?.OriginalString);
+        Assert.Contains("Signed in as <strong>dora</strong>", await client.GetStringAsync("/account/ssh-keys"));
+    }
+
+    [Fact]
+    public async Task A_user_created_with_password_stdin_signs_in_on_the_web()
+    {
+        var created = await _data.PipeAsync("long enough password\n", "admin", "user", "create", "ivy", "--email", "ivy@example.org", "--password-stdin");
+        Assert.Equal((0, "Created user ivy.\n", ""), (created.ExitCode, created.Out, created.Error));
+
+        using var client = Browser();
+        var signedIn = await PostFormAsync(client, "/signin", "/signin", ("username", "ivy"), ("password", "long enough password"));
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        Assert.Contains("Signed in as <strong>ivy</strong>", await client.GetStringAsync("/account/ssh-keys"));
+    }
+
     [GeneratedRegex("<tr class=\"audit-entry\" data-action=\"([^\"]+)\"")]
     private static partial Regex AuditRow();
 

@@ -76,9 +76,10 @@ public static class AccountEndpoints
             HttpContext http, IUserStore store, PasswordService passwords, LoginThrottle throttle, CancellationToken ct) =>
         {
             username = username?.Trim() ?? "";
-            var userKey = LoginThrottle.UserKey(Names.Lower(username));
-            var addressKey = LoginThrottle.AddressKey(http.Connection.RemoteIpAddress?.ToString());
-            if (throttle.IsBlocked(userKey, addressKey))
+            // Names that cannot exist share one key: the throttle stays small however long or varied the input.
+            var lowerName = Names.IsValidUserName(username) ? Names.Lower(username) : "";
+            var address = http.Connection.RemoteIpAddress?.ToString();
+            if (throttle.IsBlocked(lowerName, address))
                 return SignInPage(http, Throttled, username, returnUrl, StatusCodes.Status429TooManyRequests);
 
             var user = Names.IsValidUserName(username) ? await store.FindByNameAsync(username, ct) : null;
@@ -87,10 +88,10 @@ public static class AccountEndpoints
             var ok = user is not null && passwords.Verify(user, password ?? "");
             if (!ok)
             {
-                throttle.Fail(userKey, addressKey);
+                throttle.Fail(lowerName, address);
                 return SignInPage(http, BadCredentials, username, returnUrl, StatusCodes.Status401Unauthorized);
             }
-            throttle.Succeed(userKey);
+            throttle.Succeed(lowerName);
             await SignInAsync(http, user!);
             return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : AfterSignIn);
         });

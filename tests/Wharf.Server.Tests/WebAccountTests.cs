@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Wharf.Server.Cli;
@@ -176,6 +177,83 @@ public sealed partial class WebAccountTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Redirect, deleted.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/2.0/user")).StatusCode);
         Assert.Contains("id=\"no-tokens\"", await client.GetStringAsync(TokenPages.Path));
+    }
+
+    /// <summary>A real OpenSSH private key, made by ssh-keygen as a person would, in its own file format.</summary>
+    private static string OpenSshPrivateKey()
+    {
+        var directory = Directory.CreateTempSubdirectory("wharf-preview-");
+        try
+        {
+            var path = Path.Combine(directory.FullName, "id_ed25519");
+            var keygen = System.Diagnostics.Process.Start("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path])!;
+            keygen.WaitForExit();
+            Assert.Equal(0, keygen.ExitCode);
+            return File.ReadAllText(path);
+        }
+        finally { directory.Delete(recursive: true); }
+    }
+
+    private async Task<JsonElement> PreviewAsync(HttpClient client, string key)
+    {
+        var response = await PostFormAsync(client, SshKeyPages.Path, SshKeyPages.Path + "/preview", ("key", key));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    /// <summary>The CLI's table of refusals (those with a fixed message), plus ssh-keygen's own private key format.</summary>
+    public static TheoryData<string, Func<string>, string> PreviewRefusals
+    {
+        get
+        {
+            var rows = new TheoryData<string, Func<string>, string>
+            {
+                { "private key (OpenSSH)", OpenSshPrivateKey,
+                    "This is a private key. Paste the public key instead (the .pub file, or PuTTYgen's \"Public key for pasting\" box). If this private key was sent anywhere, consider it exposed: make a new key pair." },
+            };
+            foreach (var row in KeyCommandTests.Refusals.Where(r => r[3] is not null)) rows.Add((string)row[0], (Func<string>)row[1], (string)row[3]);
+            return rows;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(PreviewRefusals))]
+    public async Task The_preview_answers_the_services_exact_refusal_and_stores_nothing(string what, Func<string> text, string message)
+    {
+        using var client = Browser();
+        await PostFormAsync(client, "/signup", "/signup", ("username", "jo"), ("email", "jo@example.org"), ("password", "long enough password"));
+
+        var preview = await PreviewAsync(client, text());
+
+        Assert.False(preview.GetProperty("ok").GetBoolean(), what);
+        Assert.Equal(message, preview.GetProperty("message").GetString());
+        Assert.Equal(JsonValueKind.Null, preview.GetProperty("fingerprint").ValueKind);
+        Assert.Equal(0, await _data.CountAsync(db => db.SshKeys));
+        Assert.Equal(0, await _data.CountAsync(db => db.AuditLog));
+        Assert.Contains("id=\"no-keys\"", await client.GetStringAsync(SshKeyPages.Path));
+    }
+
+    [Fact]
+    public async Task The_preview_of_a_good_key_says_what_was_understood_and_stores_nothing()
+    {
+        using var client = Browser();
+        await PostFormAsync(client, "/signup", "/signup", ("username", "jo"), ("email", "jo@example.org"), ("password", "long enough password"));
+        var key = TestKeys.Ed25519("jo@laptop");
+
+        var preview = await PreviewAsync(client, key);
+
+        Assert.True(preview.GetProperty("ok").GetBoolean());
+        Assert.Equal("ssh-ed25519", preview.GetProperty("key_type").GetString());
+        Assert.Equal(256, preview.GetProperty("bits").GetInt32());
+        Assert.Equal(TestKeys.Fingerprint(key), preview.GetProperty("fingerprint").GetString());
+        Assert.Equal(0, await _data.CountAsync(db => db.SshKeys));
+
+        // Without the antiforgery token, or signed out, there is no preview.
+        var forged = await client.PostAsync(SshKeyPages.Path + "/preview", new FormUrlEncodedContent([KeyValuePair.Create("key", key)]));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        using var anonymous = Browser();
+        var signedOut = await anonymous.PostAsync(SshKeyPages.Path + "/preview", new FormUrlEncodedContent([KeyValuePair.Create("key", key)]));
+        Assert.NotEqual(HttpStatusCode.OK, signedOut.StatusCode);
     }
 
     [Fact]

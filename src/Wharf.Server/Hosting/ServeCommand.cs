@@ -49,6 +49,8 @@ public static class ServeCommand
         builder.Services.AddHostedService<SshHostedService>();
         builder.Services.AddHostedService<KeyUsageFlusher>();
         builder.Services.AddHostedService<Mail.KeyReminderService>();
+        // Returns at once unless Smtp:Host is set.
+        builder.Services.AddHostedService<Mail.OutboxSender>();
         builder.Services.AddAuthentication(ApiTokenAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
             .AddWebCookie();

@@ -38,6 +38,7 @@ public static class WharfServices
         services.AddScoped<Wharf.Core.Audit.IAuditLog, EfAuditLog>();
 
         services.AddScoped<IKeyReminderStore, EfKeyReminderStore>();
+        services.AddSingleton<Outbox>();
         services.AddSingleton<INotificationSender, MailSender>();
         services.AddSingleton<IKeyChangeNotifier, KeyChangeMailer>();
         services.AddScoped<KeyReminders>();

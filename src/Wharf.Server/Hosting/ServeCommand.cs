@@ -57,7 +57,7 @@ public static class ServeCommand
         // The API's default policy takes tokens only; the web pages take the session cookie only.
         builder.Services.AddAuthorizationBuilder().AddPolicy(AccountEndpoints.Policy, p => p
             .AddAuthenticationSchemes(AccountEndpoints.Scheme).RequireAuthenticatedUser());
-        builder.Services.AddWebAccounts();
+        builder.Services.AddWebAccounts(paths);
         builder.Services.AddOpenApi();
         // Bitbucket's field names: created_on, last_used, key_type.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);

@@ -3,6 +3,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Wharf.Core;
@@ -29,8 +30,12 @@ public static class AccountEndpoints
     public static readonly string Throttled =
         $"Too many failed sign-ins for this user name or from your address. Wait a minute and try again.";
 
-    public static IServiceCollection AddWebAccounts(this IServiceCollection services)
+    public static IServiceCollection AddWebAccounts(this IServiceCollection services, WharfPaths paths)
     {
+        // The keys that sign session cookies and antiforgery tokens live in DATA, like everything Wharf keeps.
+        // ASP.NET's default (~/.aspnet/DataProtection-Keys) is outside it: lost when the data directory moves to
+        // another machine, and shared by every Wharf the same OS user runs.
+        services.AddDataProtection().SetApplicationName("wharf").PersistKeysToFileSystem(new DirectoryInfo(paths.WebKeys));
         services.AddSingleton<LoginThrottle>();
         services.AddAntiforgery(o => o.Cookie.Name = "wharf.af");
         return services;

@@ -257,6 +257,22 @@ public sealed partial class WebAccountTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_add_key_form_takes_an_optional_expiry_date_shown_in_the_list()
+    {
+        using var client = Browser();
+        await PostFormAsync(client, "/signup", "/signup", ("username", "lee"), ("email", "lee@example.org"), ("password", "long enough password"));
+
+        var past = await PostFormAsync(client, SshKeyPages.Path, SshKeyPages.Path, ("label", "old"), ("key", TestKeys.Ed25519()), ("expires", "2001-01-01"));
+        Assert.Equal(HttpStatusCode.BadRequest, past.StatusCode);
+        Assert.Contains("<p id=\"add-error\" class=\"error\" role=\"alert\">The expiry date is in the past; give a date from tomorrow on, or none.</p>", await past.Content.ReadAsStringAsync());
+        Assert.Equal(0, await _data.CountAsync(db => db.SshKeys));
+
+        var added = await PostFormAsync(client, SshKeyPages.Path, SshKeyPages.Path, ("label", "temp"), ("key", TestKeys.Ed25519()), ("expires", "2999-01-31"));
+        Assert.Equal(HttpStatusCode.Redirect, added.StatusCode);
+        Assert.Contains("<td>2999-01-31 00:00 UTC</td>", await client.GetStringAsync(SshKeyPages.Path));
+    }
+
+    [Fact]
     public async Task A_password_set_with_the_cli_while_the_server_runs_signs_in_on_the_web()
     {
         const string password = "correct horse battery staple";

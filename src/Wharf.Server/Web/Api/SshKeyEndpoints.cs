@@ -51,7 +51,7 @@ public static class SshKeyEndpoints
         {
             var owner = await OwnerAsync(user, me, users, userService, ct);
             var body = await ApiJson.ReadAsync<AddKeyRequest>(http.Request, AddKeyRequest.Example, ct);
-            var added = await service.AddAsync(owner, body.Key, body.Label, ParseExpiry(body.ExpiresOn), Actor(me, http), ct);
+            var added = await service.AddAsync(owner, body.Key, body.Label, KeyExpiry.Parse(body.ExpiresOn, "expires_on"), Actor(me, http), ct);
             var dto = SshKeyDto.From(added.Key);
             return TypedResults.Created($"/2.0/users/{Uri.EscapeDataString(user)}/ssh-keys/{Uri.EscapeDataString(dto.Uuid)}", dto);
         }).DocumentJsonBody<AddKeyRequest>();
@@ -106,15 +106,4 @@ public static class SshKeyEndpoints
 
     private static Actor Actor(ClaimsPrincipal me, HttpContext http) =>
         new(me.Identity!.Name!, http.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null);
-
-    /// <summary>A date (<c>2027-01-31</c>, the end of that day is not implied: the key stops at its start, UTC) or an ISO 8601 time.</summary>
-    private static DateTimeOffset? ParseExpiry(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text)) return null;
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
-            return new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
-            return time.ToUniversalTime();
-        throw WharfException.InvalidArgument($"Invalid expires_on {Display.Quote(text)}: use a date such as 2027-01-31 or an ISO 8601 time.", KeyErrors.ExpiryInvalid);
-    }
 }

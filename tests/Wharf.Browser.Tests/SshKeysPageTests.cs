@@ -72,6 +72,7 @@ public sealed class SshKeysPageTests : IAsyncLifetime
 
         await _page.GetByLabel("Label", new() { Exact = true }).FillAsync("work laptop");
         await _page.GetByLabel("Key", new() { Exact = true }).FillAsync(wrapped);
+        await _page.GetByLabel("Expires").FillAsync("2999-01-31");
         await Assertions.Expect(_page.Locator("#key-type")).ToHaveTextAsync("Key type as typed: ssh-ed25519");
         // The server's parser, before saving: type, bits and the SHA256 fingerprint of the joined key.
         await Assertions.Expect(_page.Locator("#key-preview")).ToHaveTextAsync($"Understood: ssh-ed25519, 256 bits, {fingerprint}");
@@ -84,6 +85,7 @@ public sealed class SshKeysPageTests : IAsyncLifetime
         await Assertions.Expect(row).ToContainTextAsync("ssh-ed25519, 256 bits");
         await Assertions.Expect(row).ToContainTextAsync("alice@laptop");
         await Assertions.Expect(row).ToContainTextAsync("never");
+        await Assertions.Expect(row).ToContainTextAsync("2999-01-31 00:00 UTC");
         await row.Locator("summary").ClickAsync();
         await Assertions.Expect(row.Locator("details code")).ToContainTextAsync("MD5:");
 
@@ -144,6 +146,25 @@ public sealed class SshKeysPageTests : IAsyncLifetime
         await _page.GetByLabel("Password").FillAsync("correct horse battery");
         await _page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(_page).ToHaveURLAsync(new Regex("/account/ssh-keys$"));
+    }
+
+    [Fact]
+    public async Task An_account_made_on_the_command_line_signs_in_once_its_password_is_set_with_the_cli()
+    {
+        Assert.Equal(0, (await _host.Data.RunAsync("admin", "user", "create", "dan", "--email", "dan@example.org")).ExitCode);
+        await _page.GotoAsync("/signin");
+        await _page.GetByLabel("User name").FillAsync("dan");
+        await _page.GetByLabel("Password").FillAsync("dans new password");
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(_page.Locator("#form-error")).ToHaveTextAsync("Incorrect user name or password.");
+
+        var set = await _host.Data.PipeAsync("dans new password\n", "admin", "user", "password", "dan");
+        Assert.Equal((0, "Password set for dan. They can sign in on the web now.\n"), (set.ExitCode, set.Out));
+
+        await _page.GetByLabel("Password").FillAsync("dans new password");
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Assertions.Expect(_page).ToHaveURLAsync(new Regex("/account/ssh-keys$"));
+        await Assertions.Expect(_page.Locator("nav")).ToContainTextAsync("Signed in as dan");
     }
 
     /// <summary>TestResults/browser at the repository root (beside scripts/test.sh's TRX files), found from this source file.</summary>

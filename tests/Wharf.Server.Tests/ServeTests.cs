@@ -67,6 +67,54 @@ public sealed class ServeTests : IDisposable
         Assert.Equal(0, await serve);
     }
 
+    /// <summary>Runs <c>wharf serve</c> on port 0 until <paramref name="body"/> returns; gives it the HTTP base address.</summary>
+    private async Task WithServerAsync(Func<Uri, CancellationToken, Task> body)
+    {
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var output = new LineWriter();
+        var console = new CliContext(new StringReader(""), output, TextWriter.Null, _ => null);
+        var serve = new CliApp(WharfCommands.All).RunAsync(
+            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", "--data", _data.Paths.DataDirectory], console, stop.Token);
+        try
+        {
+            string line;
+            do line = await output.Lines.Reader.ReadAsync(stop.Token); while (!line.StartsWith("HTTP listening on ", StringComparison.Ordinal));
+            await body(new Uri(line["HTTP listening on ".Length..]), stop.Token);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await serve;
+        }
+    }
+
+    [Fact]
+    public async Task TheSessionKeysLiveInTheDataDirectorySoASignedInBrowserStaysSignedInAcrossARestart()
+    {
+        var cookies = new System.Net.CookieContainer();
+        await WithServerAsync(async (address, ct) =>
+        {
+            using var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = address };
+            var form = await browser.GetStringAsync("/signup", ct);
+            var token = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+            var signedUp = await browser.PostAsync("/signup", new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["username"] = "kim", ["email"] = "kim@example.org", ["password"] = "long enough password",
+                ["__RequestVerificationToken"] = System.Net.WebUtility.HtmlDecode(token),
+            }), ct);
+            Assert.Equal(System.Net.HttpStatusCode.Redirect, signedUp.StatusCode);
+        });
+        Assert.NotEmpty(Directory.GetFiles(_data.Paths.WebKeys, "key-*.xml"));
+
+        await WithServerAsync(async (address, ct) =>
+        {
+            using var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = address };
+            var page = await browser.GetAsync("/account/ssh-keys", ct);
+            Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+            Assert.Contains("Signed in as <strong>kim</strong>", await page.Content.ReadAsStringAsync(ct));
+        });
+    }
+
     [Fact]
     public async Task ABadListenAddressIsRefusedBeforeAnythingStarts()
     {

@@ -9,7 +9,8 @@ public static class WharfCommands
     public static IReadOnlyList<CliCommand> All { get; } =
     [
         ServeCommand.Command,          // wharf serve [--http ADDR:PORT] [--ssh ADDR:PORT] [--data DIR]
-        UserCommands.Create,           // wharf admin user create NAME --email EMAIL [--admin]
+        UserCommands.Create,           // wharf admin user create NAME --email EMAIL [--admin] [--password-stdin]
+        UserCommands.Password,         // wharf admin user password USER   < password
         KeyCommands.Add,               // wharf admin key add USER [--label LABEL]   < key.pub
         KeyCommands.List,              // wharf admin key list USER
         KeyCommands.Remove,            // wharf admin key remove USER (--label LABEL | --fingerprint FP)

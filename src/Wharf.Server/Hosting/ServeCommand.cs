@@ -50,13 +50,15 @@ public static class ServeCommand
         builder.Services.AddHostedService<SshHostedService>();
         builder.Services.AddHostedService<KeyUsageFlusher>();
         builder.Services.AddHostedService<Mail.KeyReminderService>();
+        // Returns at once unless Smtp:Host is set.
+        builder.Services.AddHostedService<Mail.OutboxSender>();
         builder.Services.AddAuthentication(ApiTokenAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
             .AddWebCookie();
         // The API's default policy takes tokens only; the web pages take the session cookie only.
         builder.Services.AddAuthorizationBuilder().AddPolicy(AccountEndpoints.Policy, p => p
             .AddAuthenticationSchemes(AccountEndpoints.Scheme).RequireAuthenticatedUser());
-        builder.Services.AddWebAccounts();
+        builder.Services.AddWebAccounts(paths);
         builder.Services.AddOpenApi();
         // Bitbucket's field names: created_on, last_used, key_type.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);

@@ -39,6 +39,9 @@ public partial class WharfServer : IAsyncLifetime
 
     public int SshPort { get; private set; }
 
+    /// <summary>What `wharf serve` printed after "HTTP listening on ", e.g. http://127.0.0.1:40123.</summary>
+    public string HttpBaseUrl { get; private set; } = "";
+
     public TestUser Alice { get; private set; } = null!;
 
     public TestUser Bob { get; private set; } = null!;
@@ -61,6 +64,9 @@ public partial class WharfServer : IAsyncLifetime
 
     [GeneratedRegex(@"SSH listening on (?<host>\[[^\]]+\]|[^\s:]+):(?<port>\d+)", RegexOptions.IgnoreCase)]
     private static partial Regex SshListeningLine();
+
+    [GeneratedRegex(@"^HTTP listening on (?<url>\S+)$")]
+    private static partial Regex HttpListeningLine();
 
     public async Task InitializeAsync()
     {
@@ -117,6 +123,7 @@ public partial class WharfServer : IAsyncLifetime
         ];
         var info = ProcessRunner.StartInfo(Tools.Require("timeout", "coreutils"), arguments, Root);
         var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var httpListening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
 
         void OnLine(string stream, string? line)
@@ -136,12 +143,23 @@ public partial class WharfServer : IAsyncLifetime
             {
                 listening.TrySetResult(int.Parse(match.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture));
             }
+
+            var http = HttpListeningLine().Match(line);
+            if (http.Success)
+            {
+                httpListening.TrySetResult(http.Groups["url"].Value);
+            }
         }
 
         process.OutputDataReceived += (_, e) => OnLine("out", e.Data);
         process.ErrorDataReceived += (_, e) => OnLine("err", e.Data);
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException(
-            $"`wharf serve` exited with status {process.ExitCode} before printing `SSH listening on 127.0.0.1:PORT`"));
+        process.Exited += (_, _) =>
+        {
+            listening.TrySetException(new InvalidOperationException(
+                $"`wharf serve` exited with status {process.ExitCode} before printing `SSH listening on 127.0.0.1:PORT`"));
+            httpListening.TrySetException(new InvalidOperationException(
+                $"`wharf serve` exited with status {process.ExitCode} before printing `HTTP listening on URL`"));
+        };
 
         server = process;
         process.Start();
@@ -153,6 +171,8 @@ public partial class WharfServer : IAsyncLifetime
         try
         {
             SshPort = await listening.Task.WaitAsync(StartTimeout);
+            // Printed after the SSH line, once Kestrel is listening (README: both lines, in this order).
+            HttpBaseUrl = await httpListening.Task.WaitAsync(StartTimeout);
         }
         catch (TimeoutException)
         {

@@ -46,14 +46,14 @@ public static class SshKeyPages
             return await KeysPageAsync(http, user, keys, null, "", "", ct);
         });
 
-        pages.MapPost("/", async ([FromForm] string? label, [FromForm] string? key, HttpContext http, ClaimsPrincipal me,
+        pages.MapPost("/", async ([FromForm] string? label, [FromForm] string? key, [FromForm] string? expires, HttpContext http, ClaimsPrincipal me,
             IUserStore users, SshKeyService keys, CancellationToken ct) =>
         {
             var user = await CurrentAsync(me, users, ct);
-            try { await keys.AddAsync(user, key, label, null, Actor(user, http), ct); }
+            try { await keys.AddAsync(user, key, label, KeyExpiry.Parse(expires, "expiry date"), Actor(user, http), ct); }
             catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument or ErrorCategory.AlreadyExists)
             {
-                return await KeysPageAsync(http, user, keys, e.Message, label ?? "", key ?? "", ct, StatusCodes.Status400BadRequest);
+                return await KeysPageAsync(http, user, keys, e.Message, label ?? "", key ?? "", ct, StatusCodes.Status400BadRequest, expires ?? "");
             }
             // Post/redirect/get: reloading the page must not add the key twice.
             return Results.Redirect(Path);
@@ -121,7 +121,7 @@ public static class SshKeyPages
         t is { } v ? v.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : none;
 
     private static async Task<IResult> KeysPageAsync(HttpContext http, User user, SshKeyService keys, string? error,
-        string label, string keyText, CancellationToken ct, int status = 200)
+        string label, string keyText, CancellationToken ct, int status = 200, string expires = "")
     {
         var list = await keys.ListAsync(user, ct);
         var body = new StringBuilder();
@@ -157,6 +157,8 @@ public static class SshKeyPages
             .Append("<p class=\"note\">Optional; defaults to the key's comment.</p>")
             .Append(CultureInfo.InvariantCulture, $"<label for=\"key-text\">Key</label><textarea id=\"key-text\" name=\"key\" rows=\"6\" spellcheck=\"false\">{E(keyText)}</textarea>")
             .Append("<p class=\"note\">Paste your public key: the contents of <code>~/.ssh/id_ed25519.pub</code>, PuTTYgen's public key box or saved public key file. Never the private key.</p>")
+            .Append(CultureInfo.InvariantCulture, $"<label for=\"key-expires\">Expires</label><input id=\"key-expires\" name=\"expires\" type=\"date\" value=\"{E(expires)}\">")
+            .Append("<p class=\"note\">Optional. From the start of this day (UTC) the key no longer logs in; Wharf emails you a reminder before then.</p>")
             .Append("<p id=\"key-type\" class=\"note\" aria-live=\"polite\"></p>")
             .Append("<p id=\"key-preview\" class=\"note\" aria-live=\"polite\"></p>")
             .Append("<p id=\"key-refusal\" class=\"error\" role=\"alert\" hidden></p>")

@@ -16,5 +16,6 @@ public static class WharfCommands
         KeyCommands.Relabel,           // wharf admin key label USER --label OLD --to NEW
         TokenCommands.Create,          // wharf admin token create USER [--name NAME]
         RepositoryCommands.Create,     // wharf admin repo create OWNER/NAME
+        BackupCommands.Backup,         // wharf admin backup --to FILE
     ];
 }

@@ -5,13 +5,15 @@ using Wharf.Core.Errors;
 using Wharf.Core.Git;
 using Wharf.Core.Keys;
 using Wharf.Server.Hosting;
+using Wharf.Server.Operations;
 using Wharf.Ssh.Server;
 
 namespace Wharf.Server.Ssh;
 
 /// <summary>Wharf's answers to the SSH library: who a key belongs to, and what a session runs.</summary>
 public sealed partial class WharfSshHandler(
-    IServiceScopeFactory scopes, GitProcessRunner runner, TimeProvider time, WebAddress web, KeyUsageBuffer usage, ILogger<WharfSshHandler> logger) : ISshServerHandler
+    IServiceScopeFactory scopes, GitProcessRunner runner, TimeProvider time, WebAddress web, KeyUsageBuffer usage, WharfMetrics metrics,
+    ILogger<WharfSshHandler> logger) : ISshServerHandler
 {
     /// <summary>The SSH user name git URLs use (<c>git@host</c>). "hg" joins when Mercurial does.</summary>
     public const string GitUserName = "git";
@@ -76,9 +78,12 @@ public sealed partial class WharfSshHandler(
             return 0;
         }
 
+        var started = time.GetTimestamp();
+        var service = "invalid";
         try
         {
             var command = GitCommand.Parse(session.Command);
+            service = command.Service.Subcommand();
             await using var scope = scopes.CreateAsyncScope();
             var repository = await scope.ServiceProvider.GetRequiredService<GitRequestAuthorizer>()
                 .AuthorizeAsync(principal.UserId, command, cancellationToken);
@@ -88,16 +93,19 @@ public sealed partial class WharfSshHandler(
             var status = await runner.RunAsync(command.Service, repository.Path, gitProtocol,
                 session.Input, session.Output, session.Error, cancellationToken);
             LogGitFinished(logger, principal.Name, command.Service.Subcommand(), repository.FullName, status);
+            metrics.GitOperation(service, status.ToString(System.Globalization.CultureInfo.InvariantCulture), time.GetElapsedTime(started));
             return status;
         }
         catch (WharfException e)
         {
+            metrics.GitOperation(service, "refused", time.GetElapsedTime(started));
             LogRefused(logger, principal.Name, e.Category, e.Message);
             return await SshErrors.WriteAsync(session.Error, e, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogSessionFailed(logger, e, principal.Name);
+            metrics.GitOperation(service, "error", time.GetElapsedTime(started));
             await session.Error.WriteAsync(SshErrors.Message(SshErrors.InternalError), cancellationToken);
             await session.Error.FlushAsync(cancellationToken);
             return SshErrors.InternalErrorStatus;

@@ -57,6 +57,9 @@ internal sealed class SshTransport : IAsyncDisposable
     /// <summary>Called (on the thread pool) when traffic since the last key exchange passes <see cref="RekeyAfterBytes"/>.</summary>
     public Func<Task>? RekeyRequested { get; set; }
 
+    /// <summary>Where packet bytes in and out are added up for the server's metrics; null counts nothing.</summary>
+    public Server.SshServerStatistics? Statistics { get; set; }
+
     public SshTransport(Stream stream, int maxInboundPacket, int maxHeldDuringKex = 64)
     {
         _stream = stream;
@@ -186,6 +189,7 @@ internal sealed class SshTransport : IAsyncDisposable
         LastReceivedSequence = _recvSeq;
         _recvSeq++;
         Interlocked.Add(ref _bytesSinceKex, total);
+        Statistics?.OnReceived(total);
         PacketsReceived++;
         end = buffer.GetPosition(total);
         payload = _recvBuffer.AsMemory(5, (int)length - 1 - padding);
@@ -410,6 +414,7 @@ internal sealed class SshTransport : IAsyncDisposable
         _send.Seal(packet, tag, _sendSeq);
         _sendSeq++;
         _sendOffset += 4 + length + _send.TagSize;
+        Statistics?.OnSent(4 + length + _send.TagSize);
         // Checked where the bytes are counted, so a fast transfer cannot outrun a periodic check.
         if (Interlocked.Add(ref _bytesSinceKex, 4 + length + _send.TagSize) >= RekeyAfterBytes && !_kexPending && !_rekeyRequested && RekeyRequested is { } rekey)
         {

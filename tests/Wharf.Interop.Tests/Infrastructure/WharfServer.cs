@@ -16,6 +16,7 @@ public partial class WharfServer : IAsyncLifetime
 
     private readonly object logLock = new();
     private readonly StringBuilder log = new();
+    private readonly List<string> stderrLines = [];
     private Process? server;
     private int repositoryCounter;
 
@@ -39,6 +40,31 @@ public partial class WharfServer : IAsyncLifetime
 
     public int SshPort { get; private set; }
 
+    /// <summary>The web server's base URL, e.g. http://127.0.0.1:41234, from the "HTTP listening on" line.</summary>
+    public string HttpBaseUrl { get; private set; } = "";
+
+    /// <summary>Environment for `wharf serve` on top of the cleaned one (settings such as WHARF_Logging__Format).</summary>
+    protected virtual IReadOnlyDictionary<string, string?> ServerEnvironment { get; } = new Dictionary<string, string?>();
+
+    /// <summary>The `wharf serve` process (under coreutils' timeout, which passes signals on).</summary>
+    public Process Process => server ?? throw new InvalidOperationException("the server is not running");
+
+    /// <summary>Every line the server wrote to stderr (its logs) so far, in order.</summary>
+    public IReadOnlyList<string> StderrLines()
+    {
+        lock (logLock)
+        {
+            return [.. stderrLines];
+        }
+    }
+
+    /// <summary>Sends SIGTERM, as systemd's stop does; `timeout` passes it on to `wharf serve`.</summary>
+    public void Terminate()
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", ["-TERM", Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     public TestUser Alice { get; private set; } = null!;
 
     public TestUser Bob { get; private set; } = null!;
@@ -61,6 +87,9 @@ public partial class WharfServer : IAsyncLifetime
 
     [GeneratedRegex(@"SSH listening on (?<host>\[[^\]]+\]|[^\s:]+):(?<port>\d+)", RegexOptions.IgnoreCase)]
     private static partial Regex SshListeningLine();
+
+    [GeneratedRegex(@"^HTTP listening on (?<url>http://\S+)$")]
+    private static partial Regex HttpListeningLine();
 
     public async Task InitializeAsync()
     {
@@ -115,8 +144,9 @@ public partial class WharfServer : IAsyncLifetime
             "--kill-after=10s", "30m",
             Tools.Dotnet, WharfDll, "serve", "--data", DataDirectory, "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0",
         ];
-        var info = ProcessRunner.StartInfo(Tools.Require("timeout", "coreutils"), arguments, Root);
+        var info = ProcessRunner.StartInfo(Tools.Require("timeout", "coreutils"), arguments, Root, ServerEnvironment);
         var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var httpListening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
 
         void OnLine(string stream, string? line)
@@ -129,6 +159,17 @@ public partial class WharfServer : IAsyncLifetime
             lock (logLock)
             {
                 log.Append('[').Append(stream).Append("] ").AppendLine(line);
+                if (stream == "err")
+                {
+                    stderrLines.Add(line);
+                }
+            }
+
+            var http = HttpListeningLine().Match(line);
+            if (http.Success)
+            {
+                HttpBaseUrl = http.Groups["url"].Value;
+                httpListening.TrySetResult();
             }
 
             var match = SshListeningLine().Match(line);
@@ -153,6 +194,8 @@ public partial class WharfServer : IAsyncLifetime
         try
         {
             SshPort = await listening.Task.WaitAsync(StartTimeout);
+            // Printed right after the SSH line, once the web server is up.
+            await httpListening.Task.WaitAsync(StartTimeout);
         }
         catch (TimeoutException)
         {

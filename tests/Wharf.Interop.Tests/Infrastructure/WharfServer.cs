@@ -58,11 +58,17 @@ public partial class WharfServer : IAsyncLifetime
         }
     }
 
-    /// <summary>Sends SIGTERM, as systemd's stop does; `timeout` passes it on to `wharf serve`.</summary>
-    public void Terminate()
+    /// <summary>
+    /// Sends SIGTERM to `wharf serve` alone, as systemd's stop does with KillMode=mixed. Not to `timeout`: it would
+    /// pass the signal to its whole process group, git children included.
+    /// </summary>
+    public async Task TerminateAsync()
     {
-        using var kill = System.Diagnostics.Process.Start("kill", ["-TERM", Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        kill.WaitForExit();
+        var child = await ProcessRunner.RunAsync("pgrep", ["-P", Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "-x", "dotnet"]);
+        var pid = child.Stdout.Trim();
+        if (child.ExitCode != 0 || pid.Length == 0) throw new InvalidOperationException($"no `wharf serve` under timeout\n{child.Describe()}");
+        var kill = await ProcessRunner.RunAsync("kill", ["-TERM", pid]);
+        if (kill.ExitCode != 0) throw new InvalidOperationException(kill.Describe());
     }
 
     public TestUser Alice { get; private set; } = null!;

@@ -72,7 +72,7 @@ login() { # target -> one connect+auth+exit; fails the script if the login fails
     wharf-*) local port=$SMALL_PORT; [ "$1" = wharf-large ] && port=$LARGE_PORT
              ssh "${SSH_COMMON[@]}" -T -p "$port" git@127.0.0.1 >/dev/null 2>"$TMP/err" ;;
     sshd-*)  ssh "${SSH_COMMON[@]}" -p "${SSHD_PORTS[${1#sshd-}]}" "$(id -un)@127.0.0.1" true 2>"$TMP/err" ;;
-  esac || { echo "login to $1 failed:"; cat "$TMP/err"; exit 1; }
+  esac || { echo "login to $1 failed:"; cat "$TMP/err"; tail -20 "$TMP/${1#wharf-}.log" 2>/dev/null; exit 1; }
 }
 TARGETS="wharf-small wharf-large"
 for n in $AK_SIZES; do TARGETS="$TARGETS sshd-$n"; done

@@ -20,15 +20,20 @@ SSHD_SESSIONS=${SSHD_SESSIONS:-$SESSIONS}
 GIT_HELD=${GIT_HELD:-200}
 LS_REMOTES=${LS_REMOTES:-100}
 PARALLEL=${PARALLEL:-100}
+# Debian's interpreter: python3-asyncssh is installed for it, not for a pyenv or venv python on PATH.
+PYTHON=${PYTHON:-/usr/bin/python3}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 [ "$(id -u)" = 0 ] || { echo "run as root: sshd needs it for a private config with -f" >&2; exit 2; }
-# Each held connection is a socket in the client and in the server (and two processes for sshd).
-ulimit -n 65536
+# Each held connection is a socket in the client and in the server, and a held git run three pipes: raise the
+# soft limit on open files to the hard one (65536 where allowed; a container may cap the hard limit lower).
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+[ "$(ulimit -n)" = unlimited ] || [ "$(ulimit -n)" -ge $((SESSIONS * 4 + 1000)) ] ||
+  { echo "open files limit $(ulimit -n) is too low for $SESSIONS sessions" >&2; exit 2; }
 
 TMP=$(mktemp -d /tmp/wharf-sessions.XXXXXX)
 . "$ROOT/bench/lib.sh"
 install_missing sshd:openssh-server ssh:openssh-client git:git python3:python3
-python3 -c 'import asyncssh' 2>/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-asyncssh >/dev/null
+"$PYTHON" -c 'import asyncssh' 2>/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-asyncssh >/dev/null
 PIDS=()
 cleanup() {
   set +e
@@ -40,7 +45,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
-echo "== $(/usr/sbin/sshd -V 2>&1 | head -1 || true); asyncssh $(python3 -c 'import asyncssh; print(asyncssh.__version__)'); $(git --version)"
+echo "== $(/usr/sbin/sshd -V 2>&1 | head -1 || true); asyncssh $("$PYTHON" -c 'import asyncssh; print(asyncssh.__version__)'); $(git --version)"
 mkdir -p "$TMP/client"
 ssh-keygen -q -t ed25519 -N '' -C bench -f "$TMP/client/id_ed25519"
 export HOME="$TMP/client" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
@@ -63,7 +68,7 @@ export GIT_SSH_COMMAND="ssh ${SSH_COMMON[*]}"
 
 hold() { # tag port user idle git repo -> runs hold-sessions.py in the background until release; sets HOLD_PID
   rm -f "$TMP/ready" "$TMP/release"
-  python3 "$ROOT/bench/hold-sessions.py" --port "$2" --user "$3" --key "$TMP/client/id_ed25519" --idle "$4" --git "$5" \
+  "$PYTHON" -W ignore "$ROOT/bench/hold-sessions.py" --port "$2" --user "$3" --key "$TMP/client/id_ed25519" --idle "$4" --git "$5" \
     --repo "$6" --parallel "$PARALLEL" --ready "$TMP/ready" --release "$TMP/release" >"$TMP/hold-$1.txt" 2>&1 &
   HOLD_PID=$!
   local t0; t0=$(date +%s)

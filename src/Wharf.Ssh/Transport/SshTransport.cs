@@ -18,6 +18,11 @@ internal sealed class SshTransport : IAsyncDisposable
     // RFC 4253 §4.2: the identification line is at most 255 characters including CR LF.
     private const int MaxVersionLine = 255;
 
+    // The packet buffers start small and grow once, to the largest packet the connection has seen (a 32 KiB
+    // channel data packet makes them 36 KiB), then stay: an idle logged-in connection (hundreds at once from a
+    // CI farm, held for hours) never sent one, and 3 x 36 KiB each would be most of what it costs.
+    private const int InitialBufferSize = 4 * 1024;
+
     private readonly Stream _stream;
     private readonly PipeReader _input;
     private readonly int _maxPacket;
@@ -25,13 +30,13 @@ internal sealed class SshTransport : IAsyncDisposable
     // Receive state: touched only by the read loop.
     private PacketProtection _recv = NoProtection.Instance;
     private uint _recvSeq;
-    private byte[] _recvBuffer = new byte[36 * 1024];
+    private byte[] _recvBuffer = new byte[InitialBufferSize];
 
     // Send state: guarded by _sendLock. The buffers are reused for every packet (no per-packet allocation).
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private PacketProtection _send = NoProtection.Instance;
     private uint _sendSeq;
-    private byte[] _sendBuffer = new byte[36 * 1024];
+    private byte[] _sendBuffer = new byte[InitialBufferSize];
     private bool _kexPending;
     private readonly List<byte[]> _heldDuringKex = [];
     private TaskCompletionSource _kexDone = NewCompletedSource();
@@ -45,7 +50,7 @@ internal sealed class SshTransport : IAsyncDisposable
     private bool _authenticated;
     private ZlibCompression? _deflater;
     private ZlibCompression? _inflater;
-    private byte[] _scratch = new byte[36 * 1024];
+    private byte[] _scratch = new byte[InitialBufferSize];
 
     private readonly int _maxHeld;
     private long _bytesSinceKex;
@@ -65,7 +70,9 @@ internal sealed class SshTransport : IAsyncDisposable
         _stream = stream;
         _maxPacket = maxInboundPacket;
         _maxHeld = maxHeldDuringKex;
-        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
+        // Zero-byte reads (as Kestrel does): while the peer is silent the reader waits without holding a
+        // 64 KiB buffer rented from the pool; one is taken only once bytes have arrived.
+        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true, useZeroByteReads: true));
     }
 
     /// <summary>Sequence number of the packet most recently returned by <see cref="ReadPacketAsync"/>.</summary>

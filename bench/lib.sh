@@ -21,6 +21,7 @@ now_ns() { date +%s%N; }
 # utime+stime+cutime+cstime of a process, in clock ticks: the process and every child it has reaped,
 # which for sshd -D is each per-connection sshd (and the shell or git it ran) once the connection ended.
 cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$1/stat"; }
+TCK=$(getconf CLK_TCK)
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 p95() { sort -n | awk '{ a[NR] = $1 } END { i = int(NR * 0.95 + 0.999); if (i < 1) i = 1; print a[i] }'; } # nearest rank
 ratio() { awk -v w="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.2f", w / s; else print "n/a" }'; }

@@ -49,13 +49,7 @@ ssh-keygen -q -t ed25519 -N '' -C bench -f "$TMP/client/id_ed25519"
 export HOME="$TMP/client" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
 
 # --- Wharf ------------------------------------------------------------------------------------------------
-if [ -z "${WHARF_DLL:-}" ]; then
-  echo "== publishing Wharf.Server (Release)"
-  dotnet publish "$ROOT/src/Wharf.Server/Wharf.Server.csproj" -c Release --artifacts-path "$TMP/art" -v q -nologo >/dev/null
-  WHARF_DLL=$(find "$TMP/art/publish" -name wharf.dll | head -1)
-fi
-[ -f "$WHARF_DLL" ] || { echo "wharf.dll not found" >&2; exit 1; }
-wharf() { dotnet "$WHARF_DLL" "$@"; }
+publish_wharf
 DATA="$TMP/wharf-data"
 WHARF_PORT=$(free_port)
 timeout --kill-after=10s 60m dotnet "$WHARF_DLL" serve --data "$DATA" --ssh "127.0.0.1:$WHARF_PORT" --http 127.0.0.1:0 \

@@ -11,22 +11,6 @@ public sealed class ServeTests : IDisposable
     private readonly TestData _data = new();
     public void Dispose() => _data.Dispose();
 
-    /// <summary>A TextWriter that hands each completed line to a channel, so the test can wait for it.</summary>
-    private sealed class LineWriter : TextWriter
-    {
-        private readonly StringBuilder _line = new();
-        public System.Threading.Channels.Channel<string> Lines { get; } = System.Threading.Channels.Channel.CreateUnbounded<string>();
-        public override Encoding Encoding => Encoding.UTF8;
-        public override void Write(char value)
-        {
-            lock (_line)
-            {
-                if (value == '\n') { Lines.Writer.TryWrite(_line.ToString().TrimEnd('\r')); _line.Clear(); }
-                else _line.Append(value);
-            }
-        }
-    }
-
     [Fact]
     public async Task ServePrintsTheRealPortsForPortZeroAndAnswersHealthAndSsh()
     {
@@ -121,5 +105,16 @@ public sealed class ServeTests : IDisposable
         var r = await _data.RunAsync("serve", "--ssh", "2222");
         Assert.Equal((2, "wharf: Invalid --ssh address '2222': expected ADDRESS:PORT such as 127.0.0.1:8080 or [::1]:8080.\n"), (r.ExitCode, r.Error));
         Assert.False(Directory.Exists(_data.Paths.DataDirectory));
+    }
+
+    [Fact]
+    public async Task AnUnknownLogFormatIsRefusedBeforeAnythingListens()
+    {
+        _data.Paths.EnsureCreated();
+        await File.WriteAllTextAsync(Path.Combine(_data.Paths.DataDirectory, "wharf.json"), """{ "Logging": { "Format": "xml" } }""");
+
+        var r = await _data.RunAsync("serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0");
+
+        Assert.Equal((2, "", "wharf: Invalid setting 'Logging:Format': 'xml'. Use 'text' or 'json'.\n"), (r.ExitCode, r.Out, r.Error));
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Wharf.Core.Audit;
 using Wharf.Core.Keys;
 using Wharf.Server.Hosting;
+using Wharf.Server.Operations;
 using Wharf.Server.Ssh;
 using Wharf.Ssh.Keys;
 using Wharf.Ssh.Server;
@@ -40,6 +41,7 @@ public sealed class SshHandlerTests : IAsyncLifetime
     {
         var services = new ServiceCollection().AddLogging().AddWharf(_data.Paths);
         services.AddSingleton<WharfSshHandler>();
+        services.AddOperations();
         configure?.Invoke(services);
         return services.BuildServiceProvider();
     }

@@ -12,41 +12,19 @@ namespace Wharf.Server.Tests;
 public sealed partial class WebAccountTests : IAsyncLifetime
 {
     private readonly TestData _data = new();
-    private readonly CancellationTokenSource _stop = new(TimeSpan.FromSeconds(120));
-    private Task<int> _serve = null!;
+    private InProcessServe _serve = null!;
     private Uri _base = null!;
-
-    private sealed class LineWriter : TextWriter
-    {
-        private readonly StringBuilder _line = new();
-        public System.Threading.Channels.Channel<string> Lines { get; } = System.Threading.Channels.Channel.CreateUnbounded<string>();
-        public override Encoding Encoding => Encoding.UTF8;
-        public override void Write(char value)
-        {
-            lock (_line)
-            {
-                if (value == '\n') { Lines.Writer.TryWrite(_line.ToString().TrimEnd('\r')); _line.Clear(); }
-                else _line.Append(value);
-            }
-        }
-    }
 
     public async Task InitializeAsync()
     {
         await _data.RunAsync("admin", "user", "create", "dora", "--email", "dora@example.org");
-        var output = new LineWriter();
-        var console = new CliContext(new StringReader(""), output, TextWriter.Null, _ => null);
-        _serve = new CliApp(WharfCommands.All).RunAsync(
-            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", "--data", _data.Paths.DataDirectory], console, _stop.Token);
-        string line;
-        do line = await output.Lines.Reader.ReadAsync(_stop.Token); while (!line.StartsWith("HTTP listening on ", StringComparison.Ordinal));
-        _base = new Uri(line["HTTP listening on ".Length..]);
+        _serve = await InProcessServe.StartAsync(_data);
+        _base = new Uri(_serve.HttpBaseUrl);
     }
 
     public async Task DisposeAsync()
     {
-        await _stop.CancelAsync();
-        await _serve;
+        await _serve.DisposeAsync();
         _data.Dispose();
     }
 

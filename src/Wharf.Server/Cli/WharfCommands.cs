@@ -24,5 +24,6 @@ public static class WharfCommands
         RepositoryCommands.Grant,      // wharf admin repo grant OWNER/NAME USER --permission read|write|admin
         RepositoryCommands.Revoke,     // wharf admin repo revoke OWNER/NAME USER
         RepositoryCommands.AddAccessKey, // wharf admin repo access-key add OWNER/NAME [--label L] [--write]   < key.pub
+        BackupCommands.Backup,         // wharf admin backup --to FILE
     ];
 }

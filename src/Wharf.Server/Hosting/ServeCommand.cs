@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Wharf.Server.Cli;
+using Wharf.Server.Operations;
 using Wharf.Server.Ssh;
 using Wharf.Server.Web;
 using Wharf.Server.Web.Accounts;
@@ -28,16 +29,16 @@ public static class ServeCommand
         // No command-line args for the host: ours are parsed above, and ASP.NET's own syntax
         // (--urls, --environment) would be a second, undocumented interface.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        // Every SQL statement at Information would bury the SSH and git events; warnings still show.
-        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
-        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.WebHost.ConfigureKestrel(k => k.Listen(http));
         // Settings: DATA/wharf.json, then WHARF_-prefixed environment variables (WHARF_Ssh__MaxAuthTries=20).
         builder.Configuration.AddWharfSources(paths);
         // Validated here, before anything listens: a bad value is a start-up error with its own message.
         var sshOptions = SshSettings.Build(builder.Configuration, paths);
+        LogFormat.Configure(builder.Logging, builder.Configuration);
+        // Every SQL statement at Information would bury the SSH and git events; warnings still show.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        // The SSH drain (Ssh:ShutdownGraceTime) runs inside the host's stop; leave it room to finish and log.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = sshOptions.ShutdownGraceTime + TimeSpan.FromSeconds(20));
 
         var announcer = new ServeAnnouncer(console.Out);
         builder.Services.AddSingleton(announcer);
@@ -47,6 +48,7 @@ public static class ServeCommand
         builder.Services.AddSingleton(sshOptions);
         builder.Services.AddSingleton<SshLog>();
         builder.Services.AddSingleton<WharfSshHandler>();
+        builder.Services.AddOperations();
         builder.Services.AddHostedService<SshHostedService>();
         builder.Services.AddHostedService<KeyUsageFlusher>();
         builder.Services.AddHostedService<Mail.KeyReminderService>();
@@ -69,6 +71,7 @@ public static class ServeCommand
         app.UseAuthorization();
         app.UseAntiforgery();
         app.MapHome();
+        app.MapOperations();
         app.MapAccounts();
         app.MapSshKeyPages();
         app.MapTokenPages();

@@ -16,6 +16,7 @@ public partial class WharfServer : IAsyncLifetime
 
     private readonly object logLock = new();
     private readonly StringBuilder log = new();
+    private readonly List<string> stderrLines = [];
     private Process? server;
     private int repositoryCounter;
 
@@ -39,8 +40,36 @@ public partial class WharfServer : IAsyncLifetime
 
     public int SshPort { get; private set; }
 
-    /// <summary>What `wharf serve` printed after "HTTP listening on ", e.g. http://127.0.0.1:40123.</summary>
+    /// <summary>The web server's base URL, e.g. http://127.0.0.1:41234, from the "HTTP listening on" line.</summary>
     public string HttpBaseUrl { get; private set; } = "";
+
+    /// <summary>Environment for `wharf serve` on top of the cleaned one (settings such as WHARF_Logging__Format).</summary>
+    protected virtual IReadOnlyDictionary<string, string?> ServerEnvironment { get; } = new Dictionary<string, string?>();
+
+    /// <summary>The `wharf serve` process (under coreutils' timeout, which passes signals on).</summary>
+    public Process Process => server ?? throw new InvalidOperationException("the server is not running");
+
+    /// <summary>Every line the server wrote to stderr (its logs) so far, in order.</summary>
+    public IReadOnlyList<string> StderrLines()
+    {
+        lock (logLock)
+        {
+            return [.. stderrLines];
+        }
+    }
+
+    /// <summary>
+    /// Sends SIGTERM to `wharf serve` alone, as systemd's stop does with KillMode=mixed. Not to `timeout`: it would
+    /// pass the signal to its whole process group, git children included.
+    /// </summary>
+    public async Task TerminateAsync()
+    {
+        var child = await ProcessRunner.RunAsync("pgrep", ["-P", Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "-x", "dotnet"]);
+        var pid = child.Stdout.Trim();
+        if (child.ExitCode != 0 || pid.Length == 0) throw new InvalidOperationException($"no `wharf serve` under timeout\n{child.Describe()}");
+        var kill = await ProcessRunner.RunAsync("kill", ["-TERM", pid]);
+        if (kill.ExitCode != 0) throw new InvalidOperationException(kill.Describe());
+    }
 
     public TestUser Alice { get; private set; } = null!;
 
@@ -65,7 +94,7 @@ public partial class WharfServer : IAsyncLifetime
     [GeneratedRegex(@"SSH listening on (?<host>\[[^\]]+\]|[^\s:]+):(?<port>\d+)", RegexOptions.IgnoreCase)]
     private static partial Regex SshListeningLine();
 
-    [GeneratedRegex(@"^HTTP listening on (?<url>\S+)$")]
+    [GeneratedRegex(@"^HTTP listening on (?<url>http://\S+)$")]
     private static partial Regex HttpListeningLine();
 
     public async Task InitializeAsync()
@@ -121,9 +150,9 @@ public partial class WharfServer : IAsyncLifetime
             "--kill-after=10s", "30m",
             Tools.Dotnet, WharfDll, "serve", "--data", DataDirectory, "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0",
         ];
-        var info = ProcessRunner.StartInfo(Tools.Require("timeout", "coreutils"), arguments, Root);
+        var info = ProcessRunner.StartInfo(Tools.Require("timeout", "coreutils"), arguments, Root, ServerEnvironment);
         var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var httpListening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var httpListening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
 
         void OnLine(string stream, string? line)
@@ -136,6 +165,17 @@ public partial class WharfServer : IAsyncLifetime
             lock (logLock)
             {
                 log.Append('[').Append(stream).Append("] ").AppendLine(line);
+                if (stream == "err")
+                {
+                    stderrLines.Add(line);
+                }
+            }
+
+            var http = HttpListeningLine().Match(line);
+            if (http.Success)
+            {
+                HttpBaseUrl = http.Groups["url"].Value;
+                httpListening.TrySetResult();
             }
 
             var match = SshListeningLine().Match(line);
@@ -144,11 +184,6 @@ public partial class WharfServer : IAsyncLifetime
                 listening.TrySetResult(int.Parse(match.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture));
             }
 
-            var http = HttpListeningLine().Match(line);
-            if (http.Success)
-            {
-                httpListening.TrySetResult(http.Groups["url"].Value);
-            }
         }
 
         process.OutputDataReceived += (_, e) => OnLine("out", e.Data);
@@ -171,8 +206,8 @@ public partial class WharfServer : IAsyncLifetime
         try
         {
             SshPort = await listening.Task.WaitAsync(StartTimeout);
-            // Printed after the SSH line, once Kestrel is listening (README: both lines, in this order).
-            HttpBaseUrl = await httpListening.Task.WaitAsync(StartTimeout);
+            // Printed right after the SSH line, once the web server is up.
+            await httpListening.Task.WaitAsync(StartTimeout);
         }
         catch (TimeoutException)
         {

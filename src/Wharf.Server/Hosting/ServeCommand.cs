@@ -5,6 +5,7 @@ using Wharf.Server.Ssh;
 using Wharf.Server.Web;
 using Wharf.Server.Web.Accounts;
 using Wharf.Server.Web.Api;
+using Wharf.Server.Web.Repositories;
 
 namespace Wharf.Server.Hosting;
 
@@ -66,9 +67,12 @@ public static class ServeCommand
         app.UseAuthorization();
         app.UseAntiforgery();
         app.MapHome();
+        app.MapStaticScripts();
         app.MapAccounts();
         app.MapSshKeyPages();
         app.MapTokenPages();
+        // After every fixed route: /OWNER/NAME is the catch-all of two segments (reserved user names keep them apart).
+        app.MapRepositoryPages();
         app.MapSshKeyApi();
         app.MapOpenApi("/2.0/openapi.json");
 

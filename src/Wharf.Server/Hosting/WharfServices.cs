@@ -26,6 +26,7 @@ public static class WharfServices
         services.TryAddSingleton(TimeProvider.System);
         services.AddLogging();
         services.AddSingleton<WebAddress>();
+        services.AddSingleton(SshAddress.Build(configuration));
         services.AddSingleton<Ssh.KeyUsageBuffer>();
         services.AddSingleton(new GitBinary());
         services.AddSingleton<GitProcessRunner>();

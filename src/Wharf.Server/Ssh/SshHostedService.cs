@@ -14,7 +14,7 @@ public sealed record SshListenOptions(IPEndPoint EndPoint);
 /// port stops <c>wharf serve</c> with an error instead of leaving a server without its front door.
 /// </summary>
 public sealed class SshHostedService(
-    SshListenOptions listen, SshServerOptions options, WharfSshHandler handler, SshLog log, ServeAnnouncer announcer) : IHostedService
+    SshListenOptions listen, SshServerOptions options, WharfSshHandler handler, SshLog log, ServeAnnouncer announcer, SshAddress address) : IHostedService
 {
     private readonly CancellationTokenSource _stopping = new();
 
@@ -35,7 +35,8 @@ public sealed class SshHostedService(
             await _listening; // rethrows the bind failure
             throw new InvalidOperationException("The SSH listener stopped before it was ready.");
         }
-        announcer.Announce($"SSH listening on {await bound.Task}");
+        address.Bound = await bound.Task;
+        announcer.Announce($"SSH listening on {address.Bound}");
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -53,7 +53,8 @@ public static partial class Names
     {
         if (!IsValidRepositoryName(name))
             throw WharfException.InvalidArgument(
-                $"Invalid repository name {Display.Quote(name)}: use 1 to {MaxRepositoryNameLength} letters, digits, '-', '_' or '.', starting with a letter or digit, not ending in '.git'.");
+                $"Invalid repository name {Display.Quote(name)}: use 1 to {MaxRepositoryNameLength} letters, digits, '-', '_' or '.', starting with a letter or digit, not ending in '.git'.",
+                Repositories.RepositoryErrors.InvalidName);
     }
 
     private static bool IsValid(string? name, int maxLength) =>

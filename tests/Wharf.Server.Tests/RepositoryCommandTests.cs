@@ -14,7 +14,7 @@ public sealed class RepositoryCommandTests : IDisposable
         await CreateAliceAsync();
         var r = await _data.RunAsync("admin", "repo", "create", "alice/site");
         var path = Path.Combine(_data.Paths.DataDirectory, "repositories", "alice", "site.git");
-        Assert.Equal((0, $"Created repository alice/site at {path}\n", ""), (r.ExitCode, r.Out, r.Error));
+        Assert.Equal((0, $"Created Git repository alice/site at {path}\n", ""), (r.ExitCode, r.Out, r.Error));
         Assert.Equal("true", Git.Run(path, "rev-parse", "--is-bare-repository"));
         Assert.Equal(1, await _data.CountAsync(db => db.Repositories));
         // Nothing is left behind in the staging folder.

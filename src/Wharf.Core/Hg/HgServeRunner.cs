@@ -14,26 +14,27 @@ public sealed class HgServeRunner(HgBinary hg)
     public async Task<(int Status, bool Changed)> RunAsync(string repositoryPath, string repositoryName, bool canWrite,
         Stream input, Stream output, Stream error, CancellationToken cancellationToken)
     {
-        // Only validated names and a GUID are interpolated into these hook commands, never client text.
-        var marker = Path.Combine(Path.GetTempPath(), "wharf-hg-" + Guid.NewGuid().ToString("N"));
-        List<string> args = ["-R", repositoryPath, "serve", "--stdio"];
-        if (canWrite)
-        {
-            args.AddRange(["--config", $"hooks.txnclose.wharf=touch '{marker}'"]);
-        }
-        else
-        {
-            var refuse = $"echo 'wharf: You have read access to {repositoryName}; pushing needs write access.' >&2; exit 1";
-            args.AddRange(["--config", $"hooks.pretxnopen.wharf={refuse}", "--config", $"hooks.prepushkey.wharf={refuse}"]);
-        }
+        // hg refuses "serve --stdio" with any argument beyond "-R REPO serve --stdio" (a guard against clients
+        // smuggling options), so the hooks go in a configuration file of this session's own, named by HGRCPATH.
+        // Only a validated repository name and GUID paths are written into it, never client text.
+        var session = Path.Combine(Path.GetTempPath(), "wharf-hg-" + Guid.NewGuid().ToString("N"));
+        var marker = session + ".pushed";
+        var rc = session + ".hgrc";
+        var refuse = $"echo 'wharf: You have read access to {repositoryName}; pushing needs write access.' >&2; exit 1";
+        await File.WriteAllTextAsync(rc, canWrite
+            ? $"[hooks]\ntxnclose.wharf = touch '{marker}'\n"
+            : $"[hooks]\npretxnopen.wharf = {refuse}\nprepushkey.wharf = {refuse}\n", cancellationToken);
         try
         {
-            var status = await GitProcessRunner.RunProcessAsync(hg.Start(hg.StartInfo(args)), input, output, error, cancellationToken);
+            var psi = hg.StartInfo("-R", repositoryPath, "serve", "--stdio");
+            psi.Environment["HGRCPATH"] = rc;
+            var status = await GitProcessRunner.RunProcessAsync(hg.Start(psi), input, output, error, cancellationToken);
             return (status, File.Exists(marker));
         }
         finally
         {
-            try { File.Delete(marker); } catch (IOException) { }
+            foreach (var file in new[] { rc, marker })
+                try { File.Delete(file); } catch (IOException) { }
         }
     }
 }

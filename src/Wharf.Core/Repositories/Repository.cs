@@ -24,6 +24,7 @@ public sealed class Repository
 public sealed record RepositoryInfo(long Id, long OwnerId, string OwnerName, string Name, string Path)
 {
     public Guid Uuid { get; init; }
+    public Guid OwnerUuid { get; init; }
     public Scm Scm { get; init; }
     public bool IsPrivate { get; init; } = true;
     public DateTimeOffset CreatedAt { get; init; }

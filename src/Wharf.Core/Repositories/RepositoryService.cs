@@ -70,7 +70,7 @@ public sealed class RepositoryService(
         }
         return new RepositoryInfo(repository.Id, owner.Id, owner.Name, repository.Name, target)
         {
-            Uuid = repository.Uuid, Scm = scm, IsPrivate = isPrivate, CreatedAt = repository.CreatedAt,
+            Uuid = repository.Uuid, OwnerUuid = owner.Uuid, Scm = scm, IsPrivate = isPrivate, CreatedAt = repository.CreatedAt,
         };
     }
 

@@ -10,13 +10,12 @@ public sealed class EfAccessKeyStore(WharfDbContext db) : IAccessKeyStore
         db.AccessKeys.AsNoTracking().SingleOrDefaultAsync(k => k.Fingerprint == fingerprint, cancellationToken);
 
     public async Task<IReadOnlyList<AccessKeyInfo>> ListAsync(long repositoryId, CancellationToken cancellationToken) =>
-        await Joined().Where(k => k.RepositoryId == repositoryId).OrderBy(k => k.Id).ToListAsync(cancellationToken);
-
-    private IQueryable<AccessKeyInfo> Joined() =>
-        from l in db.RepositoryAccessKeys
-        join k in db.AccessKeys on l.AccessKeyId equals k.Id
-        select new AccessKeyInfo(l.Id, l.RepositoryId, k.Id, l.Label, l.CanWrite, k.PublicKey, k.KeyType, k.Bits, k.Fingerprint, k.Comment,
-            l.CreatedAt, l.LastUsedAt);
+        await (from l in db.RepositoryAccessKeys
+               join k in db.AccessKeys on l.AccessKeyId equals k.Id
+               where l.RepositoryId == repositoryId
+               orderby l.Id
+               select new AccessKeyInfo(l.Id, l.RepositoryId, k.Id, l.Label, l.CanWrite, k.PublicKey, k.KeyType, k.Bits, k.Fingerprint, k.Comment,
+            l.CreatedAt, l.LastUsedAt)).ToListAsync(cancellationToken);
 
     public async Task<AccessKeyInfo> AddAsync(long repositoryId, AccessKey key, string label, bool canWrite, DateTimeOffset now, CancellationToken cancellationToken)
     {

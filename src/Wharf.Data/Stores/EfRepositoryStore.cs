@@ -34,7 +34,7 @@ public sealed class EfRepositoryStore(WharfDbContext db) : IRepositoryStore
         orderby u.LowerName, r.LowerName
         select new RepositoryInfo(r.Id, u.Id, u.Name, r.Name, r.Path)
         {
-            Uuid = r.Uuid, Scm = r.Scm, IsPrivate = r.IsPrivate, CreatedAt = r.CreatedAt, LastPushedAt = r.LastPushedAt,
+            Uuid = r.Uuid, OwnerUuid = u.Uuid, Scm = r.Scm, IsPrivate = r.IsPrivate, CreatedAt = r.CreatedAt, LastPushedAt = r.LastPushedAt,
         };
 
     public async Task AddAsync(Repository repository, CancellationToken cancellationToken)

@@ -80,7 +80,7 @@ public static class KeyCommands
         }));
 
     /// <summary>Reads at most one character more than a key may have, so that an over-long input gets the reader's own message.</summary>
-    private static async Task<string> ReadInputAsync(TextReader input, CancellationToken cancellationToken)
+    internal static async Task<string> ReadInputAsync(TextReader input, CancellationToken cancellationToken)
     {
         var buffer = new char[PublicKeyText.MaxLength + 1];
         var length = 0;

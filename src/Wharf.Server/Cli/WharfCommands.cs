@@ -15,6 +15,11 @@ public static class WharfCommands
         KeyCommands.Remove,            // wharf admin key remove USER (--label LABEL | --fingerprint FP)
         KeyCommands.Relabel,           // wharf admin key label USER --label OLD --to NEW
         TokenCommands.Create,          // wharf admin token create USER [--name NAME]
-        RepositoryCommands.Create,     // wharf admin repo create OWNER/NAME
+        RepositoryCommands.Create,     // wharf admin repo create OWNER/NAME [--hg] [--public]
+        RepositoryCommands.List,       // wharf admin repo list [--owner OWNER]
+        RepositoryCommands.Delete,     // wharf admin repo delete OWNER/NAME --confirm OWNER/NAME
+        RepositoryCommands.Grant,      // wharf admin repo grant OWNER/NAME USER --permission read|write|admin
+        RepositoryCommands.Revoke,     // wharf admin repo revoke OWNER/NAME USER
+        RepositoryCommands.AddAccessKey, // wharf admin repo access-key add OWNER/NAME [--label L] [--write]   < key.pub
     ];
 }

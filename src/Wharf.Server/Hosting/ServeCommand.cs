@@ -43,7 +43,8 @@ public static class ServeCommand
         var announcer = new ServeAnnouncer(console.Out);
         builder.Services.AddSingleton(announcer);
         builder.Services.AddWharf(paths, builder.Configuration);
-        builder.Services.AddSingleton(new SshListenOptions(ssh));
+        var (publicHost, publicPort) = SshSettings.Public(builder.Configuration);
+        builder.Services.AddSingleton(new SshListenOptions(ssh, publicPort is not null));
         builder.Services.AddSingleton(sshOptions);
         builder.Services.AddSingleton<SshLog>();
         builder.Services.AddSingleton<WharfSshHandler>();
@@ -71,11 +72,16 @@ public static class ServeCommand
         app.MapAccounts();
         app.MapSshKeyPages();
         app.MapTokenPages();
-        // After every fixed route: /OWNER/NAME is the catch-all of two segments (reserved user names keep them apart).
-        app.MapRepositoryPages();
         app.MapSshKeyApi();
+        app.MapRepositoryApi();
         app.MapOpenApi("/2.0/openapi.json");
+        // /OWNER/NAME takes the two-segment paths whose first segment no fixed route has (routing prefers literal
+        // segments whatever the order); Names.ReservedUserNames keeps accounts off those first segments.
+        app.MapRepositoryPages();
 
+        var webAddress = app.Services.GetRequiredService<WebAddress>();
+        webAddress.SshHost = publicHost;
+        if (publicPort is { } port) webAddress.SshPort = port;
         await app.StartAsync(cancellationToken);
         foreach (var address in app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses)
         {

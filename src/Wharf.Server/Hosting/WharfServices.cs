@@ -26,7 +26,6 @@ public static class WharfServices
         services.TryAddSingleton(TimeProvider.System);
         services.AddLogging();
         services.AddSingleton<WebAddress>();
-        services.AddSingleton(SshAddress.Build(configuration));
         services.AddSingleton<Ssh.KeyUsageBuffer>();
         services.AddSingleton(new GitBinary());
         services.AddSingleton<GitProcessRunner>();

@@ -7,14 +7,15 @@ using Wharf.Ssh.Server;
 namespace Wharf.Server.Ssh;
 
 /// <summary>Where the SSH server listens; set by <c>wharf serve --ssh</c>.</summary>
-public sealed record SshListenOptions(IPEndPoint EndPoint);
+public sealed record SshListenOptions(IPEndPoint EndPoint, bool PublicPortSet = false);
 
 /// <summary>
 /// Runs Wharf.Ssh's listener inside the host. Start completes only once the socket is bound, so a busy
 /// port stops <c>wharf serve</c> with an error instead of leaving a server without its front door.
 /// </summary>
 public sealed class SshHostedService(
-    SshListenOptions listen, SshServerOptions options, WharfSshHandler handler, SshLog log, ServeAnnouncer announcer, SshAddress address) : IHostedService
+    SshListenOptions listen, SshServerOptions options, WharfSshHandler handler, SshLog log, ServeAnnouncer announcer, WebAddress address)
+    : IHostedService
 {
     private readonly CancellationTokenSource _stopping = new();
 
@@ -35,8 +36,10 @@ public sealed class SshHostedService(
             await _listening; // rethrows the bind failure
             throw new InvalidOperationException("The SSH listener stopped before it was ready.");
         }
-        address.Bound = await bound.Task;
-        announcer.Announce($"SSH listening on {address.Bound}");
+        var endpoint = await bound.Task;
+        // Clone URLs carry the real port unless the operator named a public one (Ssh:PublicPort).
+        if (!listen.PublicPortSet) address.SshPort = endpoint.Port;
+        announcer.Announce($"SSH listening on {endpoint}");
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

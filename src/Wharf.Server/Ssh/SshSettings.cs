@@ -21,8 +21,8 @@ public static class SshSettings
         var section = configuration.GetSection(Section);
         // A misspelt setting would otherwise be silently ignored.
         foreach (var child in section.GetChildren())
-            if (child.Key != "Algorithms" && !Settable.Contains(child.Key))
-                throw WharfException.InvalidArgument($"Unknown SSH setting '{Section}:{child.Key}'. Known settings: {string.Join(", ", Settable.Order())}, Algorithms.");
+            if (child.Key != "Algorithms" && !Settable.Contains(child.Key) && !PublicSettings.Contains(child.Key))
+                throw WharfException.InvalidArgument($"Unknown SSH setting '{Section}:{child.Key}'. Known settings: {string.Join(", ", Settable.Order())}, PublicHost, PublicPort, Algorithms.");
         try
         {
             section.Bind(options);
@@ -49,6 +49,27 @@ public static class SshSettings
             throw WharfException.InvalidArgument(e.Message);
         }
         return options;
+    }
+
+    /// <summary>
+    /// Settings of Wharf's, not of the SSH library: the host name and port people put in clone URLs, when they
+    /// differ from the listening address (a load balancer, a port forward from 22). Both optional.
+    /// </summary>
+    private static readonly HashSet<string> PublicSettings = new(["PublicHost", "PublicPort"], StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Reads <c>Ssh:PublicHost</c> and <c>Ssh:PublicPort</c>; the caller falls back to the request's host and the bound port.</summary>
+    public static (string? Host, int? Port) Public(IConfiguration configuration)
+    {
+        var section = configuration.GetSection(Section);
+        var host = section["PublicHost"];
+        if (host is not null && (host.Length > 253 || Uri.CheckHostName(host) == UriHostNameType.Unknown))
+            throw WharfException.InvalidArgument($"Invalid SSH setting '{Section}:PublicHost' {Display.Quote(host)}: expected a host name or an IP address.");
+        int? port = null;
+        if (section["PublicPort"] is { } text)
+            port = int.TryParse(text, out var p) && p is >= 1 and <= 65535
+                ? p
+                : throw WharfException.InvalidArgument($"Invalid SSH setting '{Section}:PublicPort' {Display.Quote(text)}: expected a port from 1 to 65535.");
+        return (host, port);
     }
 
     private static readonly HashSet<string> Settable = new(

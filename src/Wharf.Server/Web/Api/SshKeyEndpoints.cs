@@ -81,7 +81,7 @@ public static class SshKeyEndpoints
         return app;
     }
 
-    private static async Task<User> CallerAsync(ClaimsPrincipal me, IUserStore users, CancellationToken ct)
+    internal static async Task<User> CallerAsync(ClaimsPrincipal me, IUserStore users, CancellationToken ct)
     {
         var id = long.Parse(me.FindFirstValue(ClaimTypes.NameIdentifier)!, CultureInfo.InvariantCulture);
         return await users.FindByIdAsync(id, ct) ?? throw WharfException.PermissionDenied("Your account no longer exists.");

@@ -21,12 +21,12 @@ internal static class RepositoryOverviewPage
     public static void Map(RouteGroupBuilder repository)
     {
         repository.MapGet("/", async (string owner, string repo, HttpContext http, RepositoryHistory history, IAuditLog audit,
-            SshAddress ssh, CancellationToken ct) =>
+            WebAddress address, CancellationToken ct) =>
         {
             var view = await RepositoryPages.OpenAsync(http, owner, repo, AccessLevel.Read, ct);
             var commits = await history.LatestAsync(view.Repository, RepositoryHistory.DefaultCount, ct);
             var pushes = (await audit.ListForRepositoryAsync(view.Repository.Id, RecentPushes, ct)).Where(a => a.Action == AuditActions.Push).ToList();
-            var url = ssh.CloneUrl(view.Repository, http.Request);
+            var url = CloneUrls.Ssh(view.Repository, address, http.Request);
             return Page(http, view.Repository.FullName, Body(view, url, commits, pushes), view.User.Name, StaticScripts.Repository);
         });
     }
@@ -50,7 +50,7 @@ internal static class RepositoryOverviewPage
             .Append(CultureInfo.InvariantCulture, $"<input id=\"clone-url\" value=\"{E(url)}\" readonly spellcheck=\"false\">")
             .Append("<button type=\"button\" id=\"copy-clone-url\" data-copy=\"clone-url\" data-status=\"copy-status\" hidden>Copy</button>")
             .Append("<span id=\"copy-status\" class=\"note\" aria-live=\"polite\"></span></div>")
-            .Append(CultureInfo.InvariantCulture, $"<p>Clone it:</p><pre id=\"clone-command\">{(hg ? "hg" : "git")} clone {E(url)}</pre>");
+            .Append(CultureInfo.InvariantCulture, $"<p>Clone it:</p><pre id=\"clone-command\">{E(CloneUrls.CloneCommand(r, url))}</pre>");
         if (!hg)
             body.Append("<p>Already cloned it over HTTPS? Switch that clone to SSH:</p>")
                 .Append(CultureInfo.InvariantCulture, $"<pre id=\"set-url-command\">git remote set-url origin {E(url)}</pre>");

@@ -1,0 +1,72 @@
+using Wharf.Core.Access;
+using Wharf.Core.AccessKeys;
+using Wharf.Core.Repositories;
+using Wharf.Ssh.Keys;
+
+namespace Wharf.Server.Web.Api;
+
+public sealed record HrefDto(string Href);
+
+public sealed record NamedHrefDto(string Name, string Href);
+
+public sealed record RepositoryLinksDto(HrefDto Self, HrefDto Html,
+    // "Clone" is reserved in records; the JSON name is Bitbucket's.
+    [property: System.Text.Json.Serialization.JsonPropertyName("clone")] IReadOnlyList<NamedHrefDto> CloneLinks);
+
+public sealed record RepositoryOwnerDto(string Type, string Uuid, string Username, string DisplayName);
+
+public sealed record WorkspaceDto(string Type, string Uuid, string Slug, string Name);
+
+/// <summary>
+/// A repository as Bitbucket Cloud's <c>repository</c> object (the fields scripts read: <c>full_name</c>,
+/// <c>slug</c>, <c>scm</c>, <c>is_private</c>, <c>links.clone</c>), plus <c>last_pushed</c>.
+/// </summary>
+public sealed record RepositoryDto(
+    string Type, string Uuid, string Name, string Slug, string FullName, string Scm, bool IsPrivate,
+    RepositoryOwnerDto Owner, WorkspaceDto Workspace, DateTimeOffset CreatedOn, DateTimeOffset UpdatedOn, DateTimeOffset? LastPushed,
+    RepositoryLinksDto Links)
+{
+    public static RepositoryDto From(RepositoryInfo r, string baseUrl, string sshUrl) => new(
+        "repository", ApiIds.Format(r.Uuid), r.Name, r.Name.ToLowerInvariant(), r.FullName, r.Scm.ToApi(), r.IsPrivate,
+        new RepositoryOwnerDto("user", ApiIds.Format(r.OwnerUuid), r.OwnerName, r.OwnerName),
+        new WorkspaceDto("workspace", ApiIds.Format(r.OwnerUuid), r.OwnerName.ToLowerInvariant(), r.OwnerName),
+        r.CreatedAt, r.LastPushedAt ?? r.CreatedAt, r.LastPushedAt,
+        new RepositoryLinksDto(
+            new HrefDto($"{baseUrl}/2.0/repositories/{r.FullName}"),
+            new HrefDto($"{baseUrl}/{r.FullName}"),
+            [new NamedHrefDto("ssh", sshUrl)]));
+}
+
+/// <summary>The short repository reference inside other objects.</summary>
+public sealed record RepositoryRefDto(string Type, string Uuid, string Name, string FullName)
+{
+    public static RepositoryRefDto From(RepositoryInfo r) => new("repository", ApiIds.Format(r.Uuid), r.Name, r.FullName);
+}
+
+/// <summary>Bitbucket's <c>repository_user_permission</c>.</summary>
+public sealed record PermissionDto(string Type, string Permission, RepositoryOwnerDto User, RepositoryRefDto Repository)
+{
+    public static PermissionDto From(GrantInfo g, RepositoryInfo r) => new("repository_user_permission", g.Level.ToApi(),
+        new RepositoryOwnerDto("user", ApiIds.Format(g.UserUuid), g.UserName, g.UserName), RepositoryRefDto.From(r));
+}
+
+/// <summary>
+/// Bitbucket's <c>deploy_key</c> (<c>id</c>, <c>key</c>, <c>label</c>, <c>comment</c>, <c>created_on</c>,
+/// <c>last_used</c>, <c>repository</c>), plus <c>read_only</c> (GitHub's name for it) and the fingerprints.
+/// </summary>
+public sealed record DeployKeyDto(
+    string Type, long Id, string Key, string Label, string? Comment, DateTimeOffset CreatedOn, DateTimeOffset? LastUsed, bool ReadOnly,
+    string Fingerprint, string KeyType, int Bits, FingerprintsDto Fingerprints, RepositoryRefDto Repository)
+{
+    public static DeployKeyDto From(AccessKeyInfo k, RepositoryInfo r) => new(
+        "deploy_key", k.Id, k.PublicKey, k.Label, k.Comment, k.CreatedAt, k.LastUsedAt, !k.CanWrite, k.Fingerprint, k.KeyType, k.Bits,
+        new FingerprintsDto(k.Fingerprint, SshPublicKey.ParseOpenSsh(k.PublicKey).FingerprintMd5), RepositoryRefDto.From(r));
+}
+
+public sealed record CreateRepositoryRequest(string? Scm, bool? IsPrivate);
+
+public sealed record PermissionRequest(string? Permission);
+
+public sealed record AddDeployKeyRequest(string? Key, string? Label, bool? ReadOnly);
+
+public sealed record UpdateDeployKeyRequest(string? Label, bool? ReadOnly);

@@ -15,21 +15,6 @@ public sealed partial class WebAccountTests : IAsyncLifetime
     private Task<int> _serve = null!;
     private Uri _base = null!;
 
-    private sealed class LineWriter : TextWriter
-    {
-        private readonly StringBuilder _line = new();
-        public System.Threading.Channels.Channel<string> Lines { get; } = System.Threading.Channels.Channel.CreateUnbounded<string>();
-        public override Encoding Encoding => Encoding.UTF8;
-        public override void Write(char value)
-        {
-            lock (_line)
-            {
-                if (value == '\n') { Lines.Writer.TryWrite(_line.ToString().TrimEnd('\r')); _line.Clear(); }
-                else _line.Append(value);
-            }
-        }
-    }
-
     public async Task InitializeAsync()
     {
         await _data.RunAsync("admin", "user", "create", "dora", "--email", "dora@example.org");

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text;
 using Wharf.Server.Cli;
 
 namespace Wharf.Server.Tests;
@@ -13,21 +12,6 @@ public sealed class WharfHost : IAsyncDisposable
     public TestData Data { get; } = new();
     public Uri BaseAddress { get; private set; } = null!;
     public IPEndPoint SshEndPoint { get; private set; } = null!;
-
-    private sealed class LineWriter : TextWriter
-    {
-        private readonly StringBuilder _line = new();
-        public System.Threading.Channels.Channel<string> Lines { get; } = System.Threading.Channels.Channel.CreateUnbounded<string>();
-        public override Encoding Encoding => Encoding.UTF8;
-        public override void Write(char value)
-        {
-            lock (_line)
-            {
-                if (value == '\n') { Lines.Writer.TryWrite(_line.ToString().TrimEnd('\r')); _line.Clear(); }
-                else _line.Append(value);
-            }
-        }
-    }
 
     public static async Task<WharfHost> StartAsync()
     {

@@ -189,6 +189,16 @@ public sealed class WebRepositoryTests : WebPageTestBase
         static string Normalise(string html, string name) =>
             Regex.Replace(html.Replace(name, "NAME", StringComparison.Ordinal), "value=\"[^\"]+\"", "value=\"\"");
         Assert.Equal(Normalise(missing, "nothing"), Normalise(hidden, "secret"));
+        if (page == "")
+        {
+            // The clone URL's path redirects to the page whether or not the repository exists.
+            var hiddenGit = await mallory.Client.GetAsync("/alice/secret.git");
+            var missingGit = await mallory.Client.GetAsync("/alice/nothing.git");
+            Assert.Equal(HttpStatusCode.Redirect, hiddenGit.StatusCode);
+            Assert.Equal("/alice/secret", hiddenGit.Headers.Location?.OriginalString);
+            Assert.Equal(HttpStatusCode.Redirect, missingGit.StatusCode);
+            Assert.Equal("/alice/nothing", missingGit.Headers.Location?.OriginalString);
+        }
         Assert.DoesNotContain("secret", (await mallory.GetAsync(RepositoryPages.ListPath)).Html);
 
         // A post to the settings gets the same answer and changes nothing.

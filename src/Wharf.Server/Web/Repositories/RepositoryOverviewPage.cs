@@ -23,6 +23,10 @@ internal static class RepositoryOverviewPage
         repository.MapGet("/", async (string owner, string repo, HttpContext http, RepositoryHistory history, IAuditLog audit,
             WebAddress address, CancellationToken ct) =>
         {
+            // A clone URL's path pasted into the address bar: the page is at the name without ".git". Answered before
+            // any lookup, so it says nothing about whether the repository exists.
+            if (repo.EndsWith(".git", StringComparison.OrdinalIgnoreCase) && Core.Names.IsValidUserName(owner) && Core.Names.IsValidRepositoryName(repo[..^4]))
+                return Results.Redirect($"/{owner}/{repo[..^4]}");
             var view = await RepositoryPages.OpenAsync(http, owner, repo, AccessLevel.Read, ct);
             var commits = await history.LatestAsync(view.Repository, RepositoryHistory.DefaultCount, ct);
             var pushes = (await audit.ListForRepositoryAsync(view.Repository.Id, RecentPushes, ct)).Where(a => a.Action == AuditActions.Push).ToList();

@@ -222,6 +222,14 @@ public sealed class WebRepositoryTests : WebPageTestBase
         Assert.Contains("<h1>SSH keys</h1>", (await alice.GetAsync("/account/ssh-keys")).Html);
         Assert.Contains("<h1>New repository</h1>", (await alice.GetAsync(RepositoryPages.NewPath)).Html);
         Assert.Equal(HttpStatusCode.OK, (await alice.Client.GetAsync("/static/ssh-keys.js")).StatusCode);
+        // Paths under reserved first segments that have no page are plain 404s, never repository pages (nor a
+        // sign-in redirect for an API client).
+        using var anonymous = new WebSession(Host.BaseAddress);
+        foreach (var path in new[] { "/2.0/nothing", "/account/nothing", "/static/nothing.js" })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await anonymous.Client.GetAsync(path)).StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, (await alice.Client.GetAsync(path)).StatusCode);
+        }
 
         using var web = new WebSession(Host.BaseAddress);
         var refused = await web.PostFormAsync("/signup", "/signup", ("username", "Account"), ("email", "a@example.org"), ("password", WebSession.Password));

@@ -58,6 +58,7 @@ public static class ServeCommand
         builder.Services.AddAuthorizationBuilder().AddPolicy(AccountEndpoints.Policy, p => p
             .AddAuthenticationSchemes(AccountEndpoints.Scheme).RequireAuthenticatedUser());
         builder.Services.AddWebAccounts();
+        builder.Services.AddRepositoryPages();
         builder.Services.AddOpenApi();
         // Bitbucket's field names: created_on, last_used, key_type.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);

@@ -26,13 +26,17 @@ public static class RepositoryPages
     public const string NewPath = "/repositories/new";
     public const string Settings = "/settings";
 
+    /// <summary>Registers the <c>{owner:owner}</c> route constraint the repository pages use.</summary>
+    public static IServiceCollection AddRepositoryPages(this IServiceCollection services) =>
+        services.Configure<RouteOptions>(o => o.SetParameterPolicy<OwnerRouteConstraint>(OwnerRouteConstraint.Name));
+
     public static IEndpointRouteBuilder MapRepositoryPages(this IEndpointRouteBuilder app)
     {
         var list = app.MapGroup(ListPath).RequireAuthorization(AccountEndpoints.Policy).WithPageErrors();
         RepositoryListPages.Map(list);
 
-        // Two segments catch whatever no fixed route took: Names.ReservedUserNames keeps accounts off those.
-        var repository = app.MapGroup("/{owner}/{repo}").RequireAuthorization(AccountEndpoints.Policy).WithPageErrors()
+        // Two segments whose first is not a fixed route's: Names.ReservedUserNames keeps accounts off those.
+        var repository = app.MapGroup("/{owner:" + OwnerRouteConstraint.Name + "}/{repo}").RequireAuthorization(AccountEndpoints.Policy).WithPageErrors()
             .WithMetadata(new RequireAntiforgeryTokenAttribute());
         RepositoryOverviewPage.Map(repository);
         var settings = repository.MapGroup(Settings);

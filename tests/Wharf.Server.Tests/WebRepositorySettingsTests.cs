@@ -50,6 +50,24 @@ public sealed class WebRepositorySettingsTests : WebPageTestBase
         Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync("/alice/site")).Status);
     }
 
+    [Fact]
+    public async Task An_instance_administrator_sees_and_manages_every_repository()
+    {
+        using var alice = await SignUpAsync("alice");
+        await CreateAsync(alice, "site");
+        using var olga = await SignUpAsync("olga");
+        await using (var db = Host.Data.OpenDatabase())
+        {
+            (await db.Users.SingleAsync(u => u.LowerName == "olga")).IsAdmin = true;
+            await db.SaveChangesAsync();
+        }
+        Assert.Contains("data-name=\"alice/site\"", (await olga.GetAsync("/repositories")).Html);
+        Assert.Contains("<dd id=\"repository-access\">Admin</dd>", (await olga.GetAsync("/alice/site")).Html);
+        Assert.Equal(HttpStatusCode.OK, (await olga.GetAsync(Permissions)).Status);
+        Assert.Equal(HttpStatusCode.Redirect, (await olga.PostFormAsync(Permissions, Permissions, ("user", "olga"), ("permission", "read"))).StatusCode);
+        Assert.Equal(AccessLevel.Read, await GrantOfAsync("olga"));
+    }
+
     [Theory]
     [InlineData("nobody", "read", "User 'nobody' does not exist.")]
     [InlineData("alice", "write", "alice owns this repository and already has every permission.")]

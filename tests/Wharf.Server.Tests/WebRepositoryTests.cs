@@ -169,6 +169,38 @@ public sealed class WebRepositoryTests : WebPageTestBase
         Assert.Contains("<td>2026-11-24 08:30 UTC</td></tr>", (await alice.GetAsync(RepositoryPages.ListPath)).Html);
     }
 
+    [Fact]
+    public async Task A_Mercurial_repository_lists_its_changesets()
+    {
+        using var alice = await SignUpAsync("alice");
+        await CreateAsync(alice, "notes", scm: "hg");
+        var work = Path.Combine(Host.Data.Root, "work");
+        var repository = Host.Data.Paths.Repository("alice", "notes", Scm.Hg);
+        Hg(Host.Data.Root, "clone", "-q", repository, work);
+        File.WriteAllText(Path.Combine(work, "README"), "notes\n");
+        Hg(work, "add", "-q", "README");
+        Hg(work, "--config", "ui.username=Alice <alice@example.org>", "commit", "-q", "-m", "First notes\n\nWith a body.");
+        Hg(work, "push", "-q", repository);
+
+        var page = (await alice.GetAsync("/alice/notes")).Html;
+        Assert.Contains("<h2>Latest changesets</h2>", page);
+        Assert.DoesNotContain("id=\"empty-repository\"", page);
+        Assert.Matches("<tr class=\"commit\"><td><code title=\"[0-9a-f]{40}\">[0-9a-f]{12}</code></td><td>First notes</td><td>Alice</td>", page);
+    }
+
+    private static void Hg(string workingDirectory, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("hg") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
+        psi.Environment["HGPLAIN"] = "1";
+        psi.Environment["HGRCPATH"] = "";
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var error = p.StandardError.ReadToEndAsync();
+        p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"hg {string.Join(' ', args)} failed: {error.Result}");
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("/settings/permissions")]

@@ -14,6 +14,8 @@ public static class Tools
 
     public static string SshAudit => Require("ssh-audit", "ssh-audit");
 
+    public static string Hg => Require("hg", "mercurial");
+
     public static string Require(string program, string debianPackage) =>
         Find(program) ?? throw new InvalidOperationException(
             $"`{program}` is not on PATH. scripts/test.sh installs it (Debian package {debianPackage}): " +

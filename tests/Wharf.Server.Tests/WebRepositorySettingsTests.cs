@@ -48,6 +48,12 @@ public sealed class WebRepositorySettingsTests : WebPageTestBase
         Assert.Equal(HttpStatusCode.Redirect, removed.StatusCode);
         Assert.Null(await GrantOfAsync("bob"));
         Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync("/alice/site")).Status);
+
+        // Removing again: the service's message beside the list, nothing else changes.
+        var again = await alice.PostFormAsync(Permissions, Permissions + "/remove", ("user", "bob"));
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        Assert.Contains($"<p id=\"permission-error\" class=\"error\" role=\"alert\">{E("bob has no permission on alice/site.")}</p>",
+            await again.Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -11,9 +11,11 @@ internal static class AdminCommand
         Func<IServiceProvider, Task<int>> body)
     {
         var paths = DataDirectory.Resolve(arguments, console);
+        var configuration = WharfConfiguration.Load(paths);
         var services = new ServiceCollection()
             .AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance)
-            .AddWharf(paths, WharfConfiguration.Load(paths));
+            .AddSingleton(configuration)
+            .AddWharf(paths, configuration);
         await using var provider = services.BuildServiceProvider();
         await WharfServices.PrepareAsync(provider, cancellationToken);
         await using var scope = provider.CreateAsyncScope();

@@ -272,6 +272,7 @@ public sealed class SshHandlerTests : IAsyncLifetime
     {
         public Task<SshKeyOwner?> FindByFingerprintAsync(string fingerprint, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("database is locked");
+        public Task<SshKeyOwner?> FindByIdAsync(long keyId, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<IReadOnlyList<SshKey>> ListAsync(long userId, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task AddAsync(SshKey key, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task UpdateLabelAsync(SshKey key, string label, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();

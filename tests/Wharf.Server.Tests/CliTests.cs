@@ -20,7 +20,7 @@ public sealed class CliTests : IDisposable
     public async Task UnknownOptionIsNamedAndExits2()
     {
         var r = await _data.RunAsync("admin", "repo", "create", "alice/site", "--force");
-        Assert.Equal((2, "wharf: unknown option '--force' for 'admin repo create'.\nusage: wharf admin repo create OWNER/NAME [--data DIR]\n"), (r.ExitCode, r.Error));
+        Assert.Equal((2, "wharf: unknown option '--force' for 'admin repo create'.\nusage: wharf admin repo create OWNER/NAME [--hg] [--public] [--data DIR]\n"), (r.ExitCode, r.Error));
     }
 
     [Fact]

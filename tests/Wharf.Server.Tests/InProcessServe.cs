@@ -3,22 +3,6 @@ using Wharf.Server.Cli;
 
 namespace Wharf.Server.Tests;
 
-/// <summary>A TextWriter that hands each completed line to a channel, so a test can wait for it.</summary>
-public sealed class LineWriter : TextWriter
-{
-    private readonly StringBuilder _line = new();
-    public System.Threading.Channels.Channel<string> Lines { get; } = System.Threading.Channels.Channel.CreateUnbounded<string>();
-    public override Encoding Encoding => Encoding.UTF8;
-    public override void Write(char value)
-    {
-        lock (_line)
-        {
-            if (value == '\n') { Lines.Writer.TryWrite(_line.ToString().TrimEnd('\r')); _line.Clear(); }
-            else _line.Append(value);
-        }
-    }
-}
-
 /// <summary><c>wharf serve</c> running in this process on ports chosen by the OS, stopped (as Ctrl+C would) on dispose.</summary>
 public sealed class InProcessServe : IAsyncDisposable
 {

@@ -6,6 +6,7 @@ using Wharf.Server.Ssh;
 using Wharf.Server.Web;
 using Wharf.Server.Web.Accounts;
 using Wharf.Server.Web.Api;
+using Wharf.Server.Web.Repositories;
 
 namespace Wharf.Server.Hosting;
 
@@ -61,6 +62,7 @@ public static class ServeCommand
         builder.Services.AddAuthorizationBuilder().AddPolicy(AccountEndpoints.Policy, p => p
             .AddAuthenticationSchemes(AccountEndpoints.Scheme).RequireAuthenticatedUser());
         builder.Services.AddWebAccounts(paths);
+        builder.Services.AddRepositoryPages();
         builder.Services.AddOpenApi();
         // Bitbucket's field names: created_on, last_used, key_type.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
@@ -72,12 +74,16 @@ public static class ServeCommand
         app.UseAntiforgery();
         app.MapHome();
         app.MapOperations();
+        app.MapStaticScripts();
         app.MapAccounts();
         app.MapSshKeyPages();
         app.MapTokenPages();
         app.MapSshKeyApi();
         app.MapRepositoryApi();
         app.MapOpenApi("/2.0/openapi.json");
+        // /OWNER/NAME takes the two-segment paths whose first segment no fixed route has (routing prefers literal
+        // segments whatever the order); Names.ReservedUserNames keeps accounts off those first segments.
+        app.MapRepositoryPages();
 
         var webAddress = app.Services.GetRequiredService<WebAddress>();
         webAddress.SshHost = publicHost;

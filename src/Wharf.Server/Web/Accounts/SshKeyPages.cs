@@ -19,19 +19,17 @@ namespace Wharf.Server.Web.Accounts;
 public static class SshKeyPages
 {
     public const string Path = "/account/ssh-keys";
-    public const string Script = "/static/ssh-keys.js";
+    public const string Script = StaticScripts.SshKeys;
     public const string AuditPath = "/account/audit";
     public const int AuditPageSize = 200;
 
+    /// <summary>Where <c>ssh-keys.js</c> writes, after the <c>#key-text</c> textarea of a form <c>#add-key</c>: the type as typed, the server's preview, the private-key refusal.</summary>
+    internal const string ScriptOutputs =
+        "<p id=\"key-type\" class=\"note\" aria-live=\"polite\"></p><p id=\"key-preview\" class=\"note\" aria-live=\"polite\"></p>" +
+        "<p id=\"key-refusal\" class=\"error\" role=\"alert\" hidden></p>";
+
     public static IEndpointRouteBuilder MapSshKeyPages(this IEndpointRouteBuilder app)
     {
-        var script = LoadScript();
-        app.MapGet(Script, (HttpContext http) =>
-        {
-            http.Response.Headers.XContentTypeOptions = "nosniff";
-            return Results.Bytes(script, "text/javascript; charset=utf-8");
-        });
-
         var pages = app.MapGroup(Path).RequireAuthorization(AccountEndpoints.Policy);
 
         app.MapGet(AuditPath, async (HttpContext http, ClaimsPrincipal me, IUserStore users, IAuditLog audit, CancellationToken ct) =>
@@ -59,19 +57,7 @@ public static class SshKeyPages
             return Results.Redirect(Path);
         });
 
-        // What the Add key form would store, before it is stored: the same parser and policy, nothing written.
-        pages.MapPost("/preview", ([FromForm] string? key, SshKeyService keys) =>
-        {
-            try
-            {
-                var parsed = keys.Check(key);
-                return Results.Ok(new KeyPreview(true, null, parsed.Key.KeyType, parsed.Key.Bits, parsed.Key.FingerprintSha256, parsed.OptionsDropped));
-            }
-            catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument)
-            {
-                return Results.Ok(new KeyPreview(false, e.Message, null, null, null, false));
-            }
-        });
+        pages.MapPost("/preview", ([FromForm] string? key, SshKeyService keys) => Preview(key, keys));
 
         pages.MapPost("/{uuid:guid}/label", async (Guid uuid, [FromForm] string? label, HttpContext http, ClaimsPrincipal me,
             IUserStore users, SshKeyService keys, CancellationToken ct) =>
@@ -106,6 +92,23 @@ public static class SshKeyPages
             return Results.Redirect(Path);
         }).WithMetadata(new Microsoft.AspNetCore.Antiforgery.RequireAntiforgeryTokenAttribute());
         return app;
+    }
+
+    /// <summary>
+    /// What an Add key form would store, before it is stored: the same parser and policy, nothing written.
+    /// Serves <c>ssh-keys.js</c> on every form that takes a key (account keys, repository access keys).
+    /// </summary>
+    internal static IResult Preview(string? key, SshKeyService keys)
+    {
+        try
+        {
+            var parsed = keys.Check(key);
+            return Results.Ok(new KeyPreview(true, null, parsed.Key.KeyType, parsed.Key.Bits, parsed.Key.FingerprintSha256, parsed.OptionsDropped));
+        }
+        catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument)
+        {
+            return Results.Ok(new KeyPreview(false, e.Message, null, null, null, false));
+        }
     }
 
     internal static async Task<User> CurrentAsync(ClaimsPrincipal me, IUserStore users, CancellationToken ct)
@@ -159,9 +162,7 @@ public static class SshKeyPages
             .Append("<p class=\"note\">Paste your public key: the contents of <code>~/.ssh/id_ed25519.pub</code>, PuTTYgen's public key box or saved public key file. Never the private key.</p>")
             .Append(CultureInfo.InvariantCulture, $"<label for=\"key-expires\">Expires</label><input id=\"key-expires\" name=\"expires\" type=\"date\" value=\"{E(expires)}\">")
             .Append("<p class=\"note\">Optional. From the start of this day (UTC) the key no longer logs in; Wharf emails you a reminder before then.</p>")
-            .Append("<p id=\"key-type\" class=\"note\" aria-live=\"polite\"></p>")
-            .Append("<p id=\"key-preview\" class=\"note\" aria-live=\"polite\"></p>")
-            .Append("<p id=\"key-refusal\" class=\"error\" role=\"alert\" hidden></p>")
+            .Append(ScriptOutputs)
             .Append("<button type=\"submit\">Add key</button></form>");
         return Page(http, "SSH keys", body.ToString(), user.Name, Script, status);
     }
@@ -173,6 +174,7 @@ public static class SshKeyPages
         AuditActions.LabelChanged => "Label changed",
         AuditActions.KeyDeleted => "Key deleted",
         AuditActions.KeyExpired => "Key expired (login refused)",
+        AuditActions.Push => "Push",
         _ => action,
     };
 
@@ -194,15 +196,6 @@ public static class SshKeyPages
                 body.Append(CultureInfo.InvariantCulture, $"<p class=\"note\">The {AuditPageSize} most recent events are shown.</p>");
         }
         return Page(http, "Audit log", body.ToString(), user.Name);
-    }
-
-    private static byte[] LoadScript()
-    {
-        using var stream = typeof(SshKeyPages).Assembly.GetManifestResourceStream("wharf.static.ssh-keys.js")
-            ?? throw new InvalidOperationException("embedded resource wharf.static.ssh-keys.js is missing");
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
     }
 }
 

@@ -38,28 +38,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { # a loopback port nobody listens on, from a bounded number of tries
-  local p i
-  for i in $(seq 1 50); do
-    p=$((20000 + RANDOM % 40000))
-    ss -ltnH "sport = :$p" | grep -q . || { echo "$p"; return; }
-  done
-  echo "no free port" >&2; exit 1
-}
-wait_port() { # port, seconds
-  local i
-  for i in $(seq 1 $(($2 * 10))); do
-    ss -ltnH "sport = :$1" | grep -q . && return 0
-    sleep 0.1
-  done
-  echo "nothing listens on 127.0.0.1:$1 after $2 s" >&2; exit 1
-}
-now_ns() { date +%s%N; }
-# utime+stime+cutime+cstime of a process, in clock ticks: the process and every child it has reaped,
-# which for sshd -D is each per-connection sshd (and the shell or git it ran) once the connection ended.
-cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$1/stat"; }
-TCK=$(getconf CLK_TCK)
-median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+. "$ROOT/bench/lib.sh"
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r)"
 echo "== $(/usr/sbin/sshd -V 2>&1 | head -1 || true); $(ssh -V 2>&1); $(git --version)"
@@ -70,13 +49,7 @@ ssh-keygen -q -t ed25519 -N '' -C bench -f "$TMP/client/id_ed25519"
 export HOME="$TMP/client" GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
 
 # --- Wharf ------------------------------------------------------------------------------------------------
-if [ -z "${WHARF_DLL:-}" ]; then
-  echo "== publishing Wharf.Server (Release)"
-  dotnet publish "$ROOT/src/Wharf.Server/Wharf.Server.csproj" -c Release --artifacts-path "$TMP/art" -v q -nologo >/dev/null
-  WHARF_DLL=$(find "$TMP/art/publish" -name wharf.dll | head -1)
-fi
-[ -f "$WHARF_DLL" ] || { echo "wharf.dll not found" >&2; exit 1; }
-wharf() { dotnet "$WHARF_DLL" "$@"; }
+publish_wharf
 DATA="$TMP/wharf-data"
 WHARF_PORT=$(free_port)
 timeout --kill-after=10s 60m dotnet "$WHARF_DLL" serve --data "$DATA" --ssh "127.0.0.1:$WHARF_PORT" --http 127.0.0.1:0 \
@@ -107,32 +80,11 @@ echo "   pack: $PACK_BYTES bytes"
 
 # --- sshd -----------------------------------------------------------------------------------------------------
 SSHD_PORT=$(free_port)
-mkdir -p "$TMP/sshd" /run/sshd
-ssh-keygen -q -t ed25519 -N '' -f "$TMP/sshd/host_ed25519"
-cp "$TMP/client/id_ed25519.pub" "$TMP/sshd/authorized_keys"
-cat >"$TMP/sshd/sshd_config" <<EOF
-ListenAddress 127.0.0.1:$SSHD_PORT
-HostKey $TMP/sshd/host_ed25519
-PidFile none
-AuthorizedKeysFile $TMP/sshd/authorized_keys
-StrictModes no
-UsePAM no
-PermitRootLogin prohibit-password
-AllowUsers $(id -un)
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UseDNS no
-PrintMotd no
-PrintLastLog no
-X11Forwarding no
-AllowTcpForwarding no
-# Same git protocol (v2) as Wharf, which accepts GIT_PROTOCOL; Debian's default config would leave sshd on v0.
-AcceptEnv GIT_PROTOCOL
-LogLevel ERROR
-EOF
-/usr/sbin/sshd -D -e -f "$TMP/sshd/sshd_config" 2>"$TMP/sshd.log" &
-SSHD_PID=$!
-wait_port "$SSHD_PORT" 20
+cp "$TMP/client/id_ed25519.pub" "$TMP/authorized_keys"
+# PermitRootLogin prohibit-password, UsePAM no, StrictModes no, AcceptEnv GIT_PROTOCOL (so git speaks protocol v2
+# to both servers, as Wharf accepts GIT_PROTOCOL; Debian's default config would leave sshd on v0): bench/lib.sh.
+start_sshd sshd "$SSHD_PORT" "$TMP/authorized_keys"
+SSHD_PID=$sshd_PID
 
 SSH_COMMON=(-F /dev/null -i "$TMP/client/id_ed25519" -o IdentitiesOnly=yes -o BatchMode=yes
   -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o HostKeyAlgorithms=ssh-ed25519)
@@ -145,7 +97,6 @@ ssh "${SSH_COMMON[@]}" -T -p "$WHARF_PORT" git@127.0.0.1 2>&1 | head -3 | sed 's
 RESULTS="$TMP/results.txt"
 : >"$RESULTS"
 report() { printf '%s\n' "$*" | tee -a "$RESULTS"; }
-ratio() { awk -v w="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.2f", w / s; else print "n/a" }'; }
 
 # --- (a) connect + auth + exit, and (c) server CPU per connection ---------------------------------------------
 report ""

@@ -29,6 +29,26 @@ public static partial class Names
                 $"Invalid user name {Display.Quote(name)}: use 1 to {MaxUserNameLength} letters, digits, '-', '_' or '.', starting with a letter or digit.");
     }
 
+    /// <summary>
+    /// The first path segments of the web server's own pages and files. Repository pages live at
+    /// <c>/OWNER/NAME</c>, so an account named like one of these would have pages the server's own routes
+    /// shadow (<c>/account/tokens</c> is never alice's repository "tokens"). A few more are kept for pages to
+    /// come. Compared without regard to case, like every name.
+    /// </summary>
+    public static readonly IReadOnlySet<string> ReservedUserNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        "2.0", "account", "admin", "api", "healthz", "new", "repositories", "settings", "signin", "signout", "signup",
+        "static", "user", "users",
+    };
+
+    /// <summary>Refuses a new account name the web pages could not serve (<see cref="ReservedUserNames"/>).</summary>
+    public static void RefuseReservedUserName(string name)
+    {
+        if (ReservedUserNames.Contains(name))
+            throw WharfException.InvalidArgument(
+                $"The user name {Display.Quote(name)} is reserved: it is part of Wharf's own web addresses. Choose another name.");
+    }
+
     public static void ValidateRepositoryName(string? name)
     {
         if (!IsValidRepositoryName(name))

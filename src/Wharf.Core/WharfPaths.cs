@@ -6,6 +6,7 @@ namespace Wharf.Core;
 /// <code>
 /// DATA/wharf.db                      SQLite database (with -wal and -shm beside it)
 /// DATA/ssh_host_ed25519_key          SSH host key, created on first start
+/// DATA/web-keys/                     the keys that protect session cookies and antiforgery tokens
 /// DATA/repositories/OWNER/NAME.git   bare git repositories (lower-case names)
 /// DATA/repositories/OWNER/NAME.hg    Mercurial repositories (the .hg folder inside)
 /// DATA/repositories/.tmp/            repositories being created, moved into place when complete
@@ -24,6 +25,7 @@ public sealed class WharfPaths
     public string Database => Path.Combine(DataDirectory, "wharf.db");
     public string HostKey => Path.Combine(DataDirectory, "ssh_host_ed25519_key");
     public string RsaHostKey => Path.Combine(DataDirectory, "ssh_host_rsa_key");
+    public string WebKeys => Path.Combine(DataDirectory, "web-keys");
     public string Repositories => Path.Combine(DataDirectory, "repositories");
     public string RepositoriesStaging => Path.Combine(Repositories, ".tmp");
 

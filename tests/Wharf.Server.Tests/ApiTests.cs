@@ -12,25 +12,9 @@ namespace Wharf.Server.Tests;
 public sealed class ApiTests : IAsyncLifetime
 {
     private readonly TestData _data = new();
-    private readonly CancellationTokenSource _stop = new(TimeSpan.FromSeconds(120));
-    private Task<int> _serve = null!;
+    private InProcessServe _serve = null!;
     private HttpClient _http = null!;
     private string _alice = "", _bob = "", _admin = "";
-
-    private sealed class LineWriter : TextWriter
-    {
-        private readonly StringBuilder _line = new();
-        public System.Threading.Channels.Channel<string> Lines { get; } = System.Threading.Channels.Channel.CreateUnbounded<string>();
-        public override Encoding Encoding => Encoding.UTF8;
-        public override void Write(char value)
-        {
-            lock (_line)
-            {
-                if (value == '\n') { Lines.Writer.TryWrite(_line.ToString().TrimEnd('\r')); _line.Clear(); }
-                else _line.Append(value);
-            }
-        }
-    }
 
     public async Task InitializeAsync()
     {
@@ -41,19 +25,13 @@ public sealed class ApiTests : IAsyncLifetime
         _bob = await TokenAsync("bob");
         _admin = await TokenAsync("root");
 
-        var output = new LineWriter();
-        var console = new CliContext(new StringReader(""), output, TextWriter.Null, _ => null);
-        _serve = new CliApp(WharfCommands.All).RunAsync(
-            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", .. _data.DataOptions], console, _stop.Token);
-        string line;
-        do line = await output.Lines.Reader.ReadAsync(_stop.Token); while (!line.StartsWith("HTTP listening on ", StringComparison.Ordinal));
-        _http = new HttpClient { BaseAddress = new Uri(line["HTTP listening on ".Length..]) };
+        _serve = await InProcessServe.StartAsync(_data);
+        _http = new HttpClient { BaseAddress = new Uri(_serve.HttpBaseUrl) };
     }
 
     public async Task DisposeAsync()
     {
-        await _stop.CancelAsync();
-        await _serve;
+        await _serve.DisposeAsync();
         _http.Dispose();
         _data.Dispose();
     }
@@ -153,7 +131,11 @@ public sealed class ApiTests : IAsyncLifetime
     public async Task AnOpenApiDocumentIsServed()
     {
         var doc = JsonDocument.Parse(await _http.GetStringAsync("/2.0/openapi.json")).RootElement;
-        Assert.True(doc.GetProperty("paths").TryGetProperty("/2.0/users/{user}/ssh-keys", out _));
+        Assert.True(doc.GetProperty("paths").TryGetProperty("/2.0/users/{user}/ssh-keys", out var keys));
+        // The body is read by the handler (ApiJson), so its schema is documented explicitly.
+        Assert.True(keys.GetProperty("post").GetProperty("requestBody").GetProperty("content").TryGetProperty("application/json", out var json));
+        Assert.True(json.TryGetProperty("schema", out _));
+        Assert.True(doc.GetProperty("paths").GetProperty("/2.0/users/{user}/ssh-keys/{keyId}").GetProperty("put").TryGetProperty("requestBody", out _));
     }
 
     [Fact]
@@ -192,6 +174,69 @@ public sealed class ApiTests : IAsyncLifetime
         var past = await SendAsync(HttpMethod.Post, "/2.0/users/bob/ssh-keys", _bob, new { key = TestKeys.Ed25519(), expires_on = "2001-01-01" });
         Assert.Equal(KeyErrors.ExpiryInPast, past.Body.GetProperty("error").GetProperty("code").GetString());
         Assert.Equal(1, await _data.CountAsync(db => db.SshKeys));
+    }
+
+    private async Task<(HttpStatusCode Status, JsonElement Body)> SendRawAsync(HttpMethod method, string path, string body, string? contentType)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _alice);
+        request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+        if (contentType is not null) request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        var response = await _http.SendAsync(request);
+        Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
+    }
+
+    private const string AddExample = """{"key": "ssh-ed25519 AAAA... you@host", "label": "laptop"}""";
+
+    public static TheoryData<string, string?, string, string, string?> BadBodies => new()
+    {
+        // body, Content-Type, code, message, detail
+        { """{"key": "ssh-ed25519 AAAA""", "application/json", "body-invalid-json",
+            $"The request body is not valid JSON of the expected shape, such as {AddExample}.", "The fault is at $.key (line 1, byte 26)." },
+        { """{"key": 5}""", "application/json", "body-invalid-json",
+            $"The request body is not valid JSON of the expected shape, such as {AddExample}.", "The fault is at $.key (line 1, byte 10)." },
+        { """["ssh-ed25519 AAAA"]""", "application/json", "body-invalid-json",
+            $"The request body is not valid JSON of the expected shape, such as {AddExample}.", "The fault is at $ (line 1, byte 2)." },
+        { "null", "application/json", "body-invalid-json", $"The request body must be a JSON object such as {AddExample}.", "The body is the JSON literal null." },
+        { "", "application/json", "body-invalid-json", $"The request body is empty; send a JSON object such as {AddExample}.", null },
+        // What curl -d sends without -H 'Content-Type: application/json'.
+        { "key=ssh-ed25519+AAAA", "application/x-www-form-urlencoded", "body-not-json",
+            $"The request body must be JSON sent with 'Content-Type: application/json', such as {AddExample}.", "Content-Type was 'application/x-www-form-urlencoded'." },
+        { """{"key": "ssh-ed25519 AAAA"}""", "text/plain", "body-not-json",
+            $"The request body must be JSON sent with 'Content-Type: application/json', such as {AddExample}.", "Content-Type was 'text/plain'." },
+        { """{"key": "ssh-ed25519 AAAA"}""", null, "body-not-json",
+            $"The request body must be JSON sent with 'Content-Type: application/json', such as {AddExample}.", "No Content-Type was sent." },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadBodies))]
+    public async Task AMalformedOrNonJsonBodyGetsTheBitbucketErrorBodyWith400AndStoresNothing(string body, string? contentType, string code, string message, string? detail)
+    {
+        var (status, error) = await SendRawAsync(HttpMethod.Post, "/2.0/users/alice/ssh-keys", body, contentType);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        AssertError(error, code, message);
+        var expectedDetail = detail is null ? JsonValueKind.Null : JsonValueKind.String;
+        Assert.Equal(expectedDetail, error.GetProperty("error").GetProperty("detail").ValueKind);
+        Assert.Equal(detail, error.GetProperty("error").GetProperty("detail").GetString());
+        Assert.Equal(0, await _data.CountAsync(db => db.SshKeys));
+    }
+
+    [Fact]
+    public async Task AMalformedBodyOnPutGetsTheBitbucketErrorBodyAndTheLabelStays()
+    {
+        var created = await SendAsync(HttpMethod.Post, "/2.0/users/alice/ssh-keys", _alice, new { key = TestKeys.Ed25519(), label = "laptop" });
+        var path = "/2.0/users/alice/ssh-keys/" + Uri.EscapeDataString(created.Body.GetProperty("uuid").GetString()!);
+
+        var (status, error) = await SendRawAsync(HttpMethod.Put, path, """{"label": "desk""", "application/json");
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        AssertError(error, "body-invalid-json", """The request body is not valid JSON of the expected shape, such as {"label": "new label"}.""");
+        var (formStatus, formError) = await SendRawAsync(HttpMethod.Put, path, "label=desk", "application/x-www-form-urlencoded");
+        Assert.Equal(HttpStatusCode.BadRequest, formStatus);
+        AssertError(formError, "body-not-json", """The request body must be JSON sent with 'Content-Type: application/json', such as {"label": "new label"}.""");
+
+        Assert.Equal("laptop", (await SendAsync(HttpMethod.Get, path, _alice)).Body.GetProperty("label").GetString());
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed class CliTests : IDisposable
     public async Task ExtraArgumentIsRefused()
     {
         var r = await _data.RunAsync("admin", "user", "create", "alice", "bob", "--email", "a@example.org");
-        Assert.Equal((2, "wharf: unexpected argument 'bob'.\nusage: wharf admin user create NAME --email EMAIL [--admin] [--data DIR] [--database URL]\n"), (r.ExitCode, r.Error));
+        Assert.Equal((2, "wharf: unexpected argument 'bob'.\nusage: wharf admin user create NAME --email EMAIL [--admin] [--password-stdin] [--data DIR] [--database URL]\n"), (r.ExitCode, r.Error));
     }
 
     [Fact]
@@ -37,7 +37,7 @@ public sealed class CliTests : IDisposable
         var error = new StringWriter { NewLine = "\n" };
         var code = await new CliApp(WharfCommands.All).RunAsync(["admin", "user", "create", "alice", "--email"],
             new CliContext(new StringReader(""), output, error, _ => null), CancellationToken.None);
-        Assert.Equal((2, "wharf: option '--email' needs a value (EMAIL).\nusage: wharf admin user create NAME --email EMAIL [--admin] [--data DIR] [--database URL]\n"), (code, error.ToString()));
+        Assert.Equal((2, "wharf: option '--email' needs a value (EMAIL).\nusage: wharf admin user create NAME --email EMAIL [--admin] [--password-stdin] [--data DIR] [--database URL]\n"), (code, error.ToString()));
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public sealed class CliTests : IDisposable
         var code = await new CliApp(WharfCommands.All).RunAsync(["--help"],
             new CliContext(new StringReader(""), output, new StringWriter(), _ => null), CancellationToken.None);
         Assert.Equal(0, code);
-        Assert.Contains("wharf admin key add USER [--label LABEL] [--data DIR] [--database URL]", output.ToString());
+        Assert.Contains("wharf admin key add USER [--label LABEL] [--expires DATE] [--data DIR] [--database URL]", output.ToString());
     }
 
     [Theory]

@@ -316,4 +316,28 @@ public sealed class KeyCommandTests : IDisposable
         // The whole SQLite file, not only the column (on PostgreSQL the row above is all there is).
         if (!_data.IsPostgres) Assert.DoesNotContain(token, await File.ReadAllTextAsync(_data.Paths.Database));
     }
+
+    [Fact]
+    public async Task KeyAddTakesAnExpiryDateThatKeyListShows()
+    {
+        await CreateUsersAsync();
+        var r = await _data.PipeAsync(TestKeys.Ed25519(), "admin", "key", "add", "alice", "--label", "temp", "--expires", "2999-01-31");
+        Assert.Equal((0, ""), (r.ExitCode, r.Error));
+
+        var list = await _data.RunAsync("admin", "key", "list", "alice");
+        Assert.Equal("2999-01-31T00:00:00Z", list.Out.TrimEnd('\n').Split('\t')[6]);
+        await using var db = _data.OpenDatabase();
+        Assert.Equal(new DateTimeOffset(2999, 1, 31, 0, 0, 0, TimeSpan.Zero), (await db.SshKeys.SingleAsync()).ExpiresAt);
+    }
+
+    [Theory]
+    [InlineData("2001-01-01", "wharf: The expiry date is in the past; give a date from tomorrow on, or none.\n")]
+    [InlineData("next week", "wharf: Invalid --expires 'next week': use a date such as 2027-01-31 or an ISO 8601 time.\n")]
+    public async Task KeyAddRefusesAnExpiryInThePastOrUnreadableAndStoresNothing(string expires, string error)
+    {
+        await CreateUsersAsync();
+        var r = await _data.PipeAsync(TestKeys.Ed25519(), "admin", "key", "add", "alice", "--expires", expires);
+        Assert.Equal((2, "", error), (r.ExitCode, r.Out, r.Error));
+        Assert.Equal(0, await _data.CountAsync(db => db.SshKeys));
+    }
 }

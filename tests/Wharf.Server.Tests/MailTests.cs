@@ -18,7 +18,7 @@ public sealed class MailTests : IDisposable
     private readonly TestData _data = new();
     public void Dispose() => _data.Dispose();
 
-    private string Outbox => MailSender.Outbox(_data.Paths);
+    private string Outbox => Mail.Outbox.Path(_data.Paths);
 
     private async Task<string> AddAliceKeyAsync(string label = "laptop")
     {
@@ -172,6 +172,122 @@ public sealed class MailTests : IDisposable
         Assert.Empty(OutboxMessages());
     }
 
+    private string[] Received(string maildir) =>
+        Directory.Exists(Path.Combine(maildir, "new")) ? Directory.GetFiles(Path.Combine(maildir, "new")) : [];
+
+    private OutboxSender NewOutboxSender(int port) => new(
+        new SmtpSettings { Host = "127.0.0.1", Port = port, From = "Wharf <wharf@example.org>", UseTls = false, Timeout = TimeSpan.FromSeconds(10) },
+        new Outbox(_data.Paths, TimeProvider.System), TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<OutboxSender>.Instance);
+
+    [Fact]
+    public async Task MailQueuedWithoutSmtpIsDeliveredOnceSmtpIsConfiguredAndLeavesTheOutboxOnlyWhenAccepted()
+    {
+        // Queued while no SMTP server is configured: key added, then removed.
+        var fingerprint = await AddAliceKeyAsync();
+        Assert.Equal(0, (await _data.RunAsync("admin", "key", "remove", "alice", "--label", "laptop")).ExitCode);
+        Assert.Equal(2, OutboxMessages().Count);
+
+        var port = FreePort();
+        var sender = NewOutboxSender(port);
+        // The server is down: nothing is lost, and the pass says it failed so the next one backs off.
+        var down = await sender.RunOnceAsync(CancellationToken.None);
+        Assert.Equal(new OutboxSender.PassResult(0, 0, 2, true), down);
+        Assert.Equal(2, OutboxMessages().Count);
+
+        var maildir = Path.Combine(_data.Root, "maildir");
+        using (StartAiosmtpd(port, maildir))
+        {
+            var up = await sender.RunOnceAsync(CancellationToken.None);
+            Assert.Equal(new OutboxSender.PassResult(2, 0, 0, false), up);
+        }
+
+        var received = Received(maildir).Select(f => MimeMessage.Load(f)).OrderBy(m => m.Subject, StringComparer.Ordinal).ToList();
+        Assert.Equal(["SSH key added", "SSH key removed"], received.Select(m => m.Subject));
+        Assert.All(received, m => Assert.Equal("alice@example.org", Assert.Single(m.To.Mailboxes).Address));
+        // Queued under the placeholder sender, sent from Smtp:From.
+        Assert.All(received, m => Assert.Equal("wharf@example.org", Assert.Single(m.From.Mailboxes).Address));
+        Assert.Contains("Fingerprint: " + fingerprint, Lines(received[0]));
+        Assert.Empty(OutboxMessages());
+        // Nothing left: a further pass sends nothing twice.
+        Assert.Equal(new OutboxSender.PassResult(0, 0, 0, false), await sender.RunOnceAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task AMessageTheServerRefusesForGoodIsSetAsideAndDoesNotBlockTheOthers()
+    {
+        var outbox = new Outbox(_data.Paths, TimeProvider.System);
+        foreach (var to in new[] { "reject-me@example.org", "alice@example.org" })
+        {
+            var m = new MimeMessage { Subject = "for " + to, Body = new TextPart("plain") { Text = "hello" } };
+            m.From.Add(MailboxAddress.Parse(SmtpSettings.DefaultFrom));
+            m.To.Add(MailboxAddress.Parse(to));
+            await outbox.WriteAsync(m, CancellationToken.None);
+        }
+        // aiosmtpd's Maildir handler, refusing recipients whose address starts with "reject" with 550.
+        var handlerDirectory = Path.Combine(_data.Root, "handler");
+        Directory.CreateDirectory(handlerDirectory);
+        await File.WriteAllTextAsync(Path.Combine(handlerDirectory, "refusing.py"), """
+            from aiosmtpd.handlers import Mailbox
+
+            class Refusing(Mailbox):
+                async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+                    if address.startswith("reject"):
+                        return "550 5.1.1 No such user here"
+                    envelope.rcpt_tos.append(address)
+                    return "250 OK"
+            """);
+        var port = FreePort();
+        var maildir = Path.Combine(_data.Root, "maildir");
+        using (StartAiosmtpd(port, maildir, "refusing.Refusing", handlerDirectory))
+            Assert.Equal(new OutboxSender.PassResult(1, 1, 0, false), await NewOutboxSender(port).RunOnceAsync(CancellationToken.None));
+
+        Assert.Equal("for alice@example.org", MimeMessage.Load(Assert.Single(Received(maildir))).Subject);
+        Assert.Empty(OutboxMessages());
+        var rejected = Assert.Single(Directory.GetFiles(outbox.RejectedDirectory, "*.eml"));
+        Assert.Equal("for reject-me@example.org", MimeMessage.Load(rejected).Subject);
+    }
+
+    [Theory]
+    [InlineData(0, 1)]
+    [InlineData(1, 1)]
+    [InlineData(2, 2)]
+    [InlineData(3, 4)]
+    [InlineData(6, 32)]
+    [InlineData(7, 60)]
+    [InlineData(1000, 60)]
+    public void FailedPassesBackOffFromOneMinuteToAnHour(int failedPasses, int minutes) =>
+        Assert.Equal(TimeSpan.FromMinutes(minutes), OutboxSender.RetryDelay(failedPasses));
+
+    [Fact]
+    public async Task WharfServeDeliversTheOutboxAtStartWhenSmtpIsConfigured()
+    {
+        var fingerprint = await AddAliceKeyAsync();
+        Assert.Single(OutboxMessages());
+        var port = FreePort();
+        var maildir = Path.Combine(_data.Root, "maildir");
+        using var smtp = StartAiosmtpd(port, maildir);
+        WriteSettings($$$"""{"Smtp": {"Host": "127.0.0.1", "Port": {{{port}}}, "From": "Wharf <wharf@example.org>", "UseTls": false}}""");
+
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var console = new Cli.CliContext(new StringReader(""), TextWriter.Null, TextWriter.Null, _ => null);
+        var serve = new Cli.CliApp(Cli.WharfCommands.All).RunAsync(
+            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", .. _data.DataOptions], console, stop.Token);
+        try
+        {
+            // The first pass runs as the server starts; wait for its result, however long the machine takes.
+            while (Received(maildir).Length == 0 && !serve.IsCompleted) await Task.Delay(100, stop.Token);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await serve;
+        }
+        var received = MimeMessage.Load(Assert.Single(Received(maildir)));
+        Assert.Equal("SSH key added", received.Subject);
+        Assert.Contains("Fingerprint: " + fingerprint, Lines(received));
+        Assert.Empty(OutboxMessages());
+    }
+
     [Fact]
     public async Task RemindersAreSentOnceSevenDaysBeforeExpiryAndOnceAtOneYear()
     {
@@ -268,7 +384,7 @@ public sealed class MailTests : IDisposable
     }
 
     /// <summary>Debian's aiosmtpd with its Mailbox handler, which stores each message in a Maildir.</summary>
-    private static KillOnDispose StartAiosmtpd(int port, string maildir)
+    private static KillOnDispose StartAiosmtpd(int port, string maildir, string handler = "aiosmtpd.handlers.Mailbox", string? pythonPath = null)
     {
         const string python = "/usr/bin/python3";
         var check = Process.Start(new ProcessStartInfo(python, "-c \"import aiosmtpd\"") { RedirectStandardError = true });
@@ -276,7 +392,8 @@ public sealed class MailTests : IDisposable
         if (check is null || check.ExitCode != 0)
             Assert.Fail("Debian's python3-aiosmtpd is not installed for /usr/bin/python3: scripts/test.sh installs it (apt-get install python3-aiosmtpd).");
         var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Mailbox", maildir })
+        if (pythonPath is not null) start.Environment["PYTHONPATH"] = pythonPath;
+        foreach (var a in new[] { "-m", "aiosmtpd", "-n", "-l", $"127.0.0.1:{port}", "-c", handler, maildir })
             start.ArgumentList.Add(a);
         var process = Process.Start(start)!;
         var deadline = Stopwatch.StartNew();

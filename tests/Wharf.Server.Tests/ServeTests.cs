@@ -11,22 +11,6 @@ public sealed class ServeTests : IDisposable
     private readonly TestData _data = new();
     public void Dispose() => _data.Dispose();
 
-    /// <summary>A TextWriter that hands each completed line to a channel, so the test can wait for it.</summary>
-    private sealed class LineWriter : TextWriter
-    {
-        private readonly StringBuilder _line = new();
-        public System.Threading.Channels.Channel<string> Lines { get; } = System.Threading.Channels.Channel.CreateUnbounded<string>();
-        public override Encoding Encoding => Encoding.UTF8;
-        public override void Write(char value)
-        {
-            lock (_line)
-            {
-                if (value == '\n') { Lines.Writer.TryWrite(_line.ToString().TrimEnd('\r')); _line.Clear(); }
-                else _line.Append(value);
-            }
-        }
-    }
-
     [Fact]
     public async Task ServePrintsTheRealPortsForPortZeroAndAnswersHealthAndSsh()
     {
@@ -67,11 +51,70 @@ public sealed class ServeTests : IDisposable
         Assert.Equal(0, await serve);
     }
 
+    /// <summary>Runs <c>wharf serve</c> on port 0 until <paramref name="body"/> returns; gives it the HTTP base address.</summary>
+    private async Task WithServerAsync(Func<Uri, CancellationToken, Task> body)
+    {
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var output = new LineWriter();
+        var console = new CliContext(new StringReader(""), output, TextWriter.Null, _ => null);
+        var serve = new CliApp(WharfCommands.All).RunAsync(
+            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", .. _data.DataOptions], console, stop.Token);
+        try
+        {
+            string line;
+            do line = await output.Lines.Reader.ReadAsync(stop.Token); while (!line.StartsWith("HTTP listening on ", StringComparison.Ordinal));
+            await body(new Uri(line["HTTP listening on ".Length..]), stop.Token);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await serve;
+        }
+    }
+
+    [Fact]
+    public async Task TheSessionKeysLiveInTheDataDirectorySoASignedInBrowserStaysSignedInAcrossARestart()
+    {
+        var cookies = new System.Net.CookieContainer();
+        await WithServerAsync(async (address, ct) =>
+        {
+            using var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = address };
+            var form = await browser.GetStringAsync("/signup", ct);
+            var token = System.Text.RegularExpressions.Regex.Match(form, "name=\"__RequestVerificationToken\" value=\"([^\"]+)\"").Groups[1].Value;
+            var signedUp = await browser.PostAsync("/signup", new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["username"] = "kim", ["email"] = "kim@example.org", ["password"] = "long enough password",
+                ["__RequestVerificationToken"] = System.Net.WebUtility.HtmlDecode(token),
+            }), ct);
+            Assert.Equal(System.Net.HttpStatusCode.Redirect, signedUp.StatusCode);
+        });
+        Assert.NotEmpty(Directory.GetFiles(_data.Paths.WebKeys, "key-*.xml"));
+
+        await WithServerAsync(async (address, ct) =>
+        {
+            using var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies, AllowAutoRedirect = false }) { BaseAddress = address };
+            var page = await browser.GetAsync("/account/ssh-keys", ct);
+            Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+            Assert.Contains("Signed in as <strong>kim</strong>", await page.Content.ReadAsStringAsync(ct));
+        });
+    }
+
     [Fact]
     public async Task ABadListenAddressIsRefusedBeforeAnythingStarts()
     {
         var r = await _data.RunAsync("serve", "--ssh", "2222");
         Assert.Equal((2, "wharf: Invalid --ssh address '2222': expected ADDRESS:PORT such as 127.0.0.1:8080 or [::1]:8080.\n"), (r.ExitCode, r.Error));
         Assert.False(Directory.Exists(_data.Paths.DataDirectory));
+    }
+
+    [Fact]
+    public async Task AnUnknownLogFormatIsRefusedBeforeAnythingListens()
+    {
+        _data.Paths.EnsureCreated();
+        await File.WriteAllTextAsync(Path.Combine(_data.Paths.DataDirectory, "wharf.json"), """{ "Logging": { "Format": "xml" } }""");
+
+        var r = await _data.RunAsync("serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0");
+
+        Assert.Equal((2, "", "wharf: Invalid setting 'Logging:Format': 'xml'. Use 'text' or 'json'.\n"), (r.ExitCode, r.Out, r.Error));
     }
 }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Wharf.Core.Audit;
 using Wharf.Core.Keys;
 using Wharf.Server.Hosting;
+using Wharf.Server.Operations;
 using Wharf.Server.Ssh;
 using Wharf.Ssh.Keys;
 using Wharf.Ssh.Server;
@@ -40,6 +41,7 @@ public sealed class SshHandlerTests : IAsyncLifetime
     {
         var services = new ServiceCollection().AddLogging().AddWharf(_data.Paths, _data.Database);
         services.AddSingleton<WharfSshHandler>();
+        services.AddOperations();
         configure?.Invoke(services);
         return services.BuildServiceProvider();
     }
@@ -272,6 +274,7 @@ public sealed class SshHandlerTests : IAsyncLifetime
     {
         public Task<SshKeyOwner?> FindByFingerprintAsync(string fingerprint, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("database is locked");
+        public Task<SshKeyOwner?> FindByIdAsync(long keyId, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<IReadOnlyList<SshKey>> ListAsync(long userId, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task AddAsync(SshKey key, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task UpdateLabelAsync(SshKey key, string label, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();

@@ -20,6 +20,10 @@ public sealed class SshSettingsTests : IDisposable
         Assert.Equal(10, o.MaxAuthTries);
         Assert.Equal(256 * 1024, o.MaxInboundPacketSize);
         Assert.Equal(TimeSpan.FromSeconds(60), o.LoginGraceTime);
+        Assert.Equal(TimeSpan.FromSeconds(30), o.ShutdownGraceTime);
+        // A CI farm behind one address: 200 simultaneous logins must fit (OPERATIONS.md "CI farms").
+        Assert.Equal(256, o.MaxUnauthenticatedPerSource);
+        Assert.Equal(1024, o.MaxUnauthenticatedConnections);
         Assert.Equal(["ssh-ed25519"], o.HostKeys[0].Algorithms);
         Assert.Equal(["rsa-sha2-512", "rsa-sha2-256"], o.HostKeys[1].Algorithms);
         Assert.Null(o.Ciphers);
@@ -28,16 +32,22 @@ public sealed class SshSettingsTests : IDisposable
     [Fact]
     public void ValuesAndAlgorithmListsAreTakenFromConfiguration()
     {
-        var o = Build(("Ssh:MaxAuthTries", "20"), ("Ssh:LoginGraceTime", "00:00:30"), ("Ssh:Algorithms:Ciphers", "aes256-gcm@openssh.com, chacha20-poly1305@openssh.com"),
+        var o = Build(("Ssh:MaxAuthTries", "20"), ("Ssh:LoginGraceTime", "00:00:30"), ("Ssh:ShutdownGraceTime", "00:02:00"),
+            ("Ssh:MaxUnauthenticatedConnections", "4096"), ("Ssh:MaxUnauthenticatedPerSource", "2048"), ("Ssh:Algorithms:Ciphers", "aes256-gcm@openssh.com, chacha20-poly1305@openssh.com"),
             ("Ssh:Algorithms:KeyExchange:0", "curve25519-sha256"));
         Assert.Equal(20, o.MaxAuthTries);
         Assert.Equal(TimeSpan.FromSeconds(30), o.LoginGraceTime);
+        Assert.Equal(TimeSpan.FromMinutes(2), o.ShutdownGraceTime);
+        Assert.Equal(2048, o.MaxUnauthenticatedPerSource);
+        Assert.Equal(4096, o.MaxUnauthenticatedConnections);
         Assert.Equal(["aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com"], o.Ciphers);
         Assert.Equal(["curve25519-sha256"], o.KeyExchangeAlgorithms);
     }
 
     [Theory]
     [InlineData("Ssh:MaxAuthTries", "0", "Ssh: MaxAuthTries must be between 1 and 100.")]
+    [InlineData("Ssh:ShutdownGraceTime", "02:00:00", "Ssh: ShutdownGraceTime must be between 0 and 1 hour.")]
+    [InlineData("Ssh:MaxUnauthenticatedPerSource", "2000", "Ssh: MaxUnauthenticatedPerSource must be between 1 and MaxUnauthenticatedConnections.")]
     [InlineData("Ssh:Algorithms:Ciphers", "aes128-cbc", "Ssh:Algorithms:Ciphers: 'aes128-cbc' is not supported. Supported: chacha20-poly1305@openssh.com, aes256-gcm@openssh.com, aes128-gcm@openssh.com, aes256-ctr, aes192-ctr, aes128-ctr.")]
     [InlineData("Ssh:LoginGraceTime", "banana", "Invalid SSH setting: Failed to convert configuration value 'banana' at 'Ssh:LoginGraceTime' to type 'System.TimeSpan'.")]
     public void BadValuesStopTheServerWithAClearMessage(string key, string value, string message)

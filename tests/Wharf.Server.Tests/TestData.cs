@@ -13,10 +13,12 @@ namespace Wharf.Server.Tests;
 /// </summary>
 public sealed class TestData : IDisposable
 {
-    private readonly TestDatabase _database = TestDatabase.Create();
+    private readonly TestDatabase _database;
 
-    public TestData()
+    /// <param name="sqlite">For tests of what only SQLite has (the backup of its file, its query plans): SQLite in both runs.</param>
+    public TestData(bool sqlite = false)
     {
+        _database = sqlite ? TestDatabase.Sqlite() : TestDatabase.Create();
         Root = Path.Combine(Path.GetTempPath(), "wharf-tests-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Root);
         Paths = new WharfPaths(Path.Combine(Root, "data"));

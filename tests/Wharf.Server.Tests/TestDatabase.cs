@@ -33,7 +33,9 @@ public sealed class TestDatabase : IDisposable
     public static bool UsePostgres =>
         string.Equals(Environment.GetEnvironmentVariable(ProviderVariable), "postgres", StringComparison.OrdinalIgnoreCase);
 
-    public static TestDatabase Create() => UsePostgres ? CreatePostgres() : new TestDatabase(DatabaseTarget.Sqlite, null, null, null);
+    public static TestDatabase Create() => UsePostgres ? CreatePostgres() : Sqlite();
+
+    public static TestDatabase Sqlite() => new(DatabaseTarget.Sqlite, null, null, null);
 
     /// <summary>The server URL from <c>WHARF_TEST_POSTGRES</c>; a missing one is a failure with the way to fix it.</summary>
     public static Uri ServerUrl()

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Wharf.Server.Cli;
@@ -11,41 +12,19 @@ namespace Wharf.Server.Tests;
 public sealed partial class WebAccountTests : IAsyncLifetime
 {
     private readonly TestData _data = new();
-    private readonly CancellationTokenSource _stop = new(TimeSpan.FromSeconds(120));
-    private Task<int> _serve = null!;
+    private InProcessServe _serve = null!;
     private Uri _base = null!;
-
-    private sealed class LineWriter : TextWriter
-    {
-        private readonly StringBuilder _line = new();
-        public System.Threading.Channels.Channel<string> Lines { get; } = System.Threading.Channels.Channel.CreateUnbounded<string>();
-        public override Encoding Encoding => Encoding.UTF8;
-        public override void Write(char value)
-        {
-            lock (_line)
-            {
-                if (value == '\n') { Lines.Writer.TryWrite(_line.ToString().TrimEnd('\r')); _line.Clear(); }
-                else _line.Append(value);
-            }
-        }
-    }
 
     public async Task InitializeAsync()
     {
         await _data.RunAsync("admin", "user", "create", "dora", "--email", "dora@example.org");
-        var output = new LineWriter();
-        var console = new CliContext(new StringReader(""), output, TextWriter.Null, _ => null);
-        _serve = new CliApp(WharfCommands.All).RunAsync(
-            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", .. _data.DataOptions], console, _stop.Token);
-        string line;
-        do line = await output.Lines.Reader.ReadAsync(_stop.Token); while (!line.StartsWith("HTTP listening on ", StringComparison.Ordinal));
-        _base = new Uri(line["HTTP listening on ".Length..]);
+        _serve = await InProcessServe.StartAsync(_data);
+        _base = new Uri(_serve.HttpBaseUrl);
     }
 
     public async Task DisposeAsync()
     {
-        await _stop.CancelAsync();
-        await _serve;
+        await _serve.DisposeAsync();
         _data.Dispose();
     }
 
@@ -178,6 +157,137 @@ public sealed partial class WebAccountTests : IAsyncLifetime
         Assert.Contains("id=\"no-tokens\"", await client.GetStringAsync(TokenPages.Path));
     }
 
+    /// <summary>A real OpenSSH private key, made by ssh-keygen as a person would, in its own file format.</summary>
+    private static string OpenSshPrivateKey()
+    {
+        var directory = Directory.CreateTempSubdirectory("wharf-preview-");
+        try
+        {
+            var path = Path.Combine(directory.FullName, "id_ed25519");
+            var keygen = System.Diagnostics.Process.Start("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", path])!;
+            keygen.WaitForExit();
+            Assert.Equal(0, keygen.ExitCode);
+            return File.ReadAllText(path);
+        }
+        finally { directory.Delete(recursive: true); }
+    }
+
+    private async Task<JsonElement> PreviewAsync(HttpClient client, string key)
+    {
+        var response = await PostFormAsync(client, SshKeyPages.Path, SshKeyPages.Path + "/preview", ("key", key));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+
+    /// <summary>The CLI's table of refusals (those with a fixed message), plus ssh-keygen's own private key format.</summary>
+    public static TheoryData<string, Func<string>, string> PreviewRefusals
+    {
+        get
+        {
+            var rows = new TheoryData<string, Func<string>, string>
+            {
+                { "private key (OpenSSH)", OpenSshPrivateKey,
+                    "This is a private key. Paste the public key instead (the .pub file, or PuTTYgen's \"Public key for pasting\" box). If this private key was sent anywhere, consider it exposed: make a new key pair." },
+            };
+            foreach (var row in KeyCommandTests.Refusals.Where(r => r[3] is not null)) rows.Add((string)row[0], (Func<string>)row[1], (string)row[3]);
+            return rows;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(PreviewRefusals))]
+    public async Task The_preview_answers_the_services_exact_refusal_and_stores_nothing(string what, Func<string> text, string message)
+    {
+        using var client = Browser();
+        await PostFormAsync(client, "/signup", "/signup", ("username", "jo"), ("email", "jo@example.org"), ("password", "long enough password"));
+
+        var preview = await PreviewAsync(client, text());
+
+        Assert.False(preview.GetProperty("ok").GetBoolean(), what);
+        Assert.Equal(message, preview.GetProperty("message").GetString());
+        Assert.Equal(JsonValueKind.Null, preview.GetProperty("fingerprint").ValueKind);
+        Assert.Equal(0, await _data.CountAsync(db => db.SshKeys));
+        Assert.Equal(0, await _data.CountAsync(db => db.AuditLog));
+        Assert.Contains("id=\"no-keys\"", await client.GetStringAsync(SshKeyPages.Path));
+    }
+
+    [Fact]
+    public async Task The_preview_of_a_good_key_says_what_was_understood_and_stores_nothing()
+    {
+        using var client = Browser();
+        await PostFormAsync(client, "/signup", "/signup", ("username", "jo"), ("email", "jo@example.org"), ("password", "long enough password"));
+        var key = TestKeys.Ed25519("jo@laptop");
+
+        var preview = await PreviewAsync(client, key);
+
+        Assert.True(preview.GetProperty("ok").GetBoolean());
+        Assert.Equal("ssh-ed25519", preview.GetProperty("key_type").GetString());
+        Assert.Equal(256, preview.GetProperty("bits").GetInt32());
+        Assert.Equal(TestKeys.Fingerprint(key), preview.GetProperty("fingerprint").GetString());
+        Assert.Equal(0, await _data.CountAsync(db => db.SshKeys));
+
+        // Without the antiforgery token, or signed out, there is no preview.
+        var forged = await client.PostAsync(SshKeyPages.Path + "/preview", new FormUrlEncodedContent([KeyValuePair.Create("key", key)]));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        using var anonymous = Browser();
+        var signedOut = await anonymous.PostAsync(SshKeyPages.Path + "/preview", new FormUrlEncodedContent([KeyValuePair.Create("key", key)]));
+        Assert.NotEqual(HttpStatusCode.OK, signedOut.StatusCode);
+    }
+
+    [Fact]
+    public async Task The_add_key_form_takes_an_optional_expiry_date_shown_in_the_list()
+    {
+        using var client = Browser();
+        await PostFormAsync(client, "/signup", "/signup", ("username", "lee"), ("email", "lee@example.org"), ("password", "long enough password"));
+
+        var past = await PostFormAsync(client, SshKeyPages.Path, SshKeyPages.Path, ("label", "old"), ("key", TestKeys.Ed25519()), ("expires", "2001-01-01"));
+        Assert.Equal(HttpStatusCode.BadRequest, past.StatusCode);
+        Assert.Contains("<p id=\"add-error\" class=\"error\" role=\"alert\">The expiry date is in the past; give a date from tomorrow on, or none.</p>", await past.Content.ReadAsStringAsync());
+        Assert.Equal(0, await _data.CountAsync(db => db.SshKeys));
+
+        var added = await PostFormAsync(client, SshKeyPages.Path, SshKeyPages.Path, ("label", "temp"), ("key", TestKeys.Ed25519()), ("expires", "2999-01-31"));
+        Assert.Equal(HttpStatusCode.Redirect, added.StatusCode);
+        Assert.Contains("<td>2999-01-31 00:00 UTC</td>", await client.GetStringAsync(SshKeyPages.Path));
+    }
+
+    [Fact]
+    public async Task A_password_set_with_the_cli_while_the_server_runs_signs_in_on_the_web()
+    {
+        const string password = "correct horse battery staple";
+        using var before = Browser();
+        var refused = await PostFormAsync(before, "/signin", "/signin", ("username", "dora"), ("password", password));
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+
+        var set = await _data.PipeAsync(password + "\n", "admin", "user", "password", "dora");
+        Assert.Equal((0, "Password set for dora. They can sign in on the web now.\n", ""), (set.ExitCode, set.Out, set.Error));
+        await using (var db = _data.OpenDatabase())
+        {
+            var hash = (await db.Users.SingleAsync(u => u.LowerName == "dora")).PasswordHash;
+            Assert.NotNull(hash);
+            Assert.DoesNotContain(password, hash);
+        }
+
+        using var client = Browser();
+        var wrong = await PostFormAsync(client, "/signin", "/signin", ("username", "dora"), ("password", password + "!"));
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        var signedIn = await PostFormAsync(client, "/signin", "/signin", ("username", "dora"), ("password", password));
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        Assert.Equal(AccountEndpoints.AfterSignIn, signedIn.Headers.Location?.OriginalString);
+        Assert.Contains("Signed in as <strong>dora</strong>", await client.GetStringAsync("/account/ssh-keys"));
+    }
+
+    [Fact]
+    public async Task A_user_created_with_password_stdin_signs_in_on_the_web()
+    {
+        var created = await _data.PipeAsync("long enough password\n", "admin", "user", "create", "ivy", "--email", "ivy@example.org", "--password-stdin");
+        Assert.Equal((0, "Created user ivy.\n", ""), (created.ExitCode, created.Out, created.Error));
+
+        using var client = Browser();
+        var signedIn = await PostFormAsync(client, "/signin", "/signin", ("username", "ivy"), ("password", "long enough password"));
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        Assert.Contains("Signed in as <strong>ivy</strong>", await client.GetStringAsync("/account/ssh-keys"));
+    }
+
     [GeneratedRegex("<tr class=\"audit-entry\" data-action=\"([^\"]+)\"")]
     private static partial Regex AuditRow();
 
@@ -194,42 +304,5 @@ public sealed partial class WebAccountTests : IAsyncLifetime
         var blocked = await PostFormAsync(client, "/signin", "/signin", ("username", "dora"), ("password", "anything at all"));
         Assert.Equal(HttpStatusCode.TooManyRequests, blocked.StatusCode);
         Assert.Contains("Too many failed sign-ins", await blocked.Content.ReadAsStringAsync());
-    }
-}
-
-public sealed class LoginThrottleTests
-{
-    private sealed class ManualTime : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
-    [Fact]
-    public void Blocks_after_the_allowed_failures_and_forgets_after_the_window()
-    {
-        var time = new ManualTime();
-        var throttle = new LoginThrottle(time);
-        var user = LoginThrottle.UserKey("alice");
-        var address = LoginThrottle.AddressKey("192.0.2.1");
-        for (var i = 0; i < LoginThrottle.MaxFailures - 1; i++) throttle.Fail(user, address);
-        Assert.False(throttle.IsBlocked(user, address));
-        throttle.Fail(user, address);
-        Assert.True(throttle.IsBlocked(user));
-        // Another user name from the same address is blocked too: the address has used its failures.
-        Assert.True(throttle.IsBlocked(LoginThrottle.UserKey("bob"), address));
-        Assert.False(throttle.IsBlocked(LoginThrottle.UserKey("bob"), LoginThrottle.AddressKey("192.0.2.2")));
-        time.Now += LoginThrottle.Window + TimeSpan.FromSeconds(1);
-        Assert.False(throttle.IsBlocked(user, address));
-    }
-
-    [Fact]
-    public void A_success_clears_the_user_name()
-    {
-        var throttle = new LoginThrottle(new ManualTime());
-        var user = LoginThrottle.UserKey("alice");
-        for (var i = 0; i < LoginThrottle.MaxFailures; i++) throttle.Fail(user);
-        throttle.Succeed(user);
-        Assert.False(throttle.IsBlocked(user));
     }
 }

@@ -6,6 +6,8 @@ public interface IAccessKeyStore
     /// <summary>Looks a key up by its SHA256 fingerprint (an indexed column). Database errors propagate.</summary>
     Task<AccessKey?> FindByFingerprintAsync(string fingerprint, CancellationToken cancellationToken);
 
+    Task<AccessKey?> FindByIdAsync(long accessKeyId, CancellationToken cancellationToken);
+
     /// <summary>The repository's access keys, oldest first.</summary>
     Task<IReadOnlyList<AccessKeyInfo>> ListAsync(long repositoryId, CancellationToken cancellationToken);
 

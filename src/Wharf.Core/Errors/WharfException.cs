@@ -15,6 +15,9 @@ public sealed class WharfException(ErrorCategory category, string message, strin
     /// </summary>
     public string? Code { get; } = code;
 
+    /// <summary>Optional precision for a client that wants it (the API's <c>error.detail</c>), such as where in a request body the fault is.</summary>
+    public string? Detail { get; init; }
+
     public static WharfException InvalidArgument(string message, string? code = null) => new(ErrorCategory.InvalidArgument, message, code);
     public static WharfException NotFound(string message, string? code = null) => new(ErrorCategory.NotFound, message, code);
     public static WharfException AlreadyExists(string message, string? code = null) => new(ErrorCategory.AlreadyExists, message, code);

@@ -11,6 +11,9 @@ public interface ISshKeyStore
     /// <summary>Looks a key up by its SHA256 fingerprint (an indexed column). Database errors propagate.</summary>
     Task<SshKeyOwner?> FindByFingerprintAsync(string fingerprint, CancellationToken cancellationToken);
 
+    /// <summary>Looks a key up by its row id (the OpenSSH front end's forced command names it).</summary>
+    Task<SshKeyOwner?> FindByIdAsync(long keyId, CancellationToken cancellationToken);
+
     /// <summary>The user's keys, oldest first.</summary>
     Task<IReadOnlyList<SshKey>> ListAsync(long userId, CancellationToken cancellationToken);
 

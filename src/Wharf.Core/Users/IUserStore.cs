@@ -11,4 +11,7 @@ public interface IUserStore
 
     /// <summary>Stores a new user. Throws <see cref="Errors.WharfException"/> (AlreadyExists) when the name is taken.</summary>
     Task AddAsync(User user, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the web sign-in password hash of the user with this id.</summary>
+    Task SetPasswordHashAsync(long userId, string passwordHash, CancellationToken cancellationToken);
 }

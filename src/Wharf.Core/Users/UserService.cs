@@ -10,6 +10,7 @@ public sealed class UserService(IUserStore store, TimeProvider time)
     public async Task<User> CreateAsync(string name, string email, CancellationToken cancellationToken, bool isAdmin = false, string? passwordHash = null)
     {
         Names.ValidateUserName(name);
+        Names.RefuseReservedUserName(name);
         ValidateEmail(email);
         if (await store.FindByNameAsync(name, cancellationToken) is not null)
             throw WharfException.AlreadyExists($"User '{name}' already exists.");

@@ -9,6 +9,9 @@ public sealed class EfAccessKeyStore(WharfDbContext db) : IAccessKeyStore
     public Task<AccessKey?> FindByFingerprintAsync(string fingerprint, CancellationToken cancellationToken) =>
         db.AccessKeys.AsNoTracking().SingleOrDefaultAsync(k => k.Fingerprint == fingerprint, cancellationToken);
 
+    public Task<AccessKey?> FindByIdAsync(long accessKeyId, CancellationToken cancellationToken) =>
+        db.AccessKeys.AsNoTracking().SingleOrDefaultAsync(k => k.Id == accessKeyId, cancellationToken);
+
     public async Task<IReadOnlyList<AccessKeyInfo>> ListAsync(long repositoryId, CancellationToken cancellationToken) =>
         await (from l in db.RepositoryAccessKeys
                join k in db.AccessKeys on l.AccessKeyId equals k.Id

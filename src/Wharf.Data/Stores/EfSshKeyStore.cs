@@ -7,11 +7,15 @@ namespace Wharf.Data.Stores;
 public sealed class EfSshKeyStore(WharfDbContext db) : ISshKeyStore
 {
     public Task<SshKeyOwner?> FindByFingerprintAsync(string fingerprint, CancellationToken cancellationToken) =>
-        (from k in db.SshKeys
-         join u in db.Users on k.UserId equals u.Id
-         where k.Fingerprint == fingerprint
-         select new SshKeyOwner(k.Id, k.PublicKey, u.Id, u.Name, k.Label, k.CreatedAt, k.ExpiresAt, u.IsAdmin))
-        .SingleOrDefaultAsync(cancellationToken);
+        Owners(db.SshKeys.Where(k => k.Fingerprint == fingerprint)).SingleOrDefaultAsync(cancellationToken);
+
+    public Task<SshKeyOwner?> FindByIdAsync(long keyId, CancellationToken cancellationToken) =>
+        Owners(db.SshKeys.Where(k => k.Id == keyId)).SingleOrDefaultAsync(cancellationToken);
+
+    private IQueryable<SshKeyOwner> Owners(IQueryable<SshKey> keys) =>
+        from k in keys
+        join u in db.Users on k.UserId equals u.Id
+        select new SshKeyOwner(k.Id, k.PublicKey, u.Id, u.Name, k.Label, k.CreatedAt, k.ExpiresAt, u.IsAdmin);
 
     public async Task<IReadOnlyList<SshKey>> ListAsync(long userId, CancellationToken cancellationToken) =>
         await db.SshKeys.AsNoTracking().Where(k => k.UserId == userId).OrderBy(k => k.CreatedAt).ThenBy(k => k.Id).ToListAsync(cancellationToken);

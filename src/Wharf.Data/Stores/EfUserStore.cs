@@ -19,6 +19,14 @@ public sealed class EfUserStore(WharfDbContext db) : IUserStore
     public Task<User?> FindByIdAsync(long id, CancellationToken cancellationToken) =>
         db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, cancellationToken);
 
+    public async Task SetPasswordHashAsync(long userId, string passwordHash, CancellationToken cancellationToken)
+    {
+        // One UPDATE: the row may have been loaded by another scope, and nothing else about the user changes.
+        var changed = await db.Users.Where(u => u.Id == userId)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.PasswordHash, passwordHash), cancellationToken);
+        if (changed == 0) throw WharfException.NotFound("The user no longer exists.");
+    }
+
     public async Task AddAsync(User user, CancellationToken cancellationToken)
     {
         db.Users.Add(user);

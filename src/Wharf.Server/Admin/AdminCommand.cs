@@ -15,6 +15,7 @@ internal static class AdminCommand
         var database = DatabaseOption.Resolve(arguments, console, configuration);
         var services = new ServiceCollection()
             .AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance)
+            .AddSingleton(configuration)
             .AddWharf(paths, database, configuration);
         await using var provider = services.BuildServiceProvider();
         await WharfServices.PrepareAsync(provider, cancellationToken);

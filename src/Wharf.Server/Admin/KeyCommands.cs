@@ -15,17 +15,19 @@ public static class KeyCommands
 
     public static readonly CliCommand Add = new(
         "admin key add",
-        "Adds the SSH public key on standard input (OpenSSH line, RFC 4716 or PEM) to USER; prints its SHA256 fingerprint.",
-        ["USER"], [Label],
+        "Adds the SSH public key on standard input (OpenSSH line, RFC 4716 or PEM) to USER; prints its SHA256 fingerprint. " +
+        "--expires 2027-01-31: the key stops working at the start of that day (UTC).",
+        ["USER"], [Label, new CliOption("--expires", "DATE", Required: false)],
         (args, console, ct) => AdminCommand.RunAsync(args, console, ct, async services =>
         {
+            var expiresAt = KeyExpiry.Parse(args["--expires"], "--expires");
             var text = await ReadInputAsync(console.In, ct);
             if (string.IsNullOrWhiteSpace(text))
                 throw WharfException.InvalidArgument(
                     "No public key on standard input: pipe in one line such as 'ssh-ed25519 AAAA... you@host', e.g. < ~/.ssh/id_ed25519.pub",
                     KeyErrors.Empty);
             var added = await services.GetRequiredService<SshKeyService>()
-                .AddAsync(args.Positionals[0], text, args["--label"], expiresAt: null, Actor.Cli, ct);
+                .AddAsync(args.Positionals[0], text, args["--label"], expiresAt, Actor.Cli, ct);
             if (added.Parsed.OptionsDropped)
                 await console.Error.WriteLineAsync("wharf: note: the authorized_keys options in front of the key were dropped; Wharf does not apply them.");
             // Only the fingerprint on stdout, so scripts can capture it.
@@ -35,7 +37,7 @@ public static class KeyCommands
 
     public static readonly CliCommand List = new(
         "admin key list",
-        "Lists USER's keys, one per line, tab-separated: label, type, bits, SHA256 fingerprint, added, last used (or never).",
+        "Lists USER's keys, one per line, tab-separated: label, type, bits, SHA256 fingerprint, added, last used (or never), expires (or never).",
         ["USER"], [],
         (args, console, ct) => AdminCommand.RunAsync(args, console, ct, async services =>
         {
@@ -43,7 +45,7 @@ public static class KeyCommands
             foreach (var k in await services.GetRequiredService<SshKeyService>().ListAsync(user, ct))
                 await console.Out.WriteLineAsync(string.Join('\t',
                     Printable(k.Label), k.KeyType, k.Bits.ToString(CultureInfo.InvariantCulture), k.Fingerprint,
-                    Time(k.CreatedAt), k.LastUsedAt is { } used ? Time(used) : "never"));
+                    Time(k.CreatedAt), k.LastUsedAt is { } used ? Time(used) : "never", k.ExpiresAt is { } expires ? Time(expires) : "never"));
             return ExitCodes.Success;
         }));
 

@@ -9,11 +9,14 @@ public static class WharfCommands
     public static IReadOnlyList<CliCommand> All { get; } =
     [
         ServeCommand.Command,          // wharf serve [--http ADDR:PORT] [--ssh ADDR:PORT] [--data DIR]
-        UserCommands.Create,           // wharf admin user create NAME --email EMAIL [--admin]
+        UserCommands.Create,           // wharf admin user create NAME --email EMAIL [--admin] [--password-stdin]
+        UserCommands.Password,         // wharf admin user password USER   < password
         KeyCommands.Add,               // wharf admin key add USER [--label LABEL]   < key.pub
         KeyCommands.List,              // wharf admin key list USER
         KeyCommands.Remove,            // wharf admin key remove USER (--label LABEL | --fingerprint FP)
         KeyCommands.Relabel,           // wharf admin key label USER --label OLD --to NEW
+        OpenSsh.OpenSshCommands.Authorized, // wharf keys authorized --user %u --type %t --key %k   (sshd AuthorizedKeysCommand)
+        OpenSsh.OpenSshCommands.Shell, // wharf shell --key-id N | --access-key-id N              (its forced command)
         TokenCommands.Create,          // wharf admin token create USER [--name NAME]
         RepositoryCommands.Create,     // wharf admin repo create OWNER/NAME [--hg] [--public]
         RepositoryCommands.List,       // wharf admin repo list [--owner OWNER]
@@ -21,5 +24,6 @@ public static class WharfCommands
         RepositoryCommands.Grant,      // wharf admin repo grant OWNER/NAME USER --permission read|write|admin
         RepositoryCommands.Revoke,     // wharf admin repo revoke OWNER/NAME USER
         RepositoryCommands.AddAccessKey, // wharf admin repo access-key add OWNER/NAME [--label L] [--write]   < key.pub
+        BackupCommands.Backup,         // wharf admin backup --to FILE
     ];
 }

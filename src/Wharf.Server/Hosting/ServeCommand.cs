@@ -1,10 +1,12 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Wharf.Server.Cli;
+using Wharf.Server.Operations;
 using Wharf.Server.Ssh;
 using Wharf.Server.Web;
 using Wharf.Server.Web.Accounts;
 using Wharf.Server.Web.Api;
+using Wharf.Server.Web.Repositories;
 
 namespace Wharf.Server.Hosting;
 
@@ -28,20 +30,17 @@ public static class ServeCommand
         // No command-line args for the host: ours are parsed above, and ASP.NET's own syntax
         // (--urls, --environment) would be a second, undocumented interface.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        // Every SQL statement at Information would bury the SSH and git events; warnings still show.
-        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
-        // Data protection warns at every start that its keys are not encrypted at rest: they are in the data
-        // directory (mode 0700) beside the host keys, which are not either.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
-        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.WebHost.ConfigureKestrel(k => k.Listen(http));
         // Settings: DATA/wharf.json, then WHARF_-prefixed environment variables (WHARF_Ssh__MaxAuthTries=20).
         builder.Configuration.AddWharfSources(paths);
         // Validated here, before anything listens: a bad value is a start-up error with its own message.
         var sshOptions = SshSettings.Build(builder.Configuration, paths);
         var database = DatabaseOption.Resolve(args, console, builder.Configuration);
+        LogFormat.Configure(builder.Logging, builder.Configuration);
+        // Every SQL statement at Information would bury the SSH and git events; warnings still show.
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        // The SSH drain (Ssh:ShutdownGraceTime) runs inside the host's stop; leave it room to finish and log.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = sshOptions.ShutdownGraceTime + TimeSpan.FromSeconds(20));
 
         var announcer = new ServeAnnouncer(console.Out);
         builder.Services.AddSingleton(announcer);
@@ -51,17 +50,20 @@ public static class ServeCommand
         builder.Services.AddSingleton(sshOptions);
         builder.Services.AddSingleton<SshLog>();
         builder.Services.AddSingleton<WharfSshHandler>();
+        builder.Services.AddOperations();
         builder.Services.AddHostedService<SshHostedService>();
         builder.Services.AddHostedService<KeyUsageFlusher>();
         builder.Services.AddHostedService<Mail.KeyReminderService>();
+        // Returns at once unless Smtp:Host is set.
+        builder.Services.AddHostedService<Mail.OutboxSender>();
         builder.Services.AddAuthentication(ApiTokenAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiTokenAuthenticationHandler>(ApiTokenAuthenticationHandler.SchemeName, null)
             .AddWebCookie();
         // The API's default policy takes tokens only; the web pages take the session cookie only.
         builder.Services.AddAuthorizationBuilder().AddPolicy(AccountEndpoints.Policy, p => p
             .AddAuthenticationSchemes(AccountEndpoints.Scheme).RequireAuthenticatedUser());
-        builder.Services.AddWebAccounts();
-        builder.Services.AddWharfDataProtection(paths);
+        builder.Services.AddWebAccounts(paths);
+        builder.Services.AddRepositoryPages();
         builder.Services.AddOpenApi();
         // Bitbucket's field names: created_on, last_used, key_type.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
@@ -72,12 +74,17 @@ public static class ServeCommand
         app.UseAuthorization();
         app.UseAntiforgery();
         app.MapHome();
+        app.MapOperations();
+        app.MapStaticScripts();
         app.MapAccounts();
         app.MapSshKeyPages();
         app.MapTokenPages();
         app.MapSshKeyApi();
         app.MapRepositoryApi();
         app.MapOpenApi("/2.0/openapi.json");
+        // /OWNER/NAME takes the two-segment paths whose first segment no fixed route has (routing prefers literal
+        // segments whatever the order); Names.ReservedUserNames keeps accounts off those first segments.
+        app.MapRepositoryPages();
 
         var webAddress = app.Services.GetRequiredService<WebAddress>();
         webAddress.SshHost = publicHost;

@@ -43,11 +43,15 @@ public static class WharfServices
         services.AddScoped<Wharf.Core.Audit.IAuditLog, EfAuditLog>();
 
         services.AddScoped<IKeyReminderStore, EfKeyReminderStore>();
+        services.AddSingleton<Outbox>();
         services.AddSingleton<INotificationSender, MailSender>();
         services.AddSingleton<IKeyChangeNotifier, KeyChangeMailer>();
         services.AddScoped<KeyReminders>();
 
         services.AddScoped<UserService>();
+        // Here, not with the web pages: `wharf admin user password` hashes exactly as the sign-up page does.
+        services.AddSingleton<Microsoft.AspNetCore.Identity.IPasswordHasher<User>, Microsoft.AspNetCore.Identity.PasswordHasher<User>>();
+        services.AddScoped<Accounts.PasswordService>();
         services.AddScoped<SshKeyService>();
         services.AddScoped<RepositoryService>();
         services.AddScoped<ApiTokenService>();

@@ -15,8 +15,18 @@ namespace Wharf.Server.Ssh;
 /// (the OpenSSH front end), so both answer the same.
 /// </summary>
 public sealed partial class RepositorySessions(
-    IServiceScopeFactory scopes, GitProcessRunner git, GitBinary gitBinary, HgServeRunner hg, TimeProvider time, ILogger<RepositorySessions> logger)
+    IServiceScopeFactory scopes, GitProcessRunner git, GitBinary gitBinary, HgServeRunner hg, TimeProvider time, ILogger<RepositorySessions> logger,
+    Operations.WharfMetrics? metrics = null)
 {
+    /// <summary>The metrics' <c>service</c> label for each operation (the git subcommand, or hg-serve).</summary>
+    private static string MetricName(RepositoryOperation operation) => operation switch
+    {
+        RepositoryOperation.GitUploadPack => "upload-pack",
+        RepositoryOperation.GitReceivePack => "receive-pack",
+        RepositoryOperation.GitUploadArchive => "upload-archive",
+        _ => "hg-serve",
+    };
+
     public static string Greeting(string userName) =>
         $"logged in as {userName}.\n\nYou can use git or hg to connect to Wharf. Shell access is disabled.\n";
 
@@ -36,6 +46,8 @@ public sealed partial class RepositorySessions(
     public async Task<int> RunAsync(WharfIdentity identity, string? commandLine, string? gitProtocol, string? sourceAddress,
         Stream input, Stream output, Stream error, CancellationToken cancellationToken)
     {
+        var started = time.GetTimestamp();
+        var service = "invalid";
         try
         {
             await using var scope = scopes.CreateAsyncScope();
@@ -51,6 +63,7 @@ public sealed partial class RepositorySessions(
             }
 
             var command = RepositoryCommand.Parse(commandLine);
+            service = MetricName(command.Operation);
             var (repository, level) = await services.GetRequiredService<RepositoryAccess>()
                 .OpenAsync(identity.Subject, command.Repository, command.RequiredAccess, cancellationToken);
             if (repository.Scm != command.Scm) throw RepositoryErrors.ScmMismatch(repository.FullName, repository.Scm);
@@ -69,25 +82,28 @@ public sealed partial class RepositorySessions(
             }
             else
             {
-                var service = GitServiceExtensions.ForOperation(command.Operation)!.Value;
-                var pushing = service == GitService.ReceivePack;
+                var gitService = GitServiceExtensions.ForOperation(command.Operation)!.Value;
+                var pushing = gitService == GitService.ReceivePack;
                 var before = pushing ? await gitBinary.RefsAsync(repository.Path, cancellationToken) : null;
-                status = await git.RunAsync(service, repository.Path, gitProtocol, input, output, error, cancellationToken);
+                status = await git.RunAsync(gitService, repository.Path, gitProtocol, input, output, error, cancellationToken);
                 changed = pushing && before != await gitBinary.RefsAsync(repository.Path, CancellationToken.None);
             }
             LogFinished(logger, identity.Name, operation, repository.FullName, status);
+            metrics?.GitOperation(service, status.ToString(System.Globalization.CultureInfo.InvariantCulture), time.GetElapsedTime(started));
             // Recorded even when the client went away at the end: the repository did change.
             if (changed) await RecordPushAsync(services, identity, repository, sourceAddress);
             return status;
         }
         catch (WharfException e)
         {
+            metrics?.GitOperation(service, "refused", time.GetElapsedTime(started));
             LogRefused(logger, identity.Name, e.Category, e.Message);
             return await SshErrors.WriteAsync(error, e, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             LogFailed(logger, e, identity.Name);
+            metrics?.GitOperation(service, "error", time.GetElapsedTime(started));
             await error.WriteAsync(SshErrors.Message(SshErrors.InternalError), cancellationToken);
             await error.FlushAsync(cancellationToken);
             return SshErrors.InternalErrorStatus;

@@ -14,8 +14,8 @@ public sealed record SshListenOptions(IPEndPoint EndPoint, bool PublicPortSet = 
 /// port stops <c>wharf serve</c> with an error instead of leaving a server without its front door.
 /// </summary>
 public sealed class SshHostedService(
-    SshListenOptions listen, SshServerOptions options, WharfSshHandler handler, SshLog log, ServeAnnouncer announcer, WebAddress address)
-    : IHostedService
+    SshListenOptions listen, SshServerOptions options, WharfSshHandler handler, SshLog log, ServeAnnouncer announcer, WebAddress address,
+    SshServerStatistics statistics) : IHostedService
 {
     private readonly CancellationTokenSource _stopping = new();
 
@@ -25,7 +25,7 @@ public sealed class SshHostedService(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var server = new SshServer(options, handler, log);
+        var server = new SshServer(options, handler, log, statistics);
         Server = server;
 
         var bound = new TaskCompletionSource<IPEndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -42,8 +42,19 @@ public sealed class SshHostedService(
         announcer.Announce($"SSH listening on {endpoint}");
     }
 
+    /// <summary>
+    /// Graceful: the listener closes first (new connections are refused), connections that run nothing are
+    /// closed, running git commands get <see cref="SshServerOptions.ShutdownGraceTime"/> to finish, then are ended.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (Server is { } server)
+        {
+            var open = await server.StopAcceptingAsync();
+            log.ShuttingDown(open, options.ShutdownGraceTime);
+            await server.DrainAsync(options.ShutdownGraceTime, cancellationToken);
+            log.Stopped(server.Statistics.ConnectionsOpen);
+        }
         await _stopping.CancelAsync();
         if (_listening is not null) await _listening.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }

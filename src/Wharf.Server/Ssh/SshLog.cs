@@ -42,6 +42,12 @@ public sealed partial class SshLog(ILogger<SshLog> logger) : ISshServerLog
     [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "SSH connection from {RemoteAddress} refused: {Reason}")]
     private static partial void LogConnectionRefused(ILogger logger, string remoteAddress, string reason);
 
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "SSH server no longer accepts connections; waiting up to {GraceTime} for {OpenConnections} open connections to finish")]
+    public partial void ShuttingDown(int openConnections, TimeSpan graceTime);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Information, Message = "SSH server stopped ({OpenConnections} connections were still open and have been ended)")]
+    public partial void Stopped(long openConnections);
+
     internal static string Address(EndPoint? remote) => remote switch
     {
         IPEndPoint ip => ip.Address.ToString(),

@@ -5,6 +5,7 @@ using Wharf.Core.Errors;
 using Wharf.Core.AccessKeys;
 using Wharf.Core.Keys;
 using Wharf.Server.Hosting;
+using Wharf.Server.Operations;
 using Wharf.Ssh.Server;
 
 namespace Wharf.Server.Ssh;

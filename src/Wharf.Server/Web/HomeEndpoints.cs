@@ -1,9 +1,6 @@
-using Microsoft.EntityFrameworkCore;
-using Wharf.Data;
-
 namespace Wharf.Server.Web;
 
-/// <summary>The placeholder home page and the health check; the web UI arrives in a later issue.</summary>
+/// <summary>The placeholder home page; the web UI arrives in a later issue.</summary>
 public static class HomeEndpoints
 {
     public static IEndpointRouteBuilder MapHome(this IEndpointRouteBuilder app)
@@ -11,12 +8,9 @@ public static class HomeEndpoints
         app.MapGet("/", () => Results.Content(
             "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Wharf</title></head>" +
             "<body><h1>Wharf</h1><p>A self-hosted Git host. Connect with git over SSH.</p>" +
-            "<p><a href=\"/signup\">Sign up</a> · <a href=\"/signin\">Sign in</a> · <a href=\"/account/ssh-keys\">SSH keys</a></p></body></html>",
+            "<p><a href=\"/signup\">Sign up</a> · <a href=\"/signin\">Sign in</a> · <a href=\"/repositories\">Repositories</a> · <a href=\"/account/ssh-keys\">SSH keys</a></p></body></html>",
             "text/html; charset=utf-8"));
 
-        // Healthy means the database answers, not just that the process runs.
-        app.MapGet("/healthz", async (WharfDbContext db, CancellationToken ct) =>
-            await db.Database.CanConnectAsync(ct) ? Results.Text("ok\n") : Results.Text("database unavailable\n", statusCode: 503));
         return app;
     }
 }

@@ -19,6 +19,9 @@ public static class Html
     private const string Style =
         "body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;line-height:1.4}" +
         "label{display:block;font-weight:600;margin-top:.75rem}input,textarea{font:inherit;width:100%;max-width:40rem;box-sizing:border-box}" +
+        "input[type=checkbox],input[type=radio]{width:auto;margin-right:.4rem}label.choice{font-weight:400}fieldset{border:0;padding:0;margin:0}" +
+        "legend{font-weight:600;margin-top:.75rem;padding:0}pre{background:#f4f4f4;padding:.5rem;overflow-x:auto}" +
+        ".copy input{max-width:34rem}.copy button{margin:0 .4rem}dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}dd{margin:0}" +
         "textarea{font-family:monospace}button{margin-top:.75rem}table{border-collapse:collapse;width:100%}" +
         "th,td{border-bottom:1px solid #ccc;padding:.4rem;text-align:left;vertical-align:top}code{word-break:break-all}" +
         ".error{color:#a00;font-weight:600}.note{color:#555}.inline{display:inline}nav form{display:inline}";
@@ -41,7 +44,7 @@ public static class Html
     {
         var nav = new StringBuilder("<nav><a href=\"/\">Wharf</a> · ");
         if (userName is null) nav.Append("<a href=\"/signin\">Sign in</a> · <a href=\"/signup\">Sign up</a>");
-        else nav.Append($"Signed in as <strong>{E(userName)}</strong> · <a href=\"/account/ssh-keys\">SSH keys</a> · ")
+        else nav.Append($"Signed in as <strong>{E(userName)}</strong> · <a href=\"/repositories\">Repositories</a> · <a href=\"/account/ssh-keys\">SSH keys</a> · ")
             .Append($"<form method=\"post\" action=\"/signout\">{Antiforgery(http)}<button type=\"submit\">Sign out</button></form>");
         nav.Append("</nav>");
         var html = $"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">" +

@@ -29,15 +29,19 @@ internal sealed class SshServerConnection(
     private bool _noMoreSessions;
     private long _lastActivity = System.Diagnostics.Stopwatch.GetTimestamp();
     private volatile bool _idleExpired;
+    // Set by the server's shutdown (guarded by _channelsLock, like _channels): no new sessions, and the
+    // connection closes once its last session ends. _drain is what closes it.
+    private bool _draining;
+    private readonly CancellationTokenSource _drain = new();
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var connectionCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var connectionCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _drain.Token);
         using var graceCts = new CancellationTokenSource(options.LoginGraceTime);
         using var graceRegistration = graceCts.Token.Register(connectionCts.Cancel);
         var ct = connectionCts.Token;
         var serverVersion = "SSH-2.0-" + options.SoftwareVersion;
-        var transport = new SshTransport(stream, options.MaxInboundPacketSize, options.MaxHeldDuringKeyExchange);
+        var transport = new SshTransport(stream, options.MaxInboundPacketSize, options.MaxHeldDuringKeyExchange) { Statistics = statistics };
         var versionExchanged = false;
         var closeReason = "closed by client";
         UserAuthService? auth = null;
@@ -199,6 +203,21 @@ internal sealed class SshServerConnection(
         lock (_channelsLock) return _channels.Count > 0;
     }
 
+    /// <summary>
+    /// The server is shutting down: refuse new session channels, and close the connection now if it runs
+    /// none, else once the last one has ended (its exit status delivered).
+    /// </summary>
+    public void BeginDrain()
+    {
+        bool idle;
+        lock (_channelsLock)
+        {
+            _draining = true;
+            idle = _channels.Count == 0;
+        }
+        if (idle) _ = _drain.CancelAsync();
+    }
+
     private async Task<bool> HandleConnectionMessageAsync(SshTransport transport, UserAuthService auth, byte number, ReadOnlyMemory<byte> payload, CancellationToken ct)
     {
         var r = new SshReader(payload.Span);
@@ -274,6 +293,9 @@ internal sealed class SshServerConnection(
         SessionChannel channel;
         lock (_channelsLock)
         {
+            // RFC 4254 §5.1 reason 4 (resource shortage): OpenSSH prints the description.
+            if (_draining)
+                return SendOpenFailureAsync(transport, sender, 4, "server shutting down", ct).AsTask();
             if (_channels.Count >= options.MaxSessions)
                 return SendOpenFailureAsync(transport, sender, 4, "too many sessions", ct).AsTask();
             channel = new SessionChannel(_nextChannelId++, sender, window, maxPacket, transport, options, Forget);
@@ -361,7 +383,14 @@ internal sealed class SshServerConnection(
 
     private void Forget(SessionChannel ch)
     {
-        lock (_channelsLock) _channels.Remove(ch.LocalId);
+        bool drained;
+        lock (_channelsLock)
+        {
+            _channels.Remove(ch.LocalId);
+            drained = _draining && _channels.Count == 0;
+        }
+        // Not Cancel(): this runs inside the read loop or a session's task, and must not run the teardown inline.
+        if (drained) _ = _drain.CancelAsync();
     }
 
     private static ValueTask SendUnimplementedAsync(SshTransport transport, CancellationToken ct)

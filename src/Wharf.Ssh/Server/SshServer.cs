@@ -8,6 +8,11 @@ namespace Wharf.Ssh.Server;
 /// Hosts that own their own sockets (a Kestrel ConnectionHandler, tests over pipes) call
 /// <see cref="RunConnectionAsync"/> directly.
 /// </summary>
+/// <remarks>
+/// Shutdown has two steps, so that a push in flight is not cut off: <see cref="StopAcceptingAsync"/> closes the
+/// listening socket and refuses connections from then on; <see cref="DrainAsync"/> closes connections that run
+/// nothing, refuses new sessions on the others, waits for running sessions up to a bound, then ends the rest.
+/// </remarks>
 public sealed class SshServer
 {
     private readonly SshServerOptions _options;
@@ -15,8 +20,21 @@ public sealed class SshServer
     private readonly ISshServerLog _log;
     private readonly ConnectionAdmission _admission;
 
-    public SshServer(SshServerOptions options, ISshServerHandler handler, ISshServerLog? log = null)
+    // Guards _draining and _live together: a connection is either refused or seen by DrainAsync, never missed.
+    private readonly Lock _liveLock = new();
+    private readonly HashSet<Connection.SshServerConnection> _live = [];
+    private bool _draining;
+    private readonly TaskCompletionSource _allClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Ends every connection: cancelled when the drain time is over (or when the listener is cancelled without a drain).
+    private readonly CancellationTokenSource _abort = new();
+    private readonly CancellationTokenSource _stopListening = new();
+    private readonly TaskCompletionSource _listenerClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _listening;
+
+    /// <param name="statistics">Where totals are kept (the host reads them for metrics); a new one when null.</param>
+    public SshServer(SshServerOptions options, ISshServerHandler handler, ISshServerLog? log = null, SshServerStatistics? statistics = null)
     {
+        Statistics = statistics ?? new SshServerStatistics();
         options.Validate();
         _options = options;
         _handler = handler;
@@ -24,70 +42,153 @@ public sealed class SshServer
         _admission = new ConnectionAdmission(options.MaxUnauthenticatedConnections, options.MaxUnauthenticatedPerSource);
     }
 
-    public SshServerStatistics Statistics { get; } = new();
+    public SshServerStatistics Statistics { get; }
 
     /// <summary>Connections accepted that have not authenticated yet.</summary>
     public int UnauthenticatedConnections => _admission.Unauthenticated;
 
-    /// <summary>Listens until cancelled. Returns once the listener is closed; running connections are cancelled too.</summary>
+    /// <summary>
+    /// Listens until cancelled or until <see cref="StopAcceptingAsync"/>. When cancelled without a drain, running
+    /// connections are cancelled too; after <see cref="StopAcceptingAsync"/> they are left to <see cref="DrainAsync"/>.
+    /// </summary>
     public async Task ListenAsync(IPEndPoint endpoint, CancellationToken cancellationToken, Action<IPEndPoint>? onListening = null)
     {
-        using var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        listener.Bind(endpoint);
-        listener.Listen(512);
-        onListening?.Invoke((IPEndPoint)listener.LocalEndPoint!);
-        while (!cancellationToken.IsCancellationRequested)
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopListening.Token);
+        try
         {
-            Socket socket;
-            try { socket = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false); }
-            catch (OperationCanceledException) { break; }
-            catch (SocketException) { continue; }
-            // Nagle off from the first byte: sshd enables it only after login and loses ~40 ms per side (SSH-NOTES §3.2).
-            socket.NoDelay = true;
-            _ = Task.Run(async () =>
+            using var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            listener.Bind(endpoint);
+            // A burst of a few hundred connects (a CI farm) must reach admission, not die in the kernel's queue.
+            listener.Listen(1024);
+            lock (_liveLock) _listening = true;
+            onListening?.Invoke((IPEndPoint)listener.LocalEndPoint!);
+            while (!stop.IsCancellationRequested)
             {
-                using (socket)
-                await using (var stream = new NetworkStream(socket, ownsSocket: false))
+                Socket socket;
+                try { socket = await listener.AcceptAsync(stop.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) { break; }
+                catch (SocketException) { continue; }
+                // Nagle off from the first byte: sshd enables it only after login and loses ~40 ms per side (SSH-NOTES §3.2).
+                socket.NoDelay = true;
+                _ = Task.Run(async () =>
                 {
-                    await RunConnectionAsync(stream, socket.RemoteEndPoint, cancellationToken).ConfigureAwait(false);
-                }
-            }, CancellationToken.None);
+                    using (socket)
+                    await using (var stream = new NetworkStream(socket, ownsSocket: false))
+                    {
+                        await RunConnectionAsync(stream, socket.RemoteEndPoint, CancellationToken.None).ConfigureAwait(false);
+                    }
+                }, CancellationToken.None);
+            }
         }
+        finally
+        {
+            _listenerClosed.TrySetResult();
+            bool draining;
+            lock (_liveLock) draining = _draining;
+            if (!draining) await _abort.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Closes the listening socket (new TCP connections are refused by the kernel from when this returns) and
+    /// turns away any connection that arrives through <see cref="RunConnectionAsync"/>. Returns the number of
+    /// connections still open.
+    /// </summary>
+    public async Task<int> StopAcceptingAsync()
+    {
+        bool listening;
+        lock (_liveLock)
+        {
+            _draining = true;
+            listening = _listening;
+        }
+        await _stopListening.CancelAsync().ConfigureAwait(false);
+        if (listening) await _listenerClosed.Task.ConfigureAwait(false);
+        lock (_liveLock) return _live.Count;
+    }
+
+    /// <summary>
+    /// Closes every connection that runs no session, refuses new sessions, and waits up to
+    /// <paramref name="grace"/> for the running ones to finish; then cancels what is left (git is killed) and
+    /// waits for those connections to close. Calls <see cref="StopAcceptingAsync"/> first if nobody did.
+    /// </summary>
+    public async Task DrainAsync(TimeSpan grace, CancellationToken cancellationToken = default)
+    {
+        await StopAcceptingAsync().ConfigureAwait(false);
+        Connection.SshServerConnection[] live;
+        lock (_liveLock)
+        {
+            live = [.. _live];
+            if (_live.Count == 0) _allClosed.TrySetResult();
+        }
+        foreach (var connection in live) connection.BeginDrain();
+        await Task.WhenAny(_allClosed.Task, Task.Delay(grace, cancellationToken)).ConfigureAwait(false);
+        if (_allClosed.Task.IsCompleted) return;
+        await _abort.CancelAsync().ConfigureAwait(false);
+        // Each connection gives its sessions up to 10 s to notice (SshServerConnection.TearDownAsync).
+        await Task.WhenAny(_allClosed.Task, Task.Delay(TimeSpan.FromSeconds(15), cancellationToken)).ConfigureAwait(false);
     }
 
     /// <summary>Runs the whole SSH conversation on one byte stream; never throws.</summary>
     public async Task RunConnectionAsync(Stream stream, EndPoint? remote, CancellationToken cancellationToken)
     {
-        var ticket = _admission.TryEnter(remote);
+        bool draining;
+        lock (_liveLock) draining = _draining;
+        var ticket = draining ? null : _admission.TryEnter(remote);
         if (ticket is null)
         {
+            var reason = draining ? "server shutting down" : "too many unauthenticated connections";
             Statistics.OnRefused();
-            _log.ConnectionRefused(remote, "too many unauthenticated connections");
-            await RefuseAsync(stream).ConfigureAwait(false);
+            _log.ConnectionRefused(remote, reason);
+            await RefuseAsync(stream, draining).ConfigureAwait(false);
+            return;
+        }
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _abort.Token);
+        var connection = new Connection.SshServerConnection(stream, remote, _options, _handler, _log, ticket.Release, Statistics);
+        lock (_liveLock)
+        {
+            // Checked again under the lock: DrainAsync may have taken its list since the first look.
+            if (!_draining) _live.Add(connection);
+            else draining = true;
+        }
+        if (draining)
+        {
+            ticket.Release();
+            Statistics.OnRefused();
+            _log.ConnectionRefused(remote, "server shutting down");
+            await RefuseAsync(stream, draining).ConfigureAwait(false);
             return;
         }
         try
         {
             Statistics.OnAccepted();
-            var connection = new Connection.SshServerConnection(stream, remote, _options, _handler, _log, ticket.Release, Statistics);
-            await connection.RunAsync(cancellationToken).ConfigureAwait(false);
+            await connection.RunAsync(cts.Token).ConfigureAwait(false);
         }
         finally
         {
             ticket.Release();
+            Statistics.OnClosed();
+            lock (_liveLock)
+            {
+                _live.Remove(connection);
+                if (_draining && _live.Count == 0) _allClosed.TrySetResult();
+            }
         }
     }
 
     // Refused early and cheaply: our identification line and a clear DISCONNECT, before any key exchange.
-    private async Task RefuseAsync(Stream stream)
+    private async Task RefuseAsync(Stream stream, bool shuttingDown)
     {
         var transport = new Transport.SshTransport(stream, _options.MaxInboundPacketSize);
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             await transport.SendVersionAsync("SSH-2.0-" + _options.SoftwareVersion, cts.Token).ConfigureAwait(false);
-            await transport.DisconnectAsync(SshDisconnectReason.TooManyConnections, "Too many unauthenticated connections; try again later").ConfigureAwait(false);
+            if (shuttingDown)
+                await transport.DisconnectAsync(SshDisconnectReason.ByApplication, "Server shutting down").ConfigureAwait(false);
+            else
+                await transport.DisconnectAsync(SshDisconnectReason.TooManyConnections, "Too many unauthenticated connections; try again later").ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException) { }
         finally

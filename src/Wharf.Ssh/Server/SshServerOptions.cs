@@ -47,6 +47,13 @@ public sealed class SshServerOptions
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// On shutdown (SIGTERM, Ctrl+C), how long running sessions (a push, a clone) may go on before they are ended;
+    /// new connections and sessions are refused meanwhile. 30 s is the .NET host's and Kestrel's shutdown timeout;
+    /// systemd's TimeoutStopSec (90 s) must stay above it.
+    /// </summary>
+    public TimeSpan ShutdownGraceTime { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Messages held back while a key exchange is in progress before the peer is disconnected. Go caps its queue at 64.</summary>
     public int MaxHeldDuringKeyExchange { get; set; } = 64;
 
@@ -90,6 +97,7 @@ public sealed class SshServerOptions
         Check(MaxUnauthenticatedConnections is >= 1 and <= 1_000_000, "MaxUnauthenticatedConnections must be between 1 and 1000000.");
         Check(MaxUnauthenticatedPerSource >= 1 && MaxUnauthenticatedPerSource <= MaxUnauthenticatedConnections, "MaxUnauthenticatedPerSource must be between 1 and MaxUnauthenticatedConnections.");
         Check(IdleTimeout == Timeout.InfiniteTimeSpan || IdleTimeout >= TimeSpan.FromSeconds(1), "IdleTimeout must be at least 1 second, or infinite.");
+        Check(ShutdownGraceTime >= TimeSpan.Zero && ShutdownGraceTime <= TimeSpan.FromHours(1), "ShutdownGraceTime must be between 0 and 1 hour.");
         Check(MaxHeldDuringKeyExchange is >= 8 and <= 10_000, "MaxHeldDuringKeyExchange must be between 8 and 10000.");
         Check(RekeyAfterBytes >= 64 * 1024, "RekeyAfterBytes must be at least 64 KiB.");
         Check(RekeyAfterTime >= TimeSpan.FromSeconds(1), "RekeyAfterTime must be at least 1 second.");

@@ -18,6 +18,11 @@ internal sealed class SshTransport : IAsyncDisposable
     // RFC 4253 §4.2: the identification line is at most 255 characters including CR LF.
     private const int MaxVersionLine = 255;
 
+    // The packet buffers start small and grow once, to the largest packet the connection has seen (a 32 KiB
+    // channel data packet makes them 36 KiB), then stay: an idle logged-in connection (hundreds at once from a
+    // CI farm, held for hours) never sent one, and 3 x 36 KiB each would be most of what it costs.
+    private const int InitialBufferSize = 4 * 1024;
+
     private readonly Stream _stream;
     private readonly PipeReader _input;
     private readonly int _maxPacket;
@@ -25,13 +30,13 @@ internal sealed class SshTransport : IAsyncDisposable
     // Receive state: touched only by the read loop.
     private PacketProtection _recv = NoProtection.Instance;
     private uint _recvSeq;
-    private byte[] _recvBuffer = new byte[36 * 1024];
+    private byte[] _recvBuffer = new byte[InitialBufferSize];
 
     // Send state: guarded by _sendLock. The buffers are reused for every packet (no per-packet allocation).
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private PacketProtection _send = NoProtection.Instance;
     private uint _sendSeq;
-    private byte[] _sendBuffer = new byte[36 * 1024];
+    private byte[] _sendBuffer = new byte[InitialBufferSize];
     private bool _kexPending;
     private readonly List<byte[]> _heldDuringKex = [];
     private TaskCompletionSource _kexDone = NewCompletedSource();
@@ -45,7 +50,7 @@ internal sealed class SshTransport : IAsyncDisposable
     private bool _authenticated;
     private ZlibCompression? _deflater;
     private ZlibCompression? _inflater;
-    private byte[] _scratch = new byte[36 * 1024];
+    private byte[] _scratch = new byte[InitialBufferSize];
 
     private readonly int _maxHeld;
     private long _bytesSinceKex;
@@ -57,12 +62,17 @@ internal sealed class SshTransport : IAsyncDisposable
     /// <summary>Called (on the thread pool) when traffic since the last key exchange passes <see cref="RekeyAfterBytes"/>.</summary>
     public Func<Task>? RekeyRequested { get; set; }
 
+    /// <summary>Where packet bytes in and out are added up for the server's metrics; null counts nothing.</summary>
+    public Server.SshServerStatistics? Statistics { get; set; }
+
     public SshTransport(Stream stream, int maxInboundPacket, int maxHeldDuringKex = 64)
     {
         _stream = stream;
         _maxPacket = maxInboundPacket;
         _maxHeld = maxHeldDuringKex;
-        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true));
+        // Zero-byte reads (as Kestrel does): while the peer is silent the reader waits without holding a
+        // 64 KiB buffer rented from the pool; one is taken only once bytes have arrived.
+        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, leaveOpen: true, useZeroByteReads: true));
     }
 
     /// <summary>Sequence number of the packet most recently returned by <see cref="ReadPacketAsync"/>.</summary>
@@ -186,6 +196,7 @@ internal sealed class SshTransport : IAsyncDisposable
         LastReceivedSequence = _recvSeq;
         _recvSeq++;
         Interlocked.Add(ref _bytesSinceKex, total);
+        Statistics?.OnReceived(total);
         PacketsReceived++;
         end = buffer.GetPosition(total);
         payload = _recvBuffer.AsMemory(5, (int)length - 1 - padding);
@@ -410,6 +421,7 @@ internal sealed class SshTransport : IAsyncDisposable
         _send.Seal(packet, tag, _sendSeq);
         _sendSeq++;
         _sendOffset += 4 + length + _send.TagSize;
+        Statistics?.OnSent(4 + length + _send.TagSize);
         // Checked where the bytes are counted, so a fast transfer cannot outrun a periodic check.
         if (Interlocked.Add(ref _bytesSinceKex, 4 + length + _send.TagSize) >= RekeyAfterBytes && !_kexPending && !_rekeyRequested && RekeyRequested is { } rekey)
         {

@@ -10,18 +10,29 @@ namespace Wharf.Ssh.Transport;
 /// </summary>
 internal sealed class ZlibCompression : IDisposable
 {
-    private readonly ZStream _z = new();
+    // Started at the first packet, not at negotiation: compression turns on at login, and a logged-in
+    // connection that then sends nothing (held open by a client, or `ssh -N`) would otherwise carry zlib's
+    // state for nothing, about 300 KiB for the deflater (window, hash chains) and 40 KiB for the inflater.
+    private ZStream? _z;
     private readonly bool _deflate;
     private readonly int _maxInflated;
-    private byte[] _in = new byte[4096];
-    private byte[] _out = new byte[8192];
+    private byte[] _in = [];
+    private byte[] _out = [];
 
     private ZlibCompression(bool deflate, int maxInflated)
     {
         _deflate = deflate;
         _maxInflated = maxInflated;
-        var status = deflate ? _z.deflateInit(JZlib.Z_DEFAULT_COMPRESSION) : _z.inflateInit();
+    }
+
+    private ZStream Start()
+    {
+        var z = new ZStream();
+        var status = _deflate ? z.deflateInit(JZlib.Z_DEFAULT_COMPRESSION) : z.inflateInit();
         if (status != JZlib.Z_OK) throw new InvalidOperationException("zlib initialisation failed");
+        _in = new byte[4096];
+        _out = new byte[8192];
+        return z;
     }
 
     public static ZlibCompression CreateDeflater() => new(true, 0);
@@ -32,11 +43,12 @@ internal sealed class ZlibCompression : IDisposable
     /// <summary>Compresses or decompresses one packet's payload; the result lives until the next call.</summary>
     public ReadOnlyMemory<byte> Process(ReadOnlySpan<byte> input)
     {
+        var z = _z ??= Start();
         if (_in.Length < input.Length) _in = new byte[Math.Max(input.Length, _in.Length * 2)];
         input.CopyTo(_in);
-        _z.next_in = _in;
-        _z.next_in_index = 0;
-        _z.avail_in = input.Length;
+        z.next_in = _in;
+        z.next_in_index = 0;
+        z.avail_in = input.Length;
         var produced = 0;
         while (true)
         {
@@ -46,24 +58,25 @@ internal sealed class ZlibCompression : IDisposable
                     throw new SshProtocolException(SshDisconnectReason.CompressionError, "decompressed packet too large");
                 Array.Resize(ref _out, _out.Length * 2);
             }
-            _z.next_out = _out;
-            _z.next_out_index = produced;
-            _z.avail_out = _out.Length - produced;
-            var status = _deflate ? _z.deflate(JZlib.Z_PARTIAL_FLUSH) : _z.inflate(JZlib.Z_SYNC_FLUSH);
-            produced = _z.next_out_index;
+            z.next_out = _out;
+            z.next_out_index = produced;
+            z.avail_out = _out.Length - produced;
+            var status = _deflate ? z.deflate(JZlib.Z_PARTIAL_FLUSH) : z.inflate(JZlib.Z_SYNC_FLUSH);
+            produced = z.next_out_index;
             if (!_deflate && produced > _maxInflated)
                 throw new SshProtocolException(SshDisconnectReason.CompressionError, "decompressed packet too large");
             if (status is not (JZlib.Z_OK or JZlib.Z_BUF_ERROR))
                 throw new SshProtocolException(SshDisconnectReason.CompressionError, _deflate ? "compression failed" : "invalid compressed data");
             // Done when all input is taken and zlib did not fill the output (it has nothing more to give).
-            if (_z.avail_in == 0 && _z.avail_out > 0) break;
-            if (status == JZlib.Z_BUF_ERROR && _z.avail_out > 0) break;
+            if (z.avail_in == 0 && z.avail_out > 0) break;
+            if (status == JZlib.Z_BUF_ERROR && z.avail_out > 0) break;
         }
         return _out.AsMemory(0, produced);
     }
 
     public void Dispose()
     {
+        if (_z is null) return;
         if (_deflate) _z.deflateEnd();
         else _z.inflateEnd();
         _z.free();

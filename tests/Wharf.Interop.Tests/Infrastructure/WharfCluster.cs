@@ -37,7 +37,8 @@ public sealed class WharfCluster : WharfServer
     {
         databaseUrl = new UriBuilder(PostgresServer()) { Path = "/" + databaseName, Query = "" }.Uri.AbsoluteUri;
         await base.InitializeAsync();
-        (SecondSshPort, SecondHttpAddress) = await StartNodeAsync("node 2");
+        var (port, url) = await StartNodeAsync("node 2");
+        (SecondSshPort, SecondHttpAddress) = (port, new Uri(url));
     }
 
     public override async Task DisposeAsync()

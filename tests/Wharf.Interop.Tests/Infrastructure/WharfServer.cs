@@ -16,7 +16,9 @@ public partial class WharfServer : IAsyncLifetime
 
     private readonly object logLock = new();
     private readonly StringBuilder log = new();
-    private readonly List<Process> servers = [];
+    private readonly List<string> stderrLines = [];
+    private Process? server;
+    private readonly List<Process> otherNodes = [];
     private int repositoryCounter;
 
     public WharfServer()
@@ -39,14 +41,44 @@ public partial class WharfServer : IAsyncLifetime
 
     public int SshPort { get; private set; }
 
-    /// <summary>The first node's web address, http://127.0.0.1:PORT.</summary>
-    public Uri HttpAddress { get; private set; } = null!;
+    /// <summary>The web server's base URL, e.g. http://127.0.0.1:41234, from the "HTTP listening on" line.</summary>
+    public string HttpBaseUrl { get; private set; } = "";
+
+    public Uri HttpAddress => new(HttpBaseUrl);
 
     /// <summary>
     /// Options every `wharf` command of this fixture gets besides --data: none here (SQLite in the data
     /// directory); <see cref="WharfCluster"/> names its PostgreSQL database.
     /// </summary>
     protected virtual IReadOnlyList<string> DatabaseArguments => [];
+
+    /// <summary>Environment for `wharf serve` on top of the cleaned one (settings such as WHARF_Logging__Format).</summary>
+    protected virtual IReadOnlyDictionary<string, string?> ServerEnvironment { get; } = new Dictionary<string, string?>();
+
+    /// <summary>The `wharf serve` process (under coreutils' timeout, which passes signals on).</summary>
+    public Process Process => server ?? throw new InvalidOperationException("the server is not running");
+
+    /// <summary>Every line the server wrote to stderr (its logs) so far, in order.</summary>
+    public IReadOnlyList<string> StderrLines()
+    {
+        lock (logLock)
+        {
+            return [.. stderrLines];
+        }
+    }
+
+    /// <summary>
+    /// Sends SIGTERM to `wharf serve` alone, as systemd's stop does with KillMode=mixed. Not to `timeout`: it would
+    /// pass the signal to its whole process group, git children included.
+    /// </summary>
+    public async Task TerminateAsync()
+    {
+        var child = await ProcessRunner.RunAsync("pgrep", ["-P", Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), "-x", "dotnet"]);
+        var pid = child.Stdout.Trim();
+        if (child.ExitCode != 0 || pid.Length == 0) throw new InvalidOperationException($"no `wharf serve` under timeout\n{child.Describe()}");
+        var kill = await ProcessRunner.RunAsync("kill", ["-TERM", pid]);
+        if (kill.ExitCode != 0) throw new InvalidOperationException(kill.Describe());
+    }
 
     public TestUser Alice { get; private set; } = null!;
 
@@ -71,7 +103,7 @@ public partial class WharfServer : IAsyncLifetime
     [GeneratedRegex(@"SSH listening on (?<host>\[[^\]]+\]|[^\s:]+):(?<port>\d+)", RegexOptions.IgnoreCase)]
     private static partial Regex SshListeningLine();
 
-    [GeneratedRegex(@"HTTP listening on (?<url>http://\S+)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^HTTP listening on (?<url>http://\S+)$")]
     private static partial Regex HttpListeningLine();
 
     public virtual async Task InitializeAsync()
@@ -95,7 +127,13 @@ public partial class WharfServer : IAsyncLifetime
 
     public virtual Task DisposeAsync()
     {
-        foreach (var server in servers)
+        foreach (var node in otherNodes)
+        {
+            ProcessRunner.Kill(node);
+            node.Dispose();
+        }
+
+        if (server is not null)
         {
             ProcessRunner.Kill(server);
             server.Dispose();
@@ -119,13 +157,13 @@ public partial class WharfServer : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private async Task StartAsync() => (SshPort, HttpAddress) = await StartNodeAsync("serve");
+    private async Task StartAsync() => (SshPort, HttpBaseUrl) = await StartNodeAsync("serve");
 
     /// <summary>
-    /// Starts one `wharf serve` on this fixture's data directory (and database) on fresh ports, and waits for it
-    /// to say where it listens. Its output goes to <see cref="ServerLog"/> with NAME before each line.
+    /// Starts one `wharf serve` on this fixture's data directory (and database) on fresh ports and waits until it
+    /// says where it listens. The first is <see cref="Process"/>; more are nodes of the same service.
     /// </summary>
-    protected async Task<(int SshPort, Uri HttpAddress)> StartNodeAsync(string name)
+    protected async Task<(int SshPort, string HttpBaseUrl)> StartNodeAsync(string name)
     {
         // Under coreutils' timeout: a server whose test host was killed (a hang, Ctrl+C) still goes away.
         string[] arguments =
@@ -137,9 +175,11 @@ public partial class WharfServer : IAsyncLifetime
         // directory (ASP.NET keeps data protection keys there unless told otherwise).
         var home = Path.Combine(Root, "node-home-" + name.Replace(' ', '-'));
         Directory.CreateDirectory(home);
-        var info = ProcessRunner.StartInfo(Tools.Require("timeout", "coreutils"), arguments, Root, new Dictionary<string, string?> { ["HOME"] = home });
+        var environment = new Dictionary<string, string?>(ServerEnvironment) { ["HOME"] = home };
+        var info = ProcessRunner.StartInfo(Tools.Require("timeout", "coreutils"), arguments, Root, environment);
+        var httpBaseUrl = "";
         var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var web = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var httpListening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
 
         void OnLine(string stream, string? line)
@@ -152,6 +192,17 @@ public partial class WharfServer : IAsyncLifetime
             lock (logLock)
             {
                 log.Append('[').Append(name).Append(' ').Append(stream).Append("] ").AppendLine(line);
+                if (stream == "err")
+                {
+                    stderrLines.Add(line);
+                }
+            }
+
+            var http = HttpListeningLine().Match(line);
+            if (http.Success)
+            {
+                httpBaseUrl = http.Groups["url"].Value;
+                httpListening.TrySetResult();
             }
 
             var match = SshListeningLine().Match(line);
@@ -160,26 +211,25 @@ public partial class WharfServer : IAsyncLifetime
                 listening.TrySetResult(int.Parse(match.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture));
             }
 
-            var http = HttpListeningLine().Match(line);
-            if (http.Success)
-            {
-                web.TrySetResult(new Uri(http.Groups["url"].Value));
-            }
         }
 
         process.OutputDataReceived += (_, e) => OnLine("out", e.Data);
         process.ErrorDataReceived += (_, e) => OnLine("err", e.Data);
         process.Exited += (_, _) =>
         {
-            var exited = new InvalidOperationException(
-                $"`wharf serve` ({name}) exited with status {process.ExitCode} before printing `SSH listening on 127.0.0.1:PORT` and `HTTP listening on URL`");
-            listening.TrySetException(exited);
-            web.TrySetException(exited);
+            listening.TrySetException(new InvalidOperationException(
+                $"`wharf serve` exited with status {process.ExitCode} before printing `SSH listening on 127.0.0.1:PORT`"));
+            httpListening.TrySetException(new InvalidOperationException(
+                $"`wharf serve` exited with status {process.ExitCode} before printing `HTTP listening on URL`"));
         };
 
-        lock (servers)
+        if (server is null)
         {
-            servers.Add(process);
+            server = process;
+        }
+        else
+        {
+            otherNodes.Add(process);
         }
 
         process.Start();
@@ -190,12 +240,15 @@ public partial class WharfServer : IAsyncLifetime
         var command = ProcessRunner.Display(info);
         try
         {
-            return (await listening.Task.WaitAsync(StartTimeout), await web.Task.WaitAsync(StartTimeout));
+            var sshPort = await listening.Task.WaitAsync(StartTimeout);
+            // Printed right after the SSH line, once the web server is up.
+            await httpListening.Task.WaitAsync(StartTimeout);
+            return (sshPort, httpBaseUrl);
         }
         catch (TimeoutException)
         {
             throw new InvalidOperationException(
-                $"`{command}` did not print `SSH listening on 127.0.0.1:PORT` and `HTTP listening on URL` within {StartTimeout.TotalSeconds} s\n{ServerLog()}");
+                $"`{command}` did not print `SSH listening on 127.0.0.1:PORT` within {StartTimeout.TotalSeconds} s\n{ServerLog()}");
         }
         catch (InvalidOperationException e)
         {
@@ -220,16 +273,11 @@ public partial class WharfServer : IAsyncLifetime
             text = $"(first {lines.Length - lastLines} lines left out)\n" + string.Join('\n', lines[^lastLines..]);
         }
 
-        string state;
-        lock (servers)
-        {
-            state = string.Join(", ", servers.Select(s => s.HasExited ? $"exited with status {s.ExitCode}" : "running"));
-        }
-
+        var state = server is { HasExited: true } ? $"exited with status {server.ExitCode}" : "running";
         return $"--- wharf serve ({state}; data in {DataDirectory}) ---\n{text}";
     }
 
-    /// <summary>`dotnet wharf.dll ARGS... --data DIR [--database URL]`.</summary>
+    /// <summary>`dotnet wharf.dll ARGS... --data DIR`.</summary>
     public Task<ProcessResult> WharfAsync(IEnumerable<string> arguments, string? stdin = null) =>
         ProcessRunner.RunAsync(Tools.Dotnet, [WharfDll, .. arguments, "--data", DataDirectory, .. DatabaseArguments], Root, stdin: stdin);
 
@@ -316,10 +364,7 @@ public partial class WharfServer : IAsyncLifetime
         ["GIT_CONFIG_VALUE_1"] = "false",
     };
 
-    /// <summary>
-    /// git ARGS... in WORKDIR as USER, reaching this server (or the node on <paramref name="port"/>) with KEY
-    /// (default: the user's first key).
-    /// </summary>
+    /// <summary>git ARGS... in WORKDIR as USER, reaching this server with KEY (default: the user's first key).</summary>
     public Task<ProcessResult> GitAsync(
         TestUser user,
         string workingDirectory,

@@ -17,21 +17,6 @@ public sealed class ServeHost : IAsyncDisposable
     public HttpClient Http { get; private set; } = null!;
     public int SshPort { get; private set; }
 
-    private sealed class LineWriter : TextWriter
-    {
-        private readonly StringBuilder _line = new();
-        public System.Threading.Channels.Channel<string> Lines { get; } = System.Threading.Channels.Channel.CreateUnbounded<string>();
-        public override Encoding Encoding => Encoding.UTF8;
-        public override void Write(char value)
-        {
-            lock (_line)
-            {
-                if (value == '\n') { Lines.Writer.TryWrite(_line.ToString().TrimEnd('\r')); _line.Clear(); }
-                else _line.Append(value);
-            }
-        }
-    }
-
     public async Task StartAsync()
     {
         var output = new LineWriter();

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Text;
 using Renci.SshNet;
 using Renci.SshNet.Common;
@@ -26,13 +27,7 @@ public sealed class SshNetClientTests : IAsyncLifetime
 
     private SshClient Connect(SshHostKey key, string? onlyKex = null, string? onlyCipher = null)
     {
-        var keyFile = new PrivateKeyFile(new MemoryStream(Encoding.ASCII.GetBytes(key.ToOpenSshPrivateKey())));
-        var info = new ConnectionInfo("127.0.0.1", _server.Port, "git", new PrivateKeyAuthenticationMethod("git", keyFile))
-        {
-            Timeout = TimeSpan.FromSeconds(15),
-            // Latin-1 maps every byte to one char, so command output can be compared byte for byte.
-            Encoding = Encoding.Latin1,
-        };
+        var info = SshNetClients.Info(_server.Port, key);
         if (onlyKex is not null)
         {
             Assert.True(info.KeyExchangeAlgorithms.ContainsKey(onlyKex), $"SSH.NET does not implement {onlyKex}");
@@ -126,5 +121,55 @@ public sealed class SshNetClientTests : IAsyncLifetime
         Assert.Throws<SshAuthenticationException>(() => Connect(stranger));
         SpinWait.SpinUntil(() => _server.Log.Lines.Any(l => l.StartsWith("closed", StringComparison.Ordinal)), TimeSpan.FromSeconds(5));
         Assert.Single(_server.Log.Lines, l => l == "auth-failed git");
+    }
+
+    /// <summary>
+    /// Graceful shutdown as a client sees it: once the server drains, an idle logged-in connection is closed, a new
+    /// session on a busy one is refused, the running command still delivers its output and exit status, and the port
+    /// refuses new connections.
+    /// </summary>
+    [Fact]
+    public async Task DrainLetsTheRunningCommandFinishAndRefusesEverythingNew()
+    {
+        using var busy = Connect(_userKey);
+        using var idle = Connect(_userKey);
+        using var echo = busy.CreateCommand("echo");
+        var running = echo.ExecuteAsync();
+        await WaitUntilAsync(() => !_server.Handler.Sessions.IsEmpty, "the echo session to start");
+
+        // StopAcceptingAsync returns once the socket is closed; DrainAsync has told every connection before it returns.
+        await _server.Server.StopAcceptingAsync();
+        var drain = _server.Server.DrainAsync(TimeSpan.FromSeconds(60));
+
+        await WaitUntilAsync(() => !idle.IsConnected, "the idle connection to be closed");
+        Assert.ThrowsAny<SshException>(() => busy.CreateCommand("nonsense").Execute());
+        await Assert.ThrowsAnyAsync<SocketException>(async () =>
+        {
+            using var tcp = new TcpClient();
+            await tcp.ConnectAsync("127.0.0.1", _server.Port);
+        });
+        Assert.False(drain.IsCompleted, "the drain must wait for the running command");
+
+        using (var input = echo.CreateInputStream())
+        {
+            await input.WriteAsync("still here"u8.ToArray());
+        }
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+        await drain.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal("still here", echo.Result);
+        Assert.Equal(0, echo.ExitStatus);
+        Assert.Contains("closed server shutting down", _server.Log.Lines);
+    }
+
+    // Waits for something the test caused; the bound only turns a hang into a failure.
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            if (limit.IsCancellationRequested) Assert.Fail($"gave up waiting for {what}");
+            await Task.Delay(20, CancellationToken.None);
+        }
     }
 }

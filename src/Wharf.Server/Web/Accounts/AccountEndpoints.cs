@@ -3,11 +3,13 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Wharf.Core;
 using Wharf.Core.Errors;
 using Wharf.Core.Users;
+using Wharf.Server.Accounts;
 using static Wharf.Server.Web.Html;
 
 namespace Wharf.Server.Web.Accounts;
@@ -22,18 +24,19 @@ public static class AccountEndpoints
     public const string Scheme = CookieAuthenticationDefaults.AuthenticationScheme;
     /// <summary>The authorization policy of every signed-in page: the cookie, never an API token.</summary>
     public const string Policy = "web";
-    public const int MinPasswordLength = 8;
-    public const int MaxPasswordLength = 1024;
     public const string AfterSignIn = "/account/ssh-keys";
 
     public const string BadCredentials = "Incorrect user name or password.";
     public static readonly string Throttled =
         $"Too many failed sign-ins for this user name or from your address. Wait a minute and try again.";
 
-    public static IServiceCollection AddWebAccounts(this IServiceCollection services)
+    public static IServiceCollection AddWebAccounts(this IServiceCollection services, WharfPaths paths)
     {
+        // The keys that sign session cookies and antiforgery tokens live in DATA, like everything Wharf keeps.
+        // ASP.NET's default (~/.aspnet/DataProtection-Keys) is outside it: lost when the data directory moves to
+        // another machine, and shared by every Wharf the same OS user runs.
+        services.AddDataProtection().SetApplicationName("wharf").PersistKeysToFileSystem(new DirectoryInfo(paths.WebKeys));
         services.AddSingleton<LoginThrottle>();
-        services.AddSingleton<IPasswordHasher<User>, PasswordHasher<User>>();
         services.AddAntiforgery(o => o.Cookie.Name = "wharf.af");
         return services;
     }
@@ -54,19 +57,15 @@ public static class AccountEndpoints
         app.MapGet("/signup", (HttpContext http) => SignUpPage(http, null, "", ""));
 
         app.MapPost("/signup", async ([FromForm] string? username, [FromForm] string? email, [FromForm] string? password,
-            HttpContext http, UserService users, IPasswordHasher<User> hasher, CancellationToken ct) =>
+            HttpContext http, UserService users, PasswordService passwords, CancellationToken ct) =>
         {
             username = username?.Trim() ?? "";
             email = email?.Trim() ?? "";
             password ??= "";
-            if (password.Length < MinPasswordLength || password.Length > MaxPasswordLength)
-                return SignUpPage(http, $"The password must have {MinPasswordLength} to {MaxPasswordLength} characters.", username, email);
             User user;
             try
             {
-                // The hasher does not look at the user; the hash is made before the row exists so it is stored in one insert.
-                var hash = hasher.HashPassword(null!, password);
-                user = await users.CreateAsync(username, email, ct, passwordHash: hash);
+                user = await users.CreateAsync(username, email, ct, passwordHash: passwords.Hash(password));
             }
             catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument or ErrorCategory.AlreadyExists)
             {
@@ -79,24 +78,25 @@ public static class AccountEndpoints
         app.MapGet("/signin", (HttpContext http, string? returnUrl) => SignInPage(http, null, "", returnUrl));
 
         app.MapPost("/signin", async ([FromForm] string? username, [FromForm] string? password, [FromForm] string? returnUrl,
-            HttpContext http, IUserStore store, IPasswordHasher<User> hasher, LoginThrottle throttle, CancellationToken ct) =>
+            HttpContext http, IUserStore store, PasswordService passwords, LoginThrottle throttle, CancellationToken ct) =>
         {
             username = username?.Trim() ?? "";
-            var userKey = LoginThrottle.UserKey(Names.Lower(username));
-            var addressKey = LoginThrottle.AddressKey(http.Connection.RemoteIpAddress?.ToString());
-            if (throttle.IsBlocked(userKey, addressKey))
+            // Names that cannot exist share one key: the throttle stays small however long or varied the input.
+            var lowerName = Names.IsValidUserName(username) ? Names.Lower(username) : "";
+            var address = http.Connection.RemoteIpAddress?.ToString();
+            if (throttle.IsBlocked(lowerName, address))
                 return SignInPage(http, Throttled, username, returnUrl, StatusCodes.Status429TooManyRequests);
 
             var user = Names.IsValidUserName(username) ? await store.FindByNameAsync(username, ct) : null;
             // An account without a password (made by `wharf admin user create`) cannot sign in, and says so no
             // differently than a wrong password: the page must not tell which user names exist.
-            var ok = user?.PasswordHash is { } hash && hasher.VerifyHashedPassword(user, hash, password ?? "") != PasswordVerificationResult.Failed;
+            var ok = user is not null && passwords.Verify(user, password ?? "");
             if (!ok)
             {
-                throttle.Fail(userKey, addressKey);
+                throttle.Fail(lowerName, address);
                 return SignInPage(http, BadCredentials, username, returnUrl, StatusCodes.Status401Unauthorized);
             }
-            throttle.Succeed(userKey);
+            throttle.Succeed(lowerName);
             await SignInAsync(http, user!);
             return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : AfterSignIn);
         });
@@ -124,8 +124,8 @@ public static class AccountEndpoints
         $"<form method=\"post\" action=\"/signup\">{Antiforgery(http)}" +
         $"<label for=\"username\">User name</label><input id=\"username\" name=\"username\" value=\"{E(username)}\" required maxlength=\"{Names.MaxUserNameLength}\" autocomplete=\"username\">" +
         $"<label for=\"email\">Email</label><input id=\"email\" name=\"email\" type=\"email\" value=\"{E(email)}\" required autocomplete=\"email\">" +
-        $"<label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" required minlength=\"{MinPasswordLength}\" autocomplete=\"new-password\">" +
-        $"<p class=\"note\">At least {MinPasswordLength} characters.</p>" +
+        $"<label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" required minlength=\"{PasswordRules.MinLength}\" autocomplete=\"new-password\">" +
+        $"<p class=\"note\">At least {PasswordRules.MinLength} characters.</p>" +
         "<button type=\"submit\">Sign up</button></form><p>Have an account? <a href=\"/signin\">Sign in</a>.</p>",
         status: error is null ? 200 : 400);
 

@@ -19,19 +19,17 @@ namespace Wharf.Server.Web.Accounts;
 public static class SshKeyPages
 {
     public const string Path = "/account/ssh-keys";
-    public const string Script = "/static/ssh-keys.js";
+    public const string Script = StaticScripts.SshKeys;
     public const string AuditPath = "/account/audit";
     public const int AuditPageSize = 200;
 
+    /// <summary>Where <c>ssh-keys.js</c> writes, after the <c>#key-text</c> textarea of a form <c>#add-key</c>: the type as typed, the server's preview, the private-key refusal.</summary>
+    internal const string ScriptOutputs =
+        "<p id=\"key-type\" class=\"note\" aria-live=\"polite\"></p><p id=\"key-preview\" class=\"note\" aria-live=\"polite\"></p>" +
+        "<p id=\"key-refusal\" class=\"error\" role=\"alert\" hidden></p>";
+
     public static IEndpointRouteBuilder MapSshKeyPages(this IEndpointRouteBuilder app)
     {
-        var script = LoadScript();
-        app.MapGet(Script, (HttpContext http) =>
-        {
-            http.Response.Headers.XContentTypeOptions = "nosniff";
-            return Results.Bytes(script, "text/javascript; charset=utf-8");
-        });
-
         var pages = app.MapGroup(Path).RequireAuthorization(AccountEndpoints.Policy);
 
         app.MapGet(AuditPath, async (HttpContext http, ClaimsPrincipal me, IUserStore users, IAuditLog audit, CancellationToken ct) =>
@@ -46,32 +44,20 @@ public static class SshKeyPages
             return await KeysPageAsync(http, user, keys, null, "", "", ct);
         });
 
-        pages.MapPost("/", async ([FromForm] string? label, [FromForm] string? key, HttpContext http, ClaimsPrincipal me,
+        pages.MapPost("/", async ([FromForm] string? label, [FromForm] string? key, [FromForm] string? expires, HttpContext http, ClaimsPrincipal me,
             IUserStore users, SshKeyService keys, CancellationToken ct) =>
         {
             var user = await CurrentAsync(me, users, ct);
-            try { await keys.AddAsync(user, key, label, null, Actor(user, http), ct); }
+            try { await keys.AddAsync(user, key, label, KeyExpiry.Parse(expires, "expiry date"), Actor(user, http), ct); }
             catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument or ErrorCategory.AlreadyExists)
             {
-                return await KeysPageAsync(http, user, keys, e.Message, label ?? "", key ?? "", ct, StatusCodes.Status400BadRequest);
+                return await KeysPageAsync(http, user, keys, e.Message, label ?? "", key ?? "", ct, StatusCodes.Status400BadRequest, expires ?? "");
             }
             // Post/redirect/get: reloading the page must not add the key twice.
             return Results.Redirect(Path);
         });
 
-        // What the Add key form would store, before it is stored: the same parser and policy, nothing written.
-        pages.MapPost("/preview", ([FromForm] string? key, SshKeyService keys) =>
-        {
-            try
-            {
-                var parsed = keys.Check(key);
-                return Results.Ok(new KeyPreview(true, null, parsed.Key.KeyType, parsed.Key.Bits, parsed.Key.FingerprintSha256, parsed.OptionsDropped));
-            }
-            catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument)
-            {
-                return Results.Ok(new KeyPreview(false, e.Message, null, null, null, false));
-            }
-        });
+        pages.MapPost("/preview", ([FromForm] string? key, SshKeyService keys) => Preview(key, keys));
 
         pages.MapPost("/{uuid:guid}/label", async (Guid uuid, [FromForm] string? label, HttpContext http, ClaimsPrincipal me,
             IUserStore users, SshKeyService keys, CancellationToken ct) =>
@@ -108,6 +94,23 @@ public static class SshKeyPages
         return app;
     }
 
+    /// <summary>
+    /// What an Add key form would store, before it is stored: the same parser and policy, nothing written.
+    /// Serves <c>ssh-keys.js</c> on every form that takes a key (account keys, repository access keys).
+    /// </summary>
+    internal static IResult Preview(string? key, SshKeyService keys)
+    {
+        try
+        {
+            var parsed = keys.Check(key);
+            return Results.Ok(new KeyPreview(true, null, parsed.Key.KeyType, parsed.Key.Bits, parsed.Key.FingerprintSha256, parsed.OptionsDropped));
+        }
+        catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument)
+        {
+            return Results.Ok(new KeyPreview(false, e.Message, null, null, null, false));
+        }
+    }
+
     internal static async Task<User> CurrentAsync(ClaimsPrincipal me, IUserStore users, CancellationToken ct)
     {
         var id = long.Parse(me.FindFirstValue(ClaimTypes.NameIdentifier)!, CultureInfo.InvariantCulture);
@@ -121,7 +124,7 @@ public static class SshKeyPages
         t is { } v ? v.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : none;
 
     private static async Task<IResult> KeysPageAsync(HttpContext http, User user, SshKeyService keys, string? error,
-        string label, string keyText, CancellationToken ct, int status = 200)
+        string label, string keyText, CancellationToken ct, int status = 200, string expires = "")
     {
         var list = await keys.ListAsync(user, ct);
         var body = new StringBuilder();
@@ -157,9 +160,9 @@ public static class SshKeyPages
             .Append("<p class=\"note\">Optional; defaults to the key's comment.</p>")
             .Append(CultureInfo.InvariantCulture, $"<label for=\"key-text\">Key</label><textarea id=\"key-text\" name=\"key\" rows=\"6\" spellcheck=\"false\">{E(keyText)}</textarea>")
             .Append("<p class=\"note\">Paste your public key: the contents of <code>~/.ssh/id_ed25519.pub</code>, PuTTYgen's public key box or saved public key file. Never the private key.</p>")
-            .Append("<p id=\"key-type\" class=\"note\" aria-live=\"polite\"></p>")
-            .Append("<p id=\"key-preview\" class=\"note\" aria-live=\"polite\"></p>")
-            .Append("<p id=\"key-refusal\" class=\"error\" role=\"alert\" hidden></p>")
+            .Append(CultureInfo.InvariantCulture, $"<label for=\"key-expires\">Expires</label><input id=\"key-expires\" name=\"expires\" type=\"date\" value=\"{E(expires)}\">")
+            .Append("<p class=\"note\">Optional. From the start of this day (UTC) the key no longer logs in; Wharf emails you a reminder before then.</p>")
+            .Append(ScriptOutputs)
             .Append("<button type=\"submit\">Add key</button></form>");
         return Page(http, "SSH keys", body.ToString(), user.Name, Script, status);
     }
@@ -171,6 +174,7 @@ public static class SshKeyPages
         AuditActions.LabelChanged => "Label changed",
         AuditActions.KeyDeleted => "Key deleted",
         AuditActions.KeyExpired => "Key expired (login refused)",
+        AuditActions.Push => "Push",
         _ => action,
     };
 
@@ -192,15 +196,6 @@ public static class SshKeyPages
                 body.Append(CultureInfo.InvariantCulture, $"<p class=\"note\">The {AuditPageSize} most recent events are shown.</p>");
         }
         return Page(http, "Audit log", body.ToString(), user.Name);
-    }
-
-    private static byte[] LoadScript()
-    {
-        using var stream = typeof(SshKeyPages).Assembly.GetManifestResourceStream("wharf.static.ssh-keys.js")
-            ?? throw new InvalidOperationException("embedded resource wharf.static.ssh-keys.js is missing");
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
     }
 }
 

@@ -34,8 +34,13 @@ public static class ApiErrors
         _ => "internal-error",
     };
 
+    /// <summary>The body is not sent as JSON (no or another Content-Type; curl's <c>-d</c> sends a form).</summary>
+    public const string BodyNotJson = "body-not-json";
+    /// <summary>The body is empty, not JSON, or JSON of the wrong shape.</summary>
+    public const string BodyInvalidJson = "body-invalid-json";
+
     public static IResult Result(WharfException e) =>
-        Results.Json(ApiError.Of(e.Message, e.Code ?? DefaultCode(e.Category)), statusCode: Status(e.Category));
+        Results.Json(ApiError.Of(e.Message, e.Code ?? DefaultCode(e.Category), e.Detail), statusCode: Status(e.Category));
 
     /// <summary>Turns a refusal from a service into its JSON error; anything else stays a 500 for the log.</summary>
     public static RouteGroupBuilder WithApiErrors(this RouteGroupBuilder group) => group.AddEndpointFilter(async (context, next) =>

@@ -32,6 +32,13 @@ public sealed record SshKeyDto(
 /// <summary>Bitbucket's paged list: <c>values</c>, <c>page</c>, <c>pagelen</c>, <c>size</c> and <c>next</c> when there is more.</summary>
 public sealed record PageDto<T>(IReadOnlyList<T> Values, int Page, int Pagelen, int Size, string? Next);
 
-public sealed record AddKeyRequest(string? Key, string? Label, string? ExpiresOn);
+public sealed record AddKeyRequest(string? Key, string? Label, string? ExpiresOn)
+{
+    /// <summary>Shown in the error for a body that is not this JSON.</summary>
+    public const string Example = """{"key": "ssh-ed25519 AAAA... you@host", "label": "laptop"}""";
+}
 
-public sealed record UpdateKeyRequest(string? Label);
+public sealed record UpdateKeyRequest(string? Label)
+{
+    public const string Example = """{"label": "new label"}""";
+}

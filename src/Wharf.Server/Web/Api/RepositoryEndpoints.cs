@@ -41,9 +41,13 @@ public static class RepositoryEndpoints
             return TypedResults.Ok(Dto(r, http.Request, address));
         });
 
-        repo.MapPost("/", async (string workspace, string repoSlug, CreateRepositoryRequest? body, HttpContext http, ClaimsPrincipal me,
+        repo.MapPost("/", async (string workspace, string repoSlug, HttpContext http, ClaimsPrincipal me,
             IUserStore users, UserService userService, RepositoryService service, WebAddress address, CancellationToken ct) =>
         {
+            // The body is optional, as in Bitbucket: none at all means a private git repository.
+            var body = http.Request.ContentLength is 0 || (http.Request.ContentLength is null && !http.Request.HasJsonContentType())
+                ? null
+                : await ApiJson.ReadAsync<CreateRepositoryRequest>(http.Request, CreateRepositoryRequest.Example, ct);
             var caller = await SshKeyEndpoints.CallerAsync(me, users, ct);
             var owner = await userService.GetByNameOrUuidAsync(workspace, ct);
             if (owner.Id != caller.Id && !caller.IsAdmin)
@@ -53,7 +57,7 @@ public static class RepositoryEndpoints
             var created = await service.CreateAsync(new RepositoryName(owner.Name, repoSlug), ct, scm, body?.IsPrivate ?? true);
             // Bitbucket answers a create with 200 and the repository; scripts check for it.
             return TypedResults.Ok(Dto(created, http.Request, address));
-        });
+        }).DocumentJsonBody<CreateRepositoryRequest>();
 
         repo.MapDelete("/", async (string workspace, string repoSlug, ClaimsPrincipal me, IUserStore users, RepositoryAccess access,
             RepositoryService service, CancellationToken ct) =>
@@ -84,15 +88,16 @@ public static class RepositoryEndpoints
             return TypedResults.Ok(PermissionDto.From(grant, r));
         });
 
-        permissions.MapPut("/{user}", async (string workspace, string repoSlug, string user, PermissionRequest body, ClaimsPrincipal me,
+        permissions.MapPut("/{user}", async (string workspace, string repoSlug, string user, HttpContext http, ClaimsPrincipal me,
             IUserStore users, RepositoryAccess access, RepositoryService service, CancellationToken ct) =>
         {
             var (r, level) = await OpenAsync(workspace, repoSlug, AccessLevel.Admin, me, users, access, ct);
+            var body = await ApiJson.ReadAsync<PermissionRequest>(http.Request, PermissionRequest.Example, ct);
             var (grant, created) = await service.SetGrantAsync(r, level, user, body.Permission, ct);
             var dto = PermissionDto.From(grant, r);
             // Bitbucket: 201 when the user had no explicit permission before, 200 when it changed.
             return created ? Results.Created($"/2.0/repositories/{r.FullName}/permissions-config/users/{grant.UserName}", dto) : Results.Ok(dto);
-        });
+        }).DocumentJsonBody<PermissionRequest>();
 
         permissions.MapDelete("/{user}", async (string workspace, string repoSlug, string user, ClaimsPrincipal me, IUserStore users,
             RepositoryAccess access, RepositoryService service, CancellationToken ct) =>
@@ -112,14 +117,15 @@ public static class RepositoryEndpoints
             return TypedResults.Ok(ApiPaging.Page(all, page, pagelen, http.Request));
         });
 
-        keys.MapPost("/", async (string workspace, string repoSlug, AddDeployKeyRequest body, ClaimsPrincipal me, IUserStore users,
+        keys.MapPost("/", async (string workspace, string repoSlug, HttpContext http, ClaimsPrincipal me, IUserStore users,
             RepositoryAccess access, AccessKeyService service, CancellationToken ct) =>
         {
             var (r, level) = await OpenAsync(workspace, repoSlug, AccessLevel.Admin, me, users, access, ct);
+            var body = await ApiJson.ReadAsync<AddDeployKeyRequest>(http.Request, AddDeployKeyRequest.Example, ct);
             // Read-only unless asked otherwise: a build server's key should not be able to push by accident.
             var added = await service.AddAsync(r, level, body.Key, body.Label, canWrite: body.ReadOnly == false, ct);
             return TypedResults.Ok(DeployKeyDto.From(added, r));
-        });
+        }).DocumentJsonBody<AddDeployKeyRequest>();
 
         keys.MapGet("/{keyId}", async (string workspace, string repoSlug, string keyId, ClaimsPrincipal me, IUserStore users,
             RepositoryAccess access, AccessKeyService service, CancellationToken ct) =>
@@ -128,14 +134,15 @@ public static class RepositoryEndpoints
             return TypedResults.Ok(DeployKeyDto.From(await service.GetAsync(r, level, keyId, ct), r));
         });
 
-        keys.MapPut("/{keyId}", async (string workspace, string repoSlug, string keyId, UpdateDeployKeyRequest body, ClaimsPrincipal me,
+        keys.MapPut("/{keyId}", async (string workspace, string repoSlug, string keyId, HttpContext http, ClaimsPrincipal me,
             IUserStore users, RepositoryAccess access, AccessKeyService service, CancellationToken ct) =>
         {
             var (r, level) = await OpenAsync(workspace, repoSlug, AccessLevel.Admin, me, users, access, ct);
+            var body = await ApiJson.ReadAsync<UpdateDeployKeyRequest>(http.Request, UpdateDeployKeyRequest.Example, ct);
             // The key itself never changes (delete and add again); the label and read_only may.
             var updated = await service.UpdateAsync(r, level, keyId, body.Label, body.ReadOnly is { } ro ? !ro : null, ct);
             return TypedResults.Ok(DeployKeyDto.From(updated, r));
-        });
+        }).DocumentJsonBody<UpdateDeployKeyRequest>();
 
         keys.MapDelete("/{keyId}", async (string workspace, string repoSlug, string keyId, ClaimsPrincipal me, IUserStore users,
             RepositoryAccess access, AccessKeyService service, CancellationToken ct) =>

@@ -63,10 +63,22 @@ public sealed record DeployKeyDto(
         new FingerprintsDto(k.Fingerprint, SshPublicKey.ParseOpenSsh(k.PublicKey).FingerprintMd5), RepositoryRefDto.From(r));
 }
 
-public sealed record CreateRepositoryRequest(string? Scm, bool? IsPrivate);
+public sealed record CreateRepositoryRequest(string? Scm, bool? IsPrivate)
+{
+    public const string Example = """{"scm": "git", "is_private": true}""";
+}
 
-public sealed record PermissionRequest(string? Permission);
+public sealed record PermissionRequest(string? Permission)
+{
+    public const string Example = """{"permission": "write"}""";
+}
 
-public sealed record AddDeployKeyRequest(string? Key, string? Label, bool? ReadOnly);
+public sealed record AddDeployKeyRequest(string? Key, string? Label, bool? ReadOnly)
+{
+    public const string Example = """{"key": "ssh-ed25519 AAAA... ci@build", "label": "CI", "read_only": true}""";
+}
 
-public sealed record UpdateDeployKeyRequest(string? Label, bool? ReadOnly);
+public sealed record UpdateDeployKeyRequest(string? Label, bool? ReadOnly)
+{
+    public const string Example = """{"label": "CI", "read_only": true}""";
+}

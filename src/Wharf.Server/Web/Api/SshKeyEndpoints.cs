@@ -46,14 +46,15 @@ public static class SshKeyEndpoints
             return TypedResults.Ok(new PageDto<SshKeyDto>(values, number, size, all.Count, next));
         });
 
-        keys.MapPost("/", async (string user, AddKeyRequest body, HttpContext http, ClaimsPrincipal me, IUserStore users,
+        keys.MapPost("/", async (string user, HttpContext http, ClaimsPrincipal me, IUserStore users,
             UserService userService, SshKeyService service, CancellationToken ct) =>
         {
             var owner = await OwnerAsync(user, me, users, userService, ct);
-            var added = await service.AddAsync(owner, body.Key, body.Label, ParseExpiry(body.ExpiresOn), Actor(me, http), ct);
+            var body = await ApiJson.ReadAsync<AddKeyRequest>(http.Request, AddKeyRequest.Example, ct);
+            var added = await service.AddAsync(owner, body.Key, body.Label, KeyExpiry.Parse(body.ExpiresOn, "expires_on"), Actor(me, http), ct);
             var dto = SshKeyDto.From(added.Key);
             return TypedResults.Created($"/2.0/users/{Uri.EscapeDataString(user)}/ssh-keys/{Uri.EscapeDataString(dto.Uuid)}", dto);
-        });
+        }).DocumentJsonBody<AddKeyRequest>();
 
         keys.MapGet("/{keyId}", async (string user, string keyId, ClaimsPrincipal me, IUserStore users, UserService userService,
             SshKeyService service, CancellationToken ct) =>
@@ -62,14 +63,15 @@ public static class SshKeyEndpoints
             return TypedResults.Ok(SshKeyDto.From(await KeyAsync(service, owner, keyId, ct)));
         });
 
-        keys.MapPut("/{keyId}", async (string user, string keyId, UpdateKeyRequest body, HttpContext http, ClaimsPrincipal me,
+        keys.MapPut("/{keyId}", async (string user, string keyId, HttpContext http, ClaimsPrincipal me,
             IUserStore users, UserService userService, SshKeyService service, CancellationToken ct) =>
         {
             var owner = await OwnerAsync(user, me, users, userService, ct);
             var key = await KeyAsync(service, owner, keyId, ct);
+            var body = await ApiJson.ReadAsync<UpdateKeyRequest>(http.Request, UpdateKeyRequest.Example, ct);
             // Only the label changes; a key or expiry in the body is ignored, as Bitbucket does.
             return TypedResults.Ok(SshKeyDto.From(await service.RelabelAsync(owner, key, body.Label, Actor(me, http), ct)));
-        });
+        }).DocumentJsonBody<UpdateKeyRequest>();
 
         keys.MapDelete("/{keyId}", async (string user, string keyId, HttpContext http, ClaimsPrincipal me, IUserStore users,
             UserService userService, SshKeyService service, CancellationToken ct) =>
@@ -104,15 +106,4 @@ public static class SshKeyEndpoints
 
     private static Actor Actor(ClaimsPrincipal me, HttpContext http) =>
         new(me.Identity!.Name!, http.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null);
-
-    /// <summary>A date (<c>2027-01-31</c>, the end of that day is not implied: the key stops at its start, UTC) or an ISO 8601 time.</summary>
-    private static DateTimeOffset? ParseExpiry(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text)) return null;
-        if (DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
-            return new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
-            return time.ToUniversalTime();
-        throw WharfException.InvalidArgument($"Invalid expires_on {Display.Quote(text)}: use a date such as 2027-01-31 or an ISO 8601 time.", KeyErrors.ExpiryInvalid);
-    }
 }

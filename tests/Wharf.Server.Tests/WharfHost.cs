@@ -1,10 +1,9 @@
-using System.Text;
+using System.Net;
 using Wharf.Server.Cli;
-using Wharf.Server.Tests;
 
-namespace Wharf.Browser.Tests;
+namespace Wharf.Server.Tests;
 
-/// <summary><c>wharf serve</c> in-process on port 0 with a fresh data directory, as the API tests start it.</summary>
+/// <summary><c>wharf serve</c> in-process on port 0 with a fresh data directory (the web page and browser tests).</summary>
 public sealed class WharfHost : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new(TimeSpan.FromMinutes(3));
@@ -12,21 +11,7 @@ public sealed class WharfHost : IAsyncDisposable
 
     public TestData Data { get; } = new();
     public Uri BaseAddress { get; private set; } = null!;
-
-    private sealed class LineWriter : TextWriter
-    {
-        private readonly StringBuilder _line = new();
-        public System.Threading.Channels.Channel<string> Lines { get; } = System.Threading.Channels.Channel.CreateUnbounded<string>();
-        public override Encoding Encoding => Encoding.UTF8;
-        public override void Write(char value)
-        {
-            lock (_line)
-            {
-                if (value == '\n') { Lines.Writer.TryWrite(_line.ToString().TrimEnd('\r')); _line.Clear(); }
-                else _line.Append(value);
-            }
-        }
-    }
+    public IPEndPoint SshEndPoint { get; private set; } = null!;
 
     public static async Task<WharfHost> StartAsync()
     {
@@ -35,8 +20,14 @@ public sealed class WharfHost : IAsyncDisposable
         var console = new CliContext(new StringReader(""), output, TextWriter.Null, _ => null);
         host._serve = new CliApp(WharfCommands.All).RunAsync(
             ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", .. host.Data.DataOptions], console, host._stop.Token);
+        // "SSH listening on ADDR:PORT" comes first (the SSH listener is a hosted service), then "HTTP listening on URL".
         string line;
-        do line = await output.Lines.Reader.ReadAsync(host._stop.Token); while (!line.StartsWith("HTTP listening on ", StringComparison.Ordinal));
+        do
+        {
+            line = await output.Lines.Reader.ReadAsync(host._stop.Token);
+            if (line.StartsWith("SSH listening on ", StringComparison.Ordinal)) host.SshEndPoint = IPEndPoint.Parse(line["SSH listening on ".Length..]);
+        }
+        while (!line.StartsWith("HTTP listening on ", StringComparison.Ordinal));
         host.BaseAddress = new Uri(line["HTTP listening on ".Length..]);
         return host;
     }

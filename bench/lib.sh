@@ -1,0 +1,94 @@
+# Shared by the bench/*.sh scripts (sourced, not run): ports, timing, statistics, and starting `wharf serve`
+# and a private Debian sshd. Each script sets TMP (its mktemp -d directory) and ROOT (the repository) first.
+
+free_port() { # a loopback port nobody listens on, from a bounded number of tries
+  local p i
+  for i in $(seq 1 50); do
+    p=$((20000 + RANDOM % 40000))
+    ss -ltnH "sport = :$p" | grep -q . || { echo "$p"; return; }
+  done
+  echo "no free port" >&2; exit 1
+}
+wait_port() { # port, seconds
+  local i
+  for i in $(seq 1 $(($2 * 10))); do
+    ss -ltnH "sport = :$1" | grep -q . && return 0
+    sleep 0.1
+  done
+  echo "nothing listens on 127.0.0.1:$1 after $2 s" >&2; exit 1
+}
+now_ns() { date +%s%N; }
+# utime+stime+cutime+cstime of a process, in clock ticks: the process and every child it has reaped,
+# which for sshd -D is each per-connection sshd (and the shell or git it ran) once the connection ended.
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$1/stat"; }
+TCK=$(getconf CLK_TCK)
+median() { sort -n | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+p95() { sort -n | awk '{ a[NR] = $1 } END { i = int(NR * 0.95 + 0.999); if (i < 1) i = 1; print a[i] }'; } # nearest rank
+ratio() { awk -v w="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.2f", w / s; else print "n/a" }'; }
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }  # resident set of one process
+pss_kib() { awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup"; } # its proportional share (shared pages split)
+
+install_missing() { # command:package ...
+  local need="" cmd
+  for cmd in "$@"; do
+    [ -x "/usr/sbin/${cmd%%:*}" ] || command -v "${cmd%%:*}" >/dev/null || need="$need ${cmd#*:}"
+  done
+  [ -z "$need" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -q $need >/dev/null
+}
+
+publish_wharf() { # sets WHARF_DLL, publishing Wharf.Server (Release) into TMP unless it is set
+  if [ -z "${WHARF_DLL:-}" ]; then
+    echo "== publishing Wharf.Server (Release)"
+    dotnet publish "$ROOT/src/Wharf.Server/Wharf.Server.csproj" -c Release --artifacts-path "$TMP/art" -v q -nologo >/dev/null
+    WHARF_DLL=$(find "$TMP/art/publish" -name wharf.dll | head -1)
+  fi
+  [ -f "$WHARF_DLL" ] || { echo "wharf.dll not found" >&2; exit 1; }
+}
+wharf() { dotnet "$WHARF_DLL" "$@"; }
+
+# start_wharf NAME DATA PORT: runs `wharf serve` under timeout; sets NAME_PID (the dotnet process) and
+# NAME_TIMEOUT_PID (what cleanup kills). HTTP on a free port too, recorded in NAME_HTTP.
+start_wharf() {
+  local name=$1 data=$2 port=$3 http tpid pid
+  http=$(free_port)
+  timeout --kill-after=10s 90m dotnet "$WHARF_DLL" serve --data "$data" --ssh "127.0.0.1:$port" --http "127.0.0.1:$http" \
+    >"$TMP/$name.log" 2>&1 &
+  tpid=$!
+  wait_port "$port" 120
+  pid=$(pgrep -P "$tpid" -x dotnet || true)
+  [ -n "$pid" ] || { echo "wharf serve ($name) is not running"; cat "$TMP/$name.log"; exit 1; }
+  printf -v "${name}_PID" '%s' "$pid"
+  printf -v "${name}_TIMEOUT_PID" '%s' "$tpid"
+  printf -v "${name}_HTTP" '%s' "http://127.0.0.1:$http"
+}
+
+# start_sshd NAME PORT AUTHORIZED_KEYS [EXTRA_CONFIG_LINES]: Debian's sshd on a private port and config; sets NAME_PID.
+start_sshd() {
+  local name=$1 port=$2 keys=$3 extra=${4:-} dir="$TMP/$1"
+  mkdir -p "$dir" /run/sshd
+  ssh-keygen -q -t ed25519 -N '' -f "$dir/host_ed25519"
+  cat >"$dir/sshd_config" <<CONF
+ListenAddress 127.0.0.1:$port
+HostKey $dir/host_ed25519
+PidFile none
+AuthorizedKeysFile $keys
+StrictModes no
+UsePAM no
+PermitRootLogin prohibit-password
+AllowUsers $(id -un)
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UseDNS no
+PrintMotd no
+PrintLastLog no
+X11Forwarding no
+AllowTcpForwarding no
+# git protocol v2 with both servers (Wharf accepts GIT_PROTOCOL; Debian's default config would leave sshd on v0).
+AcceptEnv GIT_PROTOCOL
+LogLevel ERROR
+$extra
+CONF
+  /usr/sbin/sshd -D -e -f "$dir/sshd_config" 2>"$TMP/$name.log" &
+  printf -v "${name}_PID" '%s' "$!"
+  wait_port "$port" 20
+}

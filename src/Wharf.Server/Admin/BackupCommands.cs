@@ -1,0 +1,21 @@
+using Wharf.Data;
+using Wharf.Server.Cli;
+using Wharf.Server.Hosting;
+
+namespace Wharf.Server.Admin;
+
+public static class BackupCommands
+{
+    public static readonly CliCommand Backup = new(
+        "admin backup",
+        "Writes a consistent copy of the SQLite database to FILE (safe while the server runs; FILE must not exist).",
+        [], [new CliOption("--to", "FILE", Required: true)],
+        async (args, console, ct) =>
+        {
+            // Not AdminCommand.RunAsync: that migrates first, and a backup before an upgrade must not.
+            var paths = DataDirectory.Resolve(args, console);
+            var bytes = await SqliteBackup.WriteAsync(paths, args["--to"]!, ct);
+            await console.Out.WriteLineAsync($"Backed up {paths.Database} to {Path.GetFullPath(args["--to"]!)} ({bytes} bytes).");
+            return ExitCodes.Success;
+        });
+}

@@ -1,0 +1,112 @@
+using System.Globalization;
+using System.Net;
+using Wharf.Core.AccessKeys;
+using Wharf.Core.Errors;
+using Wharf.Core.Keys;
+using Wharf.Server.Admin;
+using Wharf.Server.Cli;
+using Wharf.Server.Hosting;
+using Wharf.Server.Ssh;
+using Wharf.Ssh.Keys;
+
+namespace Wharf.Server.OpenSsh;
+
+/// <summary>
+/// OpenSSH's sshd as Wharf's front door (issue 6): <c>wharf keys authorized</c> is sshd's
+/// <c>AuthorizedKeysCommand</c>, answering one indexed lookup per login with an authorized_keys line whose
+/// forced command is <c>wharf shell</c>; <c>wharf shell</c> then serves the same commands and greeting as
+/// the built-in server, from <c>SSH_ORIGINAL_COMMAND</c>.
+/// </summary>
+public static class OpenSshCommands
+{
+    // Everything sshd could grant beyond running the forced command is refused; "restrict" covers the lot on
+    // OpenSSH 7.2+, the explicit options say the same to older servers and to people reading the line.
+    private const string Restrictions = "no-port-forwarding,no-X11-forwarding,no-agent-forwarding,no-pty,no-user-rc,restrict";
+
+    public static readonly CliCommand Authorized = new(
+        "keys authorized",
+        "For sshd's AuthorizedKeysCommand: prints the authorized_keys line (forced command 'wharf shell') for a registered key, or nothing.",
+        [], [new CliOption("--user", "%u", Required: true), new CliOption("--type", "%t", Required: true), new CliOption("--key", "%k", Required: true)],
+        (args, console, ct) => AdminCommand.RunAsync(args, console, ct, async services =>
+        {
+            // Not one of Wharf's login names: not Wharf's business; sshd goes on to its other sources.
+            if (!OpenSshSettings.Users(services.GetRequiredService<IConfiguration>()).Contains(args["--user"]!)) return ExitCodes.Success;
+            SshPublicKey key;
+            try { key = SshPublicKey.ParseOpenSsh($"{args["--type"]} {args["--key"]}"); }
+            catch (SshKeyFormatException) { return ExitCodes.Success; }
+
+            var line = key.ToOpenSshLine(includeComment: false);
+            var data = DataDirectory.Resolve(args, console).DataDirectory;
+            var owner = await services.GetRequiredService<ISshKeyStore>().FindByFingerprintAsync(key.FingerprintSha256, ct);
+            string forced;
+            if (owner is not null && owner.PublicKey == line)
+            {
+                if (owner.ExpiresAt is { } e && e <= services.GetRequiredService<TimeProvider>().GetUtcNow())
+                {
+                    // sshd logs a command's stderr; the person sees only "Permission denied".
+                    await console.Error.WriteLineAsync($"wharf: SSH key {key.FingerprintSha256} of {owner.UserName} expired on {e.UtcDateTime:yyyy-MM-dd}.");
+                    return ExitCodes.Success;
+                }
+                forced = ForcedCommand("--key-id", owner.KeyId, data);
+            }
+            else if (await services.GetRequiredService<IAccessKeyStore>().FindByFingerprintAsync(key.FingerprintSha256, ct) is { } access
+                     && access.PublicKey == line)
+            {
+                forced = ForcedCommand("--access-key-id", access.Id, data);
+            }
+            else
+            {
+                return ExitCodes.Success;
+            }
+            await console.Out.WriteLineAsync($"command=\"{forced.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\",{Restrictions} {line}");
+            return ExitCodes.Success;
+        }));
+
+    private static string ForcedCommand(string option, long id, string dataDirectory) => string.Join(' ',
+        SelfInvocation.Words().Concat(["shell", option, id.ToString(CultureInfo.InvariantCulture), "--data", dataDirectory]).Select(SelfInvocation.ShellQuote));
+
+    public static readonly CliCommand Shell = new(
+        "shell",
+        "The forced command of 'wharf keys authorized': serves SSH_ORIGINAL_COMMAND (git or hg) for the key sshd verified, or greets.",
+        [], [new CliOption("--key-id", "N", Required: false), new CliOption("--access-key-id", "N", Required: false)],
+        (args, console, ct) => AdminCommand.RunAsync(args, console, ct, async services =>
+        {
+            var open = console.OpenBinary ?? throw new InvalidOperationException("wharf shell needs the process's standard streams.");
+            var (input, output, error) = open();
+            var identity = await IdentityAsync(args, services, ct);
+            if (identity is null)
+            {
+                await error.WriteAsync(SshErrors.Message("this key is no longer registered on Wharf."), ct);
+                return 1;
+            }
+            var command = console.GetEnvironmentVariable("SSH_ORIGINAL_COMMAND");
+            // SSH_CONNECTION is "CLIENT_IP CLIENT_PORT SERVER_IP SERVER_PORT", set by sshd.
+            var source = console.GetEnvironmentVariable("SSH_CONNECTION")?.Split(' ') is [var ip, ..] && IPAddress.TryParse(ip, out _) ? ip : null;
+            var status = await services.GetRequiredService<RepositorySessions>().RunAsync(identity, command,
+                console.GetEnvironmentVariable("GIT_PROTOCOL"), source, input, output, error, ct);
+            await output.FlushAsync(ct);
+            await error.FlushAsync(ct);
+            return status;
+        }));
+
+    private static async Task<WharfIdentity?> IdentityAsync(CliArguments args, IServiceProvider services, CancellationToken ct)
+    {
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        if (args["--key-id"] is { } keyText && long.TryParse(keyText, CultureInfo.InvariantCulture, out var keyId))
+        {
+            var keys = services.GetRequiredService<ISshKeyStore>();
+            // Looked up again: the key may have been deleted or expired since sshd asked.
+            var owner = await keys.FindByIdAsync(keyId, ct);
+            if (owner is null || owner.ExpiresAt is { } e && e <= now) return null;
+            await keys.MarkUsedAsync(owner.KeyId, now, ct);
+            return new WharfPrincipal(owner.UserId, owner.UserName, owner.KeyId,
+                SshPublicKey.ParseOpenSsh(owner.PublicKey).FingerprintSha256, owner.Label, owner.IsAdmin);
+        }
+        if (args["--access-key-id"] is { } accessText && long.TryParse(accessText, CultureInfo.InvariantCulture, out var accessId))
+        {
+            var key = await services.GetRequiredService<IAccessKeyStore>().FindByIdAsync(accessId, ct);
+            return key is null ? null : new AccessKeyPrincipal(key.Id, key.Fingerprint);
+        }
+        throw WharfException.InvalidArgument("wharf shell needs --key-id N or --access-key-id N (the forced command 'wharf keys authorized' prints).");
+    }
+}

@@ -1,0 +1,28 @@
+using Wharf.Core.Errors;
+using static Wharf.Server.Web.Html;
+
+namespace Wharf.Server.Web;
+
+/// <summary>
+/// How a refusal from a service reaches a person on a page: the service's own message in the page frame,
+/// 404 for not found (which is also what a repository one may not read answers, so nobody can probe for
+/// private names), 403 for permission denied. Forms that can be corrected catch their own refusals first
+/// and show them beside the form.
+/// </summary>
+public static class PageErrors
+{
+    public const string NotFoundTitle = "Not found";
+    public const string ForbiddenTitle = "Not allowed";
+
+    public static RouteGroupBuilder WithPageErrors(this RouteGroupBuilder group) => group.AddEndpointFilter(async (context, next) =>
+    {
+        try { return await next(context); }
+        catch (WharfException e) when (e.Category is ErrorCategory.NotFound or ErrorCategory.PermissionDenied)
+        {
+            var http = context.HttpContext;
+            var notFound = e.Category == ErrorCategory.NotFound;
+            return Page(http, notFound ? NotFoundTitle : ForbiddenTitle, Error(e.Message, "page-error"), http.User.Identity?.Name,
+                status: notFound ? StatusCodes.Status404NotFound : StatusCodes.Status403Forbidden);
+        }
+    });
+}

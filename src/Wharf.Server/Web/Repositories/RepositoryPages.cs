@@ -1,0 +1,83 @@
+using System.Text;
+using Microsoft.AspNetCore.Antiforgery;
+using Wharf.Core.Access;
+using Wharf.Core.Repositories;
+using Wharf.Core.Users;
+using Wharf.Server.Web.Accounts;
+using static Wharf.Server.Web.Html;
+
+namespace Wharf.Server.Web.Repositories;
+
+/// <summary>A repository as one signed-in person may see it: who they are, the repository, and their level on it.</summary>
+internal sealed record RepositoryView(User User, RepositoryInfo Repository, AccessLevel Level)
+{
+    public string Path => RepositoryPages.PathOf(Repository);
+}
+
+/// <summary>
+/// The repository pages: the list and the New repository form (<c>/repositories</c>), the repository page
+/// (<c>/OWNER/NAME</c>) and its settings (<c>/OWNER/NAME/settings/...</c>, Admin level). Every page opens the
+/// repository through <see cref="RepositoryAccess"/>, so a repository one may not read answers exactly as
+/// one that does not exist (404, the same message), and the services decide what each level may change.
+/// </summary>
+public static class RepositoryPages
+{
+    public const string ListPath = "/repositories";
+    public const string NewPath = "/repositories/new";
+    public const string Settings = "/settings";
+
+    /// <summary>Registers the <c>{owner:owner}</c> route constraint the repository pages use.</summary>
+    public static IServiceCollection AddRepositoryPages(this IServiceCollection services) =>
+        services.Configure<RouteOptions>(o => o.SetParameterPolicy<OwnerRouteConstraint>(OwnerRouteConstraint.Name));
+
+    public static IEndpointRouteBuilder MapRepositoryPages(this IEndpointRouteBuilder app)
+    {
+        var list = app.MapGroup(ListPath).RequireAuthorization(AccountEndpoints.Policy).WithPageErrors();
+        RepositoryListPages.Map(list);
+
+        // Two segments whose first is not a fixed route's: Names.ReservedUserNames keeps accounts off those.
+        var repository = app.MapGroup("/{owner:" + OwnerRouteConstraint.Name + "}/{repo}").RequireAuthorization(AccountEndpoints.Policy).WithPageErrors()
+            .WithMetadata(new RequireAntiforgeryTokenAttribute());
+        RepositoryOverviewPage.Map(repository);
+        var settings = repository.MapGroup(Settings);
+        PermissionPages.Map(settings);
+        AccessKeyPages.Map(settings);
+        DeleteRepositoryPage.Map(settings);
+        return app;
+    }
+
+    public static string PathOf(RepositoryInfo repository) => $"/{repository.OwnerName}/{repository.Name}";
+
+    /// <summary>
+    /// The repository named by the route, when the signed-in person has at least <paramref name="needed"/>.
+    /// A malformed name, a missing repository and an unreadable one all give the same not-found refusal.
+    /// </summary>
+    internal static async Task<RepositoryView> OpenAsync(HttpContext http, string owner, string repo, AccessLevel needed, CancellationToken ct)
+    {
+        var services = http.RequestServices;
+        var user = await SshKeyPages.CurrentAsync(http.User, services.GetRequiredService<IUserStore>(), ct);
+        if (!Core.Names.IsValidUserName(owner) || !Core.Names.IsValidRepositoryName(repo))
+            throw RepositoryErrors.NotFoundOrDenied($"{owner}/{repo}");
+        var (repository, level) = await services.GetRequiredService<RepositoryAccess>()
+            .OpenAsync(AccessSubject.ForUser(user.Id, user.IsAdmin), new RepositoryName(owner, repo), needed, ct);
+        return new RepositoryView(user, repository, level);
+    }
+
+    /// <summary>The links between the settings pages, with a way back to the repository.</summary>
+    internal static string SettingsNav(RepositoryView view, string current)
+    {
+        var nav = new StringBuilder($"<p id=\"settings-nav\"><a href=\"{E(view.Path)}\">Back to {E(view.Repository.FullName)}</a>");
+        foreach (var (page, title) in new[] { (PermissionPages.Page, "Permissions"), (AccessKeyPages.Page, "Access keys"), (DeleteRepositoryPage.Page, "Delete repository") })
+            nav.Append(" · ").Append(page == current ? $"<strong>{title}</strong>" : $"<a href=\"{E(view.Path + Settings + page)}\">{title}</a>");
+        return nav.Append("</p>").ToString();
+    }
+
+    /// <summary>How a level reads on the pages.</summary>
+    internal static string Describe(AccessLevel level) => level switch
+    {
+        AccessLevel.Admin => "Admin",
+        AccessLevel.Write => "Write",
+        AccessLevel.Read => "Read",
+        _ => "None",
+    };
+}

@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Http;
+using System.Text.Json;
+
+namespace Wharf.Server.Tests;
+
+/// <summary>What a load balancer and Prometheus see from <c>wharf serve</c>: /readyz and /metrics.</summary>
+public sealed class OperationsEndpointTests : IAsyncLifetime
+{
+    private readonly TestData _data = new();
+    private readonly HttpClient _http = new();
+    private InProcessServe _serve = null!;
+
+    public async Task InitializeAsync() => _serve = await InProcessServe.StartAsync(_data);
+
+    public async Task DisposeAsync()
+    {
+        await _serve.DisposeAsync();
+        _http.Dispose();
+        _data.Dispose();
+    }
+
+    [Fact]
+    public async Task ReadyzAnswers200AndNamesEachCheck()
+    {
+        using var response = await _http.GetAsync(_serve.HttpBaseUrl + "/readyz");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        Assert.Equal("""{"status":"ready","failed":[],"checks":{"database":"ok","repositories":"ok"}}""",
+            await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task ReadyzAnswers503NamingTheRepositoriesRootWhenItCannotBeWritten()
+    {
+        // A plain file where the directory should be: fails for root too, unlike a chmod.
+        if (Directory.Exists(_data.Paths.Repositories)) Directory.Delete(_data.Paths.Repositories, recursive: true);
+        await File.WriteAllTextAsync(_data.Paths.Repositories, "not a directory");
+
+        using var response = await _http.GetAsync(_serve.HttpBaseUrl + "/readyz");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("not ready", body.RootElement.GetProperty("status").GetString());
+        Assert.Equal(["repositories"], body.RootElement.GetProperty("failed").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("ok", body.RootElement.GetProperty("checks").GetProperty("database").GetString());
+        Assert.StartsWith("not writable: ", body.RootElement.GetProperty("checks").GetProperty("repositories").GetString());
+        // Liveness is about the process and its database: still fine.
+        Assert.Equal("ok\n", await _http.GetStringAsync(_serve.HttpBaseUrl + "/healthz"));
+    }
+
+    [Fact]
+    public async Task MetricsArePrometheusTextWithTheSshAndGitSeries()
+    {
+        using var response = await _http.GetAsync(_serve.HttpBaseUrl + "/metrics");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        var lines = text.Split('\n');
+        Assert.Contains("# TYPE wharf_ssh_connections_open gauge", lines);
+        Assert.Contains("wharf_ssh_connections_open 0", lines);
+        Assert.Contains("# TYPE wharf_ssh_connections_total counter", lines);
+        Assert.Contains("wharf_ssh_connections_total 0", lines);
+        Assert.Contains("# TYPE wharf_ssh_connections_refused_total counter", lines);
+        Assert.Contains("wharf_ssh_authentications_total{result=\"success\"} 0", lines);
+        Assert.Contains("wharf_ssh_authentications_total{result=\"failure\"} 0", lines);
+        Assert.Contains("wharf_ssh_bytes_total{direction=\"in\"} 0", lines);
+        Assert.Contains("# TYPE wharf_git_operations_total counter", lines);
+        Assert.Contains("# TYPE wharf_git_operation_duration_seconds histogram", lines);
+    }
+}

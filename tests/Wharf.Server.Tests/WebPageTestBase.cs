@@ -1,0 +1,44 @@
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Wharf.Core.Repositories;
+using Wharf.Server.Web.Repositories;
+
+namespace Wharf.Server.Tests;
+
+/// <summary><c>wharf serve</c> in-process for one test, with people who sign up on it and the repository forms they use.</summary>
+public abstract partial class WebPageTestBase : IAsyncLifetime
+{
+    protected WharfHost Host { get; private set; } = null!;
+    private readonly List<WebSession> _sessions = [];
+
+    public async Task InitializeAsync() => Host = await WharfHost.StartAsync();
+
+    public async Task DisposeAsync()
+    {
+        foreach (var s in _sessions) s.Dispose();
+        await Host.DisposeAsync();
+    }
+
+    protected async Task<WebSession> SignUpAsync(string name)
+    {
+        var session = await WebSession.SignUpAsync(Host.BaseAddress, name);
+        _sessions.Add(session);
+        return session;
+    }
+
+    protected static Task<HttpResponseMessage> CreateAsync(WebSession session, string name, string scm = "git", bool isPrivate = true) =>
+        session.PostFormAsync(RepositoryPages.NewPath, RepositoryPages.NewPath,
+            [("name", name), ("scm", scm), .. isPrivate ? new[] { ("private", "on") } : []]);
+
+    protected async Task<Repository?> StoredAsync(string name)
+    {
+        await using var db = Host.Data.OpenDatabase();
+        return await db.Repositories.AsNoTracking().SingleOrDefaultAsync(r => r.LowerName == name);
+    }
+
+    /// <summary>The message of a refusal page (<c>PageErrors</c>), as HTML.</summary>
+    protected static string PageErrorOf(string html) => PageError().Match(html).Groups[1].Value;
+
+    [GeneratedRegex("<p id=\"page-error\" class=\"error\" role=\"alert\">([^<]*)</p>")]
+    private static partial Regex PageError();
+}

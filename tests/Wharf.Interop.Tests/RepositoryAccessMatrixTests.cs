@@ -1,3 +1,7 @@
+using Microsoft.EntityFrameworkCore;
+using Wharf.Core;
+using Wharf.Core.Audit;
+using Wharf.Data;
 using Wharf.Interop.Tests.Infrastructure;
 
 namespace Wharf.Interop.Tests;
@@ -78,6 +82,11 @@ public sealed class RepositoryAccessMatrixTests(AccessMatrixServer fixture) : IC
         {
             Expect.Succeeded(push, Server, $"{what}: push");
             Assert.NotEqual(before, after);
+            // The seed push by alice, then this one, by this key, in the log the issue names: the pusher's, or the owner's for an access key.
+            var pushes = await PushesAsync(repository);
+            Assert.Equal(2, pushes.Count);
+            var expectedActor = subject.Contains("access key", StringComparison.Ordinal) ? "access key 'ci'" : user.Name;
+            Assert.Equal((expectedActor, key.Fingerprint), (pushes[^1].Actor, pushes[^1].KeyFingerprint));
         }
         else
         {
@@ -91,7 +100,14 @@ public sealed class RepositoryAccessMatrixTests(AccessMatrixServer fixture) : IC
             Expect.That((push.Stdout + push.Stderr).Contains(expected, StringComparison.Ordinal),
                 $"{what}: push refusal must say {Expect.Visible(expected)}", push, Server);
             Assert.Equal(before, after);
+            Assert.Single(await PushesAsync(repository)); // the seed's only
         }
+    }
+
+    private async Task<List<AuditEntry>> PushesAsync(string repository)
+    {
+        await using var db = WharfDatabase.OpenSqlite(new WharfPaths(Server.DataDirectory));
+        return await db.AuditLog.AsNoTracking().Where(a => a.Action == AuditActions.Push && a.Repository == repository).OrderBy(a => a.Id).ToListAsync();
     }
 
     private async Task<(TestUser User, SshKey Key)> SubjectAsync(string subject, string repository)

@@ -40,6 +40,11 @@ public sealed class RepositorySshTests(WharfServer server) : IClassFixture<Wharf
         Expect.Succeeded(await server.HgAsync(server.Alice.Key, one, ["push"], compressed), server, "hg push with ssh -C");
 
         Expect.Succeeded(await server.HgAsync(server.Alice.Key, parent, ["clone", server.HgUrl(repository), "two"], compressed), server, "second hg clone");
+        // And hg pull brings a later change to an existing clone.
+        await Workspace.WriteFileAsync(one, "later.txt", "later\n");
+        Expect.Succeeded(await server.HgAsync(server.Alice.Key, one, ["commit", "-A", "-m", "Later"], compressed), server, "hg commit (later)");
+        Expect.Succeeded(await server.HgAsync(server.Alice.Key, one, ["push"], compressed), server, "hg push (later)");
+        Expect.Succeeded(await server.HgAsync(server.Alice.Key, Path.Combine(parent, "two"), ["pull", "-u"], compressed), server, "hg pull -u");
         Assert.Equal(Workspace.Files(one).Where(f => !f.Key.StartsWith(".hg", StringComparison.Ordinal)),
             Workspace.Files(Path.Combine(parent, "two")).Where(f => !f.Key.StartsWith(".hg", StringComparison.Ordinal)));
 

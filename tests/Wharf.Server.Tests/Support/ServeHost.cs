@@ -1,36 +1,23 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json;
-using Wharf.Server.Cli;
 
 namespace Wharf.Server.Tests.Support;
 
-/// <summary><c>wharf serve</c> in-process on free ports over a fresh data directory, with an HttpClient for its API.</summary>
+/// <summary><see cref="InProcessServe"/> over a fresh data directory, with API tokens and an HttpClient for its API.</summary>
 public sealed class ServeHost : IAsyncDisposable
 {
-    private readonly CancellationTokenSource _stop = new(TimeSpan.FromSeconds(300));
-    private Task<int> _serve = Task.FromResult(0);
+    private InProcessServe? _serve;
 
     public TestData Data { get; } = new();
     public HttpClient Http { get; private set; } = null!;
-    public int SshPort { get; private set; }
+    public int SshPort => _serve?.SshPort ?? 0;
 
     public async Task StartAsync()
     {
-        var output = new LineWriter();
-        var console = new CliContext(new StringReader(""), output, TextWriter.Null, _ => null);
-        _serve = new CliApp(WharfCommands.All).RunAsync(
-            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", .. Data.DataOptions], console, _stop.Token);
-        string line;
-        do
-        {
-            line = await output.Lines.Reader.ReadAsync(_stop.Token);
-            if (line.StartsWith("SSH listening on ", StringComparison.Ordinal)) SshPort = int.Parse(line[(line.LastIndexOf(':') + 1)..]);
-        }
-        while (!line.StartsWith("HTTP listening on ", StringComparison.Ordinal));
-        Http = new HttpClient { BaseAddress = new Uri(line["HTTP listening on ".Length..]) };
+        _serve = await InProcessServe.StartAsync(Data);
+        Http = new HttpClient { BaseAddress = new Uri(_serve.HttpBaseUrl) };
     }
 
     /// <summary>Creates a user with the admin CLI and returns an API token for it.</summary>
@@ -61,8 +48,7 @@ public sealed class ServeHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        await _serve;
+        if (_serve is not null) await _serve.DisposeAsync();
         Http?.Dispose();
         Data.Dispose();
     }

@@ -278,7 +278,7 @@ internal sealed class SshTransport : IAsyncDisposable
     {
         while (true)
         {
-            Task wait;
+            Task? wait = null;
             await _sendLock.WaitAsync(ct).ConfigureAwait(false);
             try
             {
@@ -293,17 +293,27 @@ internal sealed class SshTransport : IAsyncDisposable
                         var chunk = rest[..Math.Min(maxChunk, rest.Length)];
                         WriteChannelData(recipient, extendedType, chunk.Span);
                         rest = rest[chunk.Length..];
+                        // The byte limit was just passed: stop the batch here and let go of the send lock, so
+                        // the rekey (queued on this lock) sends its KEXINIT before the rest; otherwise a whole
+                        // client window could still go out under the old keys.
+                        if (_rekeyRequested && !rest.IsEmpty) break;
                     }
                     await FlushSendAsync(ct).ConfigureAwait(false);
-                    return;
+                    if (rest.IsEmpty) return;
+                    data = rest;
                 }
-                wait = _kexDone.Task;
+                else
+                {
+                    wait = _kexDone.Task;
+                }
             }
             finally
             {
                 _sendLock.Release();
             }
-            await wait.WaitAsync(ct).ConfigureAwait(false);
+            if (wait is not null) await wait.WaitAsync(ct).ConfigureAwait(false);
+            // Give the rekey task its turn at the lock before the rest of the batch.
+            else await Task.Yield();
         }
     }
 

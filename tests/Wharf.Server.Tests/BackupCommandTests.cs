@@ -7,6 +7,19 @@ public sealed class BackupCommandTests : IDisposable
     public void Dispose() => _data.Dispose();
 
     [Fact]
+    public async Task OnPostgreSqlTheBackupCommandPointsToPgDumpAndWritesNothing()
+    {
+        var file = Path.Combine(_data.Root, "wharf-backup.db");
+        // Nothing listens on port 1: the refusal must come before any connection, and never show the password.
+        var r = await _data.RunAsync("admin", "backup", "--to", file, "--database", "postgres://wharf:s3cret@127.0.0.1:1/wharf");
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith("wharf: wharf admin backup copies the SQLite database; this Wharf uses ", r.Error);
+        Assert.EndsWith(". Back it up with pg_dump (docs/OPERATIONS.md, Backups).\n", r.Error);
+        Assert.DoesNotContain("s3cret", r.Error);
+        Assert.False(File.Exists(file));
+    }
+
+    [Fact]
     public async Task ABackupTakenWhileServingRestoresWithTheAccountsAndKeys()
     {
         var key = TestKeys.Ed25519("alice@laptop");

@@ -7,7 +7,7 @@ namespace Wharf.Server.Tests;
 public sealed class InProcessServe : IAsyncDisposable
 {
     // A server whose test hangs still stops.
-    private readonly CancellationTokenSource _stop = new(TimeSpan.FromSeconds(120));
+    private readonly CancellationTokenSource _stop = new(TimeSpan.FromMinutes(5));
     private Task<int> _run = Task.FromResult(0);
 
     public string HttpBaseUrl { get; private set; } = "";

@@ -1,13 +1,11 @@
 using System.Net;
-using Wharf.Server.Cli;
 
 namespace Wharf.Server.Tests;
 
-/// <summary><c>wharf serve</c> in-process on port 0 with a fresh data directory (the web page and browser tests).</summary>
+/// <summary><see cref="InProcessServe"/> over a fresh data directory of its own (the web page and browser tests).</summary>
 public sealed class WharfHost : IAsyncDisposable
 {
-    private readonly CancellationTokenSource _stop = new(TimeSpan.FromMinutes(3));
-    private Task<int> _serve = Task.FromResult(0);
+    private InProcessServe _serve = null!;
 
     public TestData Data { get; } = new();
     public Uri BaseAddress { get; private set; } = null!;
@@ -16,27 +14,15 @@ public sealed class WharfHost : IAsyncDisposable
     public static async Task<WharfHost> StartAsync()
     {
         var host = new WharfHost();
-        var output = new LineWriter();
-        var console = new CliContext(new StringReader(""), output, TextWriter.Null, _ => null);
-        host._serve = new CliApp(WharfCommands.All).RunAsync(
-            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", .. host.Data.DataOptions], console, host._stop.Token);
-        // "SSH listening on ADDR:PORT" comes first (the SSH listener is a hosted service), then "HTTP listening on URL".
-        string line;
-        do
-        {
-            line = await output.Lines.Reader.ReadAsync(host._stop.Token);
-            if (line.StartsWith("SSH listening on ", StringComparison.Ordinal)) host.SshEndPoint = IPEndPoint.Parse(line["SSH listening on ".Length..]);
-        }
-        while (!line.StartsWith("HTTP listening on ", StringComparison.Ordinal));
-        host.BaseAddress = new Uri(line["HTTP listening on ".Length..]);
+        host._serve = await InProcessServe.StartAsync(host.Data);
+        host.BaseAddress = new Uri(host._serve.HttpBaseUrl);
+        host.SshEndPoint = new IPEndPoint(IPAddress.Loopback, host._serve.SshPort);
         return host;
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync();
-        await _serve;
-        _stop.Dispose();
+        await _serve.DisposeAsync();
         Data.Dispose();
     }
 }

@@ -31,7 +31,7 @@ public sealed class AccessKeyService(IAccessKeyStore accessKeys, ISshKeyStore ac
             PublicKey = key.ToOpenSshLine(includeComment: false),
             KeyType = key.KeyType,
             Bits = key.Bits,
-            Comment = string.IsNullOrWhiteSpace(key.Comment) ? null : key.Comment.Trim() is var c && c.Length > SshKeyService.MaxLabelLength ? c[..SshKeyService.MaxLabelLength] : key.Comment.Trim(),
+            Comment = SshKeyService.StoredComment(key),
             CreatedAt = now,
         };
         var added = await accessKeys.AddAsync(repository.Id, material, chosen, canWrite, now, cancellationToken);

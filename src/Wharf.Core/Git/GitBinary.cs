@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Diagnostics;
 
 namespace Wharf.Core.Git;
@@ -27,46 +26,21 @@ public sealed class GitBinary(string executable = "git")
         return psi;
     }
 
-    public Process Start(ProcessStartInfo psi)
-    {
-        try
-        {
-            return Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {Executable}.");
-        }
-        catch (Win32Exception e)
-        {
-            throw new InvalidOperationException($"Could not start '{Executable}': is git installed and on PATH? ({e.Message})", e);
-        }
-    }
+    public Process Start(ProcessStartInfo psi) => ChildProcess.Start(psi, "git");
 
     /// <summary>Runs <c>git init --bare</c>; throws with git's own message when it fails.</summary>
     public async Task InitBareAsync(string directory, CancellationToken cancellationToken)
     {
-        var psi = StartInfo("init", "--bare", "--quiet", directory);
-        psi.RedirectStandardInput = false;
-        using var process = Start(psi);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        var message = (await stderr).Trim();
-        await stdout;
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"git init --bare failed with exit code {process.ExitCode}: {message}");
+        var run = await ChildProcess.RunToEndAsync(Start, StartInfo("init", "--bare", "--quiet", directory), cancellationToken);
+        if (run.ExitCode != 0)
+            throw new InvalidOperationException($"git init --bare failed with exit code {run.ExitCode}: {run.Stderr.Trim()}");
     }
 
     /// <summary>
     /// Every ref and the object it points at, one per line: compared before and after a push to learn whether
     /// it changed anything (a push of nothing new still runs receive-pack and exits 0).
     /// </summary>
-    public async Task<string> RefsAsync(string repository, CancellationToken cancellationToken)
-    {
-        var psi = StartInfo("--git-dir", repository, "for-each-ref", "--format=%(objectname) %(refname)");
-        psi.RedirectStandardInput = false;
-        using var process = Start(psi);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        var stdout = await process.StandardOutput.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        await stderr;
-        return stdout;
-    }
+    public async Task<string> RefsAsync(string repository, CancellationToken cancellationToken) =>
+        (await ChildProcess.RunToEndAsync(Start, StartInfo("--git-dir", repository, "for-each-ref", "--format=%(objectname) %(refname)"),
+            cancellationToken)).Stdout;
 }

@@ -1,4 +1,3 @@
-using System.ComponentModel;
 using System.Diagnostics;
 
 namespace Wharf.Core.Hg;
@@ -31,34 +30,13 @@ public sealed class HgBinary(string executable = "hg")
         return psi;
     }
 
-    public Process Start(ProcessStartInfo psi)
-    {
-        try
-        {
-            return Process.Start(psi) ?? throw new InvalidOperationException($"Could not start {Executable}.");
-        }
-        catch (Win32Exception e)
-        {
-            throw new InvalidOperationException($"Could not start '{Executable}': is Mercurial installed and on PATH? ({e.Message})", e);
-        }
-    }
+    public Process Start(ProcessStartInfo psi) => ChildProcess.Start(psi, "Mercurial");
 
     /// <summary>Runs <c>hg init</c>; throws with Mercurial's own message when it fails.</summary>
-    public Task InitAsync(string directory, CancellationToken cancellationToken) =>
-        RunToEndAsync(StartInfo("init", directory), "hg init", cancellationToken);
-
-    /// <summary>Runs a read-only hg command and returns its standard output; throws with its message when it fails.</summary>
-    public async Task<string> RunToEndAsync(ProcessStartInfo psi, string what, CancellationToken cancellationToken)
+    public async Task InitAsync(string directory, CancellationToken cancellationToken)
     {
-        psi.RedirectStandardInput = false;
-        using var process = Start(psi);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        var message = (await stderr).Trim();
-        var output = await stdout;
-        if (process.ExitCode != 0)
-            throw new InvalidOperationException($"{what} failed with exit code {process.ExitCode}: {message}");
-        return output;
+        var run = await ChildProcess.RunToEndAsync(Start, StartInfo("init", directory), cancellationToken);
+        if (run.ExitCode != 0)
+            throw new InvalidOperationException($"hg init failed with exit code {run.ExitCode}: {run.Stderr.Trim()}");
     }
 }

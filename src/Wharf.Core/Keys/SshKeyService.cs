@@ -50,7 +50,7 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
             KeyType = key.KeyType,
             Bits = key.Bits,
             Label = chosenLabel,
-            Comment = string.IsNullOrWhiteSpace(key.Comment) ? null : Truncate(key.Comment.Trim(), MaxLabelLength),
+            Comment = StoredComment(key),
             CreatedAt = now,
             ExpiresAt = expiresAt,
         };
@@ -134,6 +134,10 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
         SourceAddress = actor.SourceAddress,
         At = time.GetUtcNow(),
     };
+
+    /// <summary>The comment as stored beside a key: trimmed, cut to a label's length, null when there is none.</summary>
+    public static string? StoredComment(SshPublicKey key) =>
+        string.IsNullOrWhiteSpace(key.Comment) ? null : Truncate(key.Comment.Trim(), MaxLabelLength);
 
     public static string ChooseLabel(string? label, SshPublicKey key)
     {

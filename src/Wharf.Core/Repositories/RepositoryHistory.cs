@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Wharf.Core.Git;
@@ -24,11 +23,11 @@ public sealed class RepositoryHistory(GitBinary git, HgBinary hg)
     {
         // Unit separator between fields, record separator between commits: subjects may hold anything else.
         string[] log = ["--git-dir", path, "log", "-n", count.ToString(CultureInfo.InvariantCulture), "--format=%H%x1f%an%x1f%aI%x1f%s%x1e"];
-        var (status, output) = await RunAsync(git.Start, git.StartInfo([.. log, "HEAD", "--"]), cancellationToken);
+        var run = await ChildProcess.RunToEndAsync(git.Start, git.StartInfo([.. log, "HEAD", "--"]), cancellationToken);
         // HEAD names a branch nobody pushed (main, while the push made master): show every ref's history instead.
-        if (status != 0) (status, output) = await RunAsync(git.Start, git.StartInfo([.. log, "--all", "--date-order"]), cancellationToken);
-        if (status != 0) return [];
-        return output.Split('\x1e', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+        if (run.ExitCode != 0) run = await ChildProcess.RunToEndAsync(git.Start, git.StartInfo([.. log, "--all", "--date-order"]), cancellationToken);
+        if (run.ExitCode != 0) return [];
+        return run.Stdout.Split('\x1e', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(r => r.Split('\x1f'))
             .Where(f => f.Length == 4)
             .Select(f => new CommitSummary(f[0], f[1], DateTimeOffset.Parse(f[2], CultureInfo.InvariantCulture), f[3]))
@@ -37,10 +36,10 @@ public sealed class RepositoryHistory(GitBinary git, HgBinary hg)
 
     private async Task<IReadOnlyList<CommitSummary>> HgAsync(string path, int count, CancellationToken cancellationToken)
     {
-        var (status, output) = await RunAsync(hg.Start,
+        var run = await ChildProcess.RunToEndAsync(hg.Start,
             hg.StartInfo("-R", path, "log", "-l", count.ToString(CultureInfo.InvariantCulture), "-T", "json"), cancellationToken);
-        if (status != 0 || string.IsNullOrWhiteSpace(output)) return [];
-        using var json = JsonDocument.Parse(output);
+        if (run.ExitCode != 0 || string.IsNullOrWhiteSpace(run.Stdout)) return [];
+        using var json = JsonDocument.Parse(run.Stdout);
         return json.RootElement.EnumerateArray().Select(c =>
         {
             var date = c.GetProperty("date");
@@ -51,16 +50,5 @@ public sealed class RepositoryHistory(GitBinary git, HgBinary hg)
             var subject = (c.GetProperty("desc").GetString() ?? "").Split('\n')[0];
             return new CommitSummary(c.GetProperty("node").GetString() ?? "", author, when, subject);
         }).ToList();
-    }
-
-    private static async Task<(int Status, string Output)> RunAsync(Func<ProcessStartInfo, Process> start, ProcessStartInfo psi, CancellationToken cancellationToken)
-    {
-        psi.RedirectStandardInput = false;
-        using var process = start(psi);
-        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-        var stdout = await process.StandardOutput.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        await stderr;
-        return (process.ExitCode, stdout);
     }
 }

@@ -10,7 +10,7 @@ namespace Wharf.Ssh.Tests.Protocol;
 /// <summary>
 /// SSH.NET 2026 as a real client of the library over loopback TCP: the whole path of key exchange,
 /// publickey auth, exec, window flow and exit status (SSH.NET sends no ext-info-c and picks aes128-ctr
-/// with hmac-sha2-256-etm against Wharf's offer, SSH-NOTES §1.3).
+/// with hmac-sha2-256-etm against Wharf's offer, docs/SSH-INTEROP.md §1).
 /// </summary>
 public sealed class SshNetClientTests : IAsyncLifetime
 {

@@ -64,7 +64,7 @@ public sealed class SshNetClientTests : IAsyncLifetime
     {
         using var client = Connect(_userKey, onlyKex: kex);
         // The client offered only this name; SSH.NET reports the alias names under their base name.
-        Assert.StartsWith(client.ConnectionInfo.CurrentKeyExchangeAlgorithm, kex);
+        Assert.Equal(kex.Split('@')[0], client.ConnectionInfo.CurrentKeyExchangeAlgorithm);
         using var cmd = client.CreateCommand("nonsense");
         cmd.Execute();
         Assert.Equal(3, cmd.ExitStatus);

@@ -136,16 +136,41 @@ public static class TestKeys
     private static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
 }
 
+/// <summary>
+/// The test git: a new repository starts on <c>main</c> (<c>init.defaultBranch</c>, as git's own hint, GitHub and
+/// Bitbucket suggest), whatever the machine's git would choose.
+/// </summary>
 public static class Git
 {
-    public static string Run(string workingDirectory, params string[] args)
+    public static string Run(string workingDirectory, params string[] args) => Pipe(workingDirectory, null, args).Stdout.Trim();
+
+    /// <summary>Runs git and fails the test unless it exits 0; returns its standard output.</summary>
+    public static string Ok(string workingDirectory, params string[] args) => OkWithInput(workingDirectory, null, args);
+
+    /// <summary>As <see cref="Ok"/>, with <paramref name="stdin"/> (bytes, so that a test can feed git what is not UTF-8) as standard input.</summary>
+    public static string OkWithInput(string workingDirectory, byte[]? stdin, params string[] args)
     {
-        var psi = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
+        var (code, stdout, stderr) = Pipe(workingDirectory, stdin, args);
+        Assert.True(code == 0, $"git {string.Join(' ', args)} exited {code}: {stderr}");
+        return stdout.Trim();
+    }
+
+    private static (int Code, string Stdout, string Stderr) Pipe(string workingDirectory, byte[]? stdin, string[] args)
+    {
+        var psi = new ProcessStartInfo("git")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, WorkingDirectory = workingDirectory,
+        };
+        psi.Environment["GIT_CONFIG_COUNT"] = "1";
+        psi.Environment["GIT_CONFIG_KEY_0"] = "init.defaultBranch";
+        psi.Environment["GIT_CONFIG_VALUE_0"] = "main";
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
+        if (stdin is not null) p.StandardInput.BaseStream.Write(stdin);
+        p.StandardInput.Close();
+        var error = p.StandardError.ReadToEndAsync();
         var output = p.StandardOutput.ReadToEnd();
-        p.StandardError.ReadToEnd();
         p.WaitForExit();
-        return output.Trim();
+        return (p.ExitCode, output, error.Result);
     }
 }

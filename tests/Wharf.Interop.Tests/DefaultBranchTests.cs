@@ -21,8 +21,9 @@ public sealed class DefaultBranchTests(WharfServer server) : IClassFixture<Wharf
         return work;
     }
 
+    /// <summary>git's own warnings start "warning: " (ssh's "Warning: Permanently added ..." is not one of them).</summary>
     private static void NoWarning(ProcessResult run, WharfServer server, string what) =>
-        Expect.That(!run.Stderr.Contains("warning", StringComparison.OrdinalIgnoreCase), $"{what} prints no warning", run, server);
+        Expect.That(!run.Stderr.Contains("warning:", StringComparison.Ordinal), $"{what} prints no warning", run, server);
 
     [Theory]
     [InlineData("main")]

@@ -73,7 +73,7 @@ public sealed class RepositoryAccessMatrixTests(AccessMatrixServer fixture) : IC
             Expect.Succeeded(clone.Run, Server, $"{what}: clone");
             if (!hg)
             {
-                Expect.That(!clone.Run.Stderr.Contains("warning", StringComparison.OrdinalIgnoreCase), $"{what}: the clone prints no warning", clone.Run, Server);
+                Expect.That(!clone.Run.Stderr.Contains("warning:", StringComparison.Ordinal), $"{what}: the clone prints no warning", clone.Run, Server);
                 Assert.Equal(SeedBranch, await Workspace.CurrentBranchAsync(Server, user, clone.Checkout));
                 Assert.True(File.Exists(Path.Combine(clone.Checkout, "README.md")), $"{what}: the clone checked out the seeded README.md");
             }

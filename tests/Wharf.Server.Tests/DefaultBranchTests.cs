@@ -335,3 +335,26 @@ public sealed class DefaultBranchPageTests : WebPageTestBase
         Assert.True(p.ExitCode == 0 && !error.Result.Contains("Traceback", StringComparison.Ordinal), $"hg debugshell failed: {error.Result}");
     }
 }
+
+/// <summary>git's raw dates: what .NET can hold becomes a time, anything else stays raw (null here).</summary>
+public sealed class GitDateTests
+{
+    [Theory]
+    [InlineData("1700000000 +0000", "2023-11-14T22:13:20+00:00")]
+    [InlineData("1700000000 +0530", "2023-11-15T03:43:20+05:30")]
+    [InlineData("1700000000 -1400", "2023-11-14T08:13:20-14:00")]
+    [InlineData("0 +0000", "1970-01-01T00:00:00+00:00")]
+    public void ADateDotNetCanHoldIsRead(string raw, string expected) =>
+        Assert.Equal(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), Core.Repositories.RepositoryHistory.GitDate(raw));
+
+    [Theory]
+    [InlineData("1700000000 +9959")]
+    [InlineData("1700000000 -1401")]
+    [InlineData("1700000000 +0160")]
+    [InlineData("99999999999999 +0000")]
+    [InlineData("253402300799 +0100")]
+    [InlineData("1700000000 0100")]
+    [InlineData("1700000000")]
+    [InlineData("")]
+    public void ADateDotNetCannotHoldIsNull(string raw) => Assert.Null(Core.Repositories.RepositoryHistory.GitDate(raw));
+}

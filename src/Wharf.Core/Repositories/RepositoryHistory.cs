@@ -77,22 +77,35 @@ public sealed class RepositoryHistory(GitBinary git, HgBinary hg)
             hg.StartInfo("-R", path, "log", "-l", count.ToString(CultureInfo.InvariantCulture), "-T", "json"), cancellationToken);
         if (run.ExitCode != 0) return new RepositoryLog([], $"hg log in {path} failed with exit code {run.ExitCode}: {run.Stderr.Trim()}");
         if (string.IsNullOrWhiteSpace(run.Stdout)) return new RepositoryLog([]);
-        using var json = JsonDocument.Parse(run.Stdout);
-        return new RepositoryLog(json.RootElement.EnumerateArray().Select(c =>
+        try
+        {
+            return new RepositoryLog(HgChangesets(run.Stdout));
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or IndexOutOfRangeException)
+        {
+            return new RepositoryLog([], $"hg log in {path} printed JSON Wharf could not read: {e.Message}");
+        }
+    }
+
+    private static List<CommitSummary> HgChangesets(string output)
+    {
+        using var json = JsonDocument.Parse(output);
+        return json.RootElement.EnumerateArray().Select(c =>
         {
             var date = c.GetProperty("date");
-            var raw = $"{date[0].GetRawText()} {date[1].GetRawText()}";
+            var raw = date.ValueKind == JsonValueKind.Array ? string.Join(' ', date.EnumerateArray().Select(d => d.GetRawText())) : date.GetRawText();
             var user = c.GetProperty("user").GetString() ?? "";
             var author = user.IndexOf('<') is var lt and > 0 ? user[..lt].Trim() : user;
             var subject = (c.GetProperty("desc").GetString() ?? "").Split('\n')[0];
             return new CommitSummary(c.GetProperty("node").GetString() ?? "", author, HgDate(date), raw, subject);
-        }).ToList());
+        }).ToList();
     }
 
     /// <summary>Mercurial's date, [unix seconds, offset west of UTC in seconds]; null when .NET cannot hold it.</summary>
     private static DateTimeOffset? HgDate(JsonElement date)
     {
         if (date.ValueKind != JsonValueKind.Array || date.GetArrayLength() != 2
+            || date[0].ValueKind != JsonValueKind.Number || date[1].ValueKind != JsonValueKind.Number
             || !date[0].TryGetDouble(out var seconds) || !date[1].TryGetInt64(out var west)
             || double.IsNaN(seconds) || Math.Abs(seconds) > 1e15 || Math.Abs(west) > 1_000_000)
             return null;

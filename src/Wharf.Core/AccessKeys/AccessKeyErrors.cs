@@ -17,7 +17,7 @@ public static class AccessKeyErrors
         WharfException.NotFound($"Repository {repository} has no access key with id {Display.Quote(id)}.", NotFound);
 
     public static WharfException LabelTaken(string repository, string label) => WharfException.AlreadyExists(
-        $"Another access key of {repository} is already labelled {Display.Quote(label, Keys.KeyPolicy.MaxLabelLength)}; choose a label no other access key of it has.",
+        $"Another access key of {repository} is already labelled {Display.Quote(label, Keys.KeyPolicy.MaxLabelLength)}; labels must differ so that each names one key.",
         LabelDuplicate);
 
     /// <summary>Says neither whose key it is nor whether it is the caller's own: a key is either a person's or a repository's.</summary>

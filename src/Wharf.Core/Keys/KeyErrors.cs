@@ -84,11 +84,11 @@ public static class KeyErrors
         "The label contains control characters (such as a line break); use printable characters only.", LabelInvalid);
 
     public static WharfException LabelMissing() => WharfException.InvalidArgument(
-        "The new label is empty; give the key a label, or leave the label out to keep the one it has.", LabelEmpty);
+        "The label cannot be empty: give the key a label.", LabelEmpty);
 
     /// <summary>Renaming to a label another of the account's keys has would make that label name two keys.</summary>
     public static WharfException LabelTaken(string label) => WharfException.AlreadyExists(
-        $"Another of your keys is already labelled {Display.Quote(label, KeyPolicy.MaxLabelLength)}; choose a label no other key of yours has.", LabelDuplicate);
+        $"Another key on this account is already labelled {Display.Quote(label, KeyPolicy.MaxLabelLength)}; labels must differ so that each names one key.", LabelDuplicate);
 
     public static WharfException KeyUnchangeable() => WharfException.InvalidArgument(
         "A key cannot be changed once added, only its label: send no \"key\" (or the key as it is), or delete this key and add the new one.", KeyImmutable);

@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Runtime.CompilerServices;
 using Wharf.Server.Tests.Support;
 
@@ -75,6 +78,36 @@ public sealed class BitbucketClientTests : IAsyncLifetime
         Assert.Equal((0, ""), (exit, error));
     }
 
+    [Fact]
+    public async Task Empty_answers_and_errors_from_outside_the_endpoints_have_a_content_type_and_the_bitbucket_error_body()
+    {
+        var alice = await _host.UserWithTokenAsync("alice");
+        async Task<(HttpStatusCode Status, string? ContentType, string Body)> SendAsync(HttpMethod method, string path, object? body = null)
+        {
+            using var request = new HttpRequestMessage(method, path);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", alice);
+            if (body is not null) request.Content = JsonContent.Create(body);
+            using var response = await _host.Http.SendAsync(request);
+            return (response.StatusCode, response.Content.Headers.ContentType?.ToString(), await response.Content.ReadAsStringAsync());
+        }
+
+        var added = await _host.SendAsync(HttpMethod.Post, "/2.0/users/alice/ssh-keys", alice, new { key = TestKeys.Ed25519() });
+        var id = Uri.EscapeDataString(added.Body.GetProperty("uuid").GetString()!);
+        // Before: 204 and 404 had no Content-Type at all, and the 404 and 405 no body.
+        Assert.Equal((HttpStatusCode.NoContent, "text/plain; charset=utf-8", ""), await SendAsync(HttpMethod.Delete, $"/2.0/users/alice/ssh-keys/{id}"));
+        Assert.Equal((HttpStatusCode.NotFound, "application/json; charset=utf-8",
+                """{"type":"error","error":{"message":"There is no API route GET /2.0/no-such-route.","detail":null,"code":"not-found"}}"""),
+            await SendAsync(HttpMethod.Get, "/2.0/no-such-route"));
+        Assert.Equal((HttpStatusCode.MethodNotAllowed, "application/json; charset=utf-8",
+                """{"type":"error","error":{"message":"/2.0/user does not take POST.","detail":null,"code":"method-not-allowed"}}"""),
+            await SendAsync(HttpMethod.Post, "/2.0/user", new { }));
+        var badQuery = await SendAsync(HttpMethod.Get, "/2.0/users/alice/ssh-keys?page=first");
+        Assert.Equal((HttpStatusCode.BadRequest, "application/json; charset=utf-8"), (badQuery.Status, badQuery.ContentType));
+        Assert.Contains("\"code\":\"invalid-argument\"", badQuery.Body);
+        // Pages outside /2.0 keep their own answers.
+        Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, "/no/such/page/here")).Status);
+    }
+
     private static async Task<(int Exit, string Out, string Error)> RunNodeAsync(string folder, IReadOnlyDictionary<string, string> environment)
     {
         var psi = new ProcessStartInfo("node", "drive.js")
@@ -84,7 +117,13 @@ public sealed class BitbucketClientTests : IAsyncLifetime
             RedirectStandardError = true,
         };
         foreach (var (name, value) in environment) psi.Environment[name] = value;
-        using var node = Process.Start(psi)!;
+        Process node;
+        try { node = Process.Start(psi)!; }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException("node is not on PATH; BitbucketClientTests needs node and npm (scripts/test.sh checks for them).", e);
+        }
+        using var _ = node;
         var output = node.StandardOutput.ReadToEndAsync();
         var error = node.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));

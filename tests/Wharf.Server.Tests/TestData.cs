@@ -136,16 +136,30 @@ public static class TestKeys
     private static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
 }
 
+/// <summary>Runs git for a test's set-up and checks; a git that fails stops the test with its exit status and stderr.</summary>
 public static class Git
 {
-    public static string Run(string workingDirectory, params string[] args)
+    public static string Run(string workingDirectory, params string[] args) =>
+        System.Text.Encoding.UTF8.GetString(RunBinary(workingDirectory, null, args)).Trim();
+
+    /// <summary>Runs git with <paramref name="stdin"/> as its standard input and returns its standard output as bytes.</summary>
+    public static byte[] RunBinary(string workingDirectory, string? stdin, params string[] args)
     {
-        var psi = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
+        var psi = new ProcessStartInfo("git")
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory,
+        };
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEnd();
-        p.StandardError.ReadToEnd();
+        var error = p.StandardError.ReadToEndAsync();
+        p.StandardInput.Write(stdin ?? "");
+        p.StandardInput.Close();
+        using var output = new MemoryStream();
+        p.StandardOutput.BaseStream.CopyTo(output);
         p.WaitForExit();
-        return output.Trim();
+        if (p.ExitCode != 0)
+            throw new InvalidOperationException(
+                $"git {string.Join(' ', args)} (in {workingDirectory}) exited with status {p.ExitCode}: {error.GetAwaiter().GetResult().Trim()}");
+        return output.ToArray();
     }
 }

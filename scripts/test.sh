@@ -87,6 +87,20 @@ command -v dotnet >/dev/null || { echo "error: the .NET SDK (dotnet) is not on P
 say "dotnet $(dotnet --version), git $(git --version | cut -d' ' -f3), $(ssh -V 2>&1)"
 
 # ---------------------------------------------------------------------------------------------------------
+# The Bitbucket API client BitbucketClientTests drives (tests/Wharf.Server.Tests/BitbucketClient): the
+# `bitbucket` npm package at the version its package-lock.json pins, installed into that folder's
+# node_modules by npm from the npm registry. Needs node and npm on PATH.
+# ---------------------------------------------------------------------------------------------------------
+bitbucket_client="$root/tests/Wharf.Server.Tests/BitbucketClient"
+command -v npm >/dev/null || { echo "error: npm is not on PATH (needed for $bitbucket_client)" >&2; summary 0 0 0; exit 1; }
+say "npm ci in $bitbucket_client"
+if ! (cd "$bitbucket_client" && npm ci --no-audit --no-fund); then
+  echo "error: npm ci failed in $bitbucket_client" >&2
+  summary 0 0 0
+  exit 1
+fi
+
+# ---------------------------------------------------------------------------------------------------------
 # 2. Build once, then test every project of the solution without building again.
 # ---------------------------------------------------------------------------------------------------------
 rm -rf "$results"

@@ -27,7 +27,8 @@ public static class RepositoryErrors
     /// names of private repositories. Used by SSH, the pages and the API alike.
     /// </summary>
     public static WharfException NotFoundOrDenied(string fullName) =>
-        WharfException.NotFound($"Repository '{fullName}' does not exist, or you do not have access to it.", NotFoundCode);
+        // Quoted: the name may be whatever a client sent, line breaks included.
+        WharfException.NotFound($"Repository {Display.Quote(fullName, Names.MaxUserNameLength + 1 + Names.MaxRepositoryNameLength)} does not exist, or you do not have access to it.", NotFoundCode);
 
     /// <summary>For callers who can already see the repository but may not do this to it.</summary>
     public static WharfException Forbidden(string fullName, string what) =>

@@ -70,6 +70,7 @@ public static class ServeCommand
 
         await using var app = builder.Build();
         await WharfServices.PrepareAsync(app.Services, cancellationToken);
+        app.UseApiResponses();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

@@ -3,6 +3,7 @@ using Wharf.Core;
 using Wharf.Core.Access;
 using Wharf.Core.AccessKeys;
 using Wharf.Core.Errors;
+using Wharf.Core.Keys;
 using Wharf.Core.Repositories;
 using Wharf.Core.Users;
 using Wharf.Server.Hosting;
@@ -149,7 +150,9 @@ public static class RepositoryEndpoints
         {
             var (r, level) = await OpenAsync(workspace, repoSlug, AccessLevel.Admin, me, users, access, ct);
             var body = await ApiJson.ReadAsync<UpdateDeployKeyRequest>(http.Request, UpdateDeployKeyRequest.Example, ct);
-            // The key itself never changes (delete and add again); the label and read_only may.
+            // The key itself never changes (delete and add again); the label and read_only may. A "key" other than
+            // the stored one is refused rather than ignored.
+            SshKeyService.RefuseKeyChange((await service.GetAsync(r, level, keyId, ct)).Fingerprint, body.Key);
             var updated = await service.UpdateAsync(r, level, keyId, body.Label, body.ReadOnly is { } ro ? !ro : null, ct);
             return TypedResults.Ok(DeployKeyDto.From(updated, r));
         }).DocumentJsonBody<UpdateDeployKeyRequest>();

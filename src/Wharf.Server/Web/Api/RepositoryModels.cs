@@ -91,7 +91,8 @@ public sealed record AddDeployKeyRequest(string? Key, string? Label, bool? ReadO
     public const string Example = """{"key": "ssh-ed25519 AAAA... ci@build", "label": "CI", "read_only": true}""";
 }
 
-public sealed record UpdateDeployKeyRequest(string? Label, bool? ReadOnly)
+/// <summary><c>key</c> is read only to refuse a change of the key; Bitbucket's clients send the key back as it is.</summary>
+public sealed record UpdateDeployKeyRequest(string? Label, bool? ReadOnly, string? Key)
 {
     public const string Example = """{"label": "CI", "read_only": true}""";
 }

@@ -42,8 +42,10 @@ PORT=$(free_port); start_wharf wharf "$DATA" "$PORT"; PIDS+=("$wharf_TIMEOUT_PID
 SSH=(ssh -F /dev/null -i "$TMP/client/id_ed25519" -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no
   -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o ConnectTimeout=30 -T -p "$PORT" git@127.0.0.1)
 # The greeting names the account: that is a successful login, whatever the exit status of the shell.
-login() { # minute
-  if "${SSH[@]}" </dev/null 2>&1 | grep -q soak; then echo >>"$TMP/ok.$1"; else echo >>"$TMP/fail.$1"; fi
+login() { # minute; a failure records the client's first line of output (why it failed)
+  local out
+  out=$("${SSH[@]}" </dev/null 2>&1 || true)
+  if [[ $out == *soak* ]]; then echo >>"$TMP/ok.$1"; else echo "${out%%$'\n'*}" >>"$TMP/fail.$1"; fi
 }
 lines() { [ -f "$1" ] && wc -l <"$1" || echo 0; }
 idle_cpu() { # ms of CPU per second over IDLE_SECONDS
@@ -86,11 +88,14 @@ while read -r m started cpu_ms rss; do
     "$(awk -v c="$cpu_ms" -v n="$started" 'BEGIN { printf "%.2f", c / n }')" "$(awk -v r="$rss" 'BEGIN { printf "%.0f", r / 1024 }')"
 done <"$TMP/minutes"
 echo "== logins: $total_ok succeeded, $total_fail failed"
+[ "$total_fail" = 0 ] || { echo "   failures, most frequent first:"; cat "$TMP"/fail.* | sort | uniq -c | sort -rn | head -5 | sed 's/^/   /'; }
 sleep 5
 after_idle=$(idle_cpu)
 after_rss=$(rss_kib "$wharf_PID")
-open=$(curl -fsS "$wharf_HTTP/metrics" 2>/dev/null | awk '$1 == "wharf_ssh_connections_open" { print $2 }' || true)
-echo "== after the run: idle CPU $after_idle ms/s (fresh: $fresh_idle ms/s), RSS $((after_rss / 1024)) MB, wharf_ssh_connections_open ${open:-?}"
+metric() { curl -fsS "$wharf_HTTP/metrics" 2>/dev/null | awk -v m="$1" '$1 == m { print $2 }' || true; }
+echo "== after the run: idle CPU $after_idle ms/s (fresh: $fresh_idle ms/s), RSS $((after_rss / 1024)) MB"
+echo "   metrics: wharf_ssh_connections_open $(metric wharf_ssh_connections_open), wharf_ssh_connections_alive $(metric wharf_ssh_connections_alive)," \
+  "wharf_ssh_background_tasks $(metric wharf_ssh_background_tasks) (the last two are empty on builds that predate them)"
 # Flatness from the second minute to the last (the first one warms the JIT and the heap).
 if [ "$MINUTES" -ge 3 ]; then
   awk 'NR >= 2 { c = $3 / $2; r = $4; if (!n++) { c0 = c; r0 = r } cl = c; rl = r }

@@ -210,8 +210,9 @@ internal sealed class SshServerConnection(
     }
 
     /// <summary>
-    /// Once a second: closes a connection idle for longer than <see cref="SshServerOptions.IdleTimeout"/>
-    /// (nothing received and no session running), and starts a rekey after
+    /// Once a second: closes session channels that never asked for a command within
+    /// <see cref="SshServerOptions.ExecRequestTimeout"/>, closes a connection idle for longer than
+    /// <see cref="SshServerOptions.IdleTimeout"/> (nothing received and no command running), and starts a rekey after
     /// <see cref="SshServerOptions.RekeyAfterBytes"/> or <see cref="SshServerOptions.RekeyAfterTime"/>.
     /// </summary>
     private async Task WatchAsync(SshTransport transport, ServerKeyExchange kex, UserAuthService auth, CancellationTokenSource connectionCts, CancellationToken ct)
@@ -221,6 +222,7 @@ internal sealed class SshServerConnection(
             using var timer = new PeriodicTimer(WatchdogPeriod);
             while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
             {
+                await CloseChannelsWithoutCommandAsync().ConfigureAwait(false);
                 if (options.IdleTimeout != Timeout.InfiniteTimeSpan && !HasRunningSessions()
                     && System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastActivity)) > options.IdleTimeout)
                 {
@@ -251,9 +253,20 @@ internal sealed class SshServerConnection(
         catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or SshProtocolException) { }
     }
 
+    // Only a running command holds the connection open past its idle timeout: a channel opened without one does not.
     private bool HasRunningSessions()
     {
-        lock (_channelsLock) return _channels.Count > 0;
+        lock (_channelsLock) return _channels.Values.Any(c => c.IsRunning);
+    }
+
+    private async Task CloseChannelsWithoutCommandAsync()
+    {
+        SessionChannel[] late;
+        lock (_channelsLock)
+            late = [.. _channels.Values.Where(c => c.Running is null && System.Diagnostics.Stopwatch.GetElapsedTime(c.OpenedTimestamp) > options.ExecRequestTimeout)];
+        foreach (var ch in late)
+            if (await ch.CloseIfNeverStartedAsync().ConfigureAwait(false))
+                log.ChannelClosedWithoutCommand(remote, options.ExecRequestTimeout);
     }
 
     /// <summary>

@@ -79,6 +79,16 @@ public static class RepositoryCommands
             return ExitCodes.Success;
         }));
 
+    public static readonly CliCommand DefaultBranch = new(
+        "admin repo default-branch", "Makes BRANCH, which OWNER/NAME must have, its default branch (the one clones check out).",
+        ["OWNER/NAME", "BRANCH"], [],
+        (args, console, ct) => WithRepositoryAsync(args, console, ct, async (services, repo) =>
+        {
+            await services.GetRequiredService<RepositoryService>().SetDefaultBranchAsync(repo, Console, args.Positionals[1], ct);
+            await console.Out.WriteLineAsync($"{repo.FullName}'s default branch is now {args.Positionals[1].Trim()}");
+            return ExitCodes.Success;
+        }));
+
     public static readonly CliCommand AddAccessKey = new(
         "admin repo access-key add",
         "Adds the public key on standard input to OWNER/NAME as an access key, read-only unless --write; prints its id and fingerprint.",

@@ -10,8 +10,8 @@ namespace Wharf.Ssh.KeyExchange;
 
 /// <summary>
 /// The server side of key exchange for one connection, initial and later (rekey): KEXINIT ordering,
-/// negotiation, the curve25519 reply, NEWKEYS in both directions, strict KEX (SSH-NOTES §2.4) and ext-info
-/// (§2.5). Driven by the connection's read loop; independent of which algorithm is chosen.
+/// negotiation, the curve25519 reply, NEWKEYS in both directions, strict KEX (docs/SSH-INTEROP.md §6) and ext-info
+/// (§7). Driven by the connection's read loop; independent of which algorithm is chosen.
 /// </summary>
 internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions options, string clientVersion, string serverVersion, SshServerStatistics? statistics = null)
 {
@@ -41,7 +41,7 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
     /// <summary>
     /// Sends our KEXINIT for this round unless already sent. The initial one always announces
     /// kex-strict-s-v00@openssh.com, as OpenSSH does, so scanners see the Terrapin counter-measure (CVE-2023-48795);
-    /// strict mode itself starts only when the client announced its marker too (OpenSSH PROTOCOL §1.10).
+    /// strict mode itself starts only when the client announced its marker too (OpenSSH PROTOCOL §1.10, docs/SSH-INTEROP.md §6).
     /// Later ones (rekeys) carry no marker: markers count only in the first KEXINIT.
     /// </summary>
     public async Task EnsureKexInitSentAsync(CancellationToken ct, bool onlyIfClientSilent = false)

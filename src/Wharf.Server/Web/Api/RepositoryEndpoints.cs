@@ -59,6 +59,16 @@ public static class RepositoryEndpoints
             return TypedResults.Ok(Dto(created, http.Request, address));
         }).DocumentJsonBody<CreateRepositoryRequest>();
 
+        // Bitbucket's repository update; here it changes the default branch, to one the repository has (Admin level).
+        repo.MapPut("/", async (string workspace, string repoSlug, HttpContext http, ClaimsPrincipal me, IUserStore users, RepositoryAccess access,
+            RepositoryService service, WebAddress address, CancellationToken ct) =>
+        {
+            var (r, level) = await OpenAsync(workspace, repoSlug, AccessLevel.Admin, me, users, access, ct);
+            var body = await ApiJson.ReadAsync<UpdateRepositoryRequest>(http.Request, UpdateRepositoryRequest.Example, ct);
+            if (body.Mainbranch is { } branch) await service.SetDefaultBranchAsync(r, level, branch.Name, ct);
+            return TypedResults.Ok(Dto(r, http.Request, address));
+        }).DocumentJsonBody<UpdateRepositoryRequest>();
+
         repo.MapDelete("/", async (string workspace, string repoSlug, ClaimsPrincipal me, IUserStore users, RepositoryAccess access,
             RepositoryService service, CancellationToken ct) =>
         {

@@ -18,12 +18,6 @@ IDLE_SECONDS=${IDLE_SECONDS:-30}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TMP=$(mktemp -d /tmp/wharf-soak.XXXXXX)
 . "$ROOT/bench/lib.sh"
-PIDS=()
-cleanup() {
-  set +e
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  rm -rf "$TMP"
-}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 

@@ -22,12 +22,6 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TMP=$(mktemp -d /tmp/wharf-key-scale.XXXXXX)
 . "$ROOT/bench/lib.sh"
 install_missing sshd:openssh-server ssh:openssh-client sqlite3:sqlite3 python3:python3
-PIDS=()
-cleanup() {
-  set +e
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  rm -rf "$TMP"
-}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 

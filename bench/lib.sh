@@ -1,6 +1,15 @@
 # Shared by the bench/*.sh scripts (sourced, not run): ports, timing, statistics, and starting `wharf serve`
 # and a private Debian sshd. Each script sets TMP (its mktemp -d directory) and ROOT (the repository) first.
 
+# What a script started in the background (kill on exit) and its TMP directory: `trap cleanup EXIT` removes both.
+# A script that holds more defines its own cleanup after sourcing this file.
+PIDS=()
+cleanup() {
+  set +e
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+  rm -rf "$TMP"
+}
+
 free_port() { # a loopback port nobody listens on, from a bounded number of tries
   local p i
   for i in $(seq 1 50); do

@@ -4,8 +4,8 @@ namespace Wharf.Interop.Tests;
 
 /// <summary>
 /// Debian's ssh-audit (2.5.0) against `wharf serve`: no algorithm it rates as a failure. Its exit status is not
-/// used: 2.5.0 does not know kex-strict-s-v00@openssh.com and exits non-zero with a warning for it
-/// (docs/SSH-INTEROP.md §6), so the test reads the report's lines instead.
+/// used: 2.5.0 predates kex-strict-s-v00@openssh.com (the Terrapin marker, always in the server's first KEXINIT)
+/// and the post-quantum exchanges, and warns "unknown algorithm" for them, so the test reads the report's lines.
 /// </summary>
 public sealed class SshAuditTests(WharfServer server) : IClassFixture<WharfServer>
 {
@@ -44,8 +44,8 @@ public sealed class SshAuditTests(WharfServer server) : IClassFixture<WharfServe
     }
 
     /// <summary>
-    /// Issue 3: no warning but "unknown algorithm" for the post-quantum exchanges 2.5.0 predates. One more
-    /// is expected and documented in docs/OPERATIONS.md: "using experimental algorithm" for
+    /// Issue 3: no warning but "unknown algorithm" for the post-quantum exchanges and the strict-KEX marker
+    /// 2.5.0 predates. One more is expected and documented in docs/OPERATIONS.md: "using experimental algorithm" for
     /// sntrup761x25519-sha512@openssh.com, the only post-quantum name PuTTY 0.78 knows. Any other warning fails.
     /// </summary>
     [Fact]
@@ -57,6 +57,7 @@ public sealed class SshAuditTests(WharfServer server) : IClassFixture<WharfServe
             "(kex) mlkem768x25519-sha256 -- [warn] unknown algorithm",
             "(kex) sntrup761x25519-sha512 -- [warn] unknown algorithm",
             "(kex) sntrup761x25519-sha512@openssh.com -- [warn] using experimental algorithm",
+            "(kex) kex-strict-s-v00@openssh.com -- [warn] unknown algorithm",
         ];
         var warnings = lines.Where(line => line.Contains("[warn]", StringComparison.Ordinal))
             .Select(line => System.Text.RegularExpressions.Regex.Replace(line.Trim(), @"\s+", " ")).ToList();
@@ -70,7 +71,7 @@ public sealed class SshAuditTests(WharfServer server) : IClassFixture<WharfServe
     [InlineData("(kex) sntrup761x25519-sha512 ")]
     [InlineData("(kex) diffie-hellman-group16-sha512 ")]
     [InlineData("(kex) diffie-hellman-group18-sha512 ")]
-    [InlineData("(kex) diffie-hellman-group14-sha256 ")]
+    [InlineData("(kex) kex-strict-s-v00@openssh.com ")]
     [InlineData("(key) rsa-sha2-512 (3072-bit) ")]
     [InlineData("(key) rsa-sha2-256 (3072-bit) ")]
     [InlineData("(enc) aes192-ctr ")]
@@ -89,5 +90,14 @@ public sealed class SshAuditTests(WharfServer server) : IClassFixture<WharfServe
         var (run, lines) = await AuditAsync();
 
         Expect.That(lines.Any(line => line.StartsWith(reportLinePrefix, StringComparison.Ordinal)), $"ssh-audit's report has no `{reportLinePrefix.Trim()}` line", run, server);
+    }
+
+    /// <summary>Issue 10: the 2048-bit group is not offered by default (it stays available as a setting).</summary>
+    [Fact]
+    public async Task SshAuditSeesNoGroup14()
+    {
+        var (run, lines) = await AuditAsync();
+
+        Expect.That(!lines.Any(line => line.Contains("diffie-hellman-group14", StringComparison.Ordinal)), "ssh-audit's report lists diffie-hellman-group14-sha256", run, server);
     }
 }

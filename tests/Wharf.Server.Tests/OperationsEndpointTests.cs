@@ -61,6 +61,10 @@ public sealed class OperationsEndpointTests : IAsyncLifetime
         var lines = text.Split('\n');
         Assert.Contains("# TYPE wharf_ssh_connections_open gauge", lines);
         Assert.Contains("wharf_ssh_connections_open 0", lines);
+        Assert.Contains("# TYPE wharf_ssh_connections_alive gauge", lines);
+        Assert.Contains("wharf_ssh_connections_alive 0", lines);
+        Assert.Contains("# TYPE wharf_ssh_background_tasks gauge", lines);
+        Assert.Contains("wharf_ssh_background_tasks 0", lines);
         Assert.Contains("# TYPE wharf_ssh_connections_total counter", lines);
         Assert.Contains("wharf_ssh_connections_total 0", lines);
         Assert.Contains("# TYPE wharf_ssh_connections_refused_total counter", lines);

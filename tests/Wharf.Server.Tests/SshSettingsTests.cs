@@ -23,7 +23,8 @@ public sealed class SshSettingsTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(30), o.ShutdownGraceTime);
         // A CI farm behind one address: 200 simultaneous logins must fit (OPERATIONS.md "CI farms").
         Assert.Equal(256, o.MaxUnauthenticatedPerSource);
-        Assert.Equal(1024, o.MaxUnauthenticatedConnections);
+        Assert.Equal("256:30:1024", o.MaxStartups);
+        Assert.Equal(TimeSpan.FromSeconds(30), o.ExecRequestTimeout);
         Assert.Equal(["ssh-ed25519"], o.HostKeys[0].Algorithms);
         Assert.Equal(["rsa-sha2-512", "rsa-sha2-256"], o.HostKeys[1].Algorithms);
         Assert.Null(o.Ciphers);
@@ -33,21 +34,34 @@ public sealed class SshSettingsTests : IDisposable
     public void ValuesAndAlgorithmListsAreTakenFromConfiguration()
     {
         var o = Build(("Ssh:MaxAuthTries", "20"), ("Ssh:LoginGraceTime", "00:00:30"), ("Ssh:ShutdownGraceTime", "00:02:00"),
-            ("Ssh:MaxUnauthenticatedConnections", "4096"), ("Ssh:MaxUnauthenticatedPerSource", "2048"), ("Ssh:Algorithms:Ciphers", "aes256-gcm@openssh.com, chacha20-poly1305@openssh.com"),
+            ("Ssh:MaxStartups", "2048:50:4096"), ("Ssh:ExecRequestTimeout", "00:00:10"), ("Ssh:MaxUnauthenticatedPerSource", "2048"), ("Ssh:Algorithms:Ciphers", "aes256-gcm@openssh.com, chacha20-poly1305@openssh.com"),
             ("Ssh:Algorithms:KeyExchange:0", "curve25519-sha256"));
         Assert.Equal(20, o.MaxAuthTries);
         Assert.Equal(TimeSpan.FromSeconds(30), o.LoginGraceTime);
         Assert.Equal(TimeSpan.FromMinutes(2), o.ShutdownGraceTime);
         Assert.Equal(2048, o.MaxUnauthenticatedPerSource);
-        Assert.Equal(4096, o.MaxUnauthenticatedConnections);
+        Assert.Equal("2048:50:4096", o.MaxStartups);
+        Assert.Equal(TimeSpan.FromSeconds(10), o.ExecRequestTimeout);
         Assert.Equal(["aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com"], o.Ciphers);
         Assert.Equal(["curve25519-sha256"], o.KeyExchangeAlgorithms);
+    }
+
+    [Fact]
+    public void Group14CanBeAddedBackToTheKeyExchangeOffer()
+    {
+        var o = Build(("Ssh:Algorithms:KeyExchange", "curve25519-sha256,diffie-hellman-group14-sha256"));
+        Assert.Equal(["curve25519-sha256", "diffie-hellman-group14-sha256"], o.KeyExchangeAlgorithms);
     }
 
     [Theory]
     [InlineData("Ssh:MaxAuthTries", "0", "Ssh: MaxAuthTries must be between 1 and 100.")]
     [InlineData("Ssh:ShutdownGraceTime", "02:00:00", "Ssh: ShutdownGraceTime must be between 0 and 1 hour.")]
-    [InlineData("Ssh:MaxUnauthenticatedPerSource", "2000", "Ssh: MaxUnauthenticatedPerSource must be between 1 and MaxUnauthenticatedConnections.")]
+    [InlineData("Ssh:MaxUnauthenticatedPerSource", "2000", "Ssh: MaxUnauthenticatedPerSource must be between 1 and the full value of MaxStartups.")]
+    [InlineData("Ssh:MaxStartups", "100:30:10", "Ssh: MaxStartups '100:30:10' must be start:rate:full (for example 256:30:1024) with 1 <= start <= full <= 1000000 and rate from 1 to 100, or one number for a hard cap.")]
+    [InlineData("Ssh:MaxStartups", "lots", "Ssh: MaxStartups 'lots' must be start:rate:full (for example 256:30:1024) with 1 <= start <= full <= 1000000 and rate from 1 to 100, or one number for a hard cap.")]
+    [InlineData("Ssh:ExecRequestTimeout", "00:00:00", "Ssh: ExecRequestTimeout must be between 1 second and 1 hour.")]
+    [InlineData("Ssh:MaxUnauthenticatedConnections", "4096", "SSH setting 'Ssh:MaxUnauthenticatedConnections' was replaced by 'Ssh:MaxStartups', start:rate:full (for example \"256:30:1024\"; one number N is a hard cap of N).")]
+    [InlineData("Ssh:Algorithms:KeyExchange", "diffie-hellman-group1-sha1", "Ssh:Algorithms:KeyExchange: 'diffie-hellman-group1-sha1' is not supported. Supported: mlkem768x25519-sha256, sntrup761x25519-sha512, sntrup761x25519-sha512@openssh.com, curve25519-sha256, curve25519-sha256@libssh.org, diffie-hellman-group16-sha512, diffie-hellman-group18-sha512, diffie-hellman-group14-sha256.")]
     [InlineData("Ssh:Algorithms:Ciphers", "aes128-cbc", "Ssh:Algorithms:Ciphers: 'aes128-cbc' is not supported. Supported: chacha20-poly1305@openssh.com, aes256-gcm@openssh.com, aes128-gcm@openssh.com, aes256-ctr, aes192-ctr, aes128-ctr.")]
     [InlineData("Ssh:LoginGraceTime", "banana", "Invalid SSH setting: Failed to convert configuration value 'banana' at 'Ssh:LoginGraceTime' to type 'System.TimeSpan'.")]
     public void BadValuesStopTheServerWithAClearMessage(string key, string value, string message)

@@ -22,6 +22,10 @@ public sealed class WharfMetrics : IDisposable
         Meter = meters.Create(MeterName);
         Meter.CreateObservableGauge("wharf.ssh.connections.open", () => ssh.ConnectionsOpen,
             description: "SSH connections open now, logged in or not.");
+        Meter.CreateObservableGauge("wharf.ssh.connections.alive", () => ssh.ConnectionsAlive,
+            description: "SSH connections still held by the server, until every task and timer they started has ended.");
+        Meter.CreateObservableGauge("wharf.ssh.background_tasks", () => ssh.BackgroundTasksRunning,
+            description: "Tasks and timers started by SSH connections (watchdogs, sessions, rekeys) and still running.");
         Meter.CreateObservableCounter("wharf.ssh.connections", () => ssh.ConnectionsAccepted,
             description: "SSH connections accepted since start.");
         Meter.CreateObservableCounter("wharf.ssh.connections.refused", () => ssh.ConnectionsRefused,

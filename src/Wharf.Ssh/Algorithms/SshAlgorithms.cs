@@ -34,16 +34,19 @@ public static class SshAlgorithms
     public const string StrictKexClient = "kex-strict-c-v00@openssh.com";
     public const string StrictKexServer = "kex-strict-s-v00@openssh.com";
 
-    // Post-quantum hybrids first (docs/SSH-INTEROP.md §2; OpenSSH's own order), then the audit-clean
-    // classical list. Negotiation follows the client's order, so this order only decides whether a
-    // dropbear guess is usable (it is not: dropbear guesses curve25519-sha256, and its guessed packet is
-    // discarded, RFC 4253 §7.1).
+    // Post-quantum hybrids first (docs/SSH-INTEROP.md §2; OpenSSH's own order), then the classical exchanges. Negotiation follows
+    // the client's order, so this order only decides whether a dropbear guess is usable (it is not: dropbear
+    // guesses curve25519-sha256, and its guessed packet is discarded, RFC 4253 §7.1). The 2048-bit
+    // diffie-hellman-group14-sha256 is implemented but not offered by default: every current client has
+    // group16 or better, and scanners rate 2048-bit groups as weak. Ssh:Algorithms:KeyExchange can add it back.
     public static readonly IReadOnlyList<string> DefaultKex =
     [
         MlKem768X25519Sha256, Sntrup761X25519Sha512, Sntrup761X25519Sha512OpenSsh,
         Curve25519Sha256, Curve25519Sha256LibSsh,
-        DhGroup16Sha512, DhGroup18Sha512, DhGroup14Sha256,
+        DhGroup16Sha512, DhGroup18Sha512,
     ];
+    /// <summary>Every key exchange Wharf implements: the default offer and those that can be configured.</summary>
+    public static readonly IReadOnlyList<string> SupportedKex = [.. DefaultKex, DhGroup14Sha256];
     public static readonly IReadOnlyList<string> DefaultCiphers = [ChaCha20Poly1305, Aes256Gcm, Aes128Gcm, Aes256Ctr, Aes192Ctr, Aes128Ctr];
     public static readonly IReadOnlyList<string> DefaultMacs = [HmacSha256Etm, HmacSha512Etm];
     // "ssh -C" is what Mercurial users are told to use; asyncssh and dbclient pick zlib first (docs/SSH-INTEROP.md §2).
@@ -51,7 +54,8 @@ public static class SshAlgorithms
 
     internal static bool IsAead(string cipher) => cipher is ChaCha20Poly1305 or Aes256Gcm or Aes128Gcm;
 
-    public static void ValidateKex(IReadOnlyList<string>? names) => Validate("KeyExchangeAlgorithms", names, DefaultKex);
+    // The names are the settings' names under Ssh:Algorithms (docs/OPERATIONS.md), so the message says what to fix.
+    public static void ValidateKex(IReadOnlyList<string>? names) => Validate("KeyExchange", names, SupportedKex);
     public static void ValidateCiphers(IReadOnlyList<string>? names) => Validate("Ciphers", names, DefaultCiphers);
     public static void ValidateMacs(IReadOnlyList<string>? names) => Validate("Macs", names, DefaultMacs);
     public static void ValidateCompression(IReadOnlyList<string>? names) => Validate("Compression", names, DefaultCompression);

@@ -49,6 +49,10 @@ internal sealed class SessionChannel
     public uint RemoteId { get; }
     public bool CloseReceived { get; private set; }
     public Task? Running { get; private set; }
+    /// <summary>Stopwatch timestamp of the channel's opening, for <see cref="SshServerOptions.ExecRequestTimeout"/>.</summary>
+    public long OpenedTimestamp { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+    /// <summary>An exec or shell is running (started and not yet ended).</summary>
+    public bool IsRunning => Running is { IsCompleted: false };
 
 
     public void OnWindowAdjust(uint bytes) => _sendWindow.Add(bytes);
@@ -80,8 +84,11 @@ internal sealed class SessionChannel
     /// <summary>Starts the application for an exec (command) or shell (null). Returns false if already started.</summary>
     public bool Start(ISshServerHandler handler, SshPrincipal principal, string userName, string? command, EndPoint? remote, ISshServerLog log)
     {
-        if (_started) return false;
-        _started = true;
+        lock (_stateLock)
+        {
+            if (_started) return false;
+            _started = true;
+        }
         var session = new SshSession
         {
             Principal = principal,
@@ -207,6 +214,22 @@ internal sealed class SessionChannel
         w.WriteUInt32(RemoteId);
         w.WriteUInt32((uint)total);
         return _transport.SendAsync(w.WrittenMemory);
+    }
+
+    /// <summary>
+    /// Closes the channel from our side if it never got an exec or shell (<see cref="SshServerOptions.ExecRequestTimeout"/>);
+    /// a later exec is refused. Returns false when a command was started or the channel is already closing.
+    /// </summary>
+    public async Task<bool> CloseIfNeverStartedAsync()
+    {
+        lock (_stateLock)
+        {
+            if (_started || _closeSent || CloseReceived) return false;
+            _started = true;
+        }
+        _input.Writer.Complete();
+        await SendCloseAsync().ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>The connection is ending: stop the application and wake every waiter.</summary>

@@ -33,9 +33,14 @@ internal sealed class SshServerConnection(
     // connection closes once its last session ends. _drain is what closes it.
     private bool _draining;
     private readonly CancellationTokenSource _drain = new();
+    // What keeps this connection alive: its read loop (1) plus every tracked background task still running.
+    // The last one to end releases the connection in the statistics.
+    private int _holds = 1;
+    private readonly List<Task> _background = [];
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        statistics?.OnConnectionCreated();
         using var connectionCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _drain.Token);
         using var graceCts = new CancellationTokenSource(options.LoginGraceTime);
         using var graceRegistration = graceCts.Token.Register(connectionCts.Cancel);
@@ -54,10 +59,14 @@ internal sealed class SshServerConnection(
 
             var kex = new ServerKeyExchange(transport, options, clientVersion, serverVersion, statistics);
             auth = new UserAuthService(transport, options, handler, remote);
-            _ = SendKexInitIfClientIsSlowAsync(kex, ct);
-            _ = WatchAsync(transport, kex, auth, connectionCts, ct);
+            Track(() => SendKexInitIfClientIsSlowAsync(kex, ct));
+            Track(() => WatchAsync(transport, kex, auth, connectionCts, ct));
             transport.RekeyAfterBytes = options.RekeyAfterBytes;
-            transport.RekeyRequested = () => RekeyAsync(kex, auth, ct);
+            transport.RekeyRequested = () =>
+            {
+                Track(() => RekeyAsync(kex, auth, ct));
+                return Task.CompletedTask;
+            };
 
             while (true)
             {
@@ -141,9 +150,53 @@ internal sealed class SshServerConnection(
                 statistics?.OnAuthenticationFailed();
                 log.AuthenticationFailed(remote, auth.AttemptedUser ?? "");
             }
+            // Cancelled, not just disposed: disposing a token source does not wake what waits on its token,
+            // so the watchdog's timer would tick on until the idle timeout with the whole connection held.
+            await connectionCts.CancelAsync().ConfigureAwait(false);
             await TearDownAsync(transport).ConfigureAwait(false);
             log.ConnectionClosed(remote, closeReason);
+            Release();
         }
+    }
+
+    /// <summary>
+    /// Starts a task that belongs to this connection: it is counted in the statistics while it runs, keeps the
+    /// connection counted as alive, and is awaited by the teardown. The work must end when the connection's
+    /// token is cancelled and must not throw.
+    /// </summary>
+    private void Track(Func<Task> work)
+    {
+        Interlocked.Increment(ref _holds);
+        statistics?.OnBackgroundTaskStarted();
+        var task = RunTrackedAsync(work);
+        lock (_background)
+        {
+            _background.RemoveAll(t => t.IsCompleted);
+            _background.Add(task);
+        }
+    }
+
+    private async Task RunTrackedAsync(Func<Task> work)
+    {
+        try
+        {
+            await Task.Yield();
+            await work().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or SshProtocolException)
+        {
+            // The read loop owns teardown; a failure here surfaces there too.
+        }
+        finally
+        {
+            statistics?.OnBackgroundTaskEnded();
+            Release();
+        }
+    }
+
+    private void Release()
+    {
+        if (Interlocked.Decrement(ref _holds) == 0) statistics?.OnConnectionReleased();
     }
 
     private async Task SendKexInitIfClientIsSlowAsync(ServerKeyExchange kex, CancellationToken ct)
@@ -157,8 +210,9 @@ internal sealed class SshServerConnection(
     }
 
     /// <summary>
-    /// Once a second: closes a connection idle for longer than <see cref="SshServerOptions.IdleTimeout"/>
-    /// (nothing received and no session running), and starts a rekey after
+    /// Once a second: closes session channels that never asked for a command within
+    /// <see cref="SshServerOptions.ExecRequestTimeout"/>, closes a connection idle for longer than
+    /// <see cref="SshServerOptions.IdleTimeout"/> (nothing received and no command running), and starts a rekey after
     /// <see cref="SshServerOptions.RekeyAfterBytes"/> or <see cref="SshServerOptions.RekeyAfterTime"/>.
     /// </summary>
     private async Task WatchAsync(SshTransport transport, ServerKeyExchange kex, UserAuthService auth, CancellationTokenSource connectionCts, CancellationToken ct)
@@ -168,6 +222,7 @@ internal sealed class SshServerConnection(
             using var timer = new PeriodicTimer(WatchdogPeriod);
             while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
             {
+                await CloseChannelsWithoutCommandAsync().ConfigureAwait(false);
                 if (options.IdleTimeout != Timeout.InfiniteTimeSpan && !HasRunningSessions()
                     && System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastActivity)) > options.IdleTimeout)
                 {
@@ -198,9 +253,20 @@ internal sealed class SshServerConnection(
         catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or SshProtocolException) { }
     }
 
+    // Only a running command holds the connection open past its idle timeout: a channel opened without one does not.
     private bool HasRunningSessions()
     {
-        lock (_channelsLock) return _channels.Count > 0;
+        lock (_channelsLock) return _channels.Values.Any(c => c.IsRunning);
+    }
+
+    private async Task CloseChannelsWithoutCommandAsync()
+    {
+        SessionChannel[] late;
+        lock (_channelsLock)
+            late = [.. _channels.Values.Where(c => c.Running is null && System.Diagnostics.Stopwatch.GetElapsedTime(c.OpenedTimestamp) > options.ExecRequestTimeout)];
+        foreach (var ch in late)
+            if (await ch.CloseIfNeverStartedAsync().ConfigureAwait(false))
+                log.ChannelClosedWithoutCommand(remote, options.ExecRequestTimeout);
     }
 
     /// <summary>
@@ -342,6 +408,7 @@ internal sealed class SshServerConnection(
             // pty-req, x11-req, auth-agent-req@openssh.com, subsystem, PuTTY's winadj@... and the rest:
             // FAILURE when a reply is wanted (docs/SSH-INTEROP.md §13); the session goes on.
         }
+        if (ok && request is "exec" or "shell" && ch.Running is { } running) Track(() => running);
         if (!wantReply) return;
         var w = new SshWriter(8);
         w.WriteByte(ok ? MessageNumbers.ChannelSuccess : MessageNumbers.ChannelFailure);
@@ -410,9 +477,17 @@ internal sealed class SshServerConnection(
             _channels.Clear();
         }
         foreach (var ch in channels) ch.Abort();
-        var running = channels.Select(c => c.Running).OfType<Task>().ToArray();
-        // Let applications notice the cancellation (git is killed by its runner), but never hang here.
-        if (running.Length > 0) await Task.WhenAny(Task.WhenAll(running), Task.Delay(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
+        // Sessions (tracked too), the watchdog, the KEXINIT fallback and rekeys: all wait on the connection's
+        // token, cancelled by now. Let applications notice the cancellation (git is killed by its runner), but
+        // never hang here; whatever is still running is counted in the statistics until it ends.
+        Task[] background;
+        lock (_background) background = [.. _background];
+        if (background.Length > 0)
+        {
+            using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try { await Task.WhenAll(background).WaitAsync(bound.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) when (bound.IsCancellationRequested) { }
+        }
         await transport.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -17,7 +17,8 @@ internal sealed record KexAlgorithms(
     /// </summary>
     public static KexAlgorithms Negotiate(KexInit client, KexInit server)
     {
-        var kex = Pick("key exchange", client.Kex, server.Kex);
+        // Our strict-KEX marker is a flag, not a method: a client listing it must not get it "negotiated".
+        var kex = Pick("key exchange", client.Kex, [.. server.Kex.Where(n => n != SshAlgorithms.StrictKexServer)]);
         var hostKey = Pick("host key", client.HostKey, server.HostKey);
         var c2s = Pick("client-to-server cipher", client.CiphersClientToServer, server.CiphersClientToServer);
         var s2c = Pick("server-to-client cipher", client.CiphersServerToClient, server.CiphersServerToClient);

@@ -39,12 +39,12 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
     public bool InProgress => _clientInit is not null || _serverInit is not null;
 
     /// <summary>
-    /// Sends our KEXINIT for this round unless already sent. For the initial exchange the strict marker is
-    /// included only when the client announced it, or when the client's KEXINIT is late (the 1 s fallback):
-    /// strict mode needs both markers, so this is as safe as always sending it, and ssh-audit 2.5.0, which
-    /// does not know the marker, does not warn (docs/SSH-INTEROP.md §6).
+    /// Sends our KEXINIT for this round unless already sent. The initial one always announces
+    /// kex-strict-s-v00@openssh.com, as OpenSSH does, so scanners see the Terrapin counter-measure (CVE-2023-48795);
+    /// strict mode itself starts only when the client announced its marker too (OpenSSH PROTOCOL §1.10, docs/SSH-INTEROP.md §6).
+    /// Later ones (rekeys) carry no marker: markers count only in the first KEXINIT.
     /// </summary>
-    public async Task EnsureKexInitSentAsync(bool strictMarker, CancellationToken ct, bool onlyIfClientSilent = false)
+    public async Task EnsureKexInitSentAsync(CancellationToken ct, bool onlyIfClientSilent = false)
     {
         await _kexInitLock.WaitAsync(ct).ConfigureAwait(false);
         try
@@ -53,7 +53,7 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
             // Decided under the lock, so the check cannot race a whole exchange finishing in between.
             if (onlyIfClientSilent && (_clientKexInitSeen || InitialDone)) return;
             var kex = _kexNames.ToList();
-            if (!InitialDone && strictMarker) kex.Add(SshAlgorithms.StrictKexServer);
+            if (!InitialDone) kex.Add(SshAlgorithms.StrictKexServer);
             var init = new KexInit
             {
                 Kex = [.. kex],
@@ -76,12 +76,12 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
     }
 
     /// <summary>
-    /// The 1 s fallback for the initial KEXINIT: sends ours, with the strict marker, only if the client's
+    /// The 1 s fallback for the initial KEXINIT: sends ours only if the client's
     /// first KEXINIT has still not arrived. Once it has (or once the first exchange is over) this does
     /// nothing; a late timer must never start a second exchange in the middle of login.
     /// </summary>
     public Task SendInitialKexInitIfClientIsSilentAsync(CancellationToken ct) =>
-        EnsureKexInitSentAsync(strictMarker: true, ct, onlyIfClientSilent: true);
+        EnsureKexInitSentAsync(ct, onlyIfClientSilent: true);
 
     /// <summary>
     /// Starts a server-initiated key exchange (rekey) when none is running. Returns false when one already is,
@@ -105,7 +105,7 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
         {
             _kexInitLock.Release();
         }
-        await EnsureKexInitSentAsync(strictMarker: false, ct).ConfigureAwait(false);
+        await EnsureKexInitSentAsync(ct).ConfigureAwait(false);
         return true;
     }
 
@@ -135,7 +135,7 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
                 await OnEcdhInitAsync(payload, ct).ConfigureAwait(false);
                 return true;
             case MessageNumbers.NewKeys:
-                OnNewKeys();
+                OnNewKeys(ct);
                 return true;
         }
         if (!InitialDone)
@@ -163,12 +163,12 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
             if (clientStrict && transport.PacketsReceived != 1)
                 throw new SshProtocolException(SshDisconnectReason.ProtocolError, "strict KEX: KEXINIT was not the first packet");
             ClientWantsExtInfo = client.Kex.Contains(SshAlgorithms.ExtInfoClient);
-            await EnsureKexInitSentAsync(strictMarker: clientStrict, ct).ConfigureAwait(false);
+            await EnsureKexInitSentAsync(ct).ConfigureAwait(false);
             Strict = clientStrict && _serverInit!.Kex.Contains(SshAlgorithms.StrictKexServer);
         }
         else
         {
-            await EnsureKexInitSentAsync(strictMarker: false, ct).ConfigureAwait(false);
+            await EnsureKexInitSentAsync(ct).ConfigureAwait(false);
         }
         _clientInit = client;
         _agreed = KexAlgorithms.Negotiate(client, _serverInit!);
@@ -214,13 +214,13 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
         await transport.SendNewKeysAsync(send, Strict, extInfo, ct, _agreed.CompressionServerToClient).ConfigureAwait(false);
     }
 
-    private async Task RekeyLaterAsync()
+    private async Task RekeyLaterAsync(CancellationToken ct)
     {
-        try { await EnsureKexInitSentAsync(strictMarker: false, CancellationToken.None).ConfigureAwait(false); }
+        try { await EnsureKexInitSentAsync(ct).ConfigureAwait(false); }
         catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or SshProtocolException) { }
     }
 
-    private void OnNewKeys()
+    private void OnNewKeys(CancellationToken ct)
     {
         bool again;
         if (_pendingReceive is null) throw new SshProtocolException(SshDisconnectReason.ProtocolError, "NEWKEYS before key exchange reply");
@@ -244,7 +244,9 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
         {
             _kexInitLock.Release();
         }
-        if (again) _ = RekeyLaterAsync();
+        // Not awaited: the read loop must go on (the send may wait for window the client grants through it). It ends
+        // with the connection: the token is the connection's, cancelled at teardown.
+        if (again) _ = RekeyLaterAsync(ct);
     }
 
     private static byte[] BuildExtInfo()

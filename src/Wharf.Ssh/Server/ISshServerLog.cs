@@ -17,6 +17,8 @@ public interface ISshServerLog
     void HandlerError(EndPoint? remote, Exception exception);
     /// <summary>A connection turned away before key exchange (a connection limit), or closed for idling.</summary>
     void ConnectionRefused(EndPoint? remote, string reason);
+    /// <summary>A session channel was closed because no exec or shell came within <see cref="SshServerOptions.ExecRequestTimeout"/>.</summary>
+    void ChannelClosedWithoutCommand(EndPoint? remote, TimeSpan timeout) { }
 }
 
 /// <summary>Discards every event; the default when the host gives no log.</summary>

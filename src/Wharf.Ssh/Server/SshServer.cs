@@ -39,7 +39,7 @@ public sealed class SshServer
         _options = options;
         _handler = handler;
         _log = log ?? NullSshServerLog.Instance;
-        _admission = new ConnectionAdmission(options.MaxUnauthenticatedConnections, options.MaxUnauthenticatedPerSource);
+        _admission = new ConnectionAdmission(options);
     }
 
     public SshServerStatistics Statistics { get; }

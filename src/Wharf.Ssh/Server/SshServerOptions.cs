@@ -28,11 +28,16 @@ public sealed class SshServerOptions
     public int MaxAuthRequests { get; set; } = 64;
 
     /// <summary>
-    /// Connections not yet authenticated, in total; more are refused at once with "too many connections"
-    /// instead of slowing everyone down. sshd's MaxStartups hard limit is 100 because it forks per
-    /// connection; a Wharf connection waiting for login costs a few kilobytes, so the cap is higher.
+    /// Connections not yet authenticated, in total, as OpenSSH's MaxStartups <c>start:rate:full</c>: below
+    /// <c>start</c> every connection is admitted; from <c>start</c> on each new one is refused with probability
+    /// <c>rate</c>% rising linearly to 100% at <c>full</c>; at <c>full</c> every one is refused (reason 12). The
+    /// random drop means a few addresses holding many half-open connections cannot refuse everyone else's logins:
+    /// theirs are dropped as often as anyone's. A single number <c>N</c> is a hard cap (<c>N:100:N</c>). sshd's
+    /// default is 10:30:100 because it forks per connection; a Wharf connection waiting for login costs a few
+    /// kilobytes, and <c>start</c> is at least <see cref="MaxUnauthenticatedPerSource"/> so a CI burst from one
+    /// address is never dropped on an otherwise quiet server.
     /// </summary>
-    public int MaxUnauthenticatedConnections { get; set; } = 1024;
+    public string MaxStartups { get; set; } = "256:30:1024";
 
     /// <summary>
     /// Connections not yet authenticated from one source address. dropbear allows 5; Wharf allows a burst of
@@ -46,6 +51,13 @@ public sealed class SshServerOptions
     /// inactivity timeout is 600 s. <see cref="Timeout.InfiniteTimeSpan"/> turns it off.
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Close a session channel that has not sent <c>exec</c> or <c>shell</c> this long after it was opened, so an
+    /// opened-but-unused channel holds nothing (every real client sends its request at once). A channel with no
+    /// running command also does not keep the connection from its <see cref="IdleTimeout"/>.
+    /// </summary>
+    public TimeSpan ExecRequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// On shutdown (SIGTERM, Ctrl+C), how long running sessions (a push, a clone) may go on before they are ended;
@@ -94,9 +106,11 @@ public sealed class SshServerOptions
         Check(LoginGraceTime > TimeSpan.Zero && LoginGraceTime <= TimeSpan.FromHours(1), "LoginGraceTime must be between 0 and 1 hour.");
         Check(MaxAuthTries is >= 1 and <= 100, "MaxAuthTries must be between 1 and 100.");
         Check(MaxAuthRequests >= MaxAuthTries && MaxAuthRequests <= 1000, "MaxAuthRequests must be at least MaxAuthTries and at most 1000.");
-        Check(MaxUnauthenticatedConnections is >= 1 and <= 1_000_000, "MaxUnauthenticatedConnections must be between 1 and 1000000.");
-        Check(MaxUnauthenticatedPerSource >= 1 && MaxUnauthenticatedPerSource <= MaxUnauthenticatedConnections, "MaxUnauthenticatedPerSource must be between 1 and MaxUnauthenticatedConnections.");
+        var startups = ParseMaxStartups(MaxStartups);
+        Check(startups is not null, $"MaxStartups '{MaxStartups}' must be start:rate:full (for example 256:30:1024) with 1 <= start <= full <= 1000000 and rate from 1 to 100, or one number for a hard cap.");
+        Check(MaxUnauthenticatedPerSource >= 1 && MaxUnauthenticatedPerSource <= startups!.Value.Full, "MaxUnauthenticatedPerSource must be between 1 and the full value of MaxStartups.");
         Check(IdleTimeout == Timeout.InfiniteTimeSpan || IdleTimeout >= TimeSpan.FromSeconds(1), "IdleTimeout must be at least 1 second, or infinite.");
+        Check(ExecRequestTimeout >= TimeSpan.FromSeconds(1) && ExecRequestTimeout <= TimeSpan.FromHours(1), "ExecRequestTimeout must be between 1 second and 1 hour.");
         Check(ShutdownGraceTime >= TimeSpan.Zero && ShutdownGraceTime <= TimeSpan.FromHours(1), "ShutdownGraceTime must be between 0 and 1 hour.");
         Check(MaxHeldDuringKeyExchange is >= 8 and <= 10_000, "MaxHeldDuringKeyExchange must be between 8 and 10000.");
         Check(RekeyAfterBytes >= 64 * 1024, "RekeyAfterBytes must be at least 64 KiB.");
@@ -109,6 +123,22 @@ public sealed class SshServerOptions
         Algorithms.SshAlgorithms.ValidateCiphers(Ciphers);
         Algorithms.SshAlgorithms.ValidateMacs(Macs);
         Algorithms.SshAlgorithms.ValidateCompression(Compression);
+    }
+
+    /// <summary>Reads <see cref="MaxStartups"/>: <c>start:rate:full</c>, or <c>N</c> for <c>N:100:N</c>. Null when malformed.</summary>
+    internal static (int Start, int Rate, int Full)? ParseMaxStartups(string? text)
+    {
+        var parts = (text ?? "").Split(':');
+        var numbers = new int[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out numbers[i])) return null;
+        (int Start, int Rate, int Full) v = numbers.Length switch
+        {
+            1 => (numbers[0], 100, numbers[0]),
+            3 => (numbers[0], numbers[1], numbers[2]),
+            _ => (0, 0, 0),
+        };
+        return v.Start >= 1 && v.Start <= v.Full && v.Full <= 1_000_000 && v.Rate is >= 1 and <= 100 ? v : null;
     }
 
     private static void Check(bool ok, string message)

@@ -8,6 +8,7 @@ namespace Wharf.Ssh.Server;
 public sealed class SshServerStatistics
 {
     private long _accepted, _refused, _open, _authOk, _authFailed, _keyExchanges, _bytesReceived, _bytesSent;
+    private long _alive, _background;
 
     public long ConnectionsAccepted => Interlocked.Read(ref _accepted);
     public long ConnectionsRefused => Interlocked.Read(ref _refused);
@@ -23,6 +24,19 @@ public sealed class SshServerStatistics
     /// <summary>Bytes of SSH packets sent after the identification lines (framing, padding and MAC included).</summary>
     public long BytesSent => Interlocked.Read(ref _bytesSent);
 
+    /// <summary>
+    /// Connections still held by the server: counted from accept until the read loop, every session and every
+    /// task or timer the connection started (watchdog, KEXINIT fallback, rekeys) have all ended. Once clients
+    /// are gone this returns to 0; a count that stays up means something outlives its connection.
+    /// </summary>
+    public long ConnectionsAlive => Interlocked.Read(ref _alive);
+
+    /// <summary>
+    /// Tasks and timers started by connections and not yet ended: one watchdog per connection, the KEXINIT
+    /// fallback, rekeys, running sessions. 0 when no connection is open.
+    /// </summary>
+    public long BackgroundTasksRunning => Interlocked.Read(ref _background);
+
     internal void OnAccepted()
     {
         Interlocked.Increment(ref _accepted);
@@ -30,6 +44,10 @@ public sealed class SshServerStatistics
     }
 
     internal void OnClosed() => Interlocked.Decrement(ref _open);
+    internal void OnConnectionCreated() => Interlocked.Increment(ref _alive);
+    internal void OnConnectionReleased() => Interlocked.Decrement(ref _alive);
+    internal void OnBackgroundTaskStarted() => Interlocked.Increment(ref _background);
+    internal void OnBackgroundTaskEnded() => Interlocked.Decrement(ref _background);
     internal void OnRefused() => Interlocked.Increment(ref _refused);
     internal void OnAuthenticated() => Interlocked.Increment(ref _authOk);
     internal void OnAuthenticationFailed() => Interlocked.Increment(ref _authFailed);

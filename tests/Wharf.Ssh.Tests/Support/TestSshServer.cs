@@ -100,4 +100,5 @@ internal sealed class RecordingLog : ISshServerLog
     public void ProtocolError(EndPoint? remote, SshDisconnectReason reason, string message) => Lines.Enqueue($"protocol-error {reason} {message}");
     public void HandlerError(EndPoint? remote, Exception exception) => Lines.Enqueue($"handler-error {exception.Message}");
     public void ConnectionRefused(EndPoint? remote, string reason) => Lines.Enqueue($"refused {reason}");
+    public void ChannelClosedWithoutCommand(EndPoint? remote, TimeSpan timeout) => Lines.Enqueue($"channel closed without command after {timeout.TotalSeconds} s");
 }

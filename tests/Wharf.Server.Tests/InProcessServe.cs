@@ -12,12 +12,14 @@ public sealed class InProcessServe : IAsyncDisposable
 
     public string HttpBaseUrl { get; private set; } = "";
     public int SshPort { get; private set; }
+    /// <summary>The running server's services (its route table, its stores).</summary>
+    public IServiceProvider Services { get; private set; } = null!;
 
     public static async Task<InProcessServe> StartAsync(TestData data)
     {
         var serve = new InProcessServe();
         var output = new LineWriter();
-        var console = new CliContext(new StringReader(""), output, TextWriter.Null, _ => null);
+        var console = new CliContext(new StringReader(""), output, TextWriter.Null, _ => null) { Serving = s => serve.Services = s };
         serve._run = new CliApp(WharfCommands.All).RunAsync(
             ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", .. data.DataOptions], console, serve._stop.Token);
         var lines = new List<string>();

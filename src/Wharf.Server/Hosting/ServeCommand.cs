@@ -73,6 +73,7 @@ public static class ServeCommand
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
+        app.UseAntiforgeryGate();
         app.MapHome();
         app.MapOperations();
         app.MapStaticScripts();
@@ -90,6 +91,7 @@ public static class ServeCommand
         webAddress.SshHost = publicHost;
         if (publicPort is { } port) webAddress.SshPort = port;
         await app.StartAsync(cancellationToken);
+        console.Serving?.Invoke(app.Services);
         foreach (var address in app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses)
         {
             app.Services.GetRequiredService<WebAddress>().BaseUrl ??= address;

@@ -41,6 +41,14 @@ public static class AccountEndpoints
         return services;
     }
 
+    /// <summary>How long a session cookie lives without being used (sliding): also how long an unused session row is kept.</summary>
+    public static readonly TimeSpan SessionLifetime = TimeSpan.FromDays(14);
+
+    /// <summary>The claim that names the session's row in <see cref="IUserSessionStore"/>.</summary>
+    public const string SessionClaim = "wharf:session";
+
+    public const string SignOutEverywherePath = "/account/sessions/end-all";
+
     public static AuthenticationBuilder AddWebCookie(this AuthenticationBuilder auth) => auth.AddCookie(Scheme, o =>
     {
         o.Cookie.Name = "wharf.session";
@@ -48,9 +56,24 @@ public static class AccountEndpoints
         o.Cookie.SameSite = SameSiteMode.Lax;
         o.LoginPath = "/signin";
         o.LogoutPath = "/signout";
-        o.ExpireTimeSpan = TimeSpan.FromDays(14);
+        o.ExpireTimeSpan = SessionLifetime;
         o.SlidingExpiration = true;
+        // The cookie alone proves nothing once its session has ended on the server (sign-out, sign out
+        // everywhere, a password change): a copy kept from before is refused and its holder sent to sign in.
+        o.Events.OnValidatePrincipal = ValidateSessionAsync;
     });
+
+    private static async Task ValidateSessionAsync(CookieValidatePrincipalContext context)
+    {
+        var principal = context.Principal;
+        var active = Guid.TryParse(principal?.FindFirstValue(SessionClaim), out var session)
+            && long.TryParse(principal!.FindFirstValue(ClaimTypes.NameIdentifier), NumberStyles.None, CultureInfo.InvariantCulture, out var userId)
+            && await context.HttpContext.RequestServices.GetRequiredService<IUserSessionStore>().IsActiveAsync(
+                session, userId, context.HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(), context.HttpContext.RequestAborted);
+        if (active) return;
+        context.RejectPrincipal();
+        await context.HttpContext.SignOutAsync(Scheme);
+    }
 
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
@@ -101,18 +124,40 @@ public static class AccountEndpoints
             return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : AfterSignIn);
         });
 
-        app.MapPost("/signout", async (HttpContext http) =>
+        app.MapPost("/signout", async (HttpContext http, IUserSessionStore sessions, CancellationToken ct) =>
         {
+            // Ends the session on the server too: a copy of the cookie taken before is worth nothing after.
+            var signedIn = await http.AuthenticateAsync(Scheme);
+            if (Guid.TryParse(signedIn.Principal?.FindFirstValue(SessionClaim), out var session))
+                await sessions.EndAsync(session, ct);
             await http.SignOutAsync(Scheme);
             return Results.Redirect("/");
         }).WithMetadata(new RequireAntiforgeryTokenAttribute());
+
+        // "Sign out everywhere": every session of the account ends, this one included.
+        app.MapPost(SignOutEverywherePath, async (HttpContext http, ClaimsPrincipal me, IUserStore users, IUserSessionStore sessions, CancellationToken ct) =>
+        {
+            var user = await SshKeyPages.CurrentAsync(me, users, ct);
+            await sessions.EndAllAsync(user.Id, ct);
+            await http.SignOutAsync(Scheme);
+            return Results.Redirect("/signin");
+        }).RequireAuthorization(Policy);
         return app;
     }
 
+    /// <summary>The button that ends every session of the signed-in account (shown on the SSH keys page).</summary>
+    public static string SignOutEverywhereForm(HttpContext http) =>
+        $"<form id=\"sign-out-everywhere\" method=\"post\" action=\"{SignOutEverywherePath}\">{Antiforgery(http)}" +
+        "<button type=\"submit\">Sign out everywhere</button> <span class=\"note\">Ends every session of your account, on every browser and device, this one included.</span></form>";
+
     private static async Task SignInAsync(HttpContext http, User user)
     {
+        var services = http.RequestServices;
+        var session = await services.GetRequiredService<IUserSessionStore>().StartAsync(
+            user.Id, services.GetRequiredService<TimeProvider>().GetUtcNow(), SessionLifetime, http.RequestAborted);
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.NameIdentifier, user.Id.ToString(CultureInfo.InvariantCulture)), new Claim(ClaimTypes.Name, user.Name)], Scheme);
+            [new Claim(ClaimTypes.NameIdentifier, user.Id.ToString(CultureInfo.InvariantCulture)), new Claim(ClaimTypes.Name, user.Name),
+             new Claim(SessionClaim, session.ToString("D"))], Scheme);
         await http.SignInAsync(Scheme, new ClaimsPrincipal(identity));
     }
 

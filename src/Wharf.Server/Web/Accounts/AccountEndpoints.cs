@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Claims;
-using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
@@ -127,12 +126,11 @@ public static class AccountEndpoints
         app.MapPost("/signout", async (HttpContext http, IUserSessionStore sessions, CancellationToken ct) =>
         {
             // Ends the session on the server too: a copy of the cookie taken before is worth nothing after.
-            var signedIn = await http.AuthenticateAsync(Scheme);
-            if (Guid.TryParse(signedIn.Principal?.FindFirstValue(SessionClaim), out var session))
+            if (Guid.TryParse(http.User.FindFirstValue(SessionClaim), out var session))
                 await sessions.EndAsync(session, ct);
             await http.SignOutAsync(Scheme);
             return Results.Redirect("/");
-        }).WithMetadata(new RequireAntiforgeryTokenAttribute());
+        }).RequireAuthorization(Policy); // The form's token was issued to the signed-in person: validate it as them.
 
         // "Sign out everywhere": every session of the account ends, this one included.
         app.MapPost(SignOutEverywherePath, async (HttpContext http, ClaimsPrincipal me, IUserStore users, IUserSessionStore sessions, CancellationToken ct) =>

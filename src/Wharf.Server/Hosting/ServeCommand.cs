@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Wharf.Server.Cli;
 using Wharf.Server.Operations;
@@ -36,6 +37,7 @@ public static class ServeCommand
         // Validated here, before anything listens: a bad value is a start-up error with its own message.
         var sshOptions = SshSettings.Build(builder.Configuration, paths);
         var database = DatabaseOption.Resolve(args, console, builder.Configuration);
+        var proxies = TrustedProxies.Parse(builder.Configuration);
         LogFormat.Configure(builder.Logging, builder.Configuration);
         // Every SQL statement at Information would bury the SSH and git events; warnings still show.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
@@ -70,6 +72,15 @@ public static class ServeCommand
 
         await using var app = builder.Build();
         await WharfServices.PrepareAsync(app.Services, cancellationToken);
+        // First, so that everything after (the sign-in throttle, the audit log, mails, logs, the cookies' Secure
+        // flag) sees the client's address and scheme. With no trusted proxy the middleware is left out: given
+        // empty lists it would believe every sender.
+        if (!proxies.IsEmpty)
+        {
+            var forwarded = new ForwardedHeadersOptions();
+            proxies.Configure(forwarded);
+            app.UseForwardedHeaders(forwarded);
+        }
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

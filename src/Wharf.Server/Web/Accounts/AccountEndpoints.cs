@@ -26,8 +26,7 @@ public static class AccountEndpoints
     public const string AfterSignIn = "/account/ssh-keys";
 
     public const string BadCredentials = "Incorrect user name or password.";
-    public static readonly string Throttled =
-        $"Too many failed sign-ins for this user name or from your address. Wait a minute and try again.";
+    public const string Throttled = "Too many failed sign-ins from your address. Wait a minute and try again.";
 
     public static IServiceCollection AddWebAccounts(this IServiceCollection services, WharfPaths paths)
     {
@@ -36,7 +35,12 @@ public static class AccountEndpoints
         // another machine, and shared by every Wharf the same OS user runs.
         services.AddDataProtection().SetApplicationName("wharf").PersistKeysToFileSystem(new DirectoryInfo(paths.WebKeys));
         services.AddSingleton<LoginThrottle>();
-        services.AddAntiforgery(o => o.Cookie.Name = "wharf.af");
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "wharf.af";
+            // Secure whenever the request is HTTPS, directly or through a trusted proxy (Http:TrustedProxies).
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
         return services;
     }
 
@@ -53,6 +57,7 @@ public static class AccountEndpoints
         o.Cookie.Name = "wharf.session";
         o.Cookie.HttpOnly = true;
         o.Cookie.SameSite = SameSiteMode.Lax;
+        o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         o.LoginPath = "/signin";
         o.LogoutPath = "/signout";
         o.ExpireTimeSpan = SessionLifetime;
@@ -105,20 +110,21 @@ public static class AccountEndpoints
             username = username?.Trim() ?? "";
             // Names that cannot exist share one key: the throttle stays small however long or varied the input.
             var lowerName = Names.IsValidUserName(username) ? Names.Lower(username) : "";
-            var address = http.Connection.RemoteIpAddress?.ToString();
+            // The client's address: behind a trusted proxy, the one it forwarded (Http:TrustedProxies).
+            var address = http.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;
             if (throttle.IsBlocked(lowerName, address))
                 return SignInPage(http, Throttled, username, returnUrl, StatusCodes.Status429TooManyRequests);
 
             var user = Names.IsValidUserName(username) ? await store.FindByNameAsync(username, ct) : null;
             // An account without a password (made by `wharf admin user create`) cannot sign in, and says so no
             // differently than a wrong password: the page must not tell which user names exist.
-            var ok = user is not null && passwords.Verify(user, password ?? "");
+            var ok = passwords.Verify(user, password ?? "");
             if (!ok)
             {
                 throttle.Fail(lowerName, address);
                 return SignInPage(http, BadCredentials, username, returnUrl, StatusCodes.Status401Unauthorized);
             }
-            throttle.Succeed(lowerName);
+            throttle.Succeed(lowerName, address);
             await SignInAsync(http, user!);
             return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : AfterSignIn);
         });

@@ -15,11 +15,13 @@ public sealed class InProcessServe : IAsyncDisposable
     /// <summary>The running server's services (its route table, its stores).</summary>
     public IServiceProvider Services { get; private set; } = null!;
 
-    public static async Task<InProcessServe> StartAsync(TestData data)
+    /// <param name="environment">The environment serve sees (null: none of its own; PATH then is the process's).</param>
+    /// <param name="error">Where serve's standard error goes (null: nowhere).</param>
+    public static async Task<InProcessServe> StartAsync(TestData data, Func<string, string?>? environment = null, TextWriter? error = null)
     {
         var serve = new InProcessServe();
         var output = new LineWriter();
-        var console = new CliContext(new StringReader(""), output, TextWriter.Null, _ => null) { Serving = s => serve.Services = s };
+        var console = new CliContext(new StringReader(""), output, error ?? TextWriter.Null, environment ?? (_ => null)) { Serving = s => serve.Services = s };
         serve._run = new CliApp(WharfCommands.All).RunAsync(
             ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", .. data.DataOptions], console, serve._stop.Token);
         var lines = new List<string>();

@@ -5,6 +5,9 @@ namespace Wharf.Server.Cli;
 /// <summary>Runs one command line: parse, run, and turn a failure into a message and an exit code.</summary>
 public sealed class CliApp(IReadOnlyList<CliCommand> commands)
 {
+    /// <summary>Set to 1, an unexpected error prints its stack trace too.</summary>
+    public const string DebugVariable = "WHARF_DEBUG";
+
     public async Task<int> RunAsync(IReadOnlyList<string> args, CliContext console, CancellationToken cancellationToken)
     {
         if (args is [] or ["--help"] or ["-h"] or ["help"])
@@ -28,8 +31,11 @@ public sealed class CliApp(IReadOnlyList<CliCommand> commands)
         }
         catch (Exception e)
         {
-            // Not a user's mistake: say what broke, in full, for whoever runs the server.
-            await console.Error.WriteLineAsync("wharf: internal error: " + e);
+            // Not a user's mistake: one line saying what broke; the stack trace only when asked for.
+            var message = string.Join(' ', e.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            await console.Error.WriteLineAsync(console.GetEnvironmentVariable(DebugVariable) == "1"
+                ? "wharf: internal error: " + e
+                : $"wharf: internal error: {message} (set {DebugVariable}=1 to see where)");
             return ExitCodes.InternalError;
         }
     }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -39,10 +40,20 @@ public static class ServeCommand
         var database = DatabaseOption.Resolve(args, console, builder.Configuration);
         var proxies = TrustedProxies.Parse(builder.Configuration);
         LogFormat.Configure(builder.Logging, builder.Configuration);
+        // A listener that cannot bind is reported in one line below; the host's own "failed to start" error,
+        // with its stack trace, would repeat it. Only while starting: later host errors are logged as usual.
+        var starting = new StrongBox<bool>(true);
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= LogLevel.Information && !(starting.Value && level >= LogLevel.Error));
         // Every SQL statement at Information would bury the SSH and git events; warnings still show.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         // The SSH drain (Ssh:ShutdownGraceTime) runs inside the host's stop; leave it room to finish and log.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = sshOptions.ShutdownGraceTime + TimeSpan.FromSeconds(20));
+
+        // Repositories need git (and hg for Mercurial): say so at once rather than at the first push.
+        var tools = new RequiredTools(console.GetEnvironmentVariable("PATH") ?? Environment.GetEnvironmentVariable("PATH"));
+        if (!tools.HasGit) await console.Error.WriteLineAsync(RequiredTools.GitMissing);
+        if (!tools.HasHg) await console.Error.WriteLineAsync(RequiredTools.HgMissing);
+        builder.Services.AddSingleton(tools);
 
         var announcer = new ServeAnnouncer(console.Out);
         builder.Services.AddSingleton(announcer);
@@ -81,6 +92,7 @@ public static class ServeCommand
             proxies.Configure(forwarded);
             app.UseForwardedHeaders(forwarded);
         }
+        app.UseUnexpectedErrors();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
@@ -101,7 +113,18 @@ public static class ServeCommand
         var webAddress = app.Services.GetRequiredService<WebAddress>();
         webAddress.SshHost = publicHost;
         if (publicPort is { } port) webAddress.SshPort = port;
-        await app.StartAsync(cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (Exception e) when (ListenFailure.Of(e, ListenFailure.WebFailed(e, app.Services.GetRequiredService<IServer>(), announcer) ? http : ssh) is { } failure)
+        {
+            throw failure;
+        }
+        finally
+        {
+            starting.Value = false;
+        }
         console.Serving?.Invoke(app.Services);
         foreach (var address in app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses)
         {

@@ -97,4 +97,43 @@ public sealed class WebSessionTests : WebPageTestBase
         using var again = await SignInAsync("ann", "a brand new password");
         Assert.Contains("Signed in as <strong>ann</strong>", (await again.GetAsync(SshKeyPages.Path)).Html);
     }
+
+    private async Task<string?> HashOfAsync(string name)
+    {
+        await using var db = Host.Data.OpenDatabase();
+        return (await db.Users.SingleAsync(u => u.LowerName == name)).PasswordHash;
+    }
+
+    [Fact]
+    public async Task Changing_the_password_on_the_web_keeps_this_session_and_ends_every_other()
+    {
+        var ann = await SignUpAsync("ann");
+        using var phone = await SignInAsync("ann");
+        using var stolen = CopyOf(phone);
+        var hash = await HashOfAsync("ann");
+        Assert.Contains($"<a id=\"password-link\" href=\"{AccountEndpoints.PasswordPath}\">Change password</a>", (await ann.GetAsync(SshKeyPages.Path)).Html);
+
+        var wrong = await ann.PostFormAsync(AccountEndpoints.PasswordPath, AccountEndpoints.PasswordPath, ("current", "not my password"), ("password", "a brand new password"));
+        Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+        Assert.Contains($"<p id=\"form-error\" class=\"error\" role=\"alert\">{Wharf.Server.Web.Html.E(AccountEndpoints.WrongCurrentPassword)}</p>", await wrong.Content.ReadAsStringAsync());
+        var tooShort = await ann.PostFormAsync(AccountEndpoints.PasswordPath, AccountEndpoints.PasswordPath, ("current", WebSession.Password), ("password", "short"));
+        Assert.Equal(HttpStatusCode.BadRequest, tooShort.StatusCode);
+        Assert.Contains(Wharf.Server.Web.Html.E(Wharf.Core.Users.PasswordRules.LengthMessage), await tooShort.Content.ReadAsStringAsync());
+        Assert.Equal(hash, await HashOfAsync("ann"));
+        Assert.Equal(2, await SessionsOfAsync("ann"));
+
+        var changed = await ann.PostFormAsync(AccountEndpoints.PasswordPath, AccountEndpoints.PasswordPath, ("current", WebSession.Password), ("password", "a brand new password"));
+        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
+        Assert.Contains(Wharf.Server.Web.Html.E(AccountEndpoints.PasswordChanged), await changed.Content.ReadAsStringAsync());
+        Assert.NotEqual(hash, await HashOfAsync("ann"));
+
+        Assert.Equal(HttpStatusCode.OK, (await ann.GetAsync(SshKeyPages.Path)).Status);
+        await AssertSignedOutAsync(phone);
+        await AssertSignedOutAsync(stolen);
+        Assert.Equal(1, await SessionsOfAsync("ann"));
+        using var old = new WebSession(Host.BaseAddress);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await old.PostFormAsync("/signin", "/signin", ("username", "ann"), ("password", WebSession.Password))).StatusCode);
+        using var again = await SignInAsync("ann", "a brand new password");
+        Assert.Equal(HttpStatusCode.OK, (await again.GetAsync(SshKeyPages.Path)).Status);
+    }
 }

@@ -51,6 +51,9 @@ public static class AccountEndpoints
     public const string SessionClaim = "wharf:session";
 
     public const string SignOutEverywherePath = "/account/sessions/end-all";
+    public const string PasswordPath = "/account/password";
+    public const string WrongCurrentPassword = "Your current password is not correct.";
+    public const string PasswordChanged = "Password changed. Every other session of your account has been signed out.";
 
     public static AuthenticationBuilder AddWebCookie(this AuthenticationBuilder auth) => auth.AddCookie(Scheme, o =>
     {
@@ -110,8 +113,7 @@ public static class AccountEndpoints
             username = username?.Trim() ?? "";
             // Names that cannot exist share one key: the throttle stays small however long or varied the input.
             var lowerName = Names.IsValidUserName(username) ? Names.Lower(username) : "";
-            // The client's address: behind a trusted proxy, the one it forwarded (Http:TrustedProxies).
-            var address = http.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;
+            var address = ClientAddress(http);
             if (throttle.IsBlocked(lowerName, address))
                 return SignInPage(http, Throttled, username, returnUrl, StatusCodes.Status429TooManyRequests);
 
@@ -146,11 +148,55 @@ public static class AccountEndpoints
             await http.SignOutAsync(Scheme);
             return Results.Redirect("/signin");
         }).RequireAuthorization(Policy);
+
+        // A minimal form: the current password (so that a borrowed session cannot lock the owner out), the new one.
+        app.MapGet(PasswordPath, async (HttpContext http, ClaimsPrincipal me, IUserStore users, CancellationToken ct) =>
+            PasswordPage(http, (await SshKeyPages.CurrentAsync(me, users, ct)).Name, null)).RequireAuthorization(Policy);
+
+        app.MapPost(PasswordPath, async ([FromForm] string? current, [FromForm] string? password, HttpContext http, ClaimsPrincipal me,
+            IUserStore users, PasswordService passwords, LoginThrottle throttle, CancellationToken ct) =>
+        {
+            var user = await SshKeyPages.CurrentAsync(me, users, ct);
+            var address = ClientAddress(http);
+            // Guessing the current password here is guessing a sign-in: the same throttle counts it.
+            if (throttle.IsBlocked(user.LowerName, address))
+                return PasswordPage(http, user.Name, Throttled, StatusCodes.Status429TooManyRequests);
+            if (!passwords.Verify(user, current ?? ""))
+            {
+                throttle.Fail(user.LowerName, address);
+                return PasswordPage(http, user.Name, WrongCurrentPassword, StatusCodes.Status400BadRequest);
+            }
+            try
+            {
+                // Ends every session of the account, this one included; this browser then gets a new one.
+                await passwords.SetAsync(user, password ?? "", ct);
+            }
+            catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument)
+            {
+                return PasswordPage(http, user.Name, e.Message, StatusCodes.Status400BadRequest);
+            }
+            await SignInAsync(http, user);
+            return PasswordPage(http, user.Name, null, note: PasswordChanged);
+        }).RequireAuthorization(Policy);
         return app;
     }
 
-    /// <summary>The button that ends every session of the signed-in account (shown on the SSH keys page).</summary>
-    public static string SignOutEverywhereForm(HttpContext http) =>
+    private static IResult PasswordPage(HttpContext http, string userName, string? error, int status = 200, string? note = null) => Page(http, "Change password",
+        (note is null ? "" : $"<p id=\"password-changed\" class=\"note\" role=\"status\">{E(note)}</p>") + Error(error) +
+        $"<form method=\"post\" action=\"{PasswordPath}\">{Antiforgery(http)}" +
+        "<label for=\"current\">Current password</label><input id=\"current\" name=\"current\" type=\"password\" required autocomplete=\"current-password\">" +
+        $"<label for=\"password\">New password</label><input id=\"password\" name=\"password\" type=\"password\" required minlength=\"{PasswordRules.MinLength}\" autocomplete=\"new-password\">" +
+        $"<p class=\"note\">At least {PasswordRules.MinLength} characters. Every other session of your account is signed out.</p>" +
+        $"<button type=\"submit\">Change password</button></form><p><a href=\"{SshKeyPages.Path}\">Back to SSH keys</a></p>",
+        userName, status: error is null ? 200 : status);
+
+    /// <summary>The client's address: behind a trusted proxy, the one it forwarded (<c>Http:TrustedProxies</c>).</summary>
+    private static string? ClientAddress(HttpContext http) =>
+        http.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;
+
+    /// <summary>The link to change the password and the button that ends every session (shown on the SSH keys page).</summary>
+    public static string SessionControls(HttpContext http) =>
+        $"<p><a id=\"password-link\" href=\"{PasswordPath}\">Change password</a></p>" +
         $"<form id=\"sign-out-everywhere\" method=\"post\" action=\"{SignOutEverywherePath}\">{Antiforgery(http)}" +
         "<button type=\"submit\">Sign out everywhere</button> <span class=\"note\">Ends every session of your account, on every browser and device, this one included.</span></form>";
 

@@ -14,9 +14,10 @@ using static Wharf.Server.Web.Html;
 namespace Wharf.Server.Web.Accounts;
 
 /// <summary>
-/// <c>/signup</c>, <c>/signin</c> and <c>/signout</c>: web accounts with a password (hashed with ASP.NET Core
-/// Identity's <see cref="PasswordHasher{TUser}"/>, PBKDF2 today) and a cookie session. Every form carries an
-/// antiforgery token; sign-in is throttled per user name and per address (<see cref="LoginThrottle"/>).
+/// <c>/signup</c>, <c>/signin</c>, <c>/signout</c>, sign out everywhere and the password form: web accounts with a
+/// password (hashed with ASP.NET Core Identity's <see cref="PasswordHasher{TUser}"/>, PBKDF2 today) and a cookie
+/// session that is also a row on the server (<see cref="IUserSessionStore"/>), so that it can be ended. Every form
+/// carries an antiforgery token; sign-in is throttled per (user name, address) and per address (<see cref="LoginThrottle"/>).
 /// </summary>
 public static class AccountEndpoints
 {

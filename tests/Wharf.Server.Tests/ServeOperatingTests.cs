@@ -83,10 +83,9 @@ public sealed class ServeOperatingTests : IDisposable
         string[] onPath, string[] warnings, HttpStatusCode status, string readyz)
     {
         var path = PathWith(onPath);
-        var error = new StringWriter { NewLine = "\n" };
-        await using var serve = await InProcessServe.StartAsync(_data, name => name == "PATH" ? path : null, error);
+        await using var serve = await InProcessServe.StartAsync(_data, name => name == "PATH" ? path : null);
 
-        Assert.Equal(string.Concat(warnings.Select(w => w + "\n")), error.ToString());
+        Assert.Equal(string.Concat(warnings.Select(w => w + "\n")), serve.Errors);
         using var http = new HttpClient();
         using var response = await http.GetAsync(serve.HttpBaseUrl + "/readyz");
         Assert.Equal(status, response.StatusCode);
@@ -139,7 +138,7 @@ public sealed class ServeOperatingTests : IDisposable
         Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType?.ToString());
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("error", body.RootElement.GetProperty("type").GetString());
-        Assert.Equal(UnexpectedErrors.ApiMessage, body.RootElement.GetProperty("error").GetProperty("message").GetString());
-        Assert.Equal(UnexpectedErrors.ApiCode, body.RootElement.GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal("Something went wrong on the server; it has been logged.", body.RootElement.GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal("internal-error", body.RootElement.GetProperty("error").GetProperty("code").GetString());
     }
 }

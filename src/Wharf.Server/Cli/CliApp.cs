@@ -22,7 +22,7 @@ public sealed class CliApp(IReadOnlyList<CliCommand> commands)
         }
         catch (WharfException e)
         {
-            await console.Error.WriteLineAsync("wharf: " + e.Message);
+            await console.Error.WriteLineAsync("wharf: " + Lines(e.Message));
             return ExitCodes.For(e.Category);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -32,11 +32,20 @@ public sealed class CliApp(IReadOnlyList<CliCommand> commands)
         catch (Exception e)
         {
             // Not a user's mistake: one line saying what broke; the stack trace only when asked for.
-            var message = string.Join(' ', e.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             await console.Error.WriteLineAsync(console.GetEnvironmentVariable(DebugVariable) == "1"
-                ? "wharf: internal error: " + e
-                : $"wharf: internal error: {message} (set {DebugVariable}=1 to see where)");
+                ? "wharf: internal error: " + Lines(e.ToString())
+                : $"wharf: internal error: {Display.Printable(OneLine(e.Message))} (set {DebugVariable}=1 to see where)");
             return ExitCodes.InternalError;
         }
     }
+
+    /// <summary>
+    /// A message as the terminal may receive it: its own line breaks kept, every other control character
+    /// (<see cref="Display.Printable"/>) replaced, whatever a message quoted from its input.
+    /// </summary>
+    private static string Lines(string message) => string.Join('\n', message.Split('\n').Select(l => Display.Printable(l)));
+
+    /// <summary>A message's lines joined by spaces: an unexpected error is one line on the terminal.</summary>
+    private static string OneLine(string message) =>
+        string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

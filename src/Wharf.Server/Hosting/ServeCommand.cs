@@ -93,6 +93,7 @@ public static class ServeCommand
             app.UseForwardedHeaders(forwarded);
         }
         app.UseUnexpectedErrors();
+        app.UseApiResponses();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

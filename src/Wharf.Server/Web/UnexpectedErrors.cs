@@ -1,28 +1,21 @@
-using Wharf.Server.Web.Api;
 using static Wharf.Server.Web.Html;
 
 namespace Wharf.Server.Web;
 
 /// <summary>
-/// What a request gets when something fails that no endpoint expected (a bug, a broken database or disk, git
-/// missing): 500 with a body that says so, never an empty answer. The API answers in its Bitbucket error JSON, the
-/// pages with a page. Neither shows the exception; ASP.NET's exception handler logs it in full.
+/// What a page request gets when something fails that no endpoint expected (a bug, a broken database or disk, git
+/// missing): 500 with a page that says so, never an empty answer, and never the exception (ASP.NET's exception
+/// handler logs it in full). The API under <c>/2.0</c> answers its own failures in its error JSON
+/// (<see cref="Api.ApiResponses"/>, inside this one).
 /// </summary>
 public static class UnexpectedErrors
 {
     public const string Title = "Something went wrong";
     public const string Message = "Wharf could not do this because of an error on the server. The server log has the details.";
-    public const string ApiMessage = "Internal error; the server log has the details.";
-    public const string ApiCode = "internal-error";
 
     public static IApplicationBuilder UseUnexpectedErrors(this IApplicationBuilder app) =>
-        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteAsync });
-
-    private static Task WriteAsync(HttpContext http)
-    {
-        var result = http.Request.Path.StartsWithSegments(AntiforgeryGate.ApiPrefix, StringComparison.OrdinalIgnoreCase)
-            ? Results.Json(ApiError.Of(ApiMessage, ApiCode), statusCode: StatusCodes.Status500InternalServerError)
-            : Page(http, Title, Error(Message, "page-error"), status: StatusCodes.Status500InternalServerError);
-        return result.ExecuteAsync(http);
-    }
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = http => Page(http, Title, Error(Message, "page-error"), status: StatusCodes.Status500InternalServerError).ExecuteAsync(http),
+        });
 }

@@ -13,7 +13,7 @@ namespace Wharf.Server.Web;
 /// </summary>
 public static class AntiforgeryGate
 {
-    public const string ApiPrefix = "/2.0";
+    public const string ApiPrefix = Api.ApiResponses.Prefix;
     public const string Title = "Form expired";
     public const string Message =
         "This form was not sent from a current Wharf page (its security token is missing or out of date). Go back, reload the page and try again.";

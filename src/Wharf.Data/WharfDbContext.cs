@@ -24,6 +24,7 @@ public abstract class WharfDbContext(DbContextOptions options) : DbContext(optio
     public DbSet<RepositoryGrant> RepositoryGrants => Set<RepositoryGrant>();
     public DbSet<AccessKey> AccessKeys => Set<AccessKey>();
     public DbSet<RepositoryAccessKey> RepositoryAccessKeys => Set<RepositoryAccessKey>();
+    public DbSet<UserSession> UserSessions => Set<UserSession>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -38,6 +39,16 @@ public abstract class WharfDbContext(DbContextOptions options) : DbContext(optio
             e.Property(u => u.PasswordHash).HasMaxLength(512);
             e.HasIndex(u => u.LowerName).IsUnique();
             e.HasIndex(u => u.Uuid).IsUnique();
+        });
+
+        model.Entity<UserSession>(e =>
+        {
+            e.ToTable("user_sessions");
+            e.HasKey(s => s.Id);
+            e.Property(s => s.Id).ValueGeneratedNever();
+            e.HasIndex(s => s.UserId);
+            e.HasIndex(s => s.LastSeenAt);
+            e.HasOne<User>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         model.Entity<SshKey>(e =>

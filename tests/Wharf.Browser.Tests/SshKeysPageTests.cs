@@ -94,7 +94,7 @@ public sealed class SshKeysPageTests : BrowserTest
     public async Task The_keysPage_asks_for_sign_in_and_a_wrong_password_is_refused()
     {
         await SignUpAsync("carol");
-        await Page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Sign out", Exact = true }).ClickAsync();
         await Page.GotoAsync("/account/ssh-keys");
         await Assertions.Expect(Page).ToHaveURLAsync(new Regex("/signin\\?ReturnUrl="));
         await Page.GetByLabel("User name").FillAsync("carol");

@@ -15,6 +15,8 @@ public sealed class InProcessServe : IAsyncDisposable
 
     public string HttpBaseUrl { get; private set; } = "";
     public int SshPort { get; private set; }
+    /// <summary>The running server's services (its route table, its stores).</summary>
+    public IServiceProvider Services { get; private set; } = null!;
 
     /// <summary>The lines serve printed on standard output once listening, in order.</summary>
     public IReadOnlyList<string> ListeningLines { get; private set; } = [];
@@ -27,11 +29,14 @@ public sealed class InProcessServe : IAsyncDisposable
     /// <summary>True once serve has returned.</summary>
     public bool HasExited => _run.IsCompleted;
 
-    public static async Task<InProcessServe> StartAsync(TestData data, params string[] extraArguments)
+    public static Task<InProcessServe> StartAsync(TestData data, params string[] extraArguments) => StartAsync(data, _ => null, extraArguments);
+
+    /// <param name="environment">The environment serve sees (returning null for PATH: the process's PATH).</param>
+    public static async Task<InProcessServe> StartAsync(TestData data, Func<string, string?> environment, params string[] extraArguments)
     {
         var serve = new InProcessServe();
         var output = new LineWriter();
-        var console = new CliContext(new StringReader(""), output, serve._errorWriter, _ => null);
+        var console = new CliContext(new StringReader(""), output, serve._errorWriter, environment) { Serving = s => serve.Services = s };
         serve._run = new CliApp(WharfCommands.All).RunAsync(
             ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", .. data.DataOptions, .. extraArguments], console, serve._stop.Token);
         var lines = new List<string>();

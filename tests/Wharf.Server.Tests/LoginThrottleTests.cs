@@ -12,33 +12,48 @@ public sealed class LoginThrottleTests
     }
 
     [Fact]
-    public void Blocks_after_the_allowed_failures_and_forgets_after_the_window()
+    public void Blocks_a_user_name_from_the_address_that_failed_and_forgets_after_the_window()
     {
         var time = new ManualTime();
         var throttle = new LoginThrottle(time);
         for (var i = 0; i < LoginThrottle.MaxFailures - 1; i++) throttle.Fail("alice", "192.0.2.1");
         Assert.False(throttle.IsBlocked("alice", "192.0.2.1"));
         throttle.Fail("alice", "192.0.2.1");
-        Assert.True(throttle.IsBlocked("alice", "192.0.2.9"));
-        // Another user name from the same address is blocked too: the address has used its failures.
-        Assert.True(throttle.IsBlocked("bob", "192.0.2.1"));
-        Assert.False(throttle.IsBlocked("bob", "192.0.2.2"));
+        Assert.True(throttle.IsBlocked("alice", "192.0.2.1"));
+        // Failures from one address never refuse the account from another, nor another name from the same address.
+        Assert.False(throttle.IsBlocked("alice", "192.0.2.9"));
+        Assert.False(throttle.IsBlocked("bob", "192.0.2.1"));
         time.Now += LoginThrottle.Window + TimeSpan.FromSeconds(1);
         Assert.False(throttle.IsBlocked("alice", "192.0.2.1"));
     }
 
     [Fact]
-    public void A_success_clears_the_user_name_but_not_the_address()
+    public void An_address_trying_many_user_names_is_blocked_for_all_of_them_and_no_other_address_is()
     {
         var throttle = new LoginThrottle(new ManualTime());
-        for (var i = 0; i < LoginThrottle.MaxFailures; i++) throttle.Fail("alice", "192.0.2.1");
-        throttle.Succeed("alice");
-        Assert.False(throttle.IsBlocked("alice", "192.0.2.2"));
+        for (var i = 0; i < LoginThrottle.MaxFailuresPerAddress - 1; i++) throttle.Fail($"user{i}", "192.0.2.1");
+        Assert.False(throttle.IsBlocked("alice", "192.0.2.1"));
+        throttle.Fail("zed", "192.0.2.1");
         Assert.True(throttle.IsBlocked("alice", "192.0.2.1"));
+        Assert.False(throttle.IsBlocked("alice", "192.0.2.2"));
     }
 
     [Fact]
-    public void Spraying_addresses_at_one_account_keeps_memory_bounded_and_still_blocks_the_account()
+    public void A_success_clears_the_user_name_from_that_address_but_not_the_address()
+    {
+        var throttle = new LoginThrottle(new ManualTime());
+        for (var i = 0; i < LoginThrottle.MaxFailures; i++) throttle.Fail("alice", "192.0.2.1");
+        for (var i = 0; i < LoginThrottle.MaxFailuresPerAddress - 1; i++) throttle.Fail($"user{i}", "192.0.2.2");
+        throttle.Succeed("alice", "192.0.2.1");
+        Assert.False(throttle.IsBlocked("alice", "192.0.2.1"));
+        throttle.Fail("alice", "192.0.2.2");
+        throttle.Succeed("alice", "192.0.2.2");
+        // 192.0.2.2 keeps its failures (20 with alice's): it stays blocked.
+        Assert.True(throttle.IsBlocked("alice", "192.0.2.2"));
+    }
+
+    [Fact]
+    public void Spraying_addresses_at_one_account_keeps_memory_bounded_and_never_blocks_a_new_address()
     {
         var time = new ManualTime();
         var throttle = new LoginThrottle(time, capacity: 100);
@@ -49,8 +64,8 @@ public sealed class LoginThrottleTests
             if (i % 100 == 0) time.Now += TimeSpan.FromMilliseconds(1);
         }
 
-        Assert.Equal((1, 100), throttle.Tracked);
-        Assert.True(throttle.IsBlocked("alice", "203.0.113.1"));
+        Assert.Equal((100, 100), throttle.Tracked);
+        Assert.False(throttle.IsBlocked("alice", "203.0.113.1"));
     }
 
     [Fact]
@@ -72,9 +87,9 @@ public sealed class LoginThrottleTests
         time.Now += LoginThrottle.Window + TimeSpan.FromSeconds(1);
         for (var i = 0; i < LoginThrottle.MaxFailures; i++) throttle.Fail("alice", "192.0.2.2");
 
-        // old1 and old2 have expired and went; alice is kept with all her failures.
+        // old1 and old2 (and 192.0.2.1) have expired and went; alice from 192.0.2.2 is kept with all her failures.
         Assert.Equal((1, 1), throttle.Tracked);
-        Assert.True(throttle.IsBlocked("alice", "198.51.100.1"));
+        Assert.True(throttle.IsBlocked("alice", "192.0.2.2"));
     }
 
     [Fact]
@@ -86,11 +101,11 @@ public sealed class LoginThrottleTests
         time.Now += TimeSpan.FromSeconds(1);
         throttle.Fail("bob", "192.0.2.1");
         throttle.Fail("carol", "192.0.2.1");
-        Assert.True(throttle.IsBlocked("alice", "198.51.100.1"));
+        Assert.True(throttle.IsBlocked("alice", "192.0.2.1"));
 
         throttle.Fail("dave", "192.0.2.1");
 
         Assert.Equal((3, 1), throttle.Tracked);
-        Assert.False(throttle.IsBlocked("alice", "198.51.100.1"));
+        Assert.False(throttle.IsBlocked("alice", "192.0.2.1"));
     }
 }

@@ -130,11 +130,25 @@ public sealed partial class WebAccountTests : IAsyncLifetime
         using var client = Browser();
         await PostFormAsync(client, "/signup", "/signup", ("username", "hank"), ("email", "hank@example.org"), ("password", "long enough password"));
         var created = await PostFormAsync(client, TokenPages.Path, TokenPages.Path, ("name", "ci"));
-        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
-        var html = await created.Content.ReadAsStringAsync();
+        // Post, redirect, get: the form's answer is a redirect, so reloading it cannot post again.
+        Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
+        Assert.Equal(TokenPages.CreatedPath, created.Headers.Location?.OriginalString);
+        var shown = await client.GetAsync(TokenPages.CreatedPath);
+        Assert.Equal(HttpStatusCode.OK, shown.StatusCode);
+        Assert.Equal("no-store", shown.Headers.CacheControl?.ToString());
+        var html = await shown.Content.ReadAsStringAsync();
         Assert.Contains(Wharf.Server.Web.Html.E(TokenPages.ShownOnce), html);
         var secret = Regex.Match(html, "<pre id=\"new-token\">([^<]+)</pre>").Groups[1].Value;
         Assert.StartsWith("wharf_", secret);
+
+        // Reloading the page that showed it: no secret, no second token.
+        var reloaded = await client.GetAsync(TokenPages.CreatedPath);
+        Assert.Equal(HttpStatusCode.OK, reloaded.StatusCode);
+        var again = await reloaded.Content.ReadAsStringAsync();
+        Assert.Contains($"<p id=\"token-gone\">{Wharf.Server.Web.Html.E(TokenPages.AlreadyShown)}</p>", again);
+        Assert.DoesNotContain(secret, again);
+        Assert.DoesNotContain("new-token", again);
+        Assert.Equal(1, await _data.CountAsync(db => db.ApiTokens));
 
         await using (var db = _data.OpenDatabase())
         {

@@ -8,8 +8,10 @@ public sealed partial class WebSession(Uri baseAddress) : IDisposable
 {
     public const string Password = "long enough password";
 
-    public HttpClient Client { get; } =
-        new(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = baseAddress };
+    public CookieContainer Cookies { get; } = new();
+
+    public HttpClient Client => _client ??= new(new HttpClientHandler { CookieContainer = Cookies, AllowAutoRedirect = false }) { BaseAddress = baseAddress };
+    private HttpClient? _client;
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
     private static partial Regex TokenField();
@@ -38,5 +40,5 @@ public sealed partial class WebSession(Uri baseAddress) : IDisposable
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    public void Dispose() => Client.Dispose();
+    public void Dispose() => _client?.Dispose();
 }

@@ -10,6 +10,7 @@ public sealed class WharfHost : IAsyncDisposable
     public TestData Data { get; } = new();
     public Uri BaseAddress { get; private set; } = null!;
     public IPEndPoint SshEndPoint { get; private set; } = null!;
+    public IServiceProvider Services => _serve.Services;
 
     public static async Task<WharfHost> StartAsync()
     {

@@ -12,6 +12,6 @@ public interface IUserStore
     /// <summary>Stores a new user. Throws <see cref="Errors.WharfException"/> (AlreadyExists) when the name is taken.</summary>
     Task AddAsync(User user, CancellationToken cancellationToken);
 
-    /// <summary>Replaces the web sign-in password hash of the user with this id.</summary>
+    /// <summary>Replaces the web sign-in password hash of the user with this id and ends all of the user's web sessions.</summary>
     Task SetPasswordHashAsync(long userId, string passwordHash, CancellationToken cancellationToken);
 }

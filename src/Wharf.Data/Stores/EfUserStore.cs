@@ -22,9 +22,14 @@ public sealed class EfUserStore(WharfDbContext db) : IUserStore
     public async Task SetPasswordHashAsync(long userId, string passwordHash, CancellationToken cancellationToken)
     {
         // One UPDATE: the row may have been loaded by another scope, and nothing else about the user changes.
+        // Every web session of the user ends with it, in the same transaction: whoever knew the old password
+        // (or holds a cookie from it) is signed out.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var changed = await db.Users.Where(u => u.Id == userId)
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.PasswordHash, passwordHash), cancellationToken);
         if (changed == 0) throw WharfException.NotFound("The user no longer exists.");
+        await db.UserSessions.Where(s => s.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     public async Task AddAsync(User user, CancellationToken cancellationToken)

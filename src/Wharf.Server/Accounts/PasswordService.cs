@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.AspNetCore.Identity;
 using Wharf.Core.Users;
 
@@ -21,7 +22,18 @@ public sealed class PasswordService(IPasswordHasher<User> hasher, IUserStore use
     public Task SetAsync(User user, string password, CancellationToken cancellationToken) =>
         users.SetPasswordHashAsync(user.Id, Hash(password), cancellationToken);
 
-    /// <summary>False for an account without a password (made by <c>wharf admin user create</c> and never given one).</summary>
-    public bool Verify(User user, string password) =>
-        user.PasswordHash is { } hash && hasher.VerifyHashedPassword(user, hash, password) != PasswordVerificationResult.Failed;
+    /// <summary>
+    /// False for no such user and for an account without a password (made by <c>wharf admin user create</c> and
+    /// never given one). Those cases check the password against a stand-in hash all the same, so a sign-in takes
+    /// as long whether the user name exists or not and its timing does not tell which names do.
+    /// </summary>
+    public bool Verify(User? user, string password)
+    {
+        if (user?.PasswordHash is { } hash) return hasher.VerifyHashedPassword(user, hash, password) != PasswordVerificationResult.Failed;
+        _ = hasher.VerifyHashedPassword(null!, s_standIn ??= hasher.HashPassword(null!, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))), password);
+        return false;
+    }
+
+    // A hash in the current format of a random password nobody knows, made once: checking it is the work of a real check.
+    private static string? s_standIn;
 }

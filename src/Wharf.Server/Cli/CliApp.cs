@@ -5,6 +5,9 @@ namespace Wharf.Server.Cli;
 /// <summary>Runs one command line: parse, run, and turn a failure into a message and an exit code.</summary>
 public sealed class CliApp(IReadOnlyList<CliCommand> commands)
 {
+    /// <summary>Set to 1, an unexpected error prints its stack trace too.</summary>
+    public const string DebugVariable = "WHARF_DEBUG";
+
     public async Task<int> RunAsync(IReadOnlyList<string> args, CliContext console, CancellationToken cancellationToken)
     {
         if (args is [] or ["--help"] or ["-h"] or ["help"])
@@ -28,8 +31,10 @@ public sealed class CliApp(IReadOnlyList<CliCommand> commands)
         }
         catch (Exception e)
         {
-            // Not a user's mistake: say what broke, in full, for whoever runs the server.
-            await console.Error.WriteLineAsync("wharf: internal error: " + Lines(e.ToString()));
+            // Not a user's mistake: one line saying what broke; the stack trace only when asked for.
+            await console.Error.WriteLineAsync(console.GetEnvironmentVariable(DebugVariable) == "1"
+                ? "wharf: internal error: " + Lines(e.ToString())
+                : $"wharf: internal error: {Display.Printable(OneLine(e.Message))} (set {DebugVariable}=1 to see where)");
             return ExitCodes.InternalError;
         }
     }
@@ -39,4 +44,8 @@ public sealed class CliApp(IReadOnlyList<CliCommand> commands)
     /// (<see cref="Display.Printable"/>) replaced, whatever a message quoted from its input.
     /// </summary>
     private static string Lines(string message) => string.Join('\n', message.Split('\n').Select(l => Display.Printable(l)));
+
+    /// <summary>A message's lines joined by spaces: an unexpected error is one line on the terminal.</summary>
+    private static string OneLine(string message) =>
+        string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

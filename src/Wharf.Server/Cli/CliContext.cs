@@ -16,4 +16,10 @@ public sealed record CliContext(TextReader In, TextWriter Out, TextWriter Error,
     /// readers and writers above would decode and re-encode them. Null where no such streams exist.
     /// </summary>
     public Func<(Stream In, Stream Out, Stream Error)>? OpenBinary { get; init; }
+
+    /// <summary>
+    /// Called by <c>serve</c> once it listens, with the running server's services (tests read its route table
+    /// and stores through it). Null outside tests.
+    /// </summary>
+    public Action<IServiceProvider>? Serving { get; init; }
 }

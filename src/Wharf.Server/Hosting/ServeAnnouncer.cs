@@ -8,13 +8,21 @@ namespace Wharf.Server.Hosting;
 public sealed class ServeAnnouncer(TextWriter output)
 {
     private readonly Lock _lock = new();
+    private readonly List<string> _said = [];
 
     public void Announce(string line)
     {
         lock (_lock)
         {
+            _said.Add(line);
             output.WriteLine(line);
             output.Flush();
         }
+    }
+
+    /// <summary>Whether a line starting with <paramref name="prefix"/> has been announced.</summary>
+    public bool HasAnnounced(string prefix)
+    {
+        lock (_lock) return _said.Exists(l => l.StartsWith(prefix, StringComparison.Ordinal));
     }
 }

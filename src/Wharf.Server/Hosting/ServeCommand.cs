@@ -1,5 +1,7 @@
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.HttpOverrides;
 using Wharf.Server.Cli;
 using Wharf.Server.Operations;
 using Wharf.Server.Ssh;
@@ -36,11 +38,22 @@ public static class ServeCommand
         // Validated here, before anything listens: a bad value is a start-up error with its own message.
         var sshOptions = SshSettings.Build(builder.Configuration, paths);
         var database = DatabaseOption.Resolve(args, console, builder.Configuration);
+        var proxies = TrustedProxies.Parse(builder.Configuration);
         LogFormat.Configure(builder.Logging, builder.Configuration);
+        // A listener that cannot bind is reported in one line below; the host's own "failed to start" error,
+        // with its stack trace, would repeat it. Only while starting: later host errors are logged as usual.
+        var starting = new StrongBox<bool>(true);
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", level => level >= LogLevel.Information && !(starting.Value && level >= LogLevel.Error));
         // Every SQL statement at Information would bury the SSH and git events; warnings still show.
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         // The SSH drain (Ssh:ShutdownGraceTime) runs inside the host's stop; leave it room to finish and log.
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = sshOptions.ShutdownGraceTime + TimeSpan.FromSeconds(20));
+
+        // Repositories need git (and hg for Mercurial): say so at once rather than at the first push.
+        var tools = new RequiredTools(console.GetEnvironmentVariable("PATH") ?? Environment.GetEnvironmentVariable("PATH"));
+        if (!tools.HasGit) await console.Error.WriteLineAsync(RequiredTools.GitMissing);
+        if (!tools.HasHg) await console.Error.WriteLineAsync(RequiredTools.HgMissing);
+        builder.Services.AddSingleton(tools);
 
         var announcer = new ServeAnnouncer(console.Out);
         builder.Services.AddSingleton(announcer);
@@ -70,10 +83,21 @@ public static class ServeCommand
 
         await using var app = builder.Build();
         await WharfServices.PrepareAsync(app.Services, cancellationToken);
+        // First, so that everything after (the sign-in throttle, the audit log, mails, logs, the cookies' Secure
+        // flag) sees the client's address and scheme. With no trusted proxy the middleware is left out: given
+        // empty lists it would believe every sender.
+        if (!proxies.IsEmpty)
+        {
+            var forwarded = new ForwardedHeadersOptions();
+            proxies.Configure(forwarded);
+            app.UseForwardedHeaders(forwarded);
+        }
+        app.UseUnexpectedErrors();
         app.UseApiResponses();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
+        app.UseAntiforgeryGate();
         app.MapHome();
         app.MapOperations();
         app.MapStaticScripts();
@@ -90,7 +114,19 @@ public static class ServeCommand
         var webAddress = app.Services.GetRequiredService<WebAddress>();
         webAddress.SshHost = publicHost;
         if (publicPort is { } port) webAddress.SshPort = port;
-        await app.StartAsync(cancellationToken);
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (Exception e) when (ListenFailure.Of(e, ListenFailure.WebFailed(e, app.Services.GetRequiredService<IServer>(), announcer) ? http : ssh) is { } failure)
+        {
+            throw failure;
+        }
+        finally
+        {
+            starting.Value = false;
+        }
+        console.Serving?.Invoke(app.Services);
         foreach (var address in app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses)
         {
             app.Services.GetRequiredService<WebAddress>().BaseUrl ??= address;

@@ -37,6 +37,7 @@ public static class WharfServices
 
         services.AddWharfDatabase(database, paths);
         services.AddScoped<IUserStore, EfUserStore>();
+        services.AddScoped<IUserSessionStore, EfUserSessionStore>();
         services.AddScoped<ISshKeyStore, EfSshKeyStore>();
         services.AddScoped<IRepositoryStore, EfRepositoryStore>();
         services.AddScoped<Wharf.Core.AccessKeys.IAccessKeyStore, EfAccessKeyStore>();

@@ -4,10 +4,12 @@ using Wharf.Data;
 namespace Wharf.Server.Operations;
 
 /// <summary>
-/// Whether this node can serve: the database answers, the repositories root takes a new file, and the server
-/// is not shutting down. A load balancer stops sending new work to a node whose <c>/readyz</c> is 503.
+/// Whether this node can serve: the database answers, the repositories root takes a new file, git is on the PATH,
+/// and the server is not shutting down. A load balancer stops sending new work to a node whose <c>/readyz</c> is
+/// 503. Nobody needs to sign in to read it, so it says only which check failed, in fixed words; what went wrong
+/// (host names, paths, the exception) goes to the log.
 /// </summary>
-public sealed class ReadinessCheck(WharfPaths paths, IHostApplicationLifetime lifetime)
+public sealed partial class ReadinessCheck(WharfPaths paths, IHostApplicationLifetime lifetime, RequiredTools tools, ILogger<ReadinessCheck> logger)
 {
     public sealed record Result(bool Ready, IReadOnlyDictionary<string, string> Checks)
     {
@@ -20,13 +22,14 @@ public sealed class ReadinessCheck(WharfPaths paths, IHostApplicationLifetime li
         {
             ["database"] = await DatabaseAsync(db, cancellationToken),
             ["repositories"] = Repositories(),
+            ["git"] = tools.HasGit ? "ok" : "not found",
         };
         // Not a failure of the node, but new pushes would be refused: take it out of rotation first.
         if (lifetime.ApplicationStopping.IsCancellationRequested) checks["shutdown"] = "shutting down";
         return new Result(checks.Values.All(v => v == "ok"), checks);
     }
 
-    private static async Task<string> DatabaseAsync(WharfDbContext db, CancellationToken cancellationToken)
+    private async Task<string> DatabaseAsync(WharfDbContext db, CancellationToken cancellationToken)
     {
         try
         {
@@ -34,7 +37,8 @@ public sealed class ReadinessCheck(WharfPaths paths, IHostApplicationLifetime li
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return "unreachable: " + e.Message;
+            LogCheckFailed("database", e);
+            return "unreachable";
         }
     }
 
@@ -52,7 +56,11 @@ public sealed class ReadinessCheck(WharfPaths paths, IHostApplicationLifetime li
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return "not writable: " + e.Message;
+            LogCheckFailed("repositories", e);
+            return "not writable";
         }
     }
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Readiness check {Check} failed")]
+    private partial void LogCheckFailed(string check, Exception exception);
 }

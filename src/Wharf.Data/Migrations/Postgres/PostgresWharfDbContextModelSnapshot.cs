@@ -393,6 +393,29 @@ namespace Wharf.Data.Migrations.Postgres
                     b.ToTable("users", (string)null);
                 });
 
+            modelBuilder.Entity("Wharf.Core.Users.UserSession", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LastSeenAt");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("user_sessions", (string)null);
+                });
+
             modelBuilder.Entity("Wharf.Core.AccessKeys.RepositoryAccessKey", b =>
                 {
                     b.HasOne("Wharf.Core.AccessKeys.AccessKey", null)
@@ -451,6 +474,15 @@ namespace Wharf.Data.Migrations.Postgres
                 });
 
             modelBuilder.Entity("Wharf.Core.Tokens.ApiToken", b =>
+                {
+                    b.HasOne("Wharf.Core.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Wharf.Core.Users.UserSession", b =>
                 {
                     b.HasOne("Wharf.Core.Users.User", null)
                         .WithMany()

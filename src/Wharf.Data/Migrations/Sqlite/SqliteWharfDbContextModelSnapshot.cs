@@ -372,6 +372,29 @@ namespace Wharf.Data.Migrations.Sqlite
                     b.ToTable("users", (string)null);
                 });
 
+            modelBuilder.Entity("Wharf.Core.Users.UserSession", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LastSeenAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("LastSeenAt");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("user_sessions", (string)null);
+                });
+
             modelBuilder.Entity("Wharf.Core.AccessKeys.RepositoryAccessKey", b =>
                 {
                     b.HasOne("Wharf.Core.AccessKeys.AccessKey", null)
@@ -430,6 +453,15 @@ namespace Wharf.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("Wharf.Core.Tokens.ApiToken", b =>
+                {
+                    b.HasOne("Wharf.Core.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Wharf.Core.Users.UserSession", b =>
                 {
                     b.HasOne("Wharf.Core.Users.User", null)
                         .WithMany()

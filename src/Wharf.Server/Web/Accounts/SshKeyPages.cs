@@ -153,6 +153,7 @@ public static class SshKeyPages
             body.Append("</tbody></table>");
         }
         body.Append(CultureInfo.InvariantCulture, $"<p><a id=\"audit-link\" href=\"{AuditPath}\">Audit log</a>: when keys were added, relabelled, deleted or refused as expired, by whom and from where. <a id=\"tokens-link\" href=\"{TokenPages.Path}\">API tokens</a> for the REST API.</p>");
+        body.Append(AccountEndpoints.SessionControls(http));
         body.Append("<p class=\"note\">A key cannot be changed once added; only its label can. To replace a key, delete it and add the new one.</p>")
             .Append("<h2>Add key</h2>")
             .Append(Error(error, "add-error"))

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Text;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Mvc;
 using Wharf.Core.Errors;
 using Wharf.Core.Tokens;
@@ -17,6 +18,16 @@ public static class TokenPages
 {
     public const string Path = "/account/tokens";
     public const string ShownOnce = "Copy this token now: it cannot be shown again. Wharf keeps only a hash of it.";
+    public const string AlreadyShown =
+        "A new token is shown only once, on the page right after it was created. If you did not copy it, delete it and create another.";
+    public const string CreatedPath = Path + "/created";
+    private const string CreatedCookie = "wharf.newtoken";
+    /// <summary>Time enough to follow the redirect; a secret never waits longer than this in a cookie.</summary>
+    private static readonly TimeSpan CreatedCookieLifetime = TimeSpan.FromMinutes(2);
+
+    // Time-limited: the cookie's value is worthless after its lifetime even if a browser kept it.
+    private static ITimeLimitedDataProtector Protector(IDataProtectionProvider protection) =>
+        protection.CreateProtector("Wharf.TokenPages.Created").ToTimeLimitedDataProtector();
 
     public static IEndpointRouteBuilder MapTokenPages(this IEndpointRouteBuilder app)
     {
@@ -28,25 +39,51 @@ public static class TokenPages
             return await ListPageAsync(http, user, tokens, null, "", ct);
         });
 
+        // Post, redirect, get: the new secret travels to the page that shows it in a short-lived cookie that only
+        // this server can read (Data Protection), and that page deletes it. Reloading that page shows no secret and
+        // creates nothing; reloading the form's answer cannot happen, since the answer is a redirect.
         pages.MapPost("/", async ([FromForm] string? name, HttpContext http, ClaimsPrincipal me, IUserStore users,
-            IApiTokenStore tokens, ApiTokenService service, CancellationToken ct) =>
+            IApiTokenStore tokens, ApiTokenService service, IDataProtectionProvider protection, CancellationToken ct) =>
         {
             var user = await SshKeyPages.CurrentAsync(me, users, ct);
             try
             {
                 var (token, secret) = await service.CreateAsync(user.Name, name, ct);
-                var body = new StringBuilder()
-                    .Append(CultureInfo.InvariantCulture, $"<p>Token <strong>{E(token.Name)}</strong> created.</p>")
-                    .Append(CultureInfo.InvariantCulture, $"<p id=\"token-note\" class=\"note\">{E(ShownOnce)}</p>")
-                    .Append(CultureInfo.InvariantCulture, $"<pre id=\"new-token\">{E(secret)}</pre>")
-                    .Append(CultureInfo.InvariantCulture, $"<p><a href=\"{Path}\">Back to API tokens</a></p>");
-                http.Response.Headers.CacheControl = "no-store";
-                return Page(http, "New API token", body.ToString(), user.Name);
+                var payload = string.Join('\n', user.Id.ToString(CultureInfo.InvariantCulture), token.Name, secret);
+                http.Response.Cookies.Append(CreatedCookie, Protector(protection).Protect(payload, CreatedCookieLifetime), new CookieOptions
+                {
+                    Path = CreatedPath, HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = http.Request.IsHttps,
+                    MaxAge = CreatedCookieLifetime, IsEssential = true,
+                });
+                return Results.Redirect(CreatedPath);
             }
             catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument)
             {
                 return await ListPageAsync(http, user, tokens, e.Message, name ?? "", ct, StatusCodes.Status400BadRequest);
             }
+        });
+
+        pages.MapGet("/created", async (HttpContext http, ClaimsPrincipal me, IUserStore users, IDataProtectionProvider protection, CancellationToken ct) =>
+        {
+            var user = await SshKeyPages.CurrentAsync(me, users, ct);
+            http.Response.Headers.CacheControl = "no-store";
+            string[]? created = null;
+            if (http.Request.Cookies.TryGetValue(CreatedCookie, out var cookie))
+            {
+                http.Response.Cookies.Delete(CreatedCookie, new CookieOptions { Path = CreatedPath });
+                try { created = Protector(protection).Unprotect(cookie).Split('\n', 3); }
+                catch (System.Security.Cryptography.CryptographicException) { created = null; }
+            }
+            // Only for the account that created it, whoever else's browser the cookie might have reached.
+            if (created is not [var owner, var tokenName, var secret] || owner != user.Id.ToString(CultureInfo.InvariantCulture))
+                return Page(http, "New API token",
+                    $"<p id=\"token-gone\">{E(AlreadyShown)}</p><p><a href=\"{Path}\">Back to API tokens</a></p>", user.Name);
+            var body = new StringBuilder()
+                .Append(CultureInfo.InvariantCulture, $"<p>Token <strong>{E(tokenName)}</strong> created.</p>")
+                .Append(CultureInfo.InvariantCulture, $"<p id=\"token-note\" class=\"note\">{E(ShownOnce)}</p>")
+                .Append(CultureInfo.InvariantCulture, $"<pre id=\"new-token\">{E(secret)}</pre>")
+                .Append(CultureInfo.InvariantCulture, $"<p><a href=\"{Path}\">Back to API tokens</a></p>");
+            return Page(http, "New API token", body.ToString(), user.Name);
         });
 
         pages.MapPost("/{id:long}/delete", async (long id, HttpContext http, ClaimsPrincipal me, IUserStore users,

@@ -65,17 +65,20 @@ public static class ServeCommand
         builder.Services.AddWebAccounts(paths);
         builder.Services.AddRepositoryPages();
         builder.Services.AddOpenApi();
+        // Pages are Razor components rendered on the server (static SSR) by their endpoints (WebPage.Render).
+        builder.Services.AddRazorComponents();
         // Bitbucket's field names: created_on, last_used, key_type.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
 
         await using var app = builder.Build();
         await WharfServices.PrepareAsync(app.Services, cancellationToken);
+        app.UseErrorPages();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
         app.MapHome();
         app.MapOperations();
-        app.MapStaticScripts();
+        app.MapStaticAssets();
         app.MapAccounts();
         app.MapSshKeyPages();
         app.MapTokenPages();

@@ -31,7 +31,7 @@ internal static class RepositoryOverviewPage
             var commits = await history.LatestAsync(view.Repository, RepositoryHistory.DefaultCount, ct);
             var pushes = (await audit.ListForRepositoryAsync(view.Repository.Id, RecentPushes, ct)).Where(a => a.Action == AuditActions.Push).ToList();
             var url = CloneUrls.Ssh(view.Repository, address, http.Request);
-            return Page(http, view.Repository.FullName, Body(view, url, commits, pushes), view.User.Name, StaticScripts.Repository);
+            return Page(http, view.Repository.FullName, Body(view, url, commits, pushes), view.User.Name, StaticAssets.Repository);
         });
     }
 

@@ -78,6 +78,8 @@ public static class ServeCommand
         builder.Services.AddWebAccounts(paths);
         builder.Services.AddRepositoryPages();
         builder.Services.AddOpenApi();
+        // Pages are Razor components rendered on the server (static SSR) by their endpoints (WebPage.Render).
+        builder.Services.AddRazorComponents();
         // Bitbucket's field names: created_on, last_used, key_type.
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower);
 
@@ -94,13 +96,14 @@ public static class ServeCommand
         }
         app.UseUnexpectedErrors();
         app.UseApiResponses();
+        app.UseErrorPages();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
         app.UseAntiforgeryGate();
         app.MapHome();
         app.MapOperations();
-        app.MapStaticScripts();
+        app.MapStaticAssets();
         app.MapAccounts();
         app.MapSshKeyPages();
         app.MapTokenPages();

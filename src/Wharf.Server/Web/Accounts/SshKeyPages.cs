@@ -19,7 +19,7 @@ namespace Wharf.Server.Web.Accounts;
 public static class SshKeyPages
 {
     public const string Path = "/account/ssh-keys";
-    public const string Script = StaticScripts.SshKeys;
+    public static string Script => StaticAssets.SshKeys;
     public const string AuditPath = "/account/audit";
     public const int AuditPageSize = 200;
 

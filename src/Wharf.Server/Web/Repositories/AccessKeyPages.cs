@@ -123,6 +123,6 @@ internal static class AccessKeyPages
             .Append(CultureInfo.InvariantCulture, $"<label class=\"choice\"><input type=\"checkbox\" id=\"key-write\" name=\"write\" value=\"on\"{(canWrite ? " checked" : "")}>Read-write</label>")
             .Append("<p class=\"note\">Leave unticked for a key that only clones and pulls. Ticked, the key may also push.</p>")
             .Append("<button type=\"submit\">Add access key</button></form>");
-        return Html.Page(http, $"Access keys · {view.Repository.FullName}", body.ToString(), view.User.Name, StaticScripts.SshKeys, status);
+        return Html.Page(http, $"Access keys · {view.Repository.FullName}", body.ToString(), view.User.Name, StaticAssets.SshKeys, status);
     }
 }

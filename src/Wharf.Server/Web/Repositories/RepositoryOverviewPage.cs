@@ -35,7 +35,7 @@ internal static partial class RepositoryOverviewPage
             catch (InvalidOperationException e) { LogBranchUnreadable(loggers.CreateLogger(typeof(RepositoryOverviewPage)), e, view.Repository.FullName); }
             var pushes = (await audit.ListForRepositoryAsync(view.Repository.Id, RecentPushes, ct)).Where(a => a.Action == AuditActions.Push).ToList();
             var url = CloneUrls.Ssh(view.Repository, address, http.Request);
-            return Page(http, view.Repository.FullName, Body(view, url, log, branch, pushes), view.User.Name, StaticScripts.Repository);
+            return Page(http, view.Repository.FullName, Body(view, url, log, branch, pushes), view.User.Name, StaticAssets.Repository);
         });
     }
 

@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Wharf.Core.Access;
 using static Wharf.Server.Web.Html;
+using Wharf.Server.Web;
 
 namespace Wharf.Server.Tests;
 
@@ -118,7 +119,7 @@ public sealed class WebRepositorySettingsTests : WebPageTestBase
         var page = (await alice.GetAsync(AccessKeys)).Html;
         Assert.Contains("<p id=\"no-access-keys\">No access keys yet.</p>", page);
         Assert.Contains("<input type=\"checkbox\" id=\"key-write\" name=\"write\" value=\"on\">Read-write", page);
-        Assert.Contains("<script src=\"/static/ssh-keys.js\" defer></script>", page);
+        Assert.Contains($"<script src=\"{StaticAssets.SshKeys}\" defer></script>", page);
 
         var ci = TestKeys.Ed25519("ci@build");
         var deploy = TestKeys.Ed25519("deploy@prod");

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Wharf.Core.Audit;
 using Wharf.Core.Repositories;
 using Wharf.Server.Web.Repositories;
+using Wharf.Server.Web;
 using static Wharf.Server.Web.Html;
 
 namespace Wharf.Server.Tests;
@@ -129,7 +130,7 @@ public sealed class WebRepositoryTests : WebPageTestBase
         var page = (await alice.GetAsync("/alice/site")).Html;
         Assert.Contains($"<input id=\"clone-url\" value=\"{url}\" readonly", page);
         Assert.Contains("<button type=\"button\" id=\"copy-clone-url\" data-copy=\"clone-url\" data-status=\"copy-status\" hidden>Copy</button>", page);
-        Assert.Contains("<script src=\"/static/repository.js\" defer></script>", page);
+        Assert.Contains($"<script src=\"{StaticAssets.Repository}\" defer></script>", page);
         Assert.Contains($"<pre id=\"clone-command\">git clone {url}</pre>", page);
         Assert.Contains($"<pre id=\"set-url-command\">git remote set-url origin {url}</pre>", page);
         Assert.Contains($"<pre>git remote add origin {url}\ngit push -u origin HEAD</pre>", page);
@@ -137,7 +138,7 @@ public sealed class WebRepositoryTests : WebPageTestBase
         Assert.Contains("<dd id=\"repository-visibility\">Private: ", page);
         Assert.Contains("<p id=\"no-pushes\">No pushes yet.</p>", page);
         Assert.Contains("<a id=\"settings-link\" href=\"/alice/site/settings/permissions\">Settings</a>", page);
-        var script = await alice.Client.GetAsync("/static/repository.js");
+        var script = await alice.Client.GetAsync(StaticAssets.Repository);
         Assert.Equal(HttpStatusCode.OK, script.StatusCode);
         Assert.Contains("navigator.clipboard", await script.Content.ReadAsStringAsync());
 
@@ -253,7 +254,7 @@ public sealed class WebRepositoryTests : WebPageTestBase
         using var alice = await SignUpAsync("alice");
         Assert.Contains("<h1>SSH keys</h1>", (await alice.GetAsync("/account/ssh-keys")).Html);
         Assert.Contains("<h1>New repository</h1>", (await alice.GetAsync(RepositoryPages.NewPath)).Html);
-        Assert.Equal(HttpStatusCode.OK, (await alice.Client.GetAsync("/static/ssh-keys.js")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await alice.Client.GetAsync(StaticAssets.SshKeys)).StatusCode);
         // Paths under reserved first segments that have no page are plain 404s, never repository pages (nor a
         // sign-in redirect for an API client).
         using var anonymous = new WebSession(Host.BaseAddress);

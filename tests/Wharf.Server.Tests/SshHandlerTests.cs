@@ -280,6 +280,7 @@ public sealed class SshHandlerTests : IAsyncLifetime
         public Task UpdateLabelAsync(SshKey key, string label, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task RemoveAsync(SshKey key, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task MarkUsedAsync(long keyId, DateTimeOffset when, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<bool> RecordExpiredOnceAsync(SshKeyOwner key, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<bool> RecordRefusedOnceAsync(SshKeyOwner key, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<IReadOnlyList<SshKeyOwner>> FindByIdsAsync(IReadOnlyCollection<long> keyIds, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

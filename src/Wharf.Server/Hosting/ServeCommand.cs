@@ -51,7 +51,10 @@ public static class ServeCommand
         builder.Services.AddSingleton<SshLog>();
         builder.Services.AddSingleton<WharfSshHandler>();
         builder.Services.AddOperations();
-        builder.Services.AddHostedService<SshHostedService>();
+        builder.Services.AddSingleton<SshHostedService>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<SshHostedService>());
+        // Ends the connections and commands of revoked keys and grants (Ssh:RevocationCheckInterval).
+        builder.Services.AddHostedService<RevocationSweeper>();
         builder.Services.AddHostedService<KeyUsageFlusher>();
         builder.Services.AddHostedService<Mail.KeyReminderService>();
         // Returns at once unless Smtp:Host is set.

@@ -21,8 +21,8 @@ public static class SshSettings
         var section = configuration.GetSection(Section);
         // A misspelt setting would otherwise be silently ignored.
         foreach (var child in section.GetChildren())
-            if (child.Key != "Algorithms" && !Settable.Contains(child.Key) && !PublicSettings.Contains(child.Key))
-                throw WharfException.InvalidArgument($"Unknown SSH setting '{Section}:{child.Key}'. Known settings: {string.Join(", ", Settable.Order())}, PublicHost, PublicPort, Algorithms.");
+            if (child.Key != "Algorithms" && !Settable.Contains(child.Key) && !PublicSettings.Contains(child.Key) && !SessionSettings.Names.Contains(child.Key))
+                throw WharfException.InvalidArgument($"Unknown SSH setting '{Section}:{child.Key}'. Known settings: {string.Join(", ", Settable.Order())}, {string.Join(", ", SessionSettings.Names)}, PublicHost, PublicPort, Algorithms.");
         try
         {
             section.Bind(options);

@@ -27,10 +27,11 @@ public sealed partial class GitProcessRunner(GitBinary git, ProcessLimits? limit
     public async Task<int> RunAsync(GitService service, string repositoryPath, string? gitProtocol,
         Stream input, Stream output, Stream error, CancellationToken cancellationToken)
     {
-        // upload-pack's own inactivity bound (git-upload-pack(1) --timeout, whole seconds) says the same as ours,
-        // from inside git; receive-pack and upload-archive have none, the runner's bound covers them.
+        // upload-pack's own inactivity bound (git-upload-pack(1) --timeout, whole seconds) backs ours up from inside
+        // git. It is 5 s longer, so that ours, which tells the client why, normally fires first (git's ends silently).
+        // receive-pack and upload-archive have no such option; the runner's bound covers them.
         var arguments = service == GitService.UploadPack && _limits.NoProgressTimeout != Timeout.InfiniteTimeSpan
-            ? new[] { service.Subcommand(), "--timeout=" + Math.Max(1, (long)_limits.NoProgressTimeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture), repositoryPath }
+            ? new[] { service.Subcommand(), "--timeout=" + ((long)Math.Ceiling(_limits.NoProgressTimeout.TotalSeconds) + 5).ToString(System.Globalization.CultureInfo.InvariantCulture), repositoryPath }
             : [service.Subcommand(), repositoryPath];
         var psi = git.StartInfo(arguments);
         if (gitProtocol is not null && GitProtocolValue().IsMatch(gitProtocol)) psi.Environment["GIT_PROTOCOL"] = gitProtocol;

@@ -29,10 +29,10 @@ public sealed class KeyStanding(KeyPolicy policy, TimeProvider time, WebAddress 
         $"Your SSH key '{label}' ({fingerprint}) expired on {expiresAt.UtcDateTime:yyyy-MM-dd}. Add a new key at {keysPage}\n";
 
     public static string PolicyBanner(string label, string fingerprint, string reason, string keysPage) =>
-        $"Your SSH key '{label}' ({fingerprint}) is no longer accepted on this Wharf: {reason}\nAdd a new key at {keysPage}\n";
+        $"Your SSH key '{label}' ({fingerprint}) can no longer be used: {reason}\nAdd a new key at {keysPage}\n";
 
     public static string AccessKeyPolicyBanner(string fingerprint, string reason) =>
-        $"The access key {fingerprint} is no longer accepted on this Wharf: {reason}\n" +
+        $"The access key {fingerprint} can no longer be used: {reason}\n" +
         "Replace it in the settings of the repositories it serves.\n";
 
     /// <summary>Why the policy refuses the stored key line now, or null when it allows it.</summary>

@@ -12,8 +12,12 @@ public sealed class EfAccessKeyStore(WharfDbContext db) : IAccessKeyStore
     public Task<AccessKey?> FindByIdAsync(long accessKeyId, CancellationToken cancellationToken) =>
         db.AccessKeys.AsNoTracking().SingleOrDefaultAsync(k => k.Id == accessKeyId, cancellationToken);
 
-    public async Task<IReadOnlyList<AccessKey>> FindByIdsAsync(IReadOnlyCollection<long> accessKeyIds, CancellationToken cancellationToken) =>
-        accessKeyIds.Count == 0 ? [] : await db.AccessKeys.AsNoTracking().Where(k => accessKeyIds.Contains(k.Id)).ToListAsync(cancellationToken);
+    public async Task<IReadOnlyList<AccessKey>> FindByIdsAsync(IReadOnlyCollection<long> accessKeyIds, CancellationToken cancellationToken)
+    {
+        if (accessKeyIds.Count == 0) return [];
+        var ids = accessKeyIds.ToArray();
+        return await db.AccessKeys.AsNoTracking().Where(k => ids.Contains(k.Id)).ToListAsync(cancellationToken);
+    }
 
     public async Task<IReadOnlyList<AccessKeyInfo>> ListAsync(long repositoryId, CancellationToken cancellationToken) =>
         await (from l in db.RepositoryAccessKeys

@@ -12,8 +12,13 @@ public sealed class EfSshKeyStore(WharfDbContext db) : ISshKeyStore
     public Task<SshKeyOwner?> FindByIdAsync(long keyId, CancellationToken cancellationToken) =>
         Owners(db.SshKeys.Where(k => k.Id == keyId)).SingleOrDefaultAsync(cancellationToken);
 
-    public async Task<IReadOnlyList<SshKeyOwner>> FindByIdsAsync(IReadOnlyCollection<long> keyIds, CancellationToken cancellationToken) =>
-        keyIds.Count == 0 ? [] : await Owners(db.SshKeys.Where(k => keyIds.Contains(k.Id))).ToListAsync(cancellationToken);
+    public async Task<IReadOnlyList<SshKeyOwner>> FindByIdsAsync(IReadOnlyCollection<long> keyIds, CancellationToken cancellationToken)
+    {
+        if (keyIds.Count == 0) return [];
+        // An array parameter: json_each on SQLite, = ANY on PostgreSQL; one statement however many keys.
+        var ids = keyIds.ToArray();
+        return await Owners(db.SshKeys.Where(k => ids.Contains(k.Id))).ToListAsync(cancellationToken);
+    }
 
     private IQueryable<SshKeyOwner> Owners(IQueryable<SshKey> keys) =>
         from k in keys

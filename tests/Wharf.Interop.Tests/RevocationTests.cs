@@ -163,6 +163,12 @@ public sealed class RevokedKeyOnOpenConnectionTests(NoSweepServer server) : ICla
 /// </summary>
 public sealed class RevocationClosesConnectionsTests(WharfServer server) : IClassFixture<WharfServer>
 {
+    private async Task ExpectClosedWithinTheBoundAsync(ControlMaster master, string whose)
+    {
+        var check = await master.WaitUntilClosedAsync(Revocation.Bound);
+        Expect.ExitCode(255, check, server, $"ssh -O check: {whose} master connection must be closed within {Revocation.Bound.TotalSeconds} s");
+    }
+
     [Fact]
     public async Task DeletingAKeyClosesItsMasterConnectionWithinTheBoundAndLeavesTheOwnersOtherKeyConnected()
     {
@@ -172,8 +178,7 @@ public sealed class RevocationClosesConnectionsTests(WharfServer server) : IClas
 
         await Revocation.RemoveKeyAsync(server, frank, frank.KeyOfType("ed25519"));
 
-        var check = await revoked.WaitUntilClosedAsync(Revocation.Bound);
-        Expect.ExitCode(255, check, server, $"ssh -O check: the deleted key's master connection must be closed within {Revocation.Bound.TotalSeconds} s");
+        await ExpectClosedWithinTheBoundAsync(revoked, "the deleted key's");
         Expect.Succeeded(await kept.CheckAsync(), server, "ssh -O check: the connection of frank's other key stays open");
         var greeting = await server.SshAsync(frank.KeyOfType("ecdsa"), [.. kept.ThroughMaster, "-T"]);
         Expect.Succeeded(greeting, server, "ssh -T through the other key's master");
@@ -187,8 +192,7 @@ public sealed class RevocationClosesConnectionsTests(WharfServer server) : IClas
 
         await Revocation.ExpireAsync(server, gina.Key, DateTimeOffset.UtcNow.AddMinutes(-1));
 
-        var check = await master.WaitUntilClosedAsync(Revocation.Bound);
-        Expect.ExitCode(255, check, server, $"ssh -O check: the expired key's master connection must be closed within {Revocation.Bound.TotalSeconds} s");
+        await ExpectClosedWithinTheBoundAsync(master, "the expired key's");
     }
 
     [Fact]
@@ -202,8 +206,7 @@ public sealed class RevocationClosesConnectionsTests(WharfServer server) : IClas
 
         await Revocation.RemoveAccessKeyAsync(server, hank, repository, keyId);
 
-        var check = await master.WaitUntilClosedAsync(Revocation.Bound);
-        Expect.ExitCode(255, check, server, $"ssh -O check: the removed access key's master connection must be closed within {Revocation.Bound.TotalSeconds} s");
+        await ExpectClosedWithinTheBoundAsync(master, "the removed access key's");
     }
 
     [Fact]
@@ -216,8 +219,7 @@ public sealed class RevocationClosesConnectionsTests(WharfServer server) : IClas
         await using (var db = WharfDatabase.OpenSqlite(new WharfPaths(server.DataDirectory)))
             Assert.Equal(1, await db.Users.Where(u => u.Name == ivan.Name).ExecuteDeleteAsync());
 
-        var check = await master.WaitUntilClosedAsync(Revocation.Bound);
-        Expect.ExitCode(255, check, server, $"ssh -O check: the deleted account's master connection must be closed within {Revocation.Bound.TotalSeconds} s");
+        await ExpectClosedWithinTheBoundAsync(master, "the deleted account's");
     }
 
     [Fact]

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Wharf.Core;
 using Wharf.Data;
@@ -130,6 +132,27 @@ public sealed class RevokedKeyOnOpenConnectionTests(NoSweepServer server) : ICla
 
         await ExpectRefusedThroughMasterAsync(dave, dave.Key, master, repository, checkout,
             $"wharf: Your SSH key 'laptop-ed25519' ({dave.Key.Fingerprint}) expired on {expiresAt:yyyy-MM-dd}. Add a new key at {server.HttpBaseUrl}/account/ssh-keys");
+    }
+
+    [Fact]
+    public async Task DeletingAKeyThroughTheApiClosesItsConnectionOnThatNodeAtOnceWithoutWaitingForTheInterval()
+    {
+        var mona = await server.CreateUserAsync(Revocation.Unique("mona"));
+        var token = (await server.WharfOrThrowAsync(["admin", "token", "create", mona.Name])).Stdout.TrimEnd('\n').Split('\n')[^1];
+        var key = await SshKey.GenerateAsync(server.KeysDirectory, Revocation.Unique("mona_key"), "ed25519");
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        var added = await http.PostAsJsonAsync(new Uri(server.HttpAddress, $"/2.0/users/{mona.Name}/ssh-keys"), new { key = key.PublicKeyLine, label = "laptop" });
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        var uuid = JsonDocument.Parse(await added.Content.ReadAsStringAsync()).RootElement.GetProperty("uuid").GetString()!;
+        await using var master = await ControlMaster.OpenAsync(server, key);
+
+        var deleted = await http.DeleteAsync(new Uri(server.HttpAddress, $"/2.0/users/{mona.Name}/ssh-keys/{Uri.EscapeDataString(uuid)}"));
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+
+        // The periodic check is an hour away in this class: only the node's own wake-up after the request closes it.
+        var check = await master.WaitUntilClosedAsync(Revocation.Bound);
+        Expect.ExitCode(255, check, server, "ssh -O check: the master of a key deleted through this node's API must close at once");
     }
 
     [Fact]

@@ -73,6 +73,7 @@ public static class ServeCommand
 
         await using var app = builder.Build();
         await WharfServices.PrepareAsync(app.Services, cancellationToken);
+        RevocationSweeper.UseRevocationWake(app);
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

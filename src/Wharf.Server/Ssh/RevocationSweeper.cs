@@ -11,19 +11,46 @@ namespace Wharf.Server.Ssh;
 /// expired or is no longer allowed by the key policy, or whose access key was removed; and checks each running
 /// command's repository access, ending those whose grant or access-key link was taken away. Nodes share only the
 /// database, so each checks its own connections: a change made on any node, or with the CLI, reaches every node
-/// within one interval (docs/OPERATIONS.md).
+/// within one interval (docs/OPERATIONS.md). The node that served the request making the change checks at once
+/// (<see cref="Wake"/>).
 /// </summary>
 public sealed partial class RevocationSweeper(
     SshHostedService ssh, LiveSessions live, KeyStanding standing, IServiceScopeFactory scopes, SessionSettings settings, TimeProvider time,
     ILogger<RevocationSweeper> logger) : BackgroundService
 {
+    // Woken sweeps are at least this far apart, so a burst of requests costs one sweep a second at most.
+    private static readonly TimeSpan MinimumGap = TimeSpan.FromSeconds(1);
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    /// <summary>
+    /// Asks for a sweep now rather than at the next interval: called after every successful state-changing web or
+    /// API request on this node (a key, access key or grant may have been removed), so this node acts at once; the
+    /// other nodes, and changes made with the CLI, wait for their next interval.
+    /// </summary>
+    public void Wake()
+    {
+        if (_wake.CurrentCount > 0) return;
+        try { _wake.Release(); }
+        catch (SemaphoreFullException) { } // woken by someone else meanwhile
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(settings.RevocationCheckInterval, time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (!stoppingToken.IsCancellationRequested)
             {
+                bool wasWoken;
+                // Whichever comes first, the interval or a wake-up; the other wait is cancelled, so nothing is left pending.
+                using (var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken))
+                {
+                    var woken = _wake.WaitAsync(wait.Token);
+                    await Task.WhenAny(Task.Delay(settings.RevocationCheckInterval, time, wait.Token), woken);
+                    await wait.CancelAsync();
+                    await woken.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    wasWoken = woken.IsCompletedSuccessfully;
+                }
+                stoppingToken.ThrowIfCancellationRequested();
                 try
                 {
                     await SweepAsync(stoppingToken);
@@ -33,11 +60,18 @@ public sealed partial class RevocationSweeper(
                     // The database may be away for a moment; the next tick tries again. Logins fail meanwhile anyway.
                     LogSweepFailed(logger, e);
                 }
+                if (wasWoken) await Task.Delay(MinimumGap, time, stoppingToken);
             }
         }
         catch (OperationCanceledException)
         {
         }
+    }
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        base.Dispose();
     }
 
     /// <summary>One check of every live connection and running command on this node.</summary>
@@ -104,6 +138,18 @@ public sealed partial class RevocationSweeper(
             LogEnding(logger, command.Identity.Name, repository.ToString(), why);
             command.End(why);
         }
+    }
+
+    /// <summary>Wakes the sweeper after every successful state-changing request (see <see cref="Wake"/>).</summary>
+    public static void UseRevocationWake(WebApplication app)
+    {
+        var sweeper = app.Services.GetServices<IHostedService>().OfType<RevocationSweeper>().Single();
+        app.Use(async (context, next) =>
+        {
+            await next(context);
+            if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method) && context.Response.StatusCode < 400)
+                sweeper.Wake();
+        });
     }
 
     /// <summary>One line for SSH_MSG_DISCONNECT, which OpenSSH prints after "Received disconnect from ...".</summary>

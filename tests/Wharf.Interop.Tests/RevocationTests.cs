@@ -104,14 +104,21 @@ public sealed class RevokedKeyOnOpenConnectionTests(NoSweepServer server) : ICla
         Assert.Equal(before, await Revocation.RefsOnDiskAsync(server, repository));
     }
 
+    /// <summary>A new account with a seeded repository, a checkout with a commit to push, and a master connection of its key.</summary>
+    private async Task<(TestUser User, string Repository, string Checkout, ControlMaster Master)> ConnectedWithAPushReadyAsync(string name)
+    {
+        var user = await server.CreateUserAsync(Revocation.Unique(name), "ed25519");
+        var repository = await server.CreateRepositoryAsync(user, "app");
+        await Workspace.SeedAsync(server, user, repository);
+        var checkout = await Revocation.CheckoutWithNewCommitAsync(server, user, repository);
+        return (user, repository, checkout, await ControlMaster.OpenAsync(server, user.Key));
+    }
+
     [Fact]
     public async Task ADeletedKeyCanNeitherPushNorCloneThroughAnOpenMasterConnectionAndTheRefsStayUnchanged()
     {
-        var carol = await server.CreateUserAsync(Revocation.Unique("carol"), "ed25519");
-        var repository = await server.CreateRepositoryAsync(carol, "app");
-        await Workspace.SeedAsync(server, carol, repository);
-        var checkout = await Revocation.CheckoutWithNewCommitAsync(server, carol, repository);
-        await using var master = await ControlMaster.OpenAsync(server, carol.Key);
+        var (carol, repository, checkout, master) = await ConnectedWithAPushReadyAsync("carol");
+        await using var _ = master;
 
         await Revocation.RemoveKeyAsync(server, carol, carol.Key);
 
@@ -121,11 +128,8 @@ public sealed class RevokedKeyOnOpenConnectionTests(NoSweepServer server) : ICla
     [Fact]
     public async Task AKeyThatExpiredWhileConnectedCanNeitherPushNorCloneThroughTheMasterAndIsToldWhy()
     {
-        var dave = await server.CreateUserAsync(Revocation.Unique("dave"), "ed25519");
-        var repository = await server.CreateRepositoryAsync(dave, "app");
-        await Workspace.SeedAsync(server, dave, repository);
-        var checkout = await Revocation.CheckoutWithNewCommitAsync(server, dave, repository);
-        await using var master = await ControlMaster.OpenAsync(server, dave.Key);
+        var (dave, repository, checkout, master) = await ConnectedWithAPushReadyAsync("dave");
+        await using var _ = master;
 
         var expiresAt = new DateTimeOffset(DateTime.UtcNow.Date.AddDays(-1), TimeSpan.Zero);
         await Revocation.ExpireAsync(server, dave.Key, expiresAt);

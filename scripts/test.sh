@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs every Wharf test. Run from anywhere on a fresh Debian 12 machine that has the .NET SDK, as root or
-# with sudo: it installs the Debian packages the interop tests drive (only when one is missing), builds
-# Wharf.slnx, starts a private PostgreSQL server (scripts/postgres-test-server.sh: its own data directory and
-# port, stopped and removed at the end, also on failure), runs every test project with TRX results in
-# TestResults/, then runs tests/Wharf.Server.Tests a second time on PostgreSQL (TRX in TestResults/postgres/),
+# Runs every Wharf test. Run from anywhere on a fresh Debian 12 machine that has the .NET SDK, as root (the
+# OpenSSH front-end tests start Debian's sshd with a config of their own, which only root may do; as another
+# user the script stops at once and says so): it installs the Debian packages the tests use (only when one is
+# missing), builds Wharf.slnx, starts a private PostgreSQL server (scripts/postgres-test-server.sh: its own data
+# directory and port, stopped and removed at the end, also on failure), runs every test project with TRX results
+# in TestResults/, then runs tests/Wharf.Server.Tests a second time on PostgreSQL (TRX in TestResults/postgres/),
 # and ends with one summary line that counts both runs:
 #   N passed, N failed, N skipped
 # Exit status: 0 only when at least one test ran and none failed.
@@ -23,18 +24,27 @@ summary() { # passed failed skipped
   printf '\n%s passed, %s failed, %s skipped\n' "$1" "$2" "$3"
 }
 
+if [[ "$(id -u)" -ne 0 ]]; then
+  echo "error: scripts/test.sh must run as root (for example: sudo env \"PATH=\$PATH\" scripts/test.sh): it installs" \
+    "Debian packages, and the OpenSSH front-end tests start sshd, which needs root" >&2
+  summary 0 0 0
+  exit 1
+fi
+
 # ---------------------------------------------------------------------------------------------------------
 # 1. Debian packages: the real clients the interop tests drive (openssh-client, git, ssh-audit), openssh-server
-#    for side-by-side comparisons, mercurial for the hg issues, python3 for the summary below, and the client
-#    matrix (tests/Wharf.Interop.Tests/Clients): PuTTY's plink and puttygen (putty-tools) and pageant (putty),
-#    dropbear's dbclient, paramiko and asyncssh for /usr/bin/python3, and libssh-dev with gcc and pkg-config
-#    to compile a small libssh client at test time; chromium for the browser tests (tests/Wharf.Browser.Tests,
-#    Playwright drives /usr/bin/chromium: nothing is downloaded by Playwright itself); python3-aiosmtpd, the real
-#    SMTP server the mail tests (tests/Wharf.Server.Tests/MailTests.cs) send to; postgresql for the second run
-#    of the server tests and the several-nodes interop tests (only its binaries are used: the policy below keeps
-#    the package from starting the system's cluster).
+#    for the OpenSSH front-end tests (tests/Wharf.Interop.Tests/OpenSshFrontEndTests.cs run Debian's sshd in
+#    front of `wharf keys authorized` and `wharf shell`), mercurial for the hg tests, python3 for the summary
+#    below, procps (pgrep and kill: the graceful-shutdown tests signal `wharf serve`, the PuTTY tests end pageant),
+#    and the client matrix (tests/Wharf.Interop.Tests/Clients): PuTTY's plink and puttygen (putty-tools) and
+#    pageant (putty), dropbear's dbclient, paramiko and asyncssh for /usr/bin/python3, and libssh-dev with gcc
+#    and pkg-config to compile a small libssh client at test time; chromium for the browser tests
+#    (tests/Wharf.Browser.Tests, Playwright drives /usr/bin/chromium: nothing is downloaded by Playwright
+#    itself); python3-aiosmtpd, the real SMTP server the mail tests (tests/Wharf.Server.Tests/MailTests.cs) send
+#    to; postgresql for the second run of the server tests and the several-nodes interop tests (only its
+#    binaries are used: the policy below keeps the package from starting the system's cluster).
 # ---------------------------------------------------------------------------------------------------------
-packages=(openssh-client openssh-server git ssh-audit mercurial python3
+packages=(openssh-client openssh-server git ssh-audit mercurial python3 procps
   putty-tools putty dropbear-bin python3-paramiko python3-asyncssh libssh-dev gcc libc6-dev pkg-config chromium
   python3-aiosmtpd postgresql)
 missing=()
@@ -45,26 +55,25 @@ for p in "${packages[@]}"; do
 done
 
 if ((${#missing[@]})); then
-  sudo=()
-  if [[ "$(id -u)" -ne 0 ]]; then
-    command -v sudo >/dev/null || { echo "error: not root and no sudo: cannot install ${missing[*]}" >&2; summary 0 0 0; exit 1; }
-    sudo=(sudo)
-  fi
   say "installing missing Debian packages: ${missing[*]}"
   # Installing openssh-server or postgresql must not start an sshd or a PostgreSQL cluster on this machine: a
-  # policy-rc.d that says 101 ("action forbidden") keeps invoke-rc.d from starting services, and is removed
-  # again as soon as apt is done.
+  # policy-rc.d that says 101 ("action forbidden") keeps invoke-rc.d from starting services. The trap removes it
+  # again however this block ends (apt done, apt failed, Ctrl+C or a kill), so no service start stays blocked.
   policy=/usr/sbin/policy-rc.d
-  made_policy=0
   if [[ ! -e "$policy" ]]; then
-    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
-    "${sudo[@]}" chmod 755 "$policy"
-    made_policy=1
+    trap 'rm -f "$policy"' EXIT
+    trap 'rm -f "$policy"; exit 130' INT
+    trap 'rm -f "$policy"; exit 143' TERM
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
   fi
   status=0
-  { "${sudo[@]}" apt-get update -q &&
-    "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"; } || status=$?
-  if ((made_policy)); then "${sudo[@]}" rm -f "$policy"; fi
+  { apt-get update -q &&
+    apt-get install -y -q --no-install-recommends "${missing[@]}"; } || status=$?
+  if [[ "$(trap -p EXIT)" == *policy* ]]; then
+    rm -f "$policy"
+    trap - EXIT INT TERM
+  fi
   if ((status)); then
     echo "error: apt-get could not install: ${missing[*]}" >&2
     summary 0 0 0
@@ -76,6 +85,20 @@ fi
 
 command -v dotnet >/dev/null || { echo "error: the .NET SDK (dotnet) is not on PATH" >&2; summary 0 0 0; exit 1; }
 say "dotnet $(dotnet --version), git $(git --version | cut -d' ' -f3), $(ssh -V 2>&1)"
+
+# ---------------------------------------------------------------------------------------------------------
+# The Bitbucket API client BitbucketClientTests drives (tests/Wharf.Server.Tests/BitbucketClient): the
+# `bitbucket` npm package at the version its package-lock.json pins, installed into that folder's
+# node_modules by npm from the npm registry. Needs node and npm on PATH.
+# ---------------------------------------------------------------------------------------------------------
+bitbucket_client="$root/tests/Wharf.Server.Tests/BitbucketClient"
+command -v npm >/dev/null || { echo "error: npm is not on PATH (needed for $bitbucket_client)" >&2; summary 0 0 0; exit 1; }
+say "npm ci in $bitbucket_client"
+if ! (cd "$bitbucket_client" && npm ci --no-audit --no-fund); then
+  echo "error: npm ci failed in $bitbucket_client" >&2
+  summary 0 0 0
+  exit 1
+fi
 
 # ---------------------------------------------------------------------------------------------------------
 # 2. Build once, then test every project of the solution without building again.

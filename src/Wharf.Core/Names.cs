@@ -14,7 +14,8 @@ public static partial class Names
     public const int MaxUserNameLength = 40;   // GitHub's limit is 39; Gitea's is 40.
     public const int MaxRepositoryNameLength = 100; // GitHub and Gitea both use 100.
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$", RegexOptions.CultureInvariant)]
+    // \z, not $: in .NET, $ also matches before a final line break, so "site\n" would pass.
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*\\z", RegexOptions.CultureInvariant)]
     private static partial Regex Alphabet();
 
     public static string Lower(string name) => name.ToLowerInvariant();

@@ -21,7 +21,7 @@ public enum SshDisconnectReason : uint
 
 /// <summary>
 /// A protocol violation or refusal that ends the connection. Carries the wire reason code so the one
-/// teardown point can send the right SSH_MSG_DISCONNECT (CONVENTIONS §7).
+/// teardown point can send the right SSH_MSG_DISCONNECT (docs/ARCHITECTURE.md, design rule 1).
 /// </summary>
 public sealed class SshProtocolException(SshDisconnectReason reason, string message) : Exception(message)
 {

@@ -134,6 +134,25 @@ public sealed class OpenSshFrontEndTests(OpenSshFrontEnd front) : IClassFixture<
     }
 
     [Fact]
+    public async Task TheFirstBranchPushedThroughSshdBecomesTheDefaultBranch()
+    {
+        var repository = await Wharf.CreateRepositoryAsync(Wharf.Alice, "trunk-sshd");
+        var parent = Wharf.NewDirectory("sshd-trunk");
+        var ssh = string.Join(' ', new[] { Tools.Ssh }.Concat(front.Options(Wharf.Alice.Key)).Select(ProcessRunner.Quote));
+        var env = new Dictionary<string, string?> { ["GIT_SSH_COMMAND"] = ssh };
+        var work = Path.Combine(parent, "work");
+        Expect.Succeeded(await Wharf.GitAsync(Wharf.Alice, parent, ["init", "-q", "-b", "trunk", "work"]), Wharf, "git init -b trunk");
+        await Workspace.WriteFileAsync(work, "README.md", "trunk through sshd\n");
+        await Workspace.CommitAllAsync(Wharf, Wharf.Alice, work, "On trunk");
+        Expect.Succeeded(await Wharf.GitAsync(Wharf.Alice, work, ["push", front.Url(repository), "trunk"], extraEnvironment: env), Wharf, Because("push of trunk through sshd"));
+
+        var clone = await Wharf.GitAsync(Wharf.Alice, parent, ["clone", front.Url(repository), "clone"], extraEnvironment: env);
+        Expect.Succeeded(clone, Wharf, Because("clone through sshd"));
+        Expect.That(!clone.Stderr.Contains("warning:", StringComparison.Ordinal), "the clone prints no warning", clone, Wharf);
+        Assert.Equal("trunk through sshd\n", await File.ReadAllTextAsync(Path.Combine(parent, "clone", "README.md")));
+    }
+
+    [Fact]
     public async Task AnotherUsersRepositoryIsRefusedThroughSshdAsByTheBuiltInServer()
     {
         var repository = await Wharf.CreateRepositoryAsync(Wharf.Bob, "private-sshd");

@@ -29,7 +29,9 @@ public sealed class AccessMatrixServer : IAsyncLifetime
 /// <summary>
 /// Issue 5's access matrix, end to end with the real git and hg over Wharf's SSH server: who may clone
 /// and who may push, for each rung of the policy, on a git and on a Mercurial repository. Refusals are
-/// checked by their exact line, and a refused push must leave the repository as it was.
+/// checked by their exact line, and a refused push must leave the repository as it was. The git repositories are
+/// seeded on <see cref="SeedBranch"/>, neither git's old default nor the server's, so a clone that checks out its
+/// files shows that the first pushed branch became the default branch.
 /// </summary>
 public sealed class RepositoryAccessMatrixTests(AccessMatrixServer fixture) : IClassFixture<AccessMatrixServer>
 {
@@ -69,6 +71,12 @@ public sealed class RepositoryAccessMatrixTests(AccessMatrixServer fixture) : IC
         if (mayClone)
         {
             Expect.Succeeded(clone.Run, Server, $"{what}: clone");
+            if (!hg)
+            {
+                Expect.That(!clone.Run.Stderr.Contains("warning:", StringComparison.Ordinal), $"{what}: the clone prints no warning", clone.Run, Server);
+                Assert.Equal(SeedBranch, await Workspace.CurrentBranchAsync(Server, user, clone.Checkout));
+                Assert.True(File.Exists(Path.Combine(clone.Checkout, "README.md")), $"{what}: the clone checked out the seeded README.md");
+            }
         }
         else
         {
@@ -142,11 +150,18 @@ public sealed class RepositoryAccessMatrixTests(AccessMatrixServer fixture) : IC
         }
     }
 
+    private const string SeedBranch = "trunk";
+
     private async Task SeedAsync(string repository, bool hg)
     {
         if (!hg)
         {
-            await Workspace.SeedAsync(Server, Server.Alice, repository);
+            var seed = Server.NewDirectory("git-seed");
+            var work = Path.Combine(seed, "work");
+            Expect.Succeeded(await Server.GitAsync(Server.Alice, seed, ["init", "-q", "-b", SeedBranch, "work"]), Server, $"git init -b {SeedBranch} (seed)");
+            await Workspace.WriteFileAsync(work, "README.md", $"# {repository}\n");
+            await Workspace.CommitAllAsync(Server, Server.Alice, work, "Seed");
+            Expect.Succeeded(await Server.GitAsync(Server.Alice, work, ["push", "-q", Server.Url(repository), SeedBranch]), Server, $"git push {SeedBranch} (seed)");
             return;
         }
         var parent = Server.NewDirectory("hg-seed");

@@ -5,7 +5,7 @@ namespace Wharf.Interop.Tests;
 /// <summary>
 /// Debian's ssh-audit (2.5.0) against `wharf serve`: no algorithm it rates as a failure. Its exit status is not
 /// used: 2.5.0 does not know kex-strict-s-v00@openssh.com and exits non-zero with a warning for it
-/// (SSH-NOTES.md §0), so the test reads the report's lines instead.
+/// (docs/SSH-INTEROP.md §6), so the test reads the report's lines instead.
 /// </summary>
 public sealed class SshAuditTests(WharfServer server) : IClassFixture<WharfServer>
 {

@@ -3,7 +3,7 @@ using Wharf.Core.Repositories;
 
 namespace Wharf.Server.Tests;
 
-/// <summary>One row per rung of <see cref="AccessPolicy"/>'s ladder (CONVENTIONS §12), for a private and a public repository.</summary>
+/// <summary>One row per rung of <see cref="AccessPolicy"/>'s ladder (docs/ARCHITECTURE.md, design rule 4), for a private and a public repository.</summary>
 public sealed class AccessPolicyTests
 {
     private const long Owner = 1;

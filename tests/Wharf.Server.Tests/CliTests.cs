@@ -66,6 +66,7 @@ public sealed class CliTests : IDisposable
     [InlineData(ErrorCategory.NotFound, 3)]
     [InlineData(ErrorCategory.AlreadyExists, 4)]
     [InlineData(ErrorCategory.PermissionDenied, 5)]
+    [InlineData(ErrorCategory.Unavailable, 6)]
     public void EachErrorCategoryHasItsOwnExitCode(ErrorCategory category, int exitCode) =>
         Assert.Equal(exitCode, ExitCodes.For(category));
 

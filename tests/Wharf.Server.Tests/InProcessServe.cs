@@ -8,21 +8,49 @@ public sealed class InProcessServe : IAsyncDisposable
 {
     // A server whose test hangs still stops.
     private readonly CancellationTokenSource _stop = new(TimeSpan.FromMinutes(5));
+    // serve's standard error, kept so that a server that fails to start says why in the test's failure.
+    private readonly StringWriter _error = new() { NewLine = "\n" };
+    private readonly TextWriter _errorWriter;
     private Task<int> _run = Task.FromResult(0);
 
     public string HttpBaseUrl { get; private set; } = "";
     public int SshPort { get; private set; }
 
-    public static async Task<InProcessServe> StartAsync(TestData data)
+    /// <summary>The lines serve printed on standard output once listening, in order.</summary>
+    public IReadOnlyList<string> ListeningLines { get; private set; } = [];
+
+    /// <summary>What serve has written to its standard error so far: the <c>wharf: ...</c> lines (the log goes to the process's own stderr).</summary>
+    public string Errors { get { lock (_errorWriter) return _error.ToString(); } } // the synchronized writer locks itself
+
+    private InProcessServe() => _errorWriter = TextWriter.Synchronized(_error);
+
+    /// <summary>True once serve has returned.</summary>
+    public bool HasExited => _run.IsCompleted;
+
+    public static async Task<InProcessServe> StartAsync(TestData data, params string[] extraArguments)
     {
         var serve = new InProcessServe();
         var output = new LineWriter();
-        var console = new CliContext(new StringReader(""), output, TextWriter.Null, _ => null);
+        var console = new CliContext(new StringReader(""), output, serve._errorWriter, _ => null);
         serve._run = new CliApp(WharfCommands.All).RunAsync(
-            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", .. data.DataOptions], console, serve._stop.Token);
+            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", .. data.DataOptions, .. extraArguments], console, serve._stop.Token);
         var lines = new List<string>();
         using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (lines.Count < 2) lines.Add(await output.Lines.Reader.ReadAsync(wait.Token));
+        while (lines.Count < 2)
+        {
+            var read = output.Lines.Reader.ReadAsync(wait.Token).AsTask();
+            await Task.WhenAny(read, serve._run);
+            if (!read.IsCompletedSuccessfully)
+            {
+                var why = serve._run.IsCompleted
+                    ? $"exited with status {(serve._run.IsCompletedSuccessfully ? serve._run.Result.ToString() : serve._run.Status.ToString())}"
+                    : read.IsCanceled ? "did not print its listening lines within 60 s" : $"failed: {read.Exception}";
+                await serve._stop.CancelAsync();
+                throw new InvalidOperationException($"wharf serve {why}; stdout so far: [{string.Join(" | ", lines)}]; stderr:\n{serve.Errors}");
+            }
+            lines.Add(read.Result);
+        }
+        serve.ListeningLines = lines;
         var ssh = lines.Single(l => l.StartsWith("SSH listening on 127.0.0.1:", StringComparison.Ordinal));
         serve.SshPort = int.Parse(ssh["SSH listening on 127.0.0.1:".Length..]);
         serve.HttpBaseUrl = lines.Single(l => l.StartsWith("HTTP listening on ", StringComparison.Ordinal))["HTTP listening on ".Length..];

@@ -81,52 +81,23 @@ public sealed class MailTests : IDisposable
     {
         Assert.Equal(0, (await _data.RunAsync("admin", "user", "create", "alice", "--email", "alice@example.org")).ExitCode);
         var token = (await _data.RunAsync("admin", "token", "create", "alice")).Out.TrimEnd('\n').Split('\n')[^1];
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var lines = System.Threading.Channels.Channel.CreateUnbounded<string>();
-        var writer = new LineWriter(lines.Writer);
-        var console = new Cli.CliContext(new StringReader(""), writer, TextWriter.Null, _ => null);
-        var serve = new Cli.CliApp(Cli.WharfCommands.All).RunAsync(
-            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", .. _data.DataOptions], console, stop.Token);
-        try
-        {
-            string line;
-            do line = await lines.Reader.ReadAsync(stop.Token); while (!line.StartsWith("HTTP listening on ", StringComparison.Ordinal));
-            using var http = new HttpClient { BaseAddress = new Uri(line["HTTP listening on ".Length..]) };
-            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-            var created = await http.PostAsync("/2.0/users/alice/ssh-keys", System.Net.Http.Json.JsonContent.Create(new { key = TestKeys.Ed25519(), label = "api key" }));
-            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
-            var body = System.Text.Json.JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement;
+        await using var serve = await InProcessServe.StartAsync(_data);
+        using var http = new HttpClient { BaseAddress = new Uri(serve.HttpBaseUrl) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        var created = await http.PostAsync("/2.0/users/alice/ssh-keys", System.Net.Http.Json.JsonContent.Create(new { key = TestKeys.Ed25519(), label = "api key" }));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var body = System.Text.Json.JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement;
 
-            var added = Assert.Single(OutboxMessages());
-            Assert.Equal("SSH key added", added.Subject);
-            Assert.Contains("Label: api key", Lines(added));
-            Assert.Contains("Fingerprint: " + body.GetProperty("fingerprints").GetProperty("sha256").GetString(), Lines(added));
-            Assert.Contains("Source address: 127.0.0.1", Lines(added));
+        var added = Assert.Single(OutboxMessages());
+        Assert.Equal("SSH key added", added.Subject);
+        Assert.Contains("Label: api key", Lines(added));
+        Assert.Contains("Fingerprint: " + body.GetProperty("fingerprints").GetProperty("sha256").GetString(), Lines(added));
+        Assert.Contains("Source address: 127.0.0.1", Lines(added));
 
-            var deleted = await http.DeleteAsync("/2.0/users/alice/ssh-keys/" + body.GetProperty("uuid").GetString());
-            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
-            var removed = Assert.Single(OutboxMessages(), m => m.Subject == "SSH key removed");
-            Assert.Contains("Source address: 127.0.0.1", Lines(removed));
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await serve;
-        }
-    }
-
-    private sealed class LineWriter(System.Threading.Channels.ChannelWriter<string> lines) : TextWriter
-    {
-        private readonly System.Text.StringBuilder _line = new();
-        public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
-        public override void Write(char value)
-        {
-            lock (_line)
-            {
-                if (value == '\n') { lines.TryWrite(_line.ToString().TrimEnd('\r')); _line.Clear(); }
-                else _line.Append(value);
-            }
-        }
+        var deleted = await http.DeleteAsync("/2.0/users/alice/ssh-keys/" + body.GetProperty("uuid").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        var removed = Assert.Single(OutboxMessages(), m => m.Subject == "SSH key removed");
+        Assert.Contains("Source address: 127.0.0.1", Lines(removed));
     }
 
     [Fact]
@@ -269,18 +240,11 @@ public sealed class MailTests : IDisposable
         WriteSettings($$$"""{"Smtp": {"Host": "127.0.0.1", "Port": {{{port}}}, "From": "Wharf <wharf@example.org>", "UseTls": false}}""");
 
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var console = new Cli.CliContext(new StringReader(""), TextWriter.Null, TextWriter.Null, _ => null);
-        var serve = new Cli.CliApp(Cli.WharfCommands.All).RunAsync(
-            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", .. _data.DataOptions], console, stop.Token);
-        try
+        await using (var serve = await InProcessServe.StartAsync(_data))
         {
             // The first pass runs as the server starts; wait for its result, however long the machine takes.
-            while (Received(maildir).Length == 0 && !serve.IsCompleted) await Task.Delay(100, stop.Token);
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await serve;
+            while (Received(maildir).Length == 0 && !serve.HasExited) await Task.Delay(100, stop.Token);
+            Assert.False(serve.HasExited, "wharf serve stopped: " + serve.Errors);
         }
         var received = MimeMessage.Load(Assert.Single(Received(maildir)));
         Assert.Equal("SSH key added", received.Subject);

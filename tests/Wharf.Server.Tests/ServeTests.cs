@@ -1,7 +1,6 @@
 using System.Net.Http;
 using System.Net.Sockets;
 using System.Text;
-using Wharf.Server.Cli;
 
 namespace Wharf.Server.Tests;
 
@@ -15,61 +14,44 @@ public sealed class ServeTests : IDisposable
     public async Task ServePrintsTheRealPortsForPortZeroAndAnswersHealthAndSsh()
     {
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var output = new LineWriter();
-        var console = new CliContext(new StringReader(""), output, TextWriter.Null, _ => null);
-        var serve = new CliApp(WharfCommands.All).RunAsync(
-            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", .. _data.DataOptions], console, stop.Token);
-
-        var lines = new List<string>();
-        while (lines.Count < 2) lines.Add(await output.Lines.Reader.ReadAsync(stop.Token));
-        var ssh = Assert.Single(lines, l => l.StartsWith("SSH listening on 127.0.0.1:", StringComparison.Ordinal));
-        var http = Assert.Single(lines, l => l.StartsWith("HTTP listening on http://127.0.0.1:", StringComparison.Ordinal));
-        var sshPort = int.Parse(ssh["SSH listening on 127.0.0.1:".Length..]);
-        Assert.NotEqual(0, sshPort);
-        Assert.NotEqual(0, int.Parse(http["HTTP listening on http://127.0.0.1:".Length..]));
-
-        using var client = new HttpClient();
-        Assert.Equal("ok\n", await client.GetStringAsync(http["HTTP listening on ".Length..] + "/healthz", stop.Token));
-
-        // Something is listening on the SSH port: the identification line comes first (RFC 4253 §4.2).
-        using (var tcp = new TcpClient())
+        var serve = await InProcessServe.StartAsync(_data);
+        await using (serve)
         {
-            await tcp.ConnectAsync("127.0.0.1", sshPort, stop.Token);
-            var buffer = new byte[8];
-            var read = 0;
-            while (read < buffer.Length)
-            {
-                var n = await tcp.GetStream().ReadAsync(buffer.AsMemory(read), stop.Token);
-                if (n == 0) break;
-                read += n;
-            }
-            Assert.Equal("SSH-2.0-", Encoding.ASCII.GetString(buffer, 0, read));
-        }
+            var ssh = Assert.Single(serve.ListeningLines, l => l.StartsWith("SSH listening on 127.0.0.1:", StringComparison.Ordinal));
+            var http = Assert.Single(serve.ListeningLines, l => l.StartsWith("HTTP listening on http://127.0.0.1:", StringComparison.Ordinal));
+            var sshPort = int.Parse(ssh["SSH listening on 127.0.0.1:".Length..]);
+            Assert.NotEqual(0, sshPort);
+            Assert.NotEqual(0, int.Parse(http["HTTP listening on http://127.0.0.1:".Length..]));
 
-        Assert.True(File.Exists(_data.Paths.HostKey));
-        await stop.CancelAsync();
-        Assert.Equal(0, await serve);
+            using var client = new HttpClient();
+            Assert.Equal("ok\n", await client.GetStringAsync(http["HTTP listening on ".Length..] + "/healthz", stop.Token));
+
+            // Something is listening on the SSH port: the identification line comes first (RFC 4253 §4.2).
+            using (var tcp = new TcpClient())
+            {
+                await tcp.ConnectAsync("127.0.0.1", sshPort, stop.Token);
+                var buffer = new byte[8];
+                var read = 0;
+                while (read < buffer.Length)
+                {
+                    var n = await tcp.GetStream().ReadAsync(buffer.AsMemory(read), stop.Token);
+                    if (n == 0) break;
+                    read += n;
+                }
+                Assert.Equal("SSH-2.0-", Encoding.ASCII.GetString(buffer, 0, read));
+            }
+
+            Assert.True(File.Exists(_data.Paths.HostKey));
+            Assert.Equal(0, await serve.StopAsync());
+        }
     }
 
     /// <summary>Runs <c>wharf serve</c> on port 0 until <paramref name="body"/> returns; gives it the HTTP base address.</summary>
     private async Task WithServerAsync(Func<Uri, CancellationToken, Task> body)
     {
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var output = new LineWriter();
-        var console = new CliContext(new StringReader(""), output, TextWriter.Null, _ => null);
-        var serve = new CliApp(WharfCommands.All).RunAsync(
-            ["serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0", .. _data.DataOptions], console, stop.Token);
-        try
-        {
-            string line;
-            do line = await output.Lines.Reader.ReadAsync(stop.Token); while (!line.StartsWith("HTTP listening on ", StringComparison.Ordinal));
-            await body(new Uri(line["HTTP listening on ".Length..]), stop.Token);
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await serve;
-        }
+        await using var serve = await InProcessServe.StartAsync(_data);
+        await body(new Uri(serve.HttpBaseUrl), stop.Token);
     }
 
     [Fact]

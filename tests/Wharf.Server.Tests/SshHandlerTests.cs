@@ -49,7 +49,7 @@ public sealed class SshHandlerTests : IAsyncLifetime
     private static SshAuthRequest Request(string keyLine, string userName = "git") =>
         new(userName, SshPublicKey.ParseOpenSsh(keyLine), new IPEndPoint(IPAddress.Loopback, 50000));
 
-    private async Task<(int Status, string Out, string Error)> RunAsync(string? command, SshPrincipal principal)
+    private async Task<(int Status, string Out, string Error)> RunAsync(string? command, SshPrincipal principal, byte[]? input = null)
     {
         var output = new MemoryStream();
         var error = new MemoryStream();
@@ -59,7 +59,7 @@ public sealed class SshHandlerTests : IAsyncLifetime
             UserName = "git",
             Command = command,
             Environment = new Dictionary<string, string>(),
-            Input = new MemoryStream("0000"u8.ToArray()),
+            Input = new MemoryStream(input ?? "0000"u8.ToArray()),
             Output = output,
             Error = error,
         };
@@ -202,12 +202,41 @@ public sealed class SshHandlerTests : IAsyncLifetime
         Assert.Equal((1, "", $"wharf: Repository '{name}' does not exist, or you do not have access to it.\n"), (status, output, error));
     }
 
+    /// <summary>
+    /// What a client sends for a first push of one commit to <c>main</c>: the ref update command, a flush packet and a
+    /// pack with the commit's objects (git's pack protocol, Documentation/gitprotocol-pack.txt).
+    /// </summary>
+    private byte[] FirstPushOfOneCommit(out string commit)
+    {
+        var work = Path.Combine(_data.Root, "work");
+        Git.Run(_data.Root, "init", "-q", "-b", "main", work);
+        File.WriteAllText(Path.Combine(work, "README"), "pushed by a refused client\n");
+        Git.Run(work, "add", "README");
+        Git.Run(work, "-c", "user.name=Alice", "-c", "user.email=alice@example.org", "commit", "-q", "-m", "first");
+        commit = Git.Run(work, "rev-parse", "HEAD");
+        var update = $"{new string('0', 40)} {commit} refs/heads/main\0report-status\n";
+        var pack = Git.RunBinary(work, "HEAD\n", "pack-objects", "--revs", "--stdout", "-q");
+        return [.. Encoding.ASCII.GetBytes($"{update.Length + 4:x4}{update}0000"), .. pack];
+    }
+
     [Fact]
     public async Task RefusedPushChangesNothing()
     {
-        var before = Git.Run(_data.Paths.Repository("bob", "secret"), "count-objects", "-v");
-        await RunAsync("git-receive-pack '/bob/secret.git'", await AliceAsync());
-        Assert.Equal(before, Git.Run(_data.Paths.Repository("bob", "secret"), "count-objects", "-v"));
+        var push = FirstPushOfOneCommit(out var commit);
+        // The same bytes land in a repository alice may write, so they are a real push: had the refusal let
+        // git-receive-pack run, bob/secret would hold the commit and the branch.
+        var allowed = await RunAsync("git-receive-pack '/alice/site.git'", await AliceAsync(), push);
+        Assert.Equal(0, allowed.Status);
+        Assert.Equal(commit, Git.Run(_data.Paths.Repository("alice", "site"), "rev-parse", "refs/heads/main"));
+
+        await _data.RunAsync("admin", "repo", "grant", "bob/secret", "alice", "--permission", "read");
+        var secret = _data.Paths.Repository("bob", "secret");
+        var before = Git.Run(secret, "count-objects", "-v");
+        var refused = await RunAsync("git-receive-pack '/bob/secret.git'", await AliceAsync(), push);
+
+        Assert.Equal((1, "", "wharf: You need write access to bob/secret to do this.\n"), refused);
+        Assert.Equal("", Git.Run(secret, "for-each-ref"));
+        Assert.Equal(before, Git.Run(secret, "count-objects", "-v"));
     }
 
     [Fact]

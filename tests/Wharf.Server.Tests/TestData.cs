@@ -136,16 +136,47 @@ public static class TestKeys
     private static byte[] Concat(params byte[][] parts) => parts.SelectMany(p => p).ToArray();
 }
 
+/// <summary>
+/// Runs git for a test's set-up and checks; a git that fails stops the test with its exit status and stderr. A new
+/// repository starts on <c>main</c> (<c>init.defaultBranch</c>, as git's own hint, GitHub and Bitbucket suggest),
+/// whatever the machine's git would choose.
+/// </summary>
 public static class Git
 {
-    public static string Run(string workingDirectory, params string[] args)
+    public static string Run(string workingDirectory, params string[] args) =>
+        System.Text.Encoding.UTF8.GetString(RunBinary(workingDirectory, null, args)).Trim();
+
+    /// <summary>Runs git and fails the test unless it exits 0; returns its standard output.</summary>
+    public static string Ok(string workingDirectory, params string[] args) => Run(workingDirectory, args);
+
+    /// <summary>As <see cref="Ok"/>, with <paramref name="stdin"/> (bytes, so that a test can feed git what is not UTF-8) as standard input.</summary>
+    public static string OkWithInput(string workingDirectory, byte[]? stdin, params string[] args) =>
+        System.Text.Encoding.UTF8.GetString(Pipe(workingDirectory, stdin, args)).Trim();
+
+    /// <summary>Runs git with <paramref name="stdin"/> as its standard input and returns its standard output as bytes.</summary>
+    public static byte[] RunBinary(string workingDirectory, string? stdin, params string[] args) =>
+        Pipe(workingDirectory, stdin is null ? null : System.Text.Encoding.UTF8.GetBytes(stdin), args);
+
+    private static byte[] Pipe(string workingDirectory, byte[]? stdin, string[] args)
     {
-        var psi = new ProcessStartInfo("git") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
+        var psi = new ProcessStartInfo("git")
+        {
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory,
+        };
+        psi.Environment["GIT_CONFIG_COUNT"] = "1";
+        psi.Environment["GIT_CONFIG_KEY_0"] = "init.defaultBranch";
+        psi.Environment["GIT_CONFIG_VALUE_0"] = "main";
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
-        var output = p.StandardOutput.ReadToEnd();
-        p.StandardError.ReadToEnd();
+        var error = p.StandardError.ReadToEndAsync();
+        if (stdin is not null) p.StandardInput.BaseStream.Write(stdin);
+        p.StandardInput.Close();
+        using var output = new MemoryStream();
+        p.StandardOutput.BaseStream.CopyTo(output);
         p.WaitForExit();
-        return output.Trim();
+        if (p.ExitCode != 0)
+            throw new InvalidOperationException(
+                $"git {string.Join(' ', args)} (in {workingDirectory}) exited with status {p.ExitCode}: {error.GetAwaiter().GetResult().Trim()}");
+        return output.ToArray();
     }
 }

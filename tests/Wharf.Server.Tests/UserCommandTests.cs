@@ -19,7 +19,10 @@ public sealed class UserCommandTests : IDisposable
     public async Task EmailMayBeGivenWithAnEqualsSign()
     {
         var r = await _data.RunAsync("admin", "user", "create", "alice", "--email=alice@example.org");
-        Assert.Equal(0, r.ExitCode);
+        Assert.Equal((0, "Created user alice.\n", ""), (r.ExitCode, r.Out, r.Error));
+        await using var db = _data.OpenDatabase();
+        var user = await db.Users.SingleAsync();
+        Assert.Equal(("alice", "alice@example.org"), (user.Name, user.Email));
     }
 
     [Fact]

@@ -120,7 +120,8 @@ public sealed partial class WebAccountTests : IAsyncLifetime
         Assert.DoesNotContain("laptop", theirs);
 
         using var anonymous = Browser();
-        Assert.NotEqual(HttpStatusCode.OK, (await anonymous.GetAsync(SshKeyPages.AuditPath)).StatusCode);
+        var refused = await anonymous.GetAsync(SshKeyPages.AuditPath);
+        Assert.Equal((HttpStatusCode.Redirect, new Uri(_base, "/signin?ReturnUrl=%2Faccount%2Faudit")), (refused.StatusCode, refused.Headers.Location));
     }
 
     [Fact]
@@ -231,7 +232,7 @@ public sealed partial class WebAccountTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
         using var anonymous = Browser();
         var signedOut = await anonymous.PostAsync(SshKeyPages.Path + "/preview", new FormUrlEncodedContent([KeyValuePair.Create("key", key)]));
-        Assert.NotEqual(HttpStatusCode.OK, signedOut.StatusCode);
+        Assert.Equal((HttpStatusCode.Redirect, new Uri(_base, "/signin?ReturnUrl=%2Faccount%2Fssh-keys%2Fpreview")), (signedOut.StatusCode, signedOut.Headers.Location));
     }
 
     [Fact]

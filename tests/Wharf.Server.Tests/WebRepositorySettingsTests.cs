@@ -128,11 +128,12 @@ public sealed class WebRepositorySettingsTests : WebPageTestBase
         page = (await alice.GetAsync(AccessKeys)).Html;
         var rows = Regex.Matches(page, "<tr class=\"access-key\" data-id=\"(\\d+)\">(.*?)</tr>").Select(m => (Id: m.Groups[1].Value, Row: m.Groups[2].Value)).ToList();
         Assert.Equal(2, rows.Count);
-        Assert.Contains("<td class=\"key-label\">build &lt;server&gt;</td><td>ssh-ed25519, 256 bits</td>", rows[0].Row);
+        Assert.Contains("<td><span class=\"key-label\">build &lt;server&gt;</span>", rows[0].Row);
+        Assert.Contains("<button type=\"submit\">Save label</button></form></td><td>ssh-ed25519, 256 bits</td>", rows[0].Row);
         Assert.Contains($"<code class=\"fingerprint\">{E(TestKeys.Fingerprint(ci))}</code>", rows[0].Row);
         Assert.Contains("<td class=\"key-access\">Read-only</td>", rows[0].Row);
         Assert.EndsWith("<td>never</td><td><a href=\"/alice/site/settings/access-keys/" + rows[0].Id + "/delete\">Remove</a></td>", rows[0].Row);
-        Assert.Contains("<td class=\"key-label\">deploy@prod</td>", rows[1].Row);
+        Assert.Contains("<span class=\"key-label\">deploy@prod</span>", rows[1].Row);
         Assert.Contains("<td class=\"key-access\">Read-write</td>", rows[1].Row);
 
         var confirm = (await alice.GetAsync($"{AccessKeys}/{rows[0].Id}/delete")).Html;

@@ -9,7 +9,7 @@ public readonly record struct AccessFacts(RepositoryInfo Repository, AccessLevel
 
 /// <summary>
 /// The whole access policy, as one pure function: a ladder of one-line rules, first match wins
-/// (CONVENTIONS §12). Each rung has a row in AccessPolicyTests; a new rule goes here and nowhere else.
+/// (docs/ARCHITECTURE.md, design rule 4). Each rung has a row in AccessPolicyTests; a new rule goes here and nowhere else.
 /// Every front end (SSH commands, web pages, REST API) asks this function, never its own copy.
 /// </summary>
 public static class AccessPolicy

@@ -59,13 +59,17 @@ public sealed class AccessKeyService(IAccessKeyStore accessKeys, ISshKeyStore ac
             : throw AccessKeyErrors.KeyNotFound(repository.FullName, id);
     }
 
-    /// <summary>Changes the label and, when given, the write flag; the key itself never changes once added.</summary>
+    /// <summary>
+    /// Changes the label and, when given, the write flag; the key itself never changes once added. No label
+    /// (null) keeps the label; an empty one, or one another access key of the repository has, is refused.
+    /// </summary>
     public async Task<AccessKeyInfo> UpdateAsync(RepositoryInfo repository, AccessLevel callerLevel, string id, string? label, bool? canWrite,
         CancellationToken cancellationToken)
     {
         var key = await GetAsync(repository, callerLevel, id, cancellationToken);
-        var chosen = label is null ? key.Label : SshKeyService.ValidateLabel(label.Trim());
-        if (chosen.Length == 0) chosen = key.Comment ?? key.Label;
+        var chosen = label is null ? key.Label : SshKeyService.ValidateNewLabel(label);
+        if (chosen != key.Label && (await accessKeys.ListAsync(repository.Id, cancellationToken)).Any(k => k.Id != key.Id && k.Label == chosen))
+            throw AccessKeyErrors.LabelTaken(repository.FullName, chosen);
         var write = canWrite ?? key.CanWrite;
         if (!await accessKeys.UpdateAsync(repository.Id, key.Id, chosen, write, cancellationToken))
             throw AccessKeyErrors.KeyNotFound(repository.FullName, id);

@@ -2,7 +2,7 @@ namespace Wharf.Core.Errors;
 
 /// <summary>
 /// The few kinds of failure a person can be told about. Each front end (CLI exit code, SSH stderr and
-/// exit status, later HTTP status) maps these once, in one table (CONVENTIONS §11).
+/// exit status, HTTP status) maps these once, in one table (docs/ARCHITECTURE.md, design rule 3).
 /// </summary>
 public enum ErrorCategory
 {

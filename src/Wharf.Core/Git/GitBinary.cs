@@ -28,19 +28,64 @@ public sealed class GitBinary(string executable = "git")
 
     public Process Start(ProcessStartInfo psi) => ChildProcess.Start(psi, "git");
 
-    /// <summary>Runs <c>git init --bare</c>; throws with git's own message when it fails.</summary>
-    public async Task InitBareAsync(string directory, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <c>git init --bare</c>, HEAD naming <paramref name="initialBranch"/> (git's own default when null);
+    /// throws with git's own message when it fails.
+    /// </summary>
+    public async Task InitBareAsync(string directory, CancellationToken cancellationToken, string? initialBranch = null)
     {
-        var run = await ChildProcess.RunToEndAsync(Start, StartInfo("init", "--bare", "--quiet", directory), cancellationToken);
+        string[] arguments = initialBranch is null
+            ? ["init", "--bare", "--quiet", directory]
+            : ["init", "--bare", "--quiet", "--initial-branch=" + initialBranch, directory];
+        var run = await ChildProcess.RunToEndAsync(Start, StartInfo(arguments), cancellationToken);
         if (run.ExitCode != 0)
             throw new InvalidOperationException($"git init --bare failed with exit code {run.ExitCode}: {run.Stderr.Trim()}");
     }
 
     /// <summary>
     /// Every ref and the object it points at, one per line: compared before and after a push to learn whether
-    /// it changed anything (a push of nothing new still runs receive-pack and exits 0).
+    /// it changed anything (a push of nothing new still runs receive-pack and exits 0). Throws with git's message
+    /// when git fails: an empty answer would read as "no refs" and hide the failure.
     /// </summary>
-    public async Task<string> RefsAsync(string repository, CancellationToken cancellationToken) =>
-        (await ChildProcess.RunToEndAsync(Start, StartInfo("--git-dir", repository, "for-each-ref", "--format=%(objectname) %(refname)"),
-            cancellationToken)).Stdout;
+    public async Task<string> RefsAsync(string repository, CancellationToken cancellationToken)
+    {
+        var run = await ChildProcess.RunToEndAsync(Start, StartInfo("--git-dir", repository, "for-each-ref", "--format=%(objectname) %(refname)"),
+            cancellationToken);
+        if (run.ExitCode != 0)
+            throw new InvalidOperationException($"git for-each-ref in {repository} failed with exit code {run.ExitCode}: {run.Stderr.Trim()}");
+        return run.Stdout;
+    }
+
+    /// <summary>The branch names in the output of <see cref="RefsAsync"/>.</summary>
+    public static IReadOnlyList<string> Branches(string refs) =>
+        refs.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split(' ', 2))
+            .Where(f => f.Length == 2 && f[1].StartsWith(BranchPrefix, StringComparison.Ordinal))
+            .Select(f => f[1][BranchPrefix.Length..])
+            .ToList();
+
+    private const string BranchPrefix = "refs/heads/";
+
+    /// <summary>
+    /// The branch HEAD names (the repository's default branch, which clones check out), read from the HEAD file as
+    /// git does; null when HEAD is detached or missing.
+    /// </summary>
+    public static string? HeadBranch(string repository)
+    {
+        string text;
+        try { text = File.ReadAllText(Path.Combine(repository, "HEAD")); }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+        text = text.TrimEnd('\n');
+        return text.StartsWith("ref: " + BranchPrefix, StringComparison.Ordinal) ? text[("ref: " + BranchPrefix).Length..] : null;
+    }
+
+    /// <summary>Points HEAD at <paramref name="branch"/> with <c>git symbolic-ref</c> (which takes git's lock on HEAD).</summary>
+    public async Task SetHeadAsync(string repository, string branch, CancellationToken cancellationToken)
+    {
+        if (!GitBranchName.IsValid(branch)) throw new ArgumentException($"'{branch}' is not a valid branch name.", nameof(branch));
+        var run = await ChildProcess.RunToEndAsync(Start, StartInfo("--git-dir", repository, "symbolic-ref", "HEAD", BranchPrefix + branch), cancellationToken);
+        if (run.ExitCode != 0)
+            throw new InvalidOperationException($"git symbolic-ref HEAD in {repository} failed with exit code {run.ExitCode}: {run.Stderr.Trim()}");
+    }
 }

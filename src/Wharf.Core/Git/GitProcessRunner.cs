@@ -19,8 +19,12 @@ public sealed partial class GitProcessRunner(GitBinary git, ProcessLimits? limit
 
     // GIT_PROTOCOL is "version=2" or a colon-separated list of such keys (gitprotocol-common(5)).
     // Anything else is dropped rather than handed to git.
-    [GeneratedRegex("^[A-Za-z0-9=:._-]{1,256}$", RegexOptions.CultureInvariant)]
+    // \z, not $: $ also matches before a final line break.
+    [GeneratedRegex("^[A-Za-z0-9=:._-]{1,256}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex GitProtocolValue();
+
+    /// <summary>Whether a client's GIT_PROTOCOL is passed on to git.</summary>
+    public static bool IsAcceptedGitProtocol(string value) => GitProtocolValue().IsMatch(value);
 
     /// <param name="gitProtocol">The client's GIT_PROTOCOL, or null. It is the only variable passed from the client.</param>
     /// <param name="input">Client to git's stdin; git's stdin is closed when a read returns 0 (client EOF).</param>
@@ -34,7 +38,7 @@ public sealed partial class GitProcessRunner(GitBinary git, ProcessLimits? limit
             ? new[] { service.Subcommand(), "--timeout=" + ((long)Math.Ceiling(_limits.NoProgressTimeout.TotalSeconds) + 5).ToString(System.Globalization.CultureInfo.InvariantCulture), repositoryPath }
             : [service.Subcommand(), repositoryPath];
         var psi = git.StartInfo(arguments);
-        if (gitProtocol is not null && GitProtocolValue().IsMatch(gitProtocol)) psi.Environment["GIT_PROTOCOL"] = gitProtocol;
+        if (gitProtocol is not null && IsAcceptedGitProtocol(gitProtocol)) psi.Environment["GIT_PROTOCOL"] = gitProtocol;
         return await RunProcessAsync(git.Start(psi), input, output, error, cancellationToken, _limits.NoProgressTimeout);
     }
 

@@ -28,6 +28,9 @@ public static class KeyErrors
     public const string LabelTooLong = "label-too-long";
     public const string LabelInvalid = "label-invalid";
     public const string LabelAmbiguous = "label-ambiguous";
+    public const string LabelEmpty = "label-empty";
+    public const string LabelDuplicate = "label-duplicate";
+    public const string KeyImmutable = "key-immutable";
     public const string ExpiryInPast = "expiry-in-past";
     public const string ExpiryInvalid = "expiry-invalid";
     public const string DuplicateOwn = "key-duplicate-own";
@@ -38,7 +41,7 @@ public static class KeyErrors
     public static IReadOnlyList<string> All { get; } =
     [
         Empty, Unrecognised, InvalidBase64, Truncated, TypeMismatch, TypeUnsupported, TypeRefused, TooSmall, TooLarge,
-        InvalidKeyData, Private, Multiple, TooLong, WeakRoca, LabelTooLong, LabelInvalid, LabelAmbiguous, ExpiryInPast, ExpiryInvalid,
+        InvalidKeyData, Private, Multiple, TooLong, WeakRoca, LabelTooLong, LabelInvalid, LabelAmbiguous, LabelEmpty, LabelDuplicate, KeyImmutable, ExpiryInPast, ExpiryInvalid,
         DuplicateOwn, InUse, NotFound,
     ];
 
@@ -79,6 +82,16 @@ public static class KeyErrors
 
     public static WharfException LabelCharacters() => WharfException.InvalidArgument(
         "The label contains control characters (such as a line break); use printable characters only.", LabelInvalid);
+
+    public static WharfException LabelMissing() => WharfException.InvalidArgument(
+        "The label cannot be empty: give the key a label.", LabelEmpty);
+
+    /// <summary>Renaming to a label another of the account's keys has would make that label name two keys.</summary>
+    public static WharfException LabelTaken(string label) => WharfException.AlreadyExists(
+        $"Another key on this account is already labelled {Display.Quote(label, KeyPolicy.MaxLabelLength)}; labels must differ so that each names one key.", LabelDuplicate);
+
+    public static WharfException KeyUnchangeable() => WharfException.InvalidArgument(
+        "A key cannot be changed once added, only its label: send no \"key\" (or the key as it is), or delete this key and add the new one.", KeyImmutable);
 
     public static WharfException ExpiryPassed() => WharfException.InvalidArgument(
         "The expiry date is in the past; give a date from tomorrow on, or none.", ExpiryInPast);

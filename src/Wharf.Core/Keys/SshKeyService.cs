@@ -94,15 +94,33 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
         };
     }
 
-    /// <summary>Changes the label only: the key itself never changes once added (delete and add again).</summary>
+    /// <summary>
+    /// Changes the label only: the key itself never changes once added (delete and add again). No label (null)
+    /// changes nothing; an empty label, or one another of the user's keys has, is refused.
+    /// </summary>
     public async Task<SshKey> RelabelAsync(User user, SshKey key, string? label, Actor actor, CancellationToken cancellationToken)
     {
-        var chosen = ValidateLabel(label?.Trim() ?? "");
-        if (chosen.Length == 0) chosen = key.Comment ?? DefaultLabel(key.KeyType);
+        if (label is null) return key;
+        var chosen = ValidateNewLabel(label);
         if (chosen == key.Label) return key;
+        if ((await keys.ListAsync(user.Id, cancellationToken)).Any(k => k.Uuid != key.Uuid && k.Label == chosen))
+            throw KeyErrors.LabelTaken(chosen);
         await keys.UpdateLabelAsync(key, chosen, Audit(user, AuditActions.LabelChanged, key, actor, chosen), cancellationToken);
         key.Label = chosen;
         return key;
+    }
+
+    /// <summary>
+    /// Refuses a request to change a key's text: <paramref name="text"/> (from a request that relabels) may be
+    /// absent, or the very key already stored (a client that sends back the object it read), nothing else.
+    /// </summary>
+    public static void RefuseKeyChange(string storedFingerprint, string? text)
+    {
+        if (text is null) return;
+        string? fingerprint;
+        try { fingerprint = PublicKeyText.Parse(text).Key.FingerprintSha256; }
+        catch (SshKeyFormatException) { fingerprint = null; }
+        if (fingerprint != storedFingerprint) throw KeyErrors.KeyUnchangeable();
     }
 
     public async Task RemoveAsync(User user, SshKey key, Actor actor, CancellationToken cancellationToken)
@@ -135,18 +153,31 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
         At = time.GetUtcNow(),
     };
 
-    /// <summary>The comment as stored beside a key: trimmed, cut to a label's length, null when there is none.</summary>
-    public static string? StoredComment(SshPublicKey key) =>
-        string.IsNullOrWhiteSpace(key.Comment) ? null : Truncate(key.Comment.Trim(), MaxLabelLength);
+    /// <summary>
+    /// The comment as stored beside a key: each control character (<see cref="Display.HasUnsafe"/>) becomes a
+    /// space, then it is trimmed and cut to a label's length; null when nothing is left. A comment is what a
+    /// key generator wrote, not what the person typed here, so it is cleaned rather than refused: the key is
+    /// still added, and no page, mail or terminal ever receives an escape sequence from it.
+    /// </summary>
+    public static string? StoredComment(SshPublicKey key)
+    {
+        if (key.Comment is null) return null;
+        var clean = Display.Printable(key.Comment, ' ').Trim();
+        return clean.Length == 0 ? null : Truncate(clean, MaxLabelLength);
+    }
 
+    /// <summary>The label a new key gets: the one given, else its (cleaned) comment, else one naming its type.</summary>
     public static string ChooseLabel(string? label, SshPublicKey key)
     {
         var chosen = ValidateLabel(label?.Trim() ?? "");
-        if (chosen.Length > 0) return chosen;
-        // Defaulting to the comment: a comment longer than a label is cut rather than refused, since the person did not type it as a label.
-        var comment = key.Comment?.Trim();
-        if (!string.IsNullOrEmpty(comment) && !comment.Any(char.IsControl)) return Truncate(comment, MaxLabelLength);
-        return DefaultLabel(key.KeyType);
+        return chosen.Length > 0 ? chosen : StoredComment(key) ?? DefaultLabel(key.KeyType);
+    }
+
+    /// <summary>A label given to rename a key: trimmed, and neither empty, too long nor holding control characters.</summary>
+    public static string ValidateNewLabel(string label)
+    {
+        var chosen = ValidateLabel(label.Trim());
+        return chosen.Length > 0 ? chosen : throw KeyErrors.LabelMissing();
     }
 
     private static string DefaultLabel(string keyType) => SshKeyTypes.IsKnown(keyType)
@@ -163,9 +194,11 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
     public static string ValidateLabel(string label)
     {
         if (label.Length > MaxLabelLength) throw KeyErrors.LabelLength(MaxLabelLength);
-        if (label.Any(char.IsControl)) throw KeyErrors.LabelCharacters();
+        if (Display.HasUnsafe(label)) throw KeyErrors.LabelCharacters();
         return label;
     }
 
-    private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max];
+    // Never ends on half of a surrogate pair.
+    private static string Truncate(string s, int max) =>
+        s.Length <= max ? s : s[..(char.IsHighSurrogate(s[max - 1]) ? max - 1 : max)];
 }

@@ -15,6 +15,9 @@ public static class RepositoryErrors
     public const string GrantNotFound = "permission-not-found";
     public const string NotAllowed = "repository-forbidden";
     public const string WrongScm = "repository-wrong-scm";
+    public const string InvalidBranch = "branch-name-invalid";
+    public const string BranchNotFound = "branch-not-found";
+    public const string HgDefaultBranch = "default-branch-hg";
 
     public static WharfException AlreadyExists(string fullName) =>
         WharfException.AlreadyExists($"Repository '{fullName}' already exists.", Exists);
@@ -24,7 +27,8 @@ public static class RepositoryErrors
     /// names of private repositories. Used by SSH, the pages and the API alike.
     /// </summary>
     public static WharfException NotFoundOrDenied(string fullName) =>
-        WharfException.NotFound($"Repository '{fullName}' does not exist, or you do not have access to it.", NotFoundCode);
+        // Quoted: the name may be whatever a client sent, line breaks included.
+        WharfException.NotFound($"Repository {Display.Quote(fullName, Names.MaxUserNameLength + 1 + Names.MaxRepositoryNameLength)} does not exist, or you do not have access to it.", NotFoundCode);
 
     /// <summary>For callers who can already see the repository but may not do this to it.</summary>
     public static WharfException Forbidden(string fullName, string what) =>
@@ -49,4 +53,13 @@ public static class RepositoryErrors
         scm == Repositories.Scm.Hg
             ? $"{fullName} is a Mercurial repository: use hg (ssh://hg@HOST/{fullName})."
             : $"{fullName} is a Git repository: use git (git@HOST:{fullName}.git).", WrongScm);
+
+    public static WharfException BranchName(string? value) =>
+        WharfException.InvalidArgument($"{Display.Quote(value)} is not a valid branch name.", InvalidBranch);
+
+    public static WharfException NoSuchBranch(string branch, string fullName) =>
+        WharfException.InvalidArgument($"{fullName} has no branch {Display.Quote(branch)}: push it first, then make it the default branch.", BranchNotFound);
+
+    public static WharfException DefaultBranchOfHg(string fullName) =>
+        WharfException.InvalidArgument($"{fullName} is a Mercurial repository: Mercurial's default branch is always the one named 'default'.", HgDefaultBranch);
 }

@@ -12,7 +12,7 @@ namespace Wharf.Core.Repositories;
 /// that change one take the level the caller was found to have and refuse below Admin.
 /// </summary>
 public sealed class RepositoryService(
-    IRepositoryStore repositories, IUserStore users, WharfPaths paths, GitBinary git, HgBinary hg, TimeProvider time)
+    IRepositoryStore repositories, IUserStore users, WharfPaths paths, GitBinary git, HgBinary hg, TimeProvider time, RepositorySettings settings)
 {
     /// <summary>
     /// Creates the repository on disk and records it. The directory is built in a staging folder and
@@ -38,7 +38,7 @@ public sealed class RepositoryService(
         try
         {
             if (scm == Scm.Hg) await hg.InitAsync(staging, cancellationToken);
-            else await git.InitBareAsync(staging, cancellationToken);
+            else await git.InitBareAsync(staging, cancellationToken, settings.DefaultBranch);
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             Directory.Move(staging, target);
         }
@@ -135,6 +135,53 @@ public sealed class RepositoryService(
         var user = await new UserService(users, time).GetByNameOrUuidAsync(userNameOrUuid, cancellationToken);
         if (!await repositories.RemoveGrantAsync(repository.Id, user.Id, cancellationToken))
             throw RepositoryErrors.NoGrant(user.Name, repository.FullName);
+    }
+
+    /// <summary>
+    /// The branch a git repository's HEAD names, which clones check out, and whether it exists yet; null for a
+    /// Mercurial repository (its default branch is always "default") or a detached HEAD.
+    /// </summary>
+    public async Task<DefaultBranch?> DefaultBranchAsync(RepositoryInfo repository, CancellationToken cancellationToken)
+    {
+        if (repository.Scm == Scm.Hg || GitBinary.HeadBranch(repository.Path) is not { } head) return null;
+        var branches = GitBinary.Branches(await git.RefsAsync(repository.Path, cancellationToken));
+        return new DefaultBranch(head, branches.Contains(head, StringComparer.Ordinal), branches);
+    }
+
+    /// <summary>
+    /// Makes <paramref name="branch"/> the default branch (HEAD). Admin level; refused, changing nothing, for a
+    /// Mercurial repository, a malformed name or a branch the repository does not have.
+    /// </summary>
+    public async Task SetDefaultBranchAsync(RepositoryInfo repository, AccessLevel callerLevel, string? branch, CancellationToken cancellationToken)
+    {
+        RequireAdmin(repository, callerLevel);
+        if (repository.Scm == Scm.Hg) throw RepositoryErrors.DefaultBranchOfHg(repository.FullName);
+        branch = branch?.Trim();
+        if (!GitBranchName.IsValid(branch)) throw RepositoryErrors.BranchName(branch);
+        if (!GitBinary.Branches(await git.RefsAsync(repository.Path, cancellationToken)).Contains(branch, StringComparer.Ordinal))
+            throw RepositoryErrors.NoSuchBranch(branch!, repository.FullName);
+        await git.SetHeadAsync(repository.Path, branch!, cancellationToken);
+    }
+
+    /// <summary>
+    /// After a push that changed the refs (<paramref name="refsBefore"/> and <paramref name="refsAfter"/> as
+    /// <see cref="GitBinary.RefsAsync"/> gives them): when HEAD names a branch that does not exist, as in a new
+    /// repository whose first push was not the configured default branch, HEAD moves to a branch that exists, as
+    /// GitHub and Bitbucket do. Preferred: the configured default branch, then a branch this push created (the first
+    /// by name), then any branch. Returns the new default branch, or null when HEAD was left alone.
+    /// </summary>
+    public async Task<string?> AdoptPushedBranchAsync(RepositoryInfo repository, string refsBefore, string refsAfter, CancellationToken cancellationToken)
+    {
+        if (repository.Scm == Scm.Hg) return null;
+        var after = GitBinary.Branches(refsAfter);
+        var head = GitBinary.HeadBranch(repository.Path);
+        if (after.Count == 0 || (head is not null && after.Contains(head, StringComparer.Ordinal))) return null;
+        var created = after.Except(GitBinary.Branches(refsBefore), StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var chosen = after.Contains(settings.DefaultBranch, StringComparer.Ordinal) ? settings.DefaultBranch
+            : created.Count > 0 ? created[0]
+            : after.Order(StringComparer.Ordinal).First();
+        await git.SetHeadAsync(repository.Path, chosen, cancellationToken);
+        return chosen;
     }
 
     public static void RequireAdmin(RepositoryInfo repository, AccessLevel callerLevel)

@@ -16,7 +16,7 @@ public sealed class ApiTokenService(IApiTokenStore tokens, IUserStore users, Tim
     {
         var user = await new UserService(users, time).GetAsync(userName, cancellationToken);
         var chosen = string.IsNullOrWhiteSpace(name) ? "token" : name.Trim();
-        if (chosen.Length > MaxNameLength || chosen.Any(char.IsControl))
+        if (chosen.Length > MaxNameLength || Display.HasUnsafe(chosen))
             throw WharfException.InvalidArgument($"Invalid token name {Display.Quote(name)}: use at most {MaxNameLength} printable characters.");
         var secret = Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
         var token = new ApiToken { UserId = user.Id, Name = chosen, TokenHash = Hash(secret), CreatedAt = time.GetUtcNow() };

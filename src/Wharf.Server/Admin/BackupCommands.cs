@@ -20,7 +20,7 @@ public static class BackupCommands
                 throw Wharf.Core.Errors.WharfException.InvalidArgument(
                     $"wharf admin backup copies the SQLite database; this Wharf uses {target.Description}. Back it up with pg_dump (docs/OPERATIONS.md, Backups).");
             var bytes = await SqliteBackup.WriteAsync(paths, args["--to"]!, ct);
-            await console.Out.WriteLineAsync($"Backed up {paths.Database} to {Path.GetFullPath(args["--to"]!)} ({bytes} bytes).");
+            await console.Out.WriteLineAsync($"Backed up {paths.Database} to {Wharf.Core.Errors.Display.Printable(Path.GetFullPath(args["--to"]!))} ({bytes} bytes).");
             return ExitCodes.Success;
         });
 }

@@ -44,7 +44,7 @@ public static class KeyCommands
             var user = await services.GetRequiredService<UserService>().GetAsync(args.Positionals[0], ct);
             foreach (var k in await services.GetRequiredService<SshKeyService>().ListAsync(user, ct))
                 await console.Out.WriteLineAsync(string.Join('\t',
-                    Printable(k.Label), k.KeyType, k.Bits.ToString(CultureInfo.InvariantCulture), k.Fingerprint,
+                    Display.Printable(k.Label), k.KeyType, k.Bits.ToString(CultureInfo.InvariantCulture), k.Fingerprint,
                     Time(k.CreatedAt), k.LastUsedAt is { } used ? Time(used) : "never", k.ExpiresAt is { } expires ? Time(expires) : "never"));
             return ExitCodes.Success;
         }));
@@ -63,7 +63,7 @@ public static class KeyCommands
                 var keys = services.GetRequiredService<SshKeyService>();
                 var key = await keys.FindAsync(user, args["--label"], args["--fingerprint"], ct);
                 await keys.RemoveAsync(user, key, Actor.Cli, ct);
-                await console.Out.WriteLineAsync($"Removed key {Display.Quote(key.Label, KeyPolicy.MaxLabelLength)} ({key.Fingerprint}) from {user.Name}.");
+                await console.Out.WriteLineAsync($"Removed key {Display.Quote(key.Label, KeyPolicy.MaxLabelLength)} ({key.Fingerprint}) from {Display.Printable(user.Name)}.");
                 return ExitCodes.Success;
             });
         });
@@ -92,9 +92,6 @@ public static class KeyCommands
     }
 
     private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-
-    // A label is printable by construction, but a tab would break the columns.
-    private static string Printable(string label) => label.Replace('\t', ' ');
 
     /// <summary>Lets a command's body name its own command for a usage error (the field initialiser cannot refer to itself).</summary>
     private static class WharfCommandsLookup

@@ -28,7 +28,7 @@ public static class RepositoryCommands
             {
                 var repo = await services.GetRequiredService<RepositoryService>()
                     .CreateAsync(name, ct, args.Has("--hg") ? Scm.Hg : Scm.Git, isPrivate: !args.Has("--public"));
-                await console.Out.WriteLineAsync($"Created {repo.Scm.DisplayName()} repository {repo.FullName} at {repo.Path}");
+                await console.Out.WriteLineAsync($"Created {repo.Scm.DisplayName()} repository {Display.Printable(repo.FullName)} at {Display.Printable(repo.Path)}");
                 return ExitCodes.Success;
             });
         });
@@ -43,7 +43,7 @@ public static class RepositoryCommands
                 ? await store.ListByOwnerAsync((await services.GetRequiredService<UserService>().GetAsync(owner, ct)).Id, ct)
                 : await store.ListVisibleAsync(0, includeAll: true, ct);
             foreach (var r in all)
-                await console.Out.WriteLineAsync(string.Join('\t', r.FullName, r.Scm.ToApi(), r.IsPrivate ? "private" : "public",
+                await console.Out.WriteLineAsync(string.Join('\t', Display.Printable(r.FullName), r.Scm.ToApi(), r.IsPrivate ? "private" : "public",
                     r.LastPushedAt is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture) : "never"));
             return ExitCodes.Success;
         }));
@@ -54,7 +54,7 @@ public static class RepositoryCommands
         (args, console, ct) => WithRepositoryAsync(args, console, ct, async (services, repo) =>
         {
             await services.GetRequiredService<RepositoryService>().DeleteAsync(repo, Console, args["--confirm"], ct);
-            await console.Out.WriteLineAsync($"Deleted repository {repo.FullName}");
+            await console.Out.WriteLineAsync($"Deleted repository {Display.Printable(repo.FullName)}");
             return ExitCodes.Success;
         }));
 
@@ -65,7 +65,7 @@ public static class RepositoryCommands
         {
             var (grant, created) = await services.GetRequiredService<RepositoryService>()
                 .SetGrantAsync(repo, Console, args.Positionals[1], args["--permission"], ct);
-            await console.Out.WriteLineAsync($"{(created ? "Granted" : "Changed")}: {grant.UserName} has {grant.Level.ToApi()} permission on {repo.FullName}");
+            await console.Out.WriteLineAsync($"{(created ? "Granted" : "Changed")}: {Display.Printable(grant.UserName)} has {grant.Level.ToApi()} permission on {Display.Printable(repo.FullName)}");
             return ExitCodes.Success;
         }));
 
@@ -75,7 +75,17 @@ public static class RepositoryCommands
         (args, console, ct) => WithRepositoryAsync(args, console, ct, async (services, repo) =>
         {
             await services.GetRequiredService<RepositoryService>().RemoveGrantAsync(repo, Console, args.Positionals[1], ct);
-            await console.Out.WriteLineAsync($"Removed {args.Positionals[1]}'s permission on {repo.FullName}");
+            await console.Out.WriteLineAsync($"Removed {Display.Printable(args.Positionals[1])}'s permission on {Display.Printable(repo.FullName)}");
+            return ExitCodes.Success;
+        }));
+
+    public static readonly CliCommand DefaultBranch = new(
+        "admin repo default-branch", "Makes BRANCH, which OWNER/NAME must have, its default branch (the one clones check out).",
+        ["OWNER/NAME", "BRANCH"], [],
+        (args, console, ct) => WithRepositoryAsync(args, console, ct, async (services, repo) =>
+        {
+            await services.GetRequiredService<RepositoryService>().SetDefaultBranchAsync(repo, Console, args.Positionals[1], ct);
+            await console.Out.WriteLineAsync($"{repo.FullName}'s default branch is now {args.Positionals[1].Trim()}");
             return ExitCodes.Success;
         }));
 

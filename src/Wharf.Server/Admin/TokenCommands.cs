@@ -13,7 +13,7 @@ public static class TokenCommands
         (args, console, ct) => AdminCommand.RunAsync(args, console, ct, async services =>
         {
             var (token, secret) = await services.GetRequiredService<ApiTokenService>().CreateAsync(args.Positionals[0], args["--name"], ct);
-            await console.Out.WriteLineAsync($"Created API token {Display.Quote(token.Name)} for {args.Positionals[0]}. It is shown only now; keep it secret:");
+            await console.Out.WriteLineAsync($"Created API token {Display.Quote(token.Name)} for {Display.Printable(args.Positionals[0])}. It is shown only now; keep it secret:");
             await console.Out.WriteLineAsync(secret);
             return ExitCodes.Success;
         }));

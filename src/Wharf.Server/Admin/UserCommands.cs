@@ -1,3 +1,4 @@
+using Wharf.Core.Errors;
 using Wharf.Core.Users;
 using Wharf.Server.Accounts;
 using Wharf.Server.Cli;
@@ -22,7 +23,7 @@ public static class UserCommands
                 : null;
             var user = await services.GetRequiredService<UserService>()
                 .CreateAsync(args.Positionals[0], args["--email"]!, ct, isAdmin: args.Has("--admin"), passwordHash: hash);
-            await console.Out.WriteLineAsync(user.IsAdmin ? $"Created user {user.Name} (administrator)." : $"Created user {user.Name}.");
+            await console.Out.WriteLineAsync(user.IsAdmin ? $"Created user {Display.Printable(user.Name)} (administrator)." : $"Created user {Display.Printable(user.Name)}.");
             return ExitCodes.Success;
         }));
 
@@ -36,7 +37,7 @@ public static class UserCommands
             var user = await services.GetRequiredService<UserService>().GetAsync(args.Positionals[0], ct);
             var password = await SecretInput.ReadAsync(console, PasswordWhat, PasswordRules.MaxLength, ct);
             await services.GetRequiredService<PasswordService>().SetAsync(user, password, ct);
-            await console.Out.WriteLineAsync($"Password set for {user.Name}. They can sign in on the web now.");
+            await console.Out.WriteLineAsync($"Password set for {Display.Printable(user.Name)}. They can sign in on the web now.");
             return ExitCodes.Success;
         }));
 }

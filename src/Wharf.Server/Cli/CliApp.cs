@@ -19,7 +19,7 @@ public sealed class CliApp(IReadOnlyList<CliCommand> commands)
         }
         catch (WharfException e)
         {
-            await console.Error.WriteLineAsync("wharf: " + e.Message);
+            await console.Error.WriteLineAsync("wharf: " + Lines(e.Message));
             return ExitCodes.For(e.Category);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -29,8 +29,14 @@ public sealed class CliApp(IReadOnlyList<CliCommand> commands)
         catch (Exception e)
         {
             // Not a user's mistake: say what broke, in full, for whoever runs the server.
-            await console.Error.WriteLineAsync("wharf: internal error: " + e);
+            await console.Error.WriteLineAsync("wharf: internal error: " + Lines(e.ToString()));
             return ExitCodes.InternalError;
         }
     }
+
+    /// <summary>
+    /// A message as the terminal may receive it: its own line breaks kept, every other control character
+    /// (<see cref="Display.Printable"/>) replaced, whatever a message quoted from its input.
+    /// </summary>
+    private static string Lines(string message) => string.Join('\n', message.Split('\n').Select(l => Display.Printable(l)));
 }

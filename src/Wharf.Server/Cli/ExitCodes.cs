@@ -3,7 +3,7 @@ using Wharf.Core.Errors;
 namespace Wharf.Server.Cli;
 
 /// <summary>
-/// The CLI's exit codes, one per error category (CONVENTIONS §11). Scripts may rely on these numbers;
+/// The CLI's exit codes, one per error category (docs/ARCHITECTURE.md, design rule 3). Scripts may rely on these numbers;
 /// README.md lists them. 2 for a usage error follows the shell and BSD sysexits habit.
 /// </summary>
 public static class ExitCodes

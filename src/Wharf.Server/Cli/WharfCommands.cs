@@ -23,6 +23,7 @@ public static class WharfCommands
         RepositoryCommands.Delete,     // wharf admin repo delete OWNER/NAME --confirm OWNER/NAME
         RepositoryCommands.Grant,      // wharf admin repo grant OWNER/NAME USER --permission read|write|admin
         RepositoryCommands.Revoke,     // wharf admin repo revoke OWNER/NAME USER
+        RepositoryCommands.DefaultBranch, // wharf admin repo default-branch OWNER/NAME BRANCH
         RepositoryCommands.AddAccessKey, // wharf admin repo access-key add OWNER/NAME [--label L] [--write]   < key.pub
         BackupCommands.Backup,         // wharf admin backup --to FILE
     ];

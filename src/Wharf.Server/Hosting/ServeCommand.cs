@@ -74,6 +74,7 @@ public static class ServeCommand
         await using var app = builder.Build();
         await WharfServices.PrepareAsync(app.Services, cancellationToken);
         RevocationSweeper.UseRevocationWake(app);
+        app.UseApiResponses();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

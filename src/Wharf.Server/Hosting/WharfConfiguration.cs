@@ -2,6 +2,7 @@ using Wharf.Core;
 using Wharf.Core.Errors;
 using Wharf.Core.Keys;
 using Wharf.Core.Notifications;
+using Wharf.Core.Repositories;
 
 namespace Wharf.Server.Hosting;
 
@@ -26,6 +27,10 @@ public static class WharfConfiguration
         var minRsaBits = configuration.GetValue<int?>("Keys:MinRsaBits") ?? Core.Keys.KeyPolicy.DefaultMinRsaBits;
         return new KeyPolicy(types is { Length: > 0 } ? types : null, minRsaBits);
     }
+
+    /// <summary><c>Repositories:DefaultBranch</c> (default <c>main</c>); a name git would refuse is a start-up error.</summary>
+    public static RepositorySettings Repositories(IConfiguration? configuration) =>
+        configuration?[RepositorySettings.DefaultBranchSetting] is { } branch ? new RepositorySettings(branch) : new RepositorySettings();
 
     /// <summary><c>Keys:ExpiryReminderNotice</c> (default 7 days) and <c>Keys:RotationReminderAge</c> (default 365 days): TimeSpans, "365" is days.</summary>
     public static KeyReminderOptions KeyReminders(IConfiguration? configuration)

@@ -23,6 +23,7 @@ public static class WharfServices
         services.AddSingleton(WharfConfiguration.KeyPolicy(configuration));
         services.AddSingleton(SmtpSettings.Build(configuration));
         services.AddSingleton(WharfConfiguration.KeyReminders(configuration));
+        services.AddSingleton(WharfConfiguration.Repositories(configuration));
         services.TryAddSingleton(TimeProvider.System);
         services.AddLogging();
         services.AddSingleton<WebAddress>();

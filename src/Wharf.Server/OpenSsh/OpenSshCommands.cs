@@ -45,7 +45,7 @@ public static class OpenSshCommands
                 if (owner.ExpiresAt is { } e && e <= services.GetRequiredService<TimeProvider>().GetUtcNow())
                 {
                     // sshd logs a command's stderr; the person sees only "Permission denied".
-                    await console.Error.WriteLineAsync($"wharf: SSH key {key.FingerprintSha256} of {owner.UserName} expired on {e.UtcDateTime:yyyy-MM-dd}.");
+                    await console.Error.WriteLineAsync($"wharf: SSH key {key.FingerprintSha256} of {Wharf.Core.Errors.Display.Printable(owner.UserName)} expired on {e.UtcDateTime:yyyy-MM-dd}.");
                     return ExitCodes.Success;
                 }
                 if (standing.PolicyRefusal(owner.PublicKey) is { } refused)

@@ -91,7 +91,7 @@ public sealed partial class RepositorySessions(
                 var pushing = gitService == GitService.ReceivePack;
                 var before = pushing ? await gitBinary.RefsAsync(repository.Path, cancellationToken) : null;
                 status = await git.RunAsync(gitService, repository.Path, gitProtocol, input, output, error, cancellationToken);
-                changed = pushing && before != await gitBinary.RefsAsync(repository.Path, CancellationToken.None);
+                changed = pushing && await AfterPushAsync(services, identity, repository, before!);
             }
             LogFinished(logger, identity.Name, operation, repository.FullName, status);
             metrics?.GitOperation(service, status.ToString(System.Globalization.CultureInfo.InvariantCulture), time.GetElapsedTime(started));
@@ -113,6 +113,36 @@ public sealed partial class RepositorySessions(
             await error.FlushAsync(cancellationToken);
             return SshErrors.InternalErrorStatus;
         }
+    }
+
+    /// <summary>
+    /// Whether the push changed any ref; when it did, a new repository's first pushed branch becomes its default
+    /// branch if the configured one does not exist. Refs that cannot be read after the push are logged as an error
+    /// and the push is recorded anyway: receive-pack ran, so the repository may have changed.
+    /// </summary>
+    private async Task<bool> AfterPushAsync(IServiceProvider services, WharfIdentity identity, RepositoryInfo repository, string before)
+    {
+        string after;
+        try
+        {
+            after = await gitBinary.RefsAsync(repository.Path, CancellationToken.None);
+        }
+        catch (InvalidOperationException e)
+        {
+            LogRefsUnreadable(logger, e, identity.Name, repository.FullName);
+            return true;
+        }
+        if (after == before) return false;
+        try
+        {
+            if (await services.GetRequiredService<RepositoryService>().AdoptPushedBranchAsync(repository, before, after, CancellationToken.None) is { } branch)
+                LogDefaultBranch(logger, repository.FullName, branch);
+        }
+        catch (InvalidOperationException e)
+        {
+            LogDefaultBranchFailed(logger, e, repository.FullName);
+        }
+        return true;
     }
 
     private async Task RecordPushAsync(IServiceProvider services, WharfIdentity identity, RepositoryInfo repository, string? sourceAddress)
@@ -153,4 +183,13 @@ public sealed partial class RepositorySessions(
 
     [LoggerMessage(EventId = 1104, Level = LogLevel.Error, Message = "SSH session of {User} failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, string user);
+
+    [LoggerMessage(EventId = 1150, Level = LogLevel.Error, Message = "Could not read the refs of {Repository} after {User}'s push; the push is recorded as a change")]
+    private static partial void LogRefsUnreadable(ILogger logger, Exception exception, string user, string repository);
+
+    [LoggerMessage(EventId = 1151, Level = LogLevel.Information, Message = "{Repository}'s default branch is now {Branch}, the branch its first push created")]
+    private static partial void LogDefaultBranch(ILogger logger, string repository, string branch);
+
+    [LoggerMessage(EventId = 1152, Level = LogLevel.Error, Message = "Could not point {Repository}'s HEAD at the branch its push created")]
+    private static partial void LogDefaultBranchFailed(ILogger logger, Exception exception, string repository);
 }

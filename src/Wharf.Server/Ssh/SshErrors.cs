@@ -5,7 +5,7 @@ namespace Wharf.Server.Ssh;
 
 /// <summary>
 /// How an error reaches an SSH client: one line on stderr (git prints it after "remote:"-less
-/// "fatal:" context) and a non-zero exit status. One table for all categories (CONVENTIONS §11).
+/// "fatal:" context) and a non-zero exit status. One table for all categories (docs/ARCHITECTURE.md, design rule 3).
 /// </summary>
 public static class SshErrors
 {

@@ -5,7 +5,7 @@ using Wharf.Ssh.Server;
 namespace Wharf.Server.Ssh;
 
 /// <summary>
-/// The SSH library's events as structured logs, with stable event ids (CONVENTIONS §14). Key material
+/// The SSH library's events as structured logs, with stable event ids (docs/ARCHITECTURE.md, design rule 6). Key material
 /// never reaches a log: only fingerprints. User names come from the network and are cleaned of control
 /// characters so that a name cannot forge a log line.
 /// </summary>
@@ -26,7 +26,7 @@ public sealed partial class SshLog(ILogger<SshLog> logger) : ISshServerLog
     [LoggerMessage(EventId = 1002, Level = LogLevel.Debug, Message = "SSH connection from {RemoteAddress} closed: {Reason}")]
     private static partial void LogConnectionClosed(ILogger logger, string remoteAddress, string reason);
 
-    // The fixed line fail2ban matches: keep the wording and the address first (CONVENTIONS §14).
+    // The fixed line fail2ban matches: keep the wording and the address first (docs/ARCHITECTURE.md, design rule 6).
     [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Failed SSH authentication from {RemoteAddress} for user {UserName}")]
     private static partial void LogAuthenticationFailed(ILogger logger, string remoteAddress, string userName);
 

@@ -3,7 +3,7 @@ using Wharf.Ssh.Server;
 
 namespace Wharf.Server.Ssh;
 
-/// <summary>Who a verified key belongs to, carried on the SSH connection as a typed object (CONVENTIONS §8).</summary>
+/// <summary>Who a verified key belongs to, carried on the SSH connection as a typed object (docs/ARCHITECTURE.md, design rule 2).</summary>
 public abstract class WharfIdentity(string name, string keyFingerprint) : SshPrincipal(name)
 {
     public string KeyFingerprint { get; } = keyFingerprint;

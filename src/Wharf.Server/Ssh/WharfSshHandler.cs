@@ -30,7 +30,7 @@ public sealed partial class WharfSshHandler(
         await using var scope = scopes.CreateAsyncScope();
         var fingerprint = request.Key.FingerprintSha256;
         var line = request.Key.ToOpenSshLine(includeComment: false);
-        // No try/catch: a database failure must end the login, never turn into "unknown key" (CONVENTIONS §15).
+        // No try/catch: a database failure must end the login, never turn into "unknown key" (docs/ARCHITECTURE.md, design rule 7).
         var owner = await scope.ServiceProvider.GetRequiredService<ISshKeyStore>().FindByFingerprintAsync(fingerprint, cancellationToken);
         if (owner is null)
         {

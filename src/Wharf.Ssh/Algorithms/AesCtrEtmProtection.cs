@@ -74,7 +74,7 @@ internal sealed class AesCtrEtmProtection : PacketProtection
         _mac.GetHashAndReset(_computed);
     }
 
-    // One ECB call over all counter blocks of the packet, then one vectorised XOR (SSH-NOTES §3.2);
+    // One ECB call over all counter blocks of the packet, then one vectorised XOR;
     // a block-at-a-time transform is several times slower.
     private void Xcrypt(Span<byte> data)
     {

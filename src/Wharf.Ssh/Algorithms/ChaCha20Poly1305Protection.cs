@@ -5,7 +5,7 @@ using Wharf.Ssh.Transport;
 namespace Wharf.Ssh.Algorithms;
 
 /// <summary>
-/// chacha20-poly1305@openssh.com (OpenSSH PROTOCOL.chacha20poly1305; SSH-NOTES §2.1). Not RFC 8439's AEAD:
+/// chacha20-poly1305@openssh.com (OpenSSH PROTOCOL.chacha20poly1305; docs/SSH-INTEROP.md §5). Not RFC 8439's AEAD:
 /// the 64-byte key splits into K_2 = first 32 bytes (payload and Poly1305 key) and K_1 = last 32 bytes
 /// (length), the nonce is the sequence number, and the tag covers encrypted length || ciphertext.
 /// </summary>
@@ -60,7 +60,7 @@ internal sealed class ChaCha20Poly1305Protection : PacketProtection
     }
 
     // IETF ChaCha20 with nonce 0000 || seq_be64 equals DJB ChaCha20 with the 64-bit sequence nonce,
-    // because SSH packets never reach block counter 2^32 (SSH-NOTES §2.1).
+    // because SSH packets never reach block counter 2^32 (docs/SSH-INTEROP.md §5).
     private void SetNonce(uint sequence)
     {
         _nonce.AsSpan(0, 4).Clear();

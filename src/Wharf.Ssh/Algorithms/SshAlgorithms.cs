@@ -2,7 +2,7 @@ namespace Wharf.Ssh.Algorithms;
 
 /// <summary>
 /// Every algorithm name Wharf knows, in one place, with the default offers in preference order
-/// (SSH-NOTES "Decisions" and §1.4). Nothing weak is implemented, so nothing here carries "Insecure".
+/// (docs/SSH-INTEROP.md §2). Nothing weak is implemented, so nothing here carries "Insecure".
 /// </summary>
 public static class SshAlgorithms
 {
@@ -34,7 +34,7 @@ public static class SshAlgorithms
     public const string StrictKexClient = "kex-strict-c-v00@openssh.com";
     public const string StrictKexServer = "kex-strict-s-v00@openssh.com";
 
-    // Post-quantum hybrids first (SSH-NOTES "Decisions"; OpenSSH HEAD's order), then the audit-clean
+    // Post-quantum hybrids first (docs/SSH-INTEROP.md §2; OpenSSH's own order), then the audit-clean
     // classical list. Negotiation follows the client's order, so this order only decides whether a
     // dropbear guess is usable (it is not: dropbear guesses curve25519-sha256, and its guessed packet is
     // discarded, RFC 4253 §7.1).
@@ -46,7 +46,7 @@ public static class SshAlgorithms
     ];
     public static readonly IReadOnlyList<string> DefaultCiphers = [ChaCha20Poly1305, Aes256Gcm, Aes128Gcm, Aes256Ctr, Aes192Ctr, Aes128Ctr];
     public static readonly IReadOnlyList<string> DefaultMacs = [HmacSha256Etm, HmacSha512Etm];
-    // "ssh -C" is what Mercurial users are told to use; asyncssh and dbclient pick zlib first (SSH-NOTES §0.4).
+    // "ssh -C" is what Mercurial users are told to use; asyncssh and dbclient pick zlib first (docs/SSH-INTEROP.md §2).
     public static readonly IReadOnlyList<string> DefaultCompression = [CompressionNone, CompressionZlibDelayed];
 
     internal static bool IsAead(string cipher) => cipher is ChaCha20Poly1305 or Aes256Gcm or Aes128Gcm;

@@ -55,7 +55,7 @@ internal static class SignatureVerifier
         sig.Length == Geralt.Ed25519.SignatureSize && Geralt.Ed25519.Verify(sig, data, key.KeyData);
 
     /// <summary>
-    /// sk-ssh-ed25519@openssh.com and sk-ecdsa-sha2-nistp256@openssh.com (PROTOCOL.u2f, SSH-NOTES §2.13): the
+    /// sk-ssh-ed25519@openssh.com and sk-ecdsa-sha2-nistp256@openssh.com (PROTOCOL.u2f, docs/SSH-INTEROP.md §9): the
     /// authenticator signed SHA256(application) || flags || counter || SHA256(message), and the signature
     /// blob carries flags and counter after the signature. A signature without user presence is refused.
     /// </summary>

@@ -153,7 +153,7 @@ internal sealed class UserAuthService(SshTransport transport, SshServerOptions o
 
     private void CountFailure()
     {
-        // Counted as OpenSSH counts: every failed request except "none" (SSH-NOTES §2.7).
+        // Counted as OpenSSH counts: every failed request except "none" (docs/SSH-INTEROP.md §8).
         if (++_failures >= options.MaxAuthTries)
             throw new SshProtocolException(SshDisconnectReason.NoMoreAuthMethodsAvailable, "Too many authentication failures");
     }

@@ -25,7 +25,7 @@ internal sealed class ChannelInputStream(PipeReader reader, SessionChannel chann
         var n = (int)Math.Min(buffer.Length, data.Length);
         data.Slice(0, n).CopyTo(buffer.Span);
         reader.AdvanceTo(data.GetPosition(n));
-        // Window credit goes back only for bytes the application has actually consumed (SSH-NOTES §2.11).
+        // Window credit goes back only for bytes the application has actually consumed (docs/SSH-INTEROP.md §13).
         await channel.OnInputConsumedAsync(n).ConfigureAwait(false);
         return n;
     }

@@ -10,7 +10,7 @@ namespace Wharf.Ssh.Connection;
 
 /// <summary>
 /// One "session" channel (RFC 4254 §6): collects env, runs one exec or shell through the application,
-/// and ends in the order git expects: all output, then exit-status, then EOF, then CLOSE (SSH-NOTES §2.12).
+/// and ends in the order git expects: all output, then exit-status, then EOF, then CLOSE (docs/SSH-INTEROP.md §14).
 /// Inbound calls (On*) come from the read loop and never block it.
 /// </summary>
 internal sealed class SessionChannel

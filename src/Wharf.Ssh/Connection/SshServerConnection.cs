@@ -11,7 +11,7 @@ namespace Wharf.Ssh.Connection;
 /// <summary>
 /// One server-side SSH connection: the single read loop that hands each message to the layer that owns
 /// it (key exchange, then user authentication, then channels) and the one place that tears the
-/// connection down (CONVENTIONS §7).
+/// connection down (docs/ARCHITECTURE.md, design rule 1).
 /// </summary>
 internal sealed class SshServerConnection(
     Stream stream, EndPoint? remote, SshServerOptions options, ISshServerHandler handler, ISshServerLog log,
@@ -20,7 +20,7 @@ internal sealed class SshServerConnection(
     // How often the watchdog looks at idle time and rekey thresholds.
     private static readonly TimeSpan WatchdogPeriod = TimeSpan.FromSeconds(1);
 
-    // How long we wait for the client's KEXINIT before sending ours (SSH-NOTES "Decisions").
+    // How long we wait for the client's KEXINIT before sending ours (docs/SSH-INTEROP.md §6).
     private static readonly TimeSpan KexInitFallback = TimeSpan.FromSeconds(1);
 
     private readonly Dictionary<uint, SessionChannel> _channels = [];
@@ -80,7 +80,7 @@ internal sealed class SshServerConnection(
                     case MessageNumbers.Ignore:
                     case MessageNumbers.Debug:
                     case MessageNumbers.Unimplemented:
-                    case MessageNumbers.ExtInfo: // a client's EXT_INFO is allowed and ignored (SSH-NOTES §2.5)
+                    case MessageNumbers.ExtInfo: // a client's EXT_INFO is allowed and ignored (docs/SSH-INTEROP.md §7)
                         continue;
                 }
                 if (auth.Principal is null)
@@ -361,7 +361,7 @@ internal sealed class SshServerConnection(
                 ok = ch.Start(handler, auth.Principal!, auth.UserName!, null, remote, log);
                 break;
             // pty-req, x11-req, auth-agent-req@openssh.com, subsystem, PuTTY's winadj@... and the rest:
-            // FAILURE when a reply is wanted (SSH-NOTES §2.11-2.12); the session goes on.
+            // FAILURE when a reply is wanted (docs/SSH-INTEROP.md §13); the session goes on.
         }
         if (!wantReply) return;
         var w = new SshWriter(8);

@@ -7,7 +7,7 @@ namespace Wharf.Ssh.KeyExchange;
 
 /// <summary>
 /// diffie-hellman-group14-sha256, -group16-sha512 and -group18-sha512 (RFC 8268) over the RFC 3526 MODP
-/// groups. No target client needs them (SSH-NOTES §1.3); they are kept for old and FIPS-only clients.
+/// groups. No target client needs them (docs/SSH-INTEROP.md §1); they are kept for old and FIPS-only clients.
 /// </summary>
 internal sealed class DiffieHellmanKex(DiffieHellmanKex.Group group, HashAlgorithmName hash) : KexMethod
 {

@@ -9,7 +9,7 @@ namespace Wharf.Ssh.KeyExchange;
 /// The post-quantum hybrids mlkem768x25519-sha256 and sntrup761x25519-sha512 (OpenSSH kexmlkem768x25519.c,
 /// kexsntrup761x25519.c). The client sends KEM public key || X25519 public key; we answer KEM ciphertext ||
 /// X25519 public key. K is a <c>string</c>: HASH(kem_secret || raw 32-byte X25519 secret). Encoding it as
-/// an mpint, as for plain curve25519, fails about one handshake in 512 (SSH-NOTES §2.0).
+/// an mpint, as for plain curve25519, fails about one handshake in 512 (docs/SSH-INTEROP.md §4).
 /// </summary>
 internal sealed class HybridKex(HybridKex.Kem kem) : KexMethod
 {
@@ -66,7 +66,7 @@ internal sealed class HybridKex(HybridKex.Kem kem) : KexMethod
 
     private static (byte[] Secret, byte[] Ciphertext) EncapsulateSntrup(ReadOnlySpan<byte> publicKey)
     {
-        // BouncyCastle's C# sntrup761 yields the 32-byte secret the SSH draft uses (SSH-NOTES §4).
+        // BouncyCastle's C# sntrup761 yields the 32-byte secret the SSH draft uses (docs/SSH-INTEROP.md §15).
         var generator = new SNtruPrimeKemGenerator(new SecureRandom());
         var encapsulated = generator.GenerateEncapsulated(new SNtruPrimePublicKeyParameters(SNtruPrimeParameters.sntrup761, publicKey.ToArray()));
         var secret = encapsulated.GetSecret();

@@ -5,7 +5,7 @@ namespace Wharf.Ssh.KeyExchange;
 /// <summary>
 /// The algorithm-specific half of a key exchange, seen from the server: from the client's ephemeral
 /// value (the body of message 30) it computes ours and the shared secret. The driver
-/// (<see cref="ServerKeyExchange"/>) does the rest, the same for every method (SSH-NOTES §3.1).
+/// (<see cref="ServerKeyExchange"/>) does the rest, the same for every method.
 /// </summary>
 internal abstract class KexMethod
 {

@@ -13,7 +13,7 @@ internal sealed record KexAlgorithms(
     /// <summary>
     /// RFC 4253 §7.1: in each category the first algorithm on the client's list that the server also
     /// supports wins. AEAD ciphers carry their own integrity, so their MAC lists need not match
-    /// (OpenSSH PROTOCOL §1.6); dropbear relies on that (SSH-NOTES §1.3).
+    /// (OpenSSH PROTOCOL §1.6); dropbear relies on that (docs/SSH-INTEROP.md §1).
     /// </summary>
     public static KexAlgorithms Negotiate(KexInit client, KexInit server)
     {
@@ -30,7 +30,7 @@ internal sealed record KexAlgorithms(
 
     /// <summary>
     /// True when the client's guessed first KEX packet must be ignored: its first KEX or host key name
-    /// differs from ours (RFC 4253 §7.1, SSH-NOTES §2.9).
+    /// differs from ours (RFC 4253 §7.1, docs/SSH-INTEROP.md §11).
     /// </summary>
     public static bool GuessWasWrong(KexInit client, KexInit server) =>
         client.Kex.Length == 0 || server.Kex.Length == 0 || client.Kex[0] != server.Kex[0]

@@ -10,8 +10,8 @@ namespace Wharf.Ssh.KeyExchange;
 
 /// <summary>
 /// The server side of key exchange for one connection, initial and later (rekey): KEXINIT ordering,
-/// negotiation, the curve25519 reply, NEWKEYS in both directions, strict KEX (SSH-NOTES §2.4) and ext-info
-/// (§2.5). Driven by the connection's read loop; independent of which algorithm is chosen.
+/// negotiation, the curve25519 reply, NEWKEYS in both directions, strict KEX (docs/SSH-INTEROP.md §6) and ext-info
+/// (§7). Driven by the connection's read loop; independent of which algorithm is chosen.
 /// </summary>
 internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions options, string clientVersion, string serverVersion, SshServerStatistics? statistics = null)
 {
@@ -42,7 +42,7 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
     /// Sends our KEXINIT for this round unless already sent. For the initial exchange the strict marker is
     /// included only when the client announced it, or when the client's KEXINIT is late (the 1 s fallback):
     /// strict mode needs both markers, so this is as safe as always sending it, and ssh-audit 2.5.0, which
-    /// does not know the marker, does not warn (SSH-NOTES §1.4).
+    /// does not know the marker, does not warn (docs/SSH-INTEROP.md §6).
     /// </summary>
     public async Task EnsureKexInitSentAsync(bool strictMarker, CancellationToken ct, bool onlyIfClientSilent = false)
     {

@@ -218,16 +218,16 @@ public static partial class PublicKeyText
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
 
-    [GeneratedRegex(@"^[A-Za-z0-9+/=]+$")]
+    [GeneratedRegex(@"^[A-Za-z0-9+/=]+\z")]
     private static partial Regex Base64Piece();
 
-    [GeneratedRegex(@"^[a-z0-9][a-z0-9@.\-]*$")]
+    [GeneratedRegex(@"^[a-z0-9][a-z0-9@.\-]*\z")]
     private static partial Regex KeyTypeLike();
 
     // authorized_keys options (sshd(8) AUTHORIZED_KEYS FILE FORMAT): comma-separated, quoted values may hold spaces.
     // One option, then ",option" repeated: no nested ambiguity, so no catastrophic backtracking on long
     // base64 lines; the timeout is a second line of defence for hostile input.
-    [GeneratedRegex(@"^[A-Za-z0-9\-]+(?:=""(?:[^""\\]|\\.)*"")?(?:,[A-Za-z0-9\-]+(?:=""(?:[^""\\]|\\.)*"")?)*\s+(?<key>(?:ssh-|ecdsa-|sk-)\S+\s+\S+.*)$", RegexOptions.None, matchTimeoutMilliseconds: 200)]
+    [GeneratedRegex(@"^[A-Za-z0-9\-]+(?:=""(?:[^""\\]|\\.)*"")?(?:,[A-Za-z0-9\-]+(?:=""(?:[^""\\]|\\.)*"")?)*\s+(?<key>(?:ssh-|ecdsa-|sk-)\S+\s+\S+.*)\z", RegexOptions.None, matchTimeoutMilliseconds: 200)]
     private static partial Regex OptionsThenType();
 
     [GeneratedRegex(@"-----BEGIN (?<label>[A-Z0-9 ]+)-----(?<body>[\s\S]*?)-----END \k<label>-----")]

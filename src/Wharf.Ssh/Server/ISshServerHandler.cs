@@ -5,7 +5,7 @@ namespace Wharf.Ssh.Server;
 
 /// <summary>
 /// What the application answers for the SSH library. The library asks; the application decides
-/// (CONVENTIONS §8). Nothing here sees protocol state.
+/// (docs/ARCHITECTURE.md, design rule 2). Nothing here sees protocol state.
 /// </summary>
 public interface ISshServerHandler
 {
@@ -42,7 +42,7 @@ public sealed record SshAuthRequest(string UserName, SshPublicKey Key, EndPoint?
 
 /// <summary>
 /// The authenticated party. The application subclasses it to hang its own typed identity off the
-/// connection (never a string-keyed bag, CONVENTIONS §8).
+/// connection (never a string-keyed bag, docs/ARCHITECTURE.md, design rule 2).
 /// </summary>
 public class SshPrincipal(string name)
 {

@@ -10,7 +10,7 @@ public interface ISshServerLog
 {
     void ConnectionOpened(EndPoint? remote, string clientVersion);
     void ConnectionClosed(EndPoint? remote, string reason);
-    /// <summary>Fixed wording with the remote address, so fail2ban can match it (CONVENTIONS §14).</summary>
+    /// <summary>Fixed wording with the remote address, so fail2ban can match it (docs/ARCHITECTURE.md, design rule 6).</summary>
     void AuthenticationFailed(EndPoint? remote, string userName);
     void AuthenticationSucceeded(EndPoint? remote, string userName, string principal, string keyFingerprint);
     void ProtocolError(EndPoint? remote, SshDisconnectReason reason, string message);

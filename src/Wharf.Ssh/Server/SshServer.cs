@@ -69,7 +69,7 @@ public sealed class SshServer
                 try { socket = await listener.AcceptAsync(stop.Token).ConfigureAwait(false); }
                 catch (OperationCanceledException) { break; }
                 catch (SocketException) { continue; }
-                // Nagle off from the first byte: sshd enables it only after login and loses ~40 ms per side (SSH-NOTES §3.2).
+                // Nagle off from the first byte: sshd enables it only after login and loses ~40 ms per side (docs/SSH-INTEROP.md §15).
                 socket.NoDelay = true;
                 _ = Task.Run(async () =>
                 {

@@ -4,7 +4,7 @@ namespace Wharf.Ssh.Server;
 
 /// <summary>
 /// Settings of the SSH server. Every limit has a documented default with its precedent
-/// (CONVENTIONS §13); <see cref="Validate"/> runs at start so a bad value stops the server, not a login.
+/// (docs/ARCHITECTURE.md, design rule 5); <see cref="Validate"/> runs at start so a bad value stops the server, not a login.
 /// </summary>
 public sealed class SshServerOptions
 {

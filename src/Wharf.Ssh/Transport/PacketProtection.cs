@@ -17,7 +17,7 @@ internal abstract class PacketProtection : IDisposable
 
     /// <summary>
     /// True when the 4-byte length counts towards the padding alignment (the unencrypted initial state,
-    /// RFC 4253 §6). EtM and AEAD modes exclude it (OpenSSH packet.c, SSH-NOTES §2.0).
+    /// RFC 4253 §6). EtM and AEAD modes exclude it (OpenSSH packet.c, docs/SSH-INTEROP.md §4).
     /// </summary>
     public virtual bool LengthIsAligned => false;
 

@@ -10,7 +10,7 @@ namespace Wharf.Ssh.Transport;
 /// <summary>
 /// The binary packet protocol of RFC 4253 §4-6 over one byte stream: version exchange, framing,
 /// sequence numbers, per-direction protection, and the send gate that holds back non-transport
-/// messages while a key exchange is in progress (§7.1, SSH-NOTES §2.8).
+/// messages while a key exchange is in progress (§7.1, docs/SSH-INTEROP.md §10).
 /// Reading is done by exactly one loop; sending is serialised by a lock and may come from any task.
 /// </summary>
 internal sealed class SshTransport : IAsyncDisposable
@@ -43,7 +43,7 @@ internal sealed class SshTransport : IAsyncDisposable
     private bool _closed;
 
     // zlib@openssh.com: negotiated per key epoch, active only after authentication (delayed compression,
-    // SSH-NOTES §2.10). The deflater is guarded by _sendLock; the inflater belongs to the read loop.
+    // docs/SSH-INTEROP.md §12). The deflater is guarded by _sendLock; the inflater belongs to the read loop.
     public const string DelayedZlib = "zlib@openssh.com";
     private string _sendCompression = "none";
     private string _receiveCompression = "none";
@@ -272,7 +272,7 @@ internal sealed class SshTransport : IAsyncDisposable
     /// <summary>
     /// Sends CHANNEL_DATA or CHANNEL_EXTENDED_DATA straight from the caller's buffer into the packet buffer.
     /// Bulk writers wait for a key exchange to finish instead of growing the held queue (Go caps its queue
-    /// for the same reason, SSH-NOTES §2.8).
+    /// for the same reason, docs/SSH-INTEROP.md §10).
     /// </summary>
     public async ValueTask SendChannelDataAsync(uint recipient, uint extendedType, ReadOnlyMemory<byte> data, int maxChunk, CancellationToken ct)
     {
@@ -396,7 +396,7 @@ internal sealed class SshTransport : IAsyncDisposable
     }
 
     // Packets are sealed one after another into _sendBuffer and go out in one write at the flush, so
-    // what one handler sends is coalesced into one TCP send (SSH-NOTES §3.2). _sendOffset marks the end.
+    // what one handler sends is coalesced into one TCP send (docs/SSH-INTEROP.md §15). _sendOffset marks the end.
     private int _sendOffset;
 
     private void WritePacket(ReadOnlySpan<byte> payload)

@@ -3,7 +3,7 @@ using Org.BouncyCastle.Utilities.Zlib;
 namespace Wharf.Ssh.Transport;
 
 /// <summary>
-/// zlib@openssh.com for one direction (SSH-NOTES §2.10): one zlib stream per key epoch, flushed at every
+/// zlib@openssh.com for one direction (docs/SSH-INTEROP.md §12): one zlib stream per key epoch, flushed at every
 /// packet as OpenSSH does (deflate with Z_PARTIAL_FLUSH, inflate with Z_SYNC_FLUSH). BouncyCastle's ZStream
 /// is used because it exposes zlib's own streaming API; .NET's ZLibStream cannot be fed packet by packet
 /// for inflation. Buffers are kept and grown, never reallocated per packet once large enough.

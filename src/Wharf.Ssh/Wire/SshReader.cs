@@ -69,7 +69,7 @@ public ref struct SshReader(ReadOnlySpan<byte> data)
 
     /// <summary>
     /// A name-list (RFC 4251 §5). Empty elements are skipped: libssh 0.10.6 sends a trailing comma
-    /// (SSH-NOTES §0.6).
+    /// (docs/SSH-INTEROP.md §3).
     /// </summary>
     public string[] ReadNameList()
     {

@@ -56,6 +56,9 @@ public sealed class OpenSshAgentClientTests(WharfServer server) : IClassFixture<
         Expect.ExitCode(0, run, server, "ssh -T -A");
         Expect.StdoutIs(ClientMatrix.Greeting("alice"), run, server, "ssh -T -A");
         Expect.StderrContains("Requesting authentication agent forwarding.", run, server, "ssh -v -A must have asked for agent forwarding");
+        // A granted forwarding shows as the server opening an agent channel back to the client, which ssh -v logs.
+        Expect.That(!run.Stderr.Contains("ctype auth-agent@openssh.com", StringComparison.Ordinal),
+            "the server must not open an agent channel to the client", run, server);
     }
 
     [Fact]

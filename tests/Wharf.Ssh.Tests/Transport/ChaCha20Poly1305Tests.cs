@@ -5,7 +5,7 @@ namespace Wharf.Ssh.Tests.Transport;
 public class ChaCha20Poly1305Tests
 {
     // A packet captured from a real OpenSSH connection (an EXT_INFO, sequence number 3), as published in
-    // PuTTY's test/cryptsuite.py testChaCha20Poly1305 (SSH-NOTES §5.1).
+    // PuTTY's test/cryptsuite.py testChaCha20Poly1305 (docs/SSH-INTEROP.md §5).
     private static readonly byte[] Key = Convert.FromHexString(
         "49e67c5ae596ea7f230e266538d0e373177cc8fe08ff7b642c22d736ca975655" +
         "c3fb639010fd297ca03c36b20a182ef40e1272f0c54251c175546ee00b150805");

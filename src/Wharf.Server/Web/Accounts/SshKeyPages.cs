@@ -64,8 +64,9 @@ public static class SshKeyPages
         {
             var user = await CurrentAsync(me, users, ct);
             var existing = await keys.GetAsync(user, uuid, ct);
-            try { await keys.RelabelAsync(user, existing, label, Actor(user, http), ct); }
-            catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument)
+            // The form always sends its field: an empty one is a request for an empty label, which is refused.
+            try { await keys.RelabelAsync(user, existing, label ?? "", Actor(user, http), ct); }
+            catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument or ErrorCategory.AlreadyExists)
             {
                 return await KeysPageAsync(http, user, keys, e.Message, "", "", ct, StatusCodes.Status400BadRequest);
             }

@@ -38,7 +38,7 @@ public sealed class ApiTokenAuthenticationHandler(
         }
         else return AuthenticateResult.NoResult();
 
-        // No try/catch: a database error is a 500, never "unauthenticated" (CONVENTIONS §15).
+        // No try/catch: a database error is a 500, never "unauthenticated" (docs/ARCHITECTURE.md, design rule 7).
         var user = await tokens.AuthenticateAsync(secret, Context.RequestAborted);
         if (user is null || (userName is not null && !string.Equals(Core.Names.Lower(userName), user.LowerName, StringComparison.Ordinal)))
             return AuthenticateResult.Fail("unknown token");

@@ -10,7 +10,7 @@ public sealed record ApiError(string Type, ApiErrorBody Error)
 
 public sealed record ApiErrorBody(string Message, string? Detail, string? Code);
 
-/// <summary>How a <see cref="WharfException"/> reaches an API client: one table of HTTP statuses (CONVENTIONS §11).</summary>
+/// <summary>How a <see cref="WharfException"/> reaches an API client: one table of HTTP statuses (docs/ARCHITECTURE.md, design rule 3).</summary>
 public static class ApiErrors
 {
     public static int Status(ErrorCategory category) => category switch

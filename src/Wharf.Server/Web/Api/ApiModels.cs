@@ -13,9 +13,14 @@ public static class ApiIds
         Guid.TryParse(text.StartsWith('{') && text.EndsWith('}') ? text[1..^1] : text, out uuid);
 }
 
-public sealed record UserDto(string Type, string Uuid, string Username, string DisplayName, string Nickname, DateTimeOffset CreatedOn, bool IsAdmin)
+/// <summary>Bitbucket's <c>user</c> object, plus <c>is_admin</c> (left out where the caller may not know it).</summary>
+public sealed record UserDto(string Type, string Uuid, string Username, string DisplayName, string Nickname, DateTimeOffset CreatedOn,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] bool? IsAdmin)
 {
     public static UserDto From(User u) => new("user", ApiIds.Format(u.Uuid), u.Name, u.Name, u.Name, u.CreatedAt, u.IsAdmin);
+
+    /// <summary>Another account, as any signed-in caller sees it.</summary>
+    public static UserDto Public(User u) => From(u) with { IsAdmin = null };
 }
 
 public sealed record FingerprintsDto(string Sha256, string Md5);
@@ -38,7 +43,8 @@ public sealed record AddKeyRequest(string? Key, string? Label, string? ExpiresOn
     public const string Example = """{"key": "ssh-ed25519 AAAA... you@host", "label": "laptop"}""";
 }
 
-public sealed record UpdateKeyRequest(string? Label)
+/// <summary><c>key</c> is read only to refuse a change of the key (<see cref="SshKeyService.RefuseKeyChange"/>).</summary>
+public sealed record UpdateKeyRequest(string? Label, string? Key)
 {
     public const string Example = """{"label": "new label"}""";
 }

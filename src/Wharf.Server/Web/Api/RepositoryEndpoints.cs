@@ -3,6 +3,7 @@ using Wharf.Core;
 using Wharf.Core.Access;
 using Wharf.Core.AccessKeys;
 using Wharf.Core.Errors;
+using Wharf.Core.Keys;
 using Wharf.Core.Repositories;
 using Wharf.Core.Users;
 using Wharf.Server.Hosting;
@@ -58,6 +59,16 @@ public static class RepositoryEndpoints
             // Bitbucket answers a create with 200 and the repository; scripts check for it.
             return TypedResults.Ok(Dto(created, http.Request, address));
         }).DocumentJsonBody<CreateRepositoryRequest>();
+
+        // Bitbucket's repository update; here it changes the default branch, to one the repository has (Admin level).
+        repo.MapPut("/", async (string workspace, string repoSlug, HttpContext http, ClaimsPrincipal me, IUserStore users, RepositoryAccess access,
+            RepositoryService service, WebAddress address, CancellationToken ct) =>
+        {
+            var (r, level) = await OpenAsync(workspace, repoSlug, AccessLevel.Admin, me, users, access, ct);
+            var body = await ApiJson.ReadAsync<UpdateRepositoryRequest>(http.Request, UpdateRepositoryRequest.Example, ct);
+            if (body.Mainbranch is { } branch) await service.SetDefaultBranchAsync(r, level, branch.Name, ct);
+            return TypedResults.Ok(Dto(r, http.Request, address));
+        }).DocumentJsonBody<UpdateRepositoryRequest>();
 
         repo.MapDelete("/", async (string workspace, string repoSlug, ClaimsPrincipal me, IUserStore users, RepositoryAccess access,
             RepositoryService service, CancellationToken ct) =>
@@ -139,7 +150,9 @@ public static class RepositoryEndpoints
         {
             var (r, level) = await OpenAsync(workspace, repoSlug, AccessLevel.Admin, me, users, access, ct);
             var body = await ApiJson.ReadAsync<UpdateDeployKeyRequest>(http.Request, UpdateDeployKeyRequest.Example, ct);
-            // The key itself never changes (delete and add again); the label and read_only may.
+            // The key itself never changes (delete and add again); the label and read_only may. A "key" other than
+            // the stored one is refused rather than ignored.
+            SshKeyService.RefuseKeyChange((await service.GetAsync(r, level, keyId, ct)).Fingerprint, body.Key);
             var updated = await service.UpdateAsync(r, level, keyId, body.Label, body.ReadOnly is { } ro ? !ro : null, ct);
             return TypedResults.Ok(DeployKeyDto.From(updated, r));
         }).DocumentJsonBody<UpdateDeployKeyRequest>();

@@ -19,18 +19,20 @@ public sealed record WorkspaceDto(string Type, string Uuid, string Slug, string 
 
 /// <summary>
 /// A repository as Bitbucket Cloud's <c>repository</c> object (the fields scripts read: <c>full_name</c>,
-/// <c>slug</c>, <c>scm</c>, <c>is_private</c>, <c>links.clone</c>), plus <c>last_pushed</c>.
+/// <c>slug</c>, <c>scm</c>, <c>is_private</c>, <c>mainbranch</c>, <c>links.clone</c>), plus <c>last_pushed</c>.
+/// <c>mainbranch</c> is the branch HEAD names (null for Mercurial).
 /// </summary>
 public sealed record RepositoryDto(
     string Type, string Uuid, string Name, string Slug, string FullName, string Scm, bool IsPrivate,
     RepositoryOwnerDto Owner, WorkspaceDto Workspace, DateTimeOffset CreatedOn, DateTimeOffset UpdatedOn, DateTimeOffset? LastPushed,
-    RepositoryLinksDto Links)
+    BranchDto? Mainbranch, RepositoryLinksDto Links)
 {
     public static RepositoryDto From(RepositoryInfo r, string baseUrl, string sshUrl) => new(
         "repository", ApiIds.Format(r.Uuid), r.Name, r.Name.ToLowerInvariant(), r.FullName, r.Scm.ToApi(), r.IsPrivate,
         new RepositoryOwnerDto("user", ApiIds.Format(r.OwnerUuid), r.OwnerName, r.OwnerName),
         new WorkspaceDto("workspace", ApiIds.Format(r.OwnerUuid), r.OwnerName.ToLowerInvariant(), r.OwnerName),
         r.CreatedAt, r.LastPushedAt ?? r.CreatedAt, r.LastPushedAt,
+        r.Scm == Core.Repositories.Scm.Hg || Core.Git.GitBinary.HeadBranch(r.Path) is not { } head ? null : new BranchDto("branch", head),
         new RepositoryLinksDto(
             new HrefDto($"{baseUrl}/2.0/repositories/{r.FullName}"),
             new HrefDto($"{baseUrl}/{r.FullName}"),
@@ -68,6 +70,17 @@ public sealed record CreateRepositoryRequest(string? Scm, bool? IsPrivate)
     public const string Example = """{"scm": "git", "is_private": true}""";
 }
 
+/// <summary>Bitbucket's short <c>branch</c> object, as in a repository's <c>mainbranch</c>.</summary>
+public sealed record BranchDto(string Type, string Name);
+
+/// <summary>What <c>PUT /2.0/repositories/{workspace}/{slug}</c> may change: only <c>mainbranch</c>; other fields are ignored.</summary>
+public sealed record UpdateRepositoryRequest(BranchNameRequest? Mainbranch)
+{
+    public const string Example = """{"mainbranch": {"type": "branch", "name": "main"}}""";
+}
+
+public sealed record BranchNameRequest(string? Type, string? Name);
+
 public sealed record PermissionRequest(string? Permission)
 {
     public const string Example = """{"permission": "write"}""";
@@ -78,7 +91,8 @@ public sealed record AddDeployKeyRequest(string? Key, string? Label, bool? ReadO
     public const string Example = """{"key": "ssh-ed25519 AAAA... ci@build", "label": "CI", "read_only": true}""";
 }
 
-public sealed record UpdateDeployKeyRequest(string? Label, bool? ReadOnly)
+/// <summary><c>key</c> is read only to refuse a change of the key; Bitbucket's clients send the key back as it is.</summary>
+public sealed record UpdateDeployKeyRequest(string? Label, bool? ReadOnly, string? Key)
 {
     public const string Example = """{"label": "CI", "read_only": true}""";
 }

@@ -9,7 +9,7 @@ using Wharf.Core.Users;
 namespace Wharf.Server.Web.Api;
 
 /// <summary>
-/// <c>/2.0/user</c> and <c>/2.0/users/{user}/ssh-keys</c> in Bitbucket Cloud's shape, so existing scripts
+/// <c>/2.0/user</c>, <c>/2.0/users/{user}</c> and <c>/2.0/users/{user}/ssh-keys</c> in Bitbucket Cloud's shape, so existing scripts
 /// work. Every route needs a token (group policy); users manage their own keys, administrators anyone's.
 /// </summary>
 public static class SshKeyEndpoints
@@ -24,6 +24,15 @@ public static class SshKeyEndpoints
 
         api.MapGet("/user", async (ClaimsPrincipal me, IUserStore users, CancellationToken ct) =>
             TypedResults.Ok(UserDto.From(await CallerAsync(me, users, ct))));
+
+        // Bitbucket's users.get: any signed-in caller may look an account up by name or {uuid}; whether it is an
+        // administrator is told only to itself and to administrators.
+        api.MapGet("/users/{user}", async (string user, ClaimsPrincipal me, IUserStore users, UserService userService, CancellationToken ct) =>
+        {
+            var caller = await CallerAsync(me, users, ct);
+            var found = await userService.GetByNameOrUuidAsync(user, ct);
+            return TypedResults.Ok(found.Id == caller.Id || caller.IsAdmin ? UserDto.From(found) : UserDto.Public(found));
+        });
 
         var keys = api.MapGroup("/users/{user}/ssh-keys");
 
@@ -69,7 +78,9 @@ public static class SshKeyEndpoints
             var owner = await OwnerAsync(user, me, users, userService, ct);
             var key = await KeyAsync(service, owner, keyId, ct);
             var body = await ApiJson.ReadAsync<UpdateKeyRequest>(http.Request, UpdateKeyRequest.Example, ct);
-            // Only the label changes; a key or expiry in the body is ignored, as Bitbucket does.
+            // Only the label changes. A "key" other than the stored one is refused rather than ignored: the caller
+            // would believe the key replaced. No "label" keeps the label.
+            SshKeyService.RefuseKeyChange(key.Fingerprint, body.Key);
             return TypedResults.Ok(SshKeyDto.From(await service.RelabelAsync(owner, key, body.Label, Actor(me, http), ct)));
         }).DocumentJsonBody<UpdateKeyRequest>();
 

@@ -51,6 +51,19 @@ internal static class AccessKeyPages
             return SshKeyPages.Preview(key, reader);
         });
 
+        settings.MapPost(Page + "/{id:long}/label", async (string owner, string repo, long id, [FromForm] string? label, HttpContext http,
+            AccessKeyService keys, CancellationToken ct) =>
+        {
+            var view = await RepositoryPages.OpenAsync(http, owner, repo, AccessLevel.Admin, ct);
+            // The form always sends its field: an empty one is a request for an empty label, which is refused.
+            try { await keys.UpdateAsync(view.Repository, view.Level, id.ToString(CultureInfo.InvariantCulture), label ?? "", canWrite: null, ct); }
+            catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument or ErrorCategory.AlreadyExists)
+            {
+                return await KeysPageAsync(http, view, keys, e.Message, "", "", false, ct, StatusCodes.Status400BadRequest);
+            }
+            return Results.Redirect(PathOf(view));
+        });
+
         settings.MapGet(Page + "/{id:long}/delete", async (string owner, string repo, long id, HttpContext http, AccessKeyService keys,
             CancellationToken ct) =>
         {
@@ -88,7 +101,11 @@ internal static class AccessKeyPages
             body.Append("<table id=\"access-keys\"><thead><tr><th>Label</th><th>Type</th><th>Fingerprint</th><th>Access</th>" +
                 "<th>Added</th><th>Last used</th><th></th></tr></thead><tbody>");
             foreach (var k in list)
-                body.Append(CultureInfo.InvariantCulture, $"<tr class=\"access-key\" data-id=\"{k.Id}\"><td class=\"key-label\">{E(k.Label)}</td>")
+                body.Append(CultureInfo.InvariantCulture, $"<tr class=\"access-key\" data-id=\"{k.Id}\"><td><span class=\"key-label\">{E(k.Label)}</span>")
+                    .Append(CultureInfo.InvariantCulture, $"<form method=\"post\" action=\"{action}/{k.Id}/label\">{Antiforgery(http)}")
+                    .Append(CultureInfo.InvariantCulture, $"<label for=\"label-{k.Id}\">New label for {E(k.Label)}</label>")
+                    .Append(CultureInfo.InvariantCulture, $"<input id=\"label-{k.Id}\" name=\"label\" value=\"{E(k.Label)}\" maxlength=\"{SshKeyService.MaxLabelLength}\">")
+                    .Append("<button type=\"submit\">Save label</button></form></td>")
                     .Append(CultureInfo.InvariantCulture, $"<td>{E(k.KeyType)}, {k.Bits} bits</td><td><code class=\"fingerprint\">{E(k.Fingerprint)}</code></td>")
                     .Append(CultureInfo.InvariantCulture, $"<td class=\"key-access\">{(k.CanWrite ? "Read-write" : "Read-only")}</td>")
                     .Append(CultureInfo.InvariantCulture, $"<td>{SshKeyPages.When(k.CreatedAt, "")}</td><td>{SshKeyPages.When(k.LastUsedAt, "never")}</td>")

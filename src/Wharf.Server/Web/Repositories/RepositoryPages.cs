@@ -42,6 +42,7 @@ public static class RepositoryPages
         var settings = repository.MapGroup(Settings);
         PermissionPages.Map(settings);
         AccessKeyPages.Map(settings);
+        DefaultBranchPage.Map(settings);
         DeleteRepositoryPage.Map(settings);
         return app;
     }
@@ -67,7 +68,7 @@ public static class RepositoryPages
     internal static string SettingsNav(RepositoryView view, string current)
     {
         var nav = new StringBuilder($"<p id=\"settings-nav\"><a href=\"{E(view.Path)}\">Back to {E(view.Repository.FullName)}</a>");
-        foreach (var (page, title) in new[] { (PermissionPages.Page, "Permissions"), (AccessKeyPages.Page, "Access keys"), (DeleteRepositoryPage.Page, "Delete repository") })
+        foreach (var (page, title) in new[] { (PermissionPages.Page, "Permissions"), (AccessKeyPages.Page, "Access keys"), (DefaultBranchPage.Page, "Default branch"), (DeleteRepositoryPage.Page, "Delete repository") })
             nav.Append(" · ").Append(page == current ? $"<strong>{title}</strong>" : $"<a href=\"{E(view.Path + Settings + page)}\">{title}</a>");
         return nav.Append("</p>").ToString();
     }

@@ -64,9 +64,6 @@ public sealed partial class WharfSshHandler(
     private static WharfPrincipal Principal(SshKeyOwner owner, string fingerprint) =>
         new(owner.UserId, owner.UserName, owner.KeyId, fingerprint, owner.Label, owner.IsAdmin);
 
-    public static string ExpiredBanner(string label, string fingerprint, DateTimeOffset expiresAt, string keysPage) =>
-        KeyStanding.ExpiredBanner(label, fingerprint, expiresAt, keysPage);
-
     private async Task RecordRefusedAsync(IServiceProvider services, SshKeyOwner owner, SshAuthRequest request, CancellationToken cancellationToken)
     {
         var expired = owner.ExpiresAt is { } e && e <= time.GetUtcNow();

@@ -32,7 +32,7 @@ public sealed class AuditOnceTests : IDisposable
                 UserId = owner.UserId, Action = AuditActions.KeyExpired, KeyFingerprint = TestKeys.Fingerprint(key),
                 KeyLabel = "old", Actor = "system", SourceAddress = $"192.0.2.{node + 1}", At = DateTimeOffset.UtcNow,
             };
-            return await new EfSshKeyStore(db).RecordExpiredOnceAsync(owner, entry, CancellationToken.None);
+            return await new EfSshKeyStore(db).RecordRefusedOnceAsync(owner, entry, CancellationToken.None);
         }));
 
         Assert.Single(recorded, r => r);

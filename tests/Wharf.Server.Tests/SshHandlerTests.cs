@@ -299,6 +299,114 @@ public sealed class SshHandlerTests : IAsyncLifetime
         Assert.NotNull(await _handler.FindPrincipalAsync(Request(_aliceKey) with { SignatureVerified = true }, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task ACommandOnAConnectionWhoseKeyWasDeletedSinceLoginIsRefusedAndRunsNothing()
+    {
+        var alice = await AliceAsync();
+        Assert.Equal(0, (await _data.RunAsync("admin", "key", "remove", "alice", "--label", "alice@laptop")).ExitCode);
+
+        var (status, output, error) = await RunAsync("git-upload-pack '/alice/site.git'", alice);
+        Assert.Equal((1, "", "wharf: this key is no longer registered on Wharf.\n"), (status, output, error));
+    }
+
+    [Fact]
+    public async Task ACommandOnAConnectionWhoseKeyExpiredSinceLoginIsToldWhy()
+    {
+        var alice = await AliceAsync();
+        await using (var db = _data.OpenDatabase())
+        {
+            db.SshKeys.Single().ExpiresAt = new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero);
+            await db.SaveChangesAsync();
+        }
+
+        var (status, output, error) = await RunAsync(null, alice);
+        Assert.Equal((1, "", $"wharf: Your SSH key 'alice@laptop' ({TestKeys.Fingerprint(_aliceKey)}) expired on 2026-11-01. Add a new key at /account/ssh-keys\n"),
+            (status, output, error));
+    }
+
+    [Fact]
+    public async Task TheOwnersAdminFlagIsReadAtEachCommandNotAtLogin()
+    {
+        var alice = await AliceAsync();
+        Assert.Equal(1, (await RunAsync("git-upload-pack '/bob/secret.git'", alice)).Status);
+        await using (var db = _data.OpenDatabase())
+        {
+            db.Users.Single(u => u.Name == "alice").IsAdmin = true;
+            await db.SaveChangesAsync();
+        }
+
+        // The same connection: an administrator now, so bob's private repository opens.
+        Assert.Equal((0, "0000", ""), await RunAsync("git-upload-pack '/bob/secret.git'", alice));
+
+        await using (var db = _data.OpenDatabase())
+        {
+            db.Users.Single(u => u.Name == "alice").IsAdmin = false;
+            await db.SaveChangesAsync();
+        }
+        Assert.Equal(1, (await RunAsync("git-upload-pack '/bob/secret.git'", alice)).Status);
+    }
+
+    [Fact]
+    public async Task AStoredKeyTheKeyPolicyNoLongerAllowsIsRefusedAtLoginWithABannerAndAuditedOnce()
+    {
+        await using var services = Services(s => s.AddSingleton(new KeyPolicy([SshKeyTypes.Rsa])));
+        services.GetRequiredService<WebAddress>().BaseUrl = "http://127.0.0.1:8080";
+        var handler = services.GetRequiredService<WharfSshHandler>();
+        // A query is answered yes, so that OpenSSH signs and can be told why.
+        Assert.NotNull(await handler.FindPrincipalAsync(Request(_aliceKey), CancellationToken.None));
+
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var verified = Request(_aliceKey) with { SignatureVerified = true };
+            Assert.Null(await handler.FindPrincipalAsync(verified, CancellationToken.None));
+            Assert.Equal($"Your SSH key 'alice@laptop' ({TestKeys.Fingerprint(_aliceKey)}) can no longer be used: "
+                + "Keys of type 'ssh-ed25519' are not accepted on this Wharf. Accepted types: ssh-rsa.\n"
+                + "Add a new key at http://127.0.0.1:8080/account/ssh-keys\n", verified.RefusalBanner);
+        }
+
+        await using var check = _data.OpenDatabase();
+        var entry = Assert.Single(check.AuditLog.Where(a => a.Action == AuditActions.KeyRefused));
+        Assert.Equal((TestKeys.Fingerprint(_aliceKey), "alice@laptop", "system", "127.0.0.1"),
+            (entry.KeyFingerprint, entry.KeyLabel, entry.Actor, entry.SourceAddress));
+        Assert.Empty(check.AuditLog.Where(a => a.Action == AuditActions.KeyExpired));
+    }
+
+    [Fact]
+    public async Task TheKeyStoreFindsTheKeysThatStillExistByIdInOneCall()
+    {
+        await using var db = _data.OpenDatabase();
+        var id = db.SshKeys.Single().Id;
+        var found = await new Wharf.Data.Stores.EfSshKeyStore(db).FindByIdsAsync([id, id + 1000], CancellationToken.None);
+        var owner = Assert.Single(found);
+        Assert.Equal((id, "alice"), (owner.KeyId, owner.UserName));
+        Assert.Empty(await new Wharf.Data.Stores.EfAccessKeyStore(db).FindByIdsAsync([1, 2], CancellationToken.None));
+    }
+
+    [Fact]
+    public void CommandsOverThePerKeyAndPerAccountCapsAreRefusedUntilOneFinishes()
+    {
+        var live = new LiveSessions(new SessionSettings { MaxSessionsPerKey = 1, MaxSessionsPerAccount = 2 });
+        var laptop = new WharfPrincipal(1, "alice", keyId: 10);
+        var desktop = new WharfPrincipal(1, "alice", keyId: 11);
+        var phone = new WharfPrincipal(1, "alice", keyId: 12);
+
+        var (first, _) = live.TryStart(laptop, CancellationToken.None);
+        Assert.NotNull(first);
+        Assert.Equal((null, LiveSessions.TooManyForKey(1)), live.TryStart(laptop, CancellationToken.None));
+        var (second, _) = live.TryStart(desktop, CancellationToken.None);
+        Assert.NotNull(second);
+        Assert.Equal((null, "too many commands at once for alice (at most 2 on this server); try again when one has finished."),
+            live.TryStart(phone, CancellationToken.None));
+
+        first!.Dispose();
+        var (again, refusal) = live.TryStart(phone, CancellationToken.None);
+        Assert.NotNull(again);
+        Assert.Null(refusal);
+        second!.Dispose();
+        again!.Dispose();
+        Assert.Equal(0, live.Count);
+    }
+
     private sealed class FailingKeyStore : ISshKeyStore
     {
         public Task<SshKeyOwner?> FindByFingerprintAsync(string fingerprint, CancellationToken cancellationToken) =>
@@ -309,6 +417,7 @@ public sealed class SshHandlerTests : IAsyncLifetime
         public Task UpdateLabelAsync(SshKey key, string label, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task RemoveAsync(SshKey key, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task MarkUsedAsync(long keyId, DateTimeOffset when, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<bool> RecordExpiredOnceAsync(SshKeyOwner key, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<bool> RecordRefusedOnceAsync(SshKeyOwner key, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<IReadOnlyList<SshKeyOwner>> FindByIdsAsync(IReadOnlyCollection<long> keyIds, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

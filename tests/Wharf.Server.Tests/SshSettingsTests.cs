@@ -71,6 +71,36 @@ public sealed class SshSettingsTests : IDisposable
         Assert.Equal(message, e.Message);
     }
 
+    private static SessionSettings Sessions(params (string Key, string Value)[] settings) =>
+        SessionSettings.Build(new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build());
+
+    [Fact]
+    public void SessionLimitsHaveTheDocumentedDefaultsAndAreKnownSshSettings()
+    {
+        var defaults = Sessions();
+        Assert.Equal((512, 256, TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(5)),
+            (defaults.MaxSessionsPerAccount, defaults.MaxSessionsPerKey, defaults.NoProgressTimeout, defaults.RevocationCheckInterval));
+
+        (string, string)[] set = [("Ssh:MaxSessionsPerAccount", "3"), ("Ssh:MaxSessionsPerKey", "2"), ("Ssh:NoProgressTimeout", "00:00:30"), ("Ssh:RevocationCheckInterval", "00:00:02")];
+        Build(set); // not refused as unknown by the library's settings
+        var custom = Sessions(set);
+        Assert.Equal((3, 2, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(2)),
+            (custom.MaxSessionsPerAccount, custom.MaxSessionsPerKey, custom.NoProgressTimeout, custom.RevocationCheckInterval));
+        Assert.Equal(Timeout.InfiniteTimeSpan, Sessions(("Ssh:NoProgressTimeout", "-00:00:00.001")).NoProgressTimeout);
+    }
+
+    [Theory]
+    [InlineData("Ssh:MaxSessionsPerKey", "0", "Ssh: MaxSessionsPerKey must be a whole number from 1 to 1000000.")]
+    [InlineData("Ssh:MaxSessionsPerAccount", "many", "Ssh: MaxSessionsPerAccount must be a whole number from 1 to 1000000.")]
+    [InlineData("Ssh:NoProgressTimeout", "00:00:00.5", "Ssh: NoProgressTimeout must be between 1 second and 1 day, or infinite (-00:00:00.001).")]
+    [InlineData("Ssh:NoProgressTimeout", "soon", "Ssh: NoProgressTimeout must be a duration such as 00:10:00.")]
+    [InlineData("Ssh:RevocationCheckInterval", "00:00:00", "Ssh: RevocationCheckInterval must be between 1 second and 1 hour.")]
+    public void BadSessionLimitsStopTheServerWithAClearMessage(string key, string value, string message)
+    {
+        var e = Assert.Throws<WharfException>(() => Sessions((key, value)));
+        Assert.Equal((ErrorCategory.InvalidArgument, message), (e.Category, e.Message));
+    }
+
     [Fact]
     public void AMisspeltSettingIsNotSilentlyIgnored()
     {

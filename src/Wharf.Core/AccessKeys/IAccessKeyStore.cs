@@ -8,6 +8,9 @@ public interface IAccessKeyStore
 
     Task<AccessKey?> FindByIdAsync(long accessKeyId, CancellationToken cancellationToken);
 
+    /// <summary>The keys that still exist among <paramref name="accessKeyIds"/> (one query for the periodic re-check of SSH connections).</summary>
+    Task<IReadOnlyList<AccessKey>> FindByIdsAsync(IReadOnlyCollection<long> accessKeyIds, CancellationToken cancellationToken);
+
     /// <summary>The repository's access keys, oldest first.</summary>
     Task<IReadOnlyList<AccessKeyInfo>> ListAsync(long repositoryId, CancellationToken cancellationToken);
 

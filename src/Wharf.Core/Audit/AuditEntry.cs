@@ -31,6 +31,8 @@ public static class AuditActions
     public const string LabelChanged = "label-changed";
     public const string KeyDeleted = "key-deleted";
     public const string KeyExpired = "key-expired";
+    /// <summary>A login with a stored key that the key policy (allowed types, RSA size, ROCA) no longer accepts was refused.</summary>
+    public const string KeyRefused = "key-refused";
     public const string Push = "push";
 }
 

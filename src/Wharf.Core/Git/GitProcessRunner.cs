@@ -9,8 +9,10 @@ namespace Wharf.Core.Git;
 /// <see cref="RunProcessAsync"/>, Mercurial) on a repository that access control already approved, and pumps
 /// bytes between the client's streams and the process. The exit code is the program's.
 /// </summary>
-public sealed partial class GitProcessRunner(GitBinary git)
+public sealed partial class GitProcessRunner(GitBinary git, ProcessLimits? limits = null)
 {
+    private readonly ProcessLimits _limits = limits ?? ProcessLimits.Default;
+
     // git's pkt-line payloads are at most 65516 bytes; 32 KiB matches the SSH channel's maximum packet.
     // A pipe holds 64 KiB: one read can take all git has written, and the channel sends it in one socket write.
     private const int BufferSize = 64 * 1024;
@@ -29,25 +31,53 @@ public sealed partial class GitProcessRunner(GitBinary git)
     public async Task<int> RunAsync(GitService service, string repositoryPath, string? gitProtocol,
         Stream input, Stream output, Stream error, CancellationToken cancellationToken)
     {
-        var psi = git.StartInfo(service.Subcommand(), repositoryPath);
+        // upload-pack's own inactivity bound (git-upload-pack(1) --timeout, whole seconds) backs ours up from inside
+        // git. It is 5 s longer, so that ours, which tells the client why, normally fires first (git's ends silently).
+        // receive-pack and upload-archive have no such option; the runner's bound covers them.
+        var arguments = service == GitService.UploadPack && _limits.NoProgressTimeout != Timeout.InfiniteTimeSpan
+            ? new[] { service.Subcommand(), "--timeout=" + ((long)Math.Ceiling(_limits.NoProgressTimeout.TotalSeconds) + 5).ToString(System.Globalization.CultureInfo.InvariantCulture), repositoryPath }
+            : [service.Subcommand(), repositoryPath];
+        var psi = git.StartInfo(arguments);
         if (gitProtocol is not null && IsAcceptedGitProtocol(gitProtocol)) psi.Environment["GIT_PROTOCOL"] = gitProtocol;
-        return await RunProcessAsync(git.Start(psi), input, output, error, cancellationToken);
+        return await RunProcessAsync(git.Start(psi), input, output, error, cancellationToken, _limits.NoProgressTimeout);
     }
 
-    /// <summary>Pumps a started process's standard streams to and from the client's until it exits; owns <paramref name="started"/>.</summary>
-    public static async Task<int> RunProcessAsync(Process started, Stream input, Stream output, Stream error, CancellationToken cancellationToken)
+    /// <summary>The exit status a command ended for making no progress returns.</summary>
+    public const int NoProgressStatus = 1;
+
+    /// <summary>What the client reads on stderr when its command was ended for making no progress.</summary>
+    public static string NoProgressMessage(TimeSpan timeout) =>
+        $"wharf: no data moved in either direction for {ProcessLimits.Describe(timeout)}; the command was ended.\n";
+
+    /// <summary>
+    /// Pumps a started process's standard streams to and from the client's until it exits; owns <paramref name="started"/>.
+    /// When no byte moves in any direction for <paramref name="noProgressTimeout"/>, the process is killed, the client
+    /// is told so on <paramref name="error"/>, and <see cref="NoProgressStatus"/> is returned.
+    /// </summary>
+    public static async Task<int> RunProcessAsync(Process started, Stream input, Stream output, Stream error, CancellationToken cancellationToken,
+        TimeSpan? noProgressTimeout = null)
     {
         using var process = started;
         using var stopInput = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var stdin = PumpToProcessAsync(input, process.StandardInput.BaseStream, stopInput.Token);
+        var progress = new Progress();
+        var stdin = PumpToProcessAsync(input, process.StandardInput.BaseStream, progress, stopInput.Token);
+        var timeout = noProgressTimeout ?? Timeout.InfiniteTimeSpan;
+        // Ends with the process (finally below), so no timer outlives the command.
+        using var stopWatching = new CancellationTokenSource();
+        var watching = timeout == Timeout.InfiniteTimeSpan ? Task.FromResult(false) : WatchProgressAsync(process, progress, timeout, stopWatching.Token);
         try
         {
-            var stdout = PumpAsync(process.StandardOutput.BaseStream, output, cancellationToken);
-            var stderr = PumpAsync(process.StandardError.BaseStream, error, cancellationToken);
+            var stdout = PumpAsync(process.StandardOutput.BaseStream, output, progress, cancellationToken);
+            var stderr = PumpAsync(process.StandardError.BaseStream, error, progress, cancellationToken);
             // Both outputs are drained before the exit code is returned: the caller sends exit-status
             // and EOF next, and git's last bytes must reach the client first.
             await Task.WhenAll(stdout, stderr, process.WaitForExitAsync(cancellationToken));
-            return process.ExitCode;
+            await stopWatching.CancelAsync();
+            if (!await watching) return process.ExitCode;
+            // Written after the process's own stderr has been drained, so the two never interleave.
+            await error.WriteAsync(System.Text.Encoding.UTF8.GetBytes(NoProgressMessage(timeout)), cancellationToken);
+            await error.FlushAsync(cancellationToken);
+            return NoProgressStatus;
         }
         catch
         {
@@ -58,13 +88,44 @@ public sealed partial class GitProcessRunner(GitBinary git)
         }
         finally
         {
+            await stopWatching.CancelAsync();
+            await ((Task)watching).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             // git may finish before the client sends EOF (upload-pack after the last "done"); stop reading.
             await stopInput.CancelAsync();
             _ = stdin.ContinueWith(t => _ = t.Exception, TaskScheduler.Default);
         }
     }
 
-    private static async Task PumpAsync(Stream from, Stream to, CancellationToken cancellationToken)
+    /// <summary>When a byte last moved in any direction (a <see cref="Stopwatch"/> timestamp).</summary>
+    private sealed class Progress
+    {
+        private long _last = Stopwatch.GetTimestamp();
+        public void Moved() => Interlocked.Exchange(ref _last, Stopwatch.GetTimestamp());
+        public TimeSpan Since => Stopwatch.GetElapsedTime(Interlocked.Read(ref _last));
+    }
+
+    /// <summary>Kills the process once nothing has moved for <paramref name="timeout"/>; returns whether it did.</summary>
+    private static async Task<bool> WatchProgressAsync(Process process, Progress progress, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        // A tenth of the bound (at most 5 s, at least 100 ms): the command ends within 10% of it.
+        var period = TimeSpan.FromTicks(Math.Clamp(timeout.Ticks / 10, TimeSpan.FromMilliseconds(100).Ticks, TimeSpan.FromSeconds(5).Ticks));
+        try
+        {
+            using var timer = new PeriodicTimer(period);
+            while (await timer.WaitForNextTickAsync(cancellationToken))
+            {
+                if (progress.Since < timeout) continue;
+                Kill(process);
+                return true;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        return false;
+    }
+
+    private static async Task PumpAsync(Stream from, Stream to, Progress progress, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
@@ -72,7 +133,9 @@ public sealed partial class GitProcessRunner(GitBinary git)
             int n;
             while ((n = await from.ReadAsync(buffer.AsMemory(0, BufferSize), cancellationToken)) > 0)
             {
+                progress.Moved();
                 await to.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
+                progress.Moved();
                 // Flush every chunk: git waits for the client's reply to what it just wrote.
                 await to.FlushAsync(cancellationToken);
             }
@@ -83,11 +146,11 @@ public sealed partial class GitProcessRunner(GitBinary git)
         }
     }
 
-    private static async Task PumpToProcessAsync(Stream from, Stream stdin, CancellationToken cancellationToken)
+    private static async Task PumpToProcessAsync(Stream from, Stream stdin, Progress progress, CancellationToken cancellationToken)
     {
         try
         {
-            await PumpAsync(from, stdin, cancellationToken);
+            await PumpAsync(from, stdin, progress, cancellationToken);
         }
         catch (IOException)
         {
@@ -108,4 +171,26 @@ public sealed partial class GitProcessRunner(GitBinary git)
         try { if (!process.HasExited) process.Kill(entireProcessTree: true); }
         catch (InvalidOperationException) { }
     }
+}
+
+/// <summary>
+/// Bounds on the git and hg processes that serve a client. <see cref="NoProgressTimeout"/>: a process through which
+/// no byte has moved in either direction for this long is ended (a client that went silent, a command that hangs);
+/// <see cref="Timeout.InfiniteTimeSpan"/> turns it off.
+/// </summary>
+public sealed record ProcessLimits(TimeSpan NoProgressTimeout)
+{
+    /// <summary>10 minutes, the same as the SSH idle timeout: long enough for git to compute a large pack before its first byte.</summary>
+    public static readonly TimeSpan DefaultNoProgressTimeout = TimeSpan.FromMinutes(10);
+
+    public static ProcessLimits Default { get; } = new(DefaultNoProgressTimeout);
+
+    /// <summary>"10 minutes", "90 seconds": how a bound reads in a message.</summary>
+    public static string Describe(TimeSpan span) =>
+        span.TotalSeconds % 60 == 0 && span >= TimeSpan.FromMinutes(1)
+            ? Plural((long)span.TotalMinutes, "minute")
+            : Plural((long)Math.Ceiling(span.TotalSeconds), "second");
+
+    private static string Plural(long n, string unit) =>
+        n.ToString(System.Globalization.CultureInfo.InvariantCulture) + " " + unit + (n == 1 ? "" : "s");
 }

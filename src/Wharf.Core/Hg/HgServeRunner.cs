@@ -8,7 +8,7 @@ namespace Wharf.Core.Hg;
 /// inside hg: below Write, hooks refuse every transaction and every pushkey (bookmarks, phases), the way
 /// Mercurial's own contrib/hg-ssh does. Whether a push changed anything is learned from a hook too.
 /// </summary>
-public sealed class HgServeRunner(HgBinary hg)
+public sealed class HgServeRunner(HgBinary hg, ProcessLimits? limits = null)
 {
     /// <returns>hg's exit status, and whether a transaction was committed (a push that changed the repository).</returns>
     public async Task<(int Status, bool Changed)> RunAsync(string repositoryPath, string repositoryName, bool canWrite,
@@ -28,7 +28,8 @@ public sealed class HgServeRunner(HgBinary hg)
         {
             var psi = hg.StartInfo("-R", repositoryPath, "serve", "--stdio");
             psi.Environment["HGRCPATH"] = rc;
-            var status = await GitProcessRunner.RunProcessAsync(hg.Start(psi), input, output, error, cancellationToken);
+            var status = await GitProcessRunner.RunProcessAsync(hg.Start(psi), input, output, error, cancellationToken,
+                (limits ?? ProcessLimits.Default).NoProgressTimeout);
             return (status, File.Exists(marker));
         }
         finally

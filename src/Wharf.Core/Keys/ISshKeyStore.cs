@@ -14,6 +14,12 @@ public interface ISshKeyStore
     /// <summary>Looks a key up by its row id (the OpenSSH front end's forced command names it).</summary>
     Task<SshKeyOwner?> FindByIdAsync(long keyId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The keys that still exist among <paramref name="keyIds"/>, with their owners as they are now: one query
+    /// for the periodic re-check of every logged-in SSH connection.
+    /// </summary>
+    Task<IReadOnlyList<SshKeyOwner>> FindByIdsAsync(IReadOnlyCollection<long> keyIds, CancellationToken cancellationToken);
+
     /// <summary>The user's keys, oldest first.</summary>
     Task<IReadOnlyList<SshKey>> ListAsync(long userId, CancellationToken cancellationToken);
 
@@ -27,8 +33,9 @@ public interface ISshKeyStore
     Task MarkUsedAsync(long keyId, DateTimeOffset when, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Records that a login was refused because the key expired, unless that was already recorded for
-    /// this key since it was added. Returns whether an entry was written.
+    /// Records that a login was refused (<see cref="AuditActions.KeyExpired"/>: the key expired;
+    /// <see cref="AuditActions.KeyRefused"/>: the key policy no longer allows it), unless a refusal with the same
+    /// action was already recorded for this key since it was added. Returns whether an entry was written.
     /// </summary>
-    Task<bool> RecordExpiredOnceAsync(SshKeyOwner key, AuditEntry audit, CancellationToken cancellationToken);
+    Task<bool> RecordRefusedOnceAsync(SshKeyOwner key, AuditEntry audit, CancellationToken cancellationToken);
 }

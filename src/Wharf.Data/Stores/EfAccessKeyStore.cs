@@ -12,6 +12,13 @@ public sealed class EfAccessKeyStore(WharfDbContext db) : IAccessKeyStore
     public Task<AccessKey?> FindByIdAsync(long accessKeyId, CancellationToken cancellationToken) =>
         db.AccessKeys.AsNoTracking().SingleOrDefaultAsync(k => k.Id == accessKeyId, cancellationToken);
 
+    public async Task<IReadOnlyList<AccessKey>> FindByIdsAsync(IReadOnlyCollection<long> accessKeyIds, CancellationToken cancellationToken)
+    {
+        if (accessKeyIds.Count == 0) return [];
+        var ids = accessKeyIds.ToArray();
+        return await db.AccessKeys.AsNoTracking().Where(k => ids.Contains(k.Id)).ToListAsync(cancellationToken);
+    }
+
     public async Task<IReadOnlyList<AccessKeyInfo>> ListAsync(long repositoryId, CancellationToken cancellationToken) =>
         await (from l in db.RepositoryAccessKeys
                join k in db.AccessKeys on l.AccessKeyId equals k.Id

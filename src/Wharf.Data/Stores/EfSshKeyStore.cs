@@ -12,6 +12,14 @@ public sealed class EfSshKeyStore(WharfDbContext db) : ISshKeyStore
     public Task<SshKeyOwner?> FindByIdAsync(long keyId, CancellationToken cancellationToken) =>
         Owners(db.SshKeys.Where(k => k.Id == keyId)).SingleOrDefaultAsync(cancellationToken);
 
+    public async Task<IReadOnlyList<SshKeyOwner>> FindByIdsAsync(IReadOnlyCollection<long> keyIds, CancellationToken cancellationToken)
+    {
+        if (keyIds.Count == 0) return [];
+        // An array parameter: json_each on SQLite, = ANY on PostgreSQL; one statement however many keys.
+        var ids = keyIds.ToArray();
+        return await Owners(db.SshKeys.Where(k => ids.Contains(k.Id))).ToListAsync(cancellationToken);
+    }
+
     private IQueryable<SshKeyOwner> Owners(IQueryable<SshKey> keys) =>
         from k in keys
         join u in db.Users on k.UserId equals u.Id
@@ -62,10 +70,10 @@ public sealed class EfSshKeyStore(WharfDbContext db) : ISshKeyStore
         db.SshKeys.Where(k => k.Id == keyId)
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, when), cancellationToken);
 
-    public Task<bool> RecordExpiredOnceAsync(SshKeyOwner key, AuditEntry audit, CancellationToken cancellationToken)
+    public Task<bool> RecordRefusedOnceAsync(SshKeyOwner key, AuditEntry audit, CancellationToken cancellationToken)
     {
-        var (userId, fingerprint, since) = (key.UserId, audit.KeyFingerprint, key.CreatedAt);
-        return AuditOnce.RecordAsync(db, audit, a => a.UserId == userId && a.Action == AuditActions.KeyExpired
+        var (userId, action, fingerprint, since) = (key.UserId, audit.Action, audit.KeyFingerprint, key.CreatedAt);
+        return AuditOnce.RecordAsync(db, audit, a => a.UserId == userId && a.Action == action
             && a.KeyFingerprint == fingerprint && a.At >= since, cancellationToken);
     }
 }

@@ -64,7 +64,10 @@ public static class ServeCommand
         builder.Services.AddSingleton<SshLog>();
         builder.Services.AddSingleton<WharfSshHandler>();
         builder.Services.AddOperations();
-        builder.Services.AddHostedService<SshHostedService>();
+        builder.Services.AddSingleton<SshHostedService>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<SshHostedService>());
+        // Ends the connections and commands of revoked keys and grants (Ssh:RevocationCheckInterval).
+        builder.Services.AddHostedService<RevocationSweeper>();
         builder.Services.AddHostedService<KeyUsageFlusher>();
         builder.Services.AddHostedService<Mail.KeyReminderService>();
         // Returns at once unless Smtp:Host is set.
@@ -95,6 +98,7 @@ public static class ServeCommand
             app.UseForwardedHeaders(forwarded);
         }
         app.UseUnexpectedErrors();
+        RevocationSweeper.UseRevocationWake(app);
         app.UseApiResponses();
         app.UseErrorPages();
         app.UseAuthentication();

@@ -28,6 +28,11 @@ public static class WharfServices
         services.AddLogging();
         services.AddSingleton<WebAddress>();
         services.AddSingleton<Ssh.KeyUsageBuffer>();
+        var sessionSettings = Ssh.SessionSettings.Build(configuration);
+        services.AddSingleton(sessionSettings);
+        services.AddSingleton(sessionSettings.ProcessLimits);
+        services.AddSingleton<Ssh.KeyStanding>();
+        services.AddSingleton<Ssh.LiveSessions>();
         services.AddSingleton(new GitBinary());
         services.AddSingleton<GitProcessRunner>();
         services.AddSingleton(new Wharf.Core.Hg.HgBinary());

@@ -39,6 +39,7 @@ public static class OpenSshCommands
             var data = DataDirectory.Resolve(args, console).DataDirectory;
             var owner = await services.GetRequiredService<ISshKeyStore>().FindByFingerprintAsync(key.FingerprintSha256, ct);
             string forced;
+            var standing = services.GetRequiredService<KeyStanding>();
             if (owner is not null && owner.PublicKey == line)
             {
                 if (owner.ExpiresAt is { } e && e <= services.GetRequiredService<TimeProvider>().GetUtcNow())
@@ -47,11 +48,21 @@ public static class OpenSshCommands
                     await console.Error.WriteLineAsync($"wharf: SSH key {key.FingerprintSha256} of {Wharf.Core.Errors.Display.Printable(owner.UserName)} expired on {e.UtcDateTime:yyyy-MM-dd}.");
                     return ExitCodes.Success;
                 }
+                if (standing.PolicyRefusal(owner.PublicKey) is { } refused)
+                {
+                    await console.Error.WriteLineAsync($"wharf: SSH key {key.FingerprintSha256} of {owner.UserName} is no longer allowed by the key policy: {refused}");
+                    return ExitCodes.Success;
+                }
                 forced = ForcedCommand("--key-id", owner.KeyId, data);
             }
             else if (await services.GetRequiredService<IAccessKeyStore>().FindByFingerprintAsync(key.FingerprintSha256, ct) is { } access
                      && access.PublicKey == line)
             {
+                if (standing.PolicyRefusal(access.PublicKey) is { } refused)
+                {
+                    await console.Error.WriteLineAsync($"wharf: access key {key.FingerprintSha256} is no longer allowed by the key policy: {refused}");
+                    return ExitCodes.Success;
+                }
                 forced = ForcedCommand("--access-key-id", access.Id, data);
             }
             else
@@ -73,10 +84,10 @@ public static class OpenSshCommands
         {
             var open = console.OpenBinary ?? throw new InvalidOperationException("wharf shell needs the process's standard streams.");
             var (input, output, error) = open();
-            var identity = await IdentityAsync(args, services, ct);
+            var (identity, refusal) = await IdentityAsync(args, services, ct);
             if (identity is null)
             {
-                await error.WriteAsync(SshErrors.Message("this key is no longer registered on Wharf."), ct);
+                await error.WriteAsync(SshErrors.Message(refusal!.TrimEnd('\n')), ct);
                 return 1;
             }
             var command = console.GetEnvironmentVariable("SSH_ORIGINAL_COMMAND");
@@ -89,23 +100,24 @@ public static class OpenSshCommands
             return status;
         }));
 
-    private static async Task<WharfIdentity?> IdentityAsync(CliArguments args, IServiceProvider services, CancellationToken ct)
+    private static async Task<KeyVerdict> IdentityAsync(CliArguments args, IServiceProvider services, CancellationToken ct)
     {
-        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var standing = services.GetRequiredService<KeyStanding>();
         if (args["--key-id"] is { } keyText && long.TryParse(keyText, CultureInfo.InvariantCulture, out var keyId))
         {
             var keys = services.GetRequiredService<ISshKeyStore>();
-            // Looked up again: the key may have been deleted or expired since sshd asked.
+            // Looked up again: the key may have been deleted, expired or refused by the key policy since sshd asked.
             var owner = await keys.FindByIdAsync(keyId, ct);
-            if (owner is null || owner.ExpiresAt is { } e && e <= now) return null;
-            await keys.MarkUsedAsync(owner.KeyId, now, ct);
-            return new WharfPrincipal(owner.UserId, owner.UserName, owner.KeyId,
-                SshPublicKey.ParseOpenSsh(owner.PublicKey).FingerprintSha256, owner.Label, owner.IsAdmin);
+            if (owner is null) return KeyVerdict.Refused(KeyStanding.NotRegistered);
+            var verdict = standing.Judge(new WharfPrincipal(owner.UserId, owner.UserName, owner.KeyId,
+                SshPublicKey.ParseOpenSsh(owner.PublicKey).FingerprintSha256, owner.Label, owner.IsAdmin), owner);
+            if (verdict.Current is not null) await keys.MarkUsedAsync(owner.KeyId, services.GetRequiredService<TimeProvider>().GetUtcNow(), ct);
+            return verdict;
         }
         if (args["--access-key-id"] is { } accessText && long.TryParse(accessText, CultureInfo.InvariantCulture, out var accessId))
         {
             var key = await services.GetRequiredService<IAccessKeyStore>().FindByIdAsync(accessId, ct);
-            return key is null ? null : new AccessKeyPrincipal(key.Id, key.Fingerprint);
+            return key is null ? KeyVerdict.Refused(KeyStanding.NotRegistered) : standing.Judge(new AccessKeyPrincipal(key.Id, key.Fingerprint), key);
         }
         throw WharfException.InvalidArgument("wharf shell needs --key-id N or --access-key-id N (the forced command 'wharf keys authorized' prints).");
     }

@@ -42,9 +42,11 @@ public sealed partial class RepositorySessions(
         return text.Append("\nYou can use git or hg to connect to Wharf. Shell access is disabled.\n").ToString();
     }
 
+    /// <param name="lease">The built-in server's record of this command (<see cref="LiveSessions"/>): told which repository
+    /// it opened, so access taken away while it runs ends it. Null for <c>wharf shell</c>, one process per command.</param>
     /// <returns>The exit status for the client.</returns>
     public async Task<int> RunAsync(WharfIdentity identity, string? commandLine, string? gitProtocol, string? sourceAddress,
-        Stream input, Stream output, Stream error, CancellationToken cancellationToken)
+        Stream input, Stream output, Stream error, CancellationToken cancellationToken, SessionLease? lease = null)
     {
         var started = time.GetTimestamp();
         var service = "invalid";
@@ -67,6 +69,9 @@ public sealed partial class RepositorySessions(
             var (repository, level) = await services.GetRequiredService<RepositoryAccess>()
                 .OpenAsync(identity.Subject, command.Repository, command.RequiredAccess, cancellationToken);
             if (repository.Scm != command.Scm) throw RepositoryErrors.ScmMismatch(repository.FullName, repository.Scm);
+            // hg serve is started able to push or not (its hooks), so it keeps needing what it was started with.
+            lease?.Opened(identity, command.Repository,
+                command.Operation == RepositoryOperation.HgServe && level >= AccessLevel.Write ? AccessLevel.Write : command.RequiredAccess);
 
             var operation = command.Operation.ToString();
             LogStarted(logger, identity.Name, operation, repository.FullName);

@@ -12,7 +12,8 @@ namespace Wharf.Server.Ssh;
 
 /// <summary>Wharf's answers to the SSH library: who a key belongs to, and what a session runs.</summary>
 public sealed partial class WharfSshHandler(
-    IServiceScopeFactory scopes, RepositorySessions sessions, TimeProvider time, WebAddress web, KeyUsageBuffer usage, ILogger<WharfSshHandler> logger)
+    IServiceScopeFactory scopes, RepositorySessions sessions, TimeProvider time, KeyUsageBuffer usage, KeyStanding standing, LiveSessions live,
+    ILogger<WharfSshHandler> logger)
     : ISshServerHandler
 {
     /// <summary>The SSH user name git URLs use (<c>git@host</c>).</summary>
@@ -35,19 +36,24 @@ public sealed partial class WharfSshHandler(
         {
             var accessKey = await scope.ServiceProvider.GetRequiredService<IAccessKeyStore>().FindByFingerprintAsync(fingerprint, cancellationToken);
             // The fingerprint is a hash of the key; comparing the key itself costs nothing and removes the question.
-            return accessKey is not null && accessKey.PublicKey == line ? new AccessKeyPrincipal(accessKey.Id, fingerprint) : null;
+            if (accessKey is null || accessKey.PublicKey != line) return null;
+            var principal = new AccessKeyPrincipal(accessKey.Id, fingerprint);
+            if (!request.SignatureVerified || standing.Refusal(accessKey) is not { } refused) return principal;
+            LogAccessKeyRefused(logger, fingerprint);
+            request.RefusalBanner = refused;
+            return null;
         }
         // The fingerprint is a hash of the key; comparing the key itself costs nothing and removes the question.
         if (owner.PublicKey != line) return null;
-        if (owner.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow())
+        if (standing.Refusal(owner, fingerprint) is { } banner)
         {
             // The query ("would you accept this key?") is answered yes: OpenSSH signs only after a yes, and the
             // library sends a banner only with the refusal of a signed request. Nothing logs in on a query.
             if (!request.SignatureVerified) return Principal(owner, fingerprint);
             // Recorded only once the client proved it holds the private key: a public key alone (they are
             // public) must not be able to write to someone's audit log.
-            await RecordExpiredAsync(scope.ServiceProvider, owner, request, cancellationToken);
-            request.RefusalBanner = ExpiredBanner(owner.Label, request.Key.FingerprintSha256, expiresAt, web.SshKeysPage);
+            await RecordRefusedAsync(scope.ServiceProvider, owner, request, cancellationToken);
+            request.RefusalBanner = banner;
             return null;
         }
         // Recorded at login, in memory; KeyUsageFlusher writes it. A query is not a use.
@@ -58,35 +64,80 @@ public sealed partial class WharfSshHandler(
     private static WharfPrincipal Principal(SshKeyOwner owner, string fingerprint) =>
         new(owner.UserId, owner.UserName, owner.KeyId, fingerprint, owner.Label, owner.IsAdmin);
 
-    public static string ExpiredBanner(string label, string fingerprint, DateTimeOffset expiresAt, string keysPage) =>
-        $"Your SSH key '{label}' ({fingerprint}) expired on {expiresAt.UtcDateTime:yyyy-MM-dd}. Add a new key at {keysPage}\n";
-
-    private async Task RecordExpiredAsync(IServiceProvider services, SshKeyOwner owner, SshAuthRequest request, CancellationToken cancellationToken)
+    private async Task RecordRefusedAsync(IServiceProvider services, SshKeyOwner owner, SshAuthRequest request, CancellationToken cancellationToken)
     {
+        var expired = owner.ExpiresAt is { } e && e <= time.GetUtcNow();
         var entry = new AuditEntry
         {
             UserId = owner.UserId,
-            Action = AuditActions.KeyExpired,
+            Action = expired ? AuditActions.KeyExpired : AuditActions.KeyRefused,
             KeyFingerprint = request.Key.FingerprintSha256,
             KeyLabel = owner.Label,
             Actor = Actor.System.Name,
             SourceAddress = (request.RemoteEndPoint as IPEndPoint)?.Address.ToString(),
             At = time.GetUtcNow(),
         };
-        if (await services.GetRequiredService<ISshKeyStore>().RecordExpiredOnceAsync(owner, entry, cancellationToken))
-            LogKeyExpired(logger, owner.UserName, request.Key.FingerprintSha256, owner.ExpiresAt!.Value);
+        if (!await services.GetRequiredService<ISshKeyStore>().RecordRefusedOnceAsync(owner, entry, cancellationToken)) return;
+        if (expired) LogKeyExpired(logger, owner.UserName, request.Key.FingerprintSha256, owner.ExpiresAt!.Value);
+        else LogKeyRefused(logger, owner.UserName, request.Key.FingerprintSha256, standing.PolicyRefusal(owner.PublicKey) ?? "");
     }
 
-    public Task<int> RunSessionAsync(SshSession session, CancellationToken cancellationToken)
+    public async Task<int> RunSessionAsync(SshSession session, CancellationToken cancellationToken)
     {
         var identity = session.Principal as WharfIdentity
             ?? throw new InvalidOperationException("Session principal was not created by WharfSshHandler.");
-        // GIT_PROTOCOL is the only variable taken from the client (the runner checks its value).
-        session.Environment.TryGetValue("GIT_PROTOCOL", out var gitProtocol);
-        return sessions.RunAsync(identity, session.Command, gitProtocol, (session.RemoteEndPoint as IPEndPoint)?.Address.ToString(),
-            session.Input, session.Output, session.Error, cancellationToken);
+        // The key is looked up again for every command: it may have been deleted, expired or fallen out of the key
+        // policy, and its owner's admin flag may have changed, since this connection logged in.
+        KeyVerdict verdict;
+        await using (var scope = scopes.CreateAsyncScope())
+            verdict = await standing.CheckAsync(identity, scope.ServiceProvider, cancellationToken);
+        if (verdict.Current is not { } current)
+        {
+            LogRefusedRevoked(logger, identity.Name, identity.KeyFingerprint);
+            return await RefuseAsync(session.Error, verdict.Refusal!, cancellationToken);
+        }
+        var (lease, tooMany) = live.TryStart(current, cancellationToken);
+        if (lease is null)
+        {
+            LogTooManySessions(logger, current.Name, current.KeyFingerprint);
+            return await RefuseAsync(session.Error, tooMany!, cancellationToken);
+        }
+        using (lease)
+        {
+            // GIT_PROTOCOL is the only variable taken from the client (the runner checks its value).
+            session.Environment.TryGetValue("GIT_PROTOCOL", out var gitProtocol);
+            try
+            {
+                return await sessions.RunAsync(current, session.Command, gitProtocol, (session.RemoteEndPoint as IPEndPoint)?.Address.ToString(),
+                    session.Input, session.Output, session.Error, lease.Token, lease);
+            }
+            catch (OperationCanceledException) when (lease.EndedBecause is { } because && !cancellationToken.IsCancellationRequested)
+            {
+                // Ended by RevocationSweeper: the channel is still open, so the client reads why.
+                return await RefuseAsync(session.Error, because, cancellationToken);
+            }
+        }
+    }
+
+    private static async Task<int> RefuseAsync(Stream error, string message, CancellationToken cancellationToken)
+    {
+        await error.WriteAsync(SshErrors.Message(message.TrimEnd('\n')), cancellationToken);
+        await error.FlushAsync(cancellationToken);
+        return SshErrors.ExitStatus(ErrorCategory.PermissionDenied);
     }
 
     [LoggerMessage(EventId = 1105, Level = LogLevel.Information, Message = "Refused expired SSH key {Fingerprint} of {User} (expired {ExpiresAt:O})")]
     private static partial void LogKeyExpired(ILogger logger, string user, string fingerprint, DateTimeOffset expiresAt);
+
+    [LoggerMessage(EventId = 1120, Level = LogLevel.Information, Message = "Refused SSH key {Fingerprint} of {User}: the key policy no longer allows it ({Reason})")]
+    private static partial void LogKeyRefused(ILogger logger, string user, string fingerprint, string reason);
+
+    [LoggerMessage(EventId = 1121, Level = LogLevel.Information, Message = "Refused access key {Fingerprint}: the key policy no longer allows it")]
+    private static partial void LogAccessKeyRefused(ILogger logger, string fingerprint);
+
+    [LoggerMessage(EventId = 1122, Level = LogLevel.Information, Message = "Refused a command of {User} ({Fingerprint}): the key was revoked since login")]
+    private static partial void LogRefusedRevoked(ILogger logger, string user, string fingerprint);
+
+    [LoggerMessage(EventId = 1123, Level = LogLevel.Warning, Message = "Refused a command of {User} ({Fingerprint}): too many commands at once")]
+    private static partial void LogTooManySessions(ILogger logger, string user, string fingerprint);
 }

@@ -37,6 +37,11 @@ internal sealed class SshServerConnection(
     // The last one to end releases the connection in the statistics.
     private int _holds = 1;
     private readonly List<Task> _background = [];
+    // Set once by Close: why the application ended this connection; sent as the DISCONNECT description.
+    private string? _closedBecause;
+
+    /// <summary>Who logged in on this connection; null until authentication succeeded.</summary>
+    public SshPrincipal? Principal { get; private set; }
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -93,6 +98,7 @@ internal sealed class SshServerConnection(
                     {
                         if (auth.Principal is not null)
                         {
+                            Principal = auth.Principal;
                             // Authenticated: the login grace timer and the unauthenticated-connection count no longer apply.
                             graceRegistration.Unregister();
                             onAuthenticated?.Invoke();
@@ -116,6 +122,11 @@ internal sealed class SshServerConnection(
             log.ProtocolError(remote, e.Reason, e.Message);
             if (versionExchanged) await transport.DisconnectAsync(e.Reason, e.Message).ConfigureAwait(false);
             else await transport.SendRawAsync("Invalid SSH identification string.\r\n").ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (Volatile.Read(ref _closedBecause) is { } because)
+        {
+            closeReason = "closed by the application: " + because;
+            await transport.DisconnectAsync(SshDisconnectReason.ByApplication, because).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_idleExpired)
         {
@@ -282,6 +293,16 @@ internal sealed class SshServerConnection(
             idle = _channels.Count == 0;
         }
         if (idle) _ = _drain.CancelAsync();
+    }
+
+    /// <summary>
+    /// Ends the connection because the application says so (its key was revoked): running sessions are
+    /// cancelled as on shutdown, and the client receives SSH_MSG_DISCONNECT with <paramref name="reason"/>.
+    /// Only the first reason counts.
+    /// </summary>
+    public void Close(string reason)
+    {
+        if (Interlocked.CompareExchange(ref _closedBecause, reason, null) is null) _ = _drain.CancelAsync();
     }
 
     private async Task<bool> HandleConnectionMessageAsync(SshTransport transport, UserAuthService auth, byte number, ReadOnlyMemory<byte> payload, CancellationToken ct)

@@ -130,6 +130,31 @@ public sealed class SshServer
         await Task.WhenAny(_allClosed.Task, Task.Delay(TimeSpan.FromSeconds(15), cancellationToken)).ConfigureAwait(false);
     }
 
+    /// <summary>The principals of the connections that are logged in now, one per connection, for the application to check again.</summary>
+    public IReadOnlyList<SshPrincipal> AuthenticatedPrincipals()
+    {
+        lock (_liveLock) return [.. _live.Select(c => c.Principal).OfType<SshPrincipal>()];
+    }
+
+    /// <summary>
+    /// Closes every logged-in connection for whose principal <paramref name="reasonFor"/> returns a reason (null
+    /// keeps it): its running sessions are ended and the client receives SSH_MSG_DISCONNECT (RFC 4253 §11.1,
+    /// reason 11, by application) with that text. Returns how many connections were told to close.
+    /// </summary>
+    public int CloseConnections(Func<SshPrincipal, string?> reasonFor)
+    {
+        Connection.SshServerConnection[] live;
+        lock (_liveLock) live = [.. _live];
+        var closed = 0;
+        foreach (var connection in live)
+        {
+            if (connection.Principal is not { } principal || reasonFor(principal) is not { } reason) continue;
+            connection.Close(reason);
+            closed++;
+        }
+        return closed;
+    }
+
     /// <summary>Runs the whole SSH conversation on one byte stream; never throws.</summary>
     public async Task RunConnectionAsync(Stream stream, EndPoint? remote, CancellationToken cancellationToken)
     {

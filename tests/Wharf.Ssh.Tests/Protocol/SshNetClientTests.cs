@@ -162,6 +162,34 @@ public sealed class SshNetClientTests : IAsyncLifetime
         Assert.Contains("closed server shutting down", _server.Log.Lines);
     }
 
+    /// <summary>
+    /// CloseConnections, which the application calls when a key is revoked: only the matching logged-in connections
+    /// end, their running sessions with them, with a DISCONNECT carrying the application's reason (SSH.NET does not
+    /// show it; tests/Wharf.Interop.Tests/RevocationTests.cs reads it from OpenSSH); the others go on.
+    /// </summary>
+    [Fact]
+    public async Task CloseConnectionsEndsOnlyTheMatchingConnectionsAndTheirSessions()
+    {
+        var bobKey = SshHostKey.GenerateEd25519("bob@test");
+        _server.Handler.AllowedKeys[bobKey.PublicKey.FingerprintSha256] = "bob";
+        using var alice = Connect(_userKey);
+        using var bob = Connect(bobKey);
+        using var echo = alice.CreateCommand("echo");
+        var running = echo.ExecuteAsync();
+        await WaitUntilAsync(() => !_server.Handler.Sessions.IsEmpty, "alice's echo session to start");
+
+        Assert.Equal(["alice", "bob"], _server.Server.AuthenticatedPrincipals().Select(p => p.Name).Order());
+        Assert.Equal(1, _server.Server.CloseConnections(p => p.Name == "alice" ? "This key is no longer registered" : null));
+
+        await WaitUntilAsync(() => !alice.IsConnected, "alice's connection to close");
+        await Assert.ThrowsAsync<SshConnectionException>(() => running.WaitAsync(TimeSpan.FromSeconds(30)));
+        await WaitUntilAsync(() => _server.Log.Lines.Contains("closed closed by the application: This key is no longer registered"), "the close to be logged");
+        using var still = bob.CreateCommand("nonsense");
+        still.Execute();
+        Assert.Equal(3, still.ExitStatus);
+        Assert.Equal(["bob"], _server.Server.AuthenticatedPrincipals().Select(p => p.Name));
+    }
+
     // Waits for something the test caused; the bound only turns a hang into a failure.
     private static async Task WaitUntilAsync(Func<bool> condition, string what)
     {

@@ -176,6 +176,7 @@ public static class SshKeyPages
         AuditActions.LabelChanged => "Label changed",
         AuditActions.KeyDeleted => "Key deleted",
         AuditActions.KeyExpired => "Key expired (login refused)",
+        AuditActions.KeyRefused => "Key no longer allowed by the key policy (login refused)",
         AuditActions.Push => "Push",
         _ => action,
     };

@@ -1,0 +1,92 @@
+using Wharf.Core.AccessKeys;
+using Wharf.Core.Errors;
+using Wharf.Core.Keys;
+using Wharf.Server.Hosting;
+using Wharf.Ssh.Keys;
+
+namespace Wharf.Server.Ssh;
+
+/// <summary>What a check of a logged-in key found: the identity as it is now, or why it may no longer be used.</summary>
+/// <param name="Current">The identity with its owner's current standing (admin flag), or null when refused.</param>
+/// <param name="Refusal">For the key's holder: why, and where to replace the key; null when <paramref name="Current"/> is set.</param>
+public sealed record KeyVerdict(WharfIdentity? Current, string? Refusal)
+{
+    public static KeyVerdict Refused(string why) => new(null, why);
+}
+
+/// <summary>
+/// Whether a stored key may be used at this moment: it still exists, belongs to the same account, has not
+/// expired, and the key policy (<c>Keys:AllowedTypes</c>, <c>Keys:MinRsaBits</c>, ROCA) still allows it. Asked at
+/// login, before every command, by <c>wharf keys authorized</c> and <c>wharf shell</c>, and by the periodic check
+/// of live connections (<see cref="RevocationSweeper"/>), so all of them refuse alike.
+/// </summary>
+public sealed class KeyStanding(KeyPolicy policy, TimeProvider time, WebAddress web)
+{
+    /// <summary>For a key that was deleted, or whose account was.</summary>
+    public const string NotRegistered = "this key is no longer registered on Wharf.";
+
+    public static string ExpiredBanner(string label, string fingerprint, DateTimeOffset expiresAt, string keysPage) =>
+        $"Your SSH key '{label}' ({fingerprint}) expired on {expiresAt.UtcDateTime:yyyy-MM-dd}. Add a new key at {keysPage}\n";
+
+    public static string PolicyBanner(string label, string fingerprint, string reason, string keysPage) =>
+        $"Your SSH key '{label}' ({fingerprint}) can no longer be used: {reason}\nAdd a new key at {keysPage}\n";
+
+    public static string AccessKeyPolicyBanner(string fingerprint, string reason) =>
+        $"The access key {fingerprint} can no longer be used: {reason}\n" +
+        "Replace it in the settings of the repositories it serves.\n";
+
+    /// <summary>Why the policy refuses the stored key line now, or null when it allows it.</summary>
+    public string? PolicyRefusal(string publicKeyLine)
+    {
+        try
+        {
+            policy.Check(SshPublicKey.ParseOpenSsh(publicKeyLine));
+            return null;
+        }
+        catch (WharfException e)
+        {
+            return e.Message;
+        }
+        catch (SshKeyFormatException e)
+        {
+            // A stored line the reader no longer accepts (a type support was dropped for): refused the same way.
+            return e.Message;
+        }
+    }
+
+    /// <summary>Null when the account key may log in now; else the banner that says why and where to add a new key.</summary>
+    public string? Refusal(SshKeyOwner owner, string fingerprint)
+    {
+        if (owner.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow())
+            return ExpiredBanner(owner.Label, fingerprint, expiresAt, web.SshKeysPage);
+        return PolicyRefusal(owner.PublicKey) is { } why ? PolicyBanner(owner.Label, fingerprint, why, web.SshKeysPage) : null;
+    }
+
+    /// <summary>Null when the access key may log in now; else the banner that says why.</summary>
+    public string? Refusal(AccessKey key) =>
+        PolicyRefusal(key.PublicKey) is { } why ? AccessKeyPolicyBanner(key.Fingerprint, why) : null;
+
+    /// <summary>The account key <paramref name="owner"/> as the logged-in <paramref name="identity"/> may use it now.</summary>
+    public KeyVerdict Judge(WharfPrincipal identity, SshKeyOwner? owner)
+    {
+        // The row id is never reused for another key, but the account is compared too: nothing else may log in as it.
+        if (owner is null || owner.KeyId != identity.KeyId || owner.UserId != identity.UserId) return KeyVerdict.Refused(NotRegistered);
+        if (Refusal(owner, identity.KeyFingerprint) is { } why) return KeyVerdict.Refused(why);
+        return new KeyVerdict(new WharfPrincipal(owner.UserId, owner.UserName, owner.KeyId, identity.KeyFingerprint, owner.Label, owner.IsAdmin), null);
+    }
+
+    /// <summary>The access key as the logged-in <paramref name="identity"/> may use it now (it is removed with its last repository).</summary>
+    public KeyVerdict Judge(AccessKeyPrincipal identity, AccessKey? key)
+    {
+        if (key is null || key.Id != identity.AccessKeyId || key.Fingerprint != identity.KeyFingerprint) return KeyVerdict.Refused(NotRegistered);
+        return Refusal(key) is { } why ? KeyVerdict.Refused(why) : new KeyVerdict(identity, null);
+    }
+
+    /// <summary>Looks the identity's key up again, now.</summary>
+    public async Task<KeyVerdict> CheckAsync(WharfIdentity identity, IServiceProvider services, CancellationToken cancellationToken) => identity switch
+    {
+        WharfPrincipal user => Judge(user, await services.GetRequiredService<ISshKeyStore>().FindByIdAsync(user.KeyId, cancellationToken)),
+        AccessKeyPrincipal key => Judge(key, await services.GetRequiredService<IAccessKeyStore>().FindByIdAsync(key.AccessKeyId, cancellationToken)),
+        _ => throw new InvalidOperationException("Unknown identity."),
+    };
+}

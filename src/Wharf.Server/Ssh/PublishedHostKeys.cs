@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Wharf.Ssh.Keys;
 
@@ -54,6 +56,12 @@ public sealed class PublishedHostKeys(IEnumerable<SshHostKey> keys)
             ["ssh_keys"] = new JsonArray([.. Keys.Select(k => (JsonNode?)JsonValue.Create(k.PublicKeyLine))]),
         };
     }
+
+    // Base64 keeps its '+' and '/' as GitHub writes them, not as \u002B; the values hold nothing else to escape.
+    private static readonly JsonSerializerOptions MetaFormat = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary><see cref="Meta"/> as the response body: indented, base64 unescaped.</summary>
+    public string MetaJson() => Meta().ToJsonString(MetaFormat);
 
     /// <summary>What <c>ssh git@HOST host_key_info</c> prints: the fingerprints as <c>ssh-keygen -l</c> shows them, then known_hosts lines.</summary>
     public string Info(string host, int port)

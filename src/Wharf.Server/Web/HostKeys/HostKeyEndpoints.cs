@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Authentication;
-using System.Text.Json;
 using Wharf.Server.Ssh;
 using Wharf.Server.Web.Accounts;
 using Wharf.Server.Web.HostKeys;
@@ -33,7 +32,7 @@ public static class HostKeyEndpoints
         });
 
         app.MapGet(MetaPath, (PublishedHostKeys keys) =>
-            Results.Text(keys.Meta().ToJsonString(new JsonSerializerOptions { WriteIndented = true }), "application/json; charset=utf-8"));
+            Results.Text(keys.MetaJson(), "application/json; charset=utf-8"));
         return app;
     }
 }

@@ -80,6 +80,8 @@ public sealed class SshKeysPageTests : BrowserTest
         var refusal = Page.Locator("#key-refusal");
         await Assertions.Expect(refusal).ToBeVisibleAsync();
         await Assertions.Expect(refusal).ToContainTextAsync("This is a private key. It was not sent");
+        // Cleared from the form, so it is neither left on the screen nor sent by a later click.
+        await Assertions.Expect(Page.GetByLabel("Key", new() { Exact = true })).ToHaveValueAsync("");
         await Assertions.Expect(Page.Locator("tr.key")).ToHaveCountAsync(0);
         lock (_requests) Assert.DoesNotContain(_requests, r => r.Method == "POST");
         Assert.Equal(0, await StoredKeysAsync());

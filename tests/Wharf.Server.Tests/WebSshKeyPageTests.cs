@@ -289,6 +289,21 @@ public sealed class WebSshKeyPageTests : WebPageTestBase
     }
 
     [Fact]
+    public void The_last_login_address_is_kept_in_memory_for_an_hour_and_then_forgotten()
+    {
+        var buffer = Host.Services.GetRequiredService<KeyUsageBuffer>();
+        var at = new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero);
+        buffer.Record(41, at, "192.0.2.1");
+        buffer.Record(41, at.AddMinutes(-5), "192.0.2.2"); // an older login reported late changes nothing
+        Assert.Equal(new KeyLogin(at, "192.0.2.1"), buffer.LastLogin(41));
+
+        buffer.ForgetLogins(at); // nothing older than the login itself
+        Assert.Equal(new KeyLogin(at, "192.0.2.1"), buffer.LastLogin(41));
+        buffer.ForgetLogins(at.AddTicks(1));
+        Assert.Null(buffer.LastLogin(41));
+    }
+
+    [Fact]
     public async Task A_refusal_on_the_guides_form_shows_the_guide_again_with_the_error_beside_the_key()
     {
         using var alice = await SignUpAsync("alice");

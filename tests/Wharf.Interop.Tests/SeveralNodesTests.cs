@@ -34,7 +34,7 @@ public sealed partial class SeveralNodesTests(WharfCluster cluster) : IClassFixt
 
         var page = await browser.GetAsync(new Uri(cluster.SecondHttpAddress, "/account/ssh-keys"));
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        Assert.Contains("Signed in as <strong>dave</strong>", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Contains("<a href=\"/account\">dave</a>", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     private async Task<ProcessResult> KeyscanAsync(int port) =>

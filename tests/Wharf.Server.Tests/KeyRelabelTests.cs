@@ -125,7 +125,8 @@ public sealed class KeyRelabelTests : WebPageTestBase
             {
                 var refused = await alice.PostFormAsync(Keys, $"{Keys}/{two:D}/label", ("label", label));
                 Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-                Assert.Contains($"<p id=\"add-error\" class=\"error\" role=\"alert\">{E(message)}</p>", await refused.Content.ReadAsStringAsync());
+                // Beside the label field of that key, not above the Add key form.
+                Assert.Contains($"<p class=\"field-error\" id=\"label-{two:D}-error\">{E(message)}</p>", await refused.Content.ReadAsStringAsync());
             }
             Assert.Equal(["one", "two"], await LabelsAsync());
             Assert.Equal(HttpStatusCode.Redirect, (await alice.PostFormAsync(Keys, $"{Keys}/{two:D}/label", ("label", "desk"))).StatusCode);

@@ -53,7 +53,7 @@ public sealed class WebSessionTests : WebPageTestBase
         await AssertSignedOutAsync(ann);
         await AssertSignedOutAsync(stolen);
         Assert.Equal(1, await SessionsOfAsync("ann"));
-        Assert.Contains("Signed in as <strong>ann</strong>", (await other.GetAsync(SshKeyPages.Path)).Html);
+        Assert.Contains("<a href=\"/account\">ann</a>", (await other.GetAsync(SshKeyPages.Path)).Html);
     }
 
     [Fact]
@@ -95,7 +95,7 @@ public sealed class WebSessionTests : WebPageTestBase
         Assert.Equal(0, await SessionsOfAsync("ann"));
         Assert.Equal(HttpStatusCode.OK, (await ben.GetAsync(SshKeyPages.Path)).Status);
         using var again = await SignInAsync("ann", "a brand new password");
-        Assert.Contains("Signed in as <strong>ann</strong>", (await again.GetAsync(SshKeyPages.Path)).Html);
+        Assert.Contains("<a href=\"/account\">ann</a>", (await again.GetAsync(SshKeyPages.Path)).Html);
     }
 
     private async Task<string?> HashOfAsync(string name)

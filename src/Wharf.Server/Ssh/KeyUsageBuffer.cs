@@ -7,15 +7,39 @@ namespace Wharf.Server.Ssh;
 /// Last-used times of SSH keys, kept in memory at login and written by <see cref="KeyUsageFlusher"/> every few
 /// seconds: authentication never waits for a database write, and a key used a hundred times between two flushes
 /// costs one UPDATE. A crash loses at most one interval of last-used times, never anything else.
+/// The address each key last logged in from is kept in memory only (for <see cref="LoginMemory"/>), for the
+/// set-up guide's "it works" message; it is not stored in the database.
 /// </summary>
 public sealed class KeyUsageBuffer(IServiceScopeFactory scopes)
 {
+    /// <summary>How long a key's last login (time and address) stays in memory after it happened.</summary>
+    public static readonly TimeSpan LoginMemory = TimeSpan.FromHours(1);
+
     private ConcurrentDictionary<long, DateTimeOffset> _pending = new();
+    private readonly ConcurrentDictionary<long, KeyLogin> _logins = new();
 
     /// <summary>Number of keys waiting to be written.</summary>
     public int Pending => _pending.Count;
 
-    public void Record(long keyId, DateTimeOffset when) =>
+    /// <summary>A login with key <paramref name="keyId"/> at <paramref name="when"/>, from <paramref name="address"/> when known.</summary>
+    public void Record(long keyId, DateTimeOffset when, string? address = null)
+    {
+        Pend(keyId, when);
+        var login = new KeyLogin(when, address);
+        _logins.AddOrUpdate(keyId, login, (_, previous) => when >= previous.At ? login : previous);
+    }
+
+    /// <summary>The last login with the key this node saw within <see cref="LoginMemory"/>, or null.</summary>
+    public KeyLogin? LastLogin(long keyId) => _logins.TryGetValue(keyId, out var login) ? login : null;
+
+    /// <summary>Drops the logins older than <paramref name="before"/> (called by the flusher).</summary>
+    public void ForgetLogins(DateTimeOffset before)
+    {
+        foreach (var (keyId, login) in _logins)
+            if (login.At < before) _logins.TryRemove(new KeyValuePair<long, KeyLogin>(keyId, login));
+    }
+
+    private void Pend(long keyId, DateTimeOffset when) =>
         _pending.AddOrUpdate(keyId, when, (_, previous) => when > previous ? when : previous);
 
     /// <summary>Writes what was recorded since the last flush: one UPDATE per key. Returns the number of keys written.</summary>
@@ -38,11 +62,14 @@ public sealed class KeyUsageBuffer(IServiceScopeFactory scopes)
         finally
         {
             // What was not written goes back, to be tried at the next flush (a newer time recorded meanwhile wins).
-            foreach (var (keyId, when) in batch) Record(keyId, when);
+            foreach (var (keyId, when) in batch) Pend(keyId, when);
         }
         return written;
     }
 }
+
+/// <summary>A key's last login: when, and the client's address (null when unknown).</summary>
+public sealed record KeyLogin(DateTimeOffset At, string? Address);
 
 /// <summary>Flushes <see cref="KeyUsageBuffer"/> every <see cref="Interval"/>, and once more when the server stops.</summary>
 public sealed partial class KeyUsageFlusher(KeyUsageBuffer buffer, TimeProvider time, ILogger<KeyUsageFlusher> logger) : BackgroundService
@@ -72,6 +99,7 @@ public sealed partial class KeyUsageFlusher(KeyUsageBuffer buffer, TimeProvider 
         try
         {
             await buffer.FlushAsync(cancellationToken);
+            buffer.ForgetLogins(time.GetUtcNow() - KeyUsageBuffer.LoginMemory);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -57,9 +57,13 @@ public sealed partial class WharfSshHandler(
             return null;
         }
         // Recorded at login, in memory; KeyUsageFlusher writes it. A query is not a use.
-        if (request.SignatureVerified) usage.Record(owner.KeyId, time.GetUtcNow());
+        if (request.SignatureVerified) usage.Record(owner.KeyId, time.GetUtcNow(), AddressOf(request.RemoteEndPoint));
         return Principal(owner, fingerprint);
     }
+
+    /// <summary>The client's address as people write it (an IPv4 client on a dual-stack socket without the ::ffff: prefix).</summary>
+    private static string? AddressOf(EndPoint? endPoint) =>
+        endPoint is IPEndPoint { Address: var ip } ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;
 
     private static WharfPrincipal Principal(SshKeyOwner owner, string fingerprint) =>
         new(owner.UserId, owner.UserName, owner.KeyId, fingerprint, owner.Label, owner.IsAdmin);

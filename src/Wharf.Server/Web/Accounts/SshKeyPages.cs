@@ -1,12 +1,16 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Wharf.Core.Audit;
 using Wharf.Core.Errors;
 using Wharf.Core.Keys;
 using Wharf.Core.Users;
+using Wharf.Server.Hosting;
+using Wharf.Server.Ssh;
 using Wharf.Ssh.Keys;
+using Wharf.Ssh.Server;
 using static Wharf.Server.Web.Html;
 
 namespace Wharf.Server.Web.Accounts;
@@ -21,6 +25,12 @@ public static class SshKeyPages
     public const string Path = "/account/ssh-keys";
     public static string Script => StaticAssets.SshKeys;
     public const string AuditPath = "/account/audit";
+    /// <summary>The SSH key set-up guide.</summary>
+    public const string GuidePath = Path + "/guide";
+    /// <summary>The id of the guide's section that watches for a new key's first login.</summary>
+    public const string WatchId = "key-watch";
+    /// <summary>A key expiring within this time is flagged on the keys page.</summary>
+    public static readonly TimeSpan ExpiryWarning = TimeSpan.FromDays(30);
     public const int AuditPageSize = 200;
 
     /// <summary>Where <c>ssh-keys.js</c> writes, after the <c>#key-text</c> textarea of a form <c>#add-key</c>: the type as typed, the server's preview, the private-key refusal.</summary>
@@ -30,7 +40,7 @@ public static class SshKeyPages
 
     public static IEndpointRouteBuilder MapSshKeyPages(this IEndpointRouteBuilder app)
     {
-        var pages = app.MapGroup(Path).RequireAuthorization(AccountEndpoints.Policy);
+        var pages = app.MapGroup(Path).RequireAuthorization(AccountEndpoints.Policy).WithPageErrors();
 
         app.MapGet(AuditPath, async (HttpContext http, ClaimsPrincipal me, IUserStore users, IAuditLog audit, CancellationToken ct) =>
         {
@@ -41,56 +51,83 @@ public static class SshKeyPages
         pages.MapGet("/", async (HttpContext http, ClaimsPrincipal me, IUserStore users, SshKeyService keys, CancellationToken ct) =>
         {
             var user = await CurrentAsync(me, users, ct);
-            return await KeysPageAsync(http, user, keys, null, "", "", ct);
+            return await KeysPageAsync(http, user, keys, new AddKeyForm(), null, ct);
         });
 
-        pages.MapPost("/", async ([FromForm] string? label, [FromForm] string? key, [FromForm] string? expires, HttpContext http, ClaimsPrincipal me,
-            IUserStore users, SshKeyService keys, CancellationToken ct) =>
+        pages.MapGet("/guide", async (Guid? key, HttpContext http, ClaimsPrincipal me, IUserStore users, SshKeyService keys, CancellationToken ct) =>
         {
             var user = await CurrentAsync(me, users, ct);
-            try { await keys.AddAsync(user, key, label, KeyExpiry.Parse(expires, "expiry date"), Actor(user, http), ct); }
-            catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument or ErrorCategory.AlreadyExists)
-            {
-                return await KeysPageAsync(http, user, keys, e.Message, label ?? "", key ?? "", ct, StatusCodes.Status400BadRequest, expires ?? "");
-            }
-            // Post/redirect/get: reloading the page must not add the key twice.
-            return Results.Redirect(Path);
+            return await GuidePageAsync(http, user, keys, key, new AddKeyForm(), ct);
         });
 
-        pages.MapPost("/preview", ([FromForm] string? key, SshKeyService keys) => Preview(key, keys));
+        pages.MapPost("/", async ([FromForm] string? label, [FromForm] string? key, [FromForm] string? expires, [FromForm] string? from,
+            HttpContext http, ClaimsPrincipal me, IUserStore users, SshKeyService keys, CancellationToken ct) =>
+        {
+            var user = await CurrentAsync(me, users, ct);
+            var fromGuide = from == "guide";
+            AddedKey added;
+            try { added = await keys.AddAsync(user, key, label, KeyExpiry.Parse(expires, "expiry date"), Actor(user, http), ct); }
+            catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument or ErrorCategory.AlreadyExists)
+            {
+                var form = AddKeyForm.Refused(e, label ?? "", key ?? "", expires ?? "");
+                return fromGuide
+                    ? await GuidePageAsync(http, user, keys, null, form, ct, StatusCodes.Status400BadRequest)
+                    : await KeysPageAsync(http, user, keys, form, null, ct, StatusCodes.Status400BadRequest);
+            }
+            // Post/redirect/get: reloading the page must not add the key twice. From the guide, back to the guide,
+            // which then watches for the key's first login.
+            var message = $"Key {Display.Quote(added.Key.Label, SshKeyService.MaxLabelLength)} added.";
+            return WebPage.RedirectWithFlash(http, fromGuide ? $"{GuidePath}?key={added.Key.Uuid:D}#{WatchId}" : Path, message);
+        });
+
+        pages.MapPost("/preview", async ([FromForm] string? key, HttpContext http, ClaimsPrincipal me, IUserStore users, SshKeyService keys, CancellationToken ct) =>
+            await PreviewOwnAsync(key, await CurrentAsync(me, users, ct), keys, ct));
+
+        pages.MapGet("/{uuid:guid}/status", async (Guid uuid, HttpContext http, ClaimsPrincipal me, IUserStore users, SshKeyService keys,
+            KeyUsageBuffer usage, CancellationToken ct) =>
+        {
+            http.Response.Headers.CacheControl = "no-store";
+            var user = await CurrentAsync(me, users, ct);
+            SshKey found;
+            try { found = await keys.GetAsync(user, uuid, ct); }
+            catch (WharfException e) when (e.Category is ErrorCategory.NotFound)
+            {
+                return Results.Json(new { error = new { code = e.Code, message = e.Message } }, statusCode: StatusCodes.Status404NotFound);
+            }
+            return Results.Ok(KeyStatus.Of(found, usage.LastLogin(found.Id)));
+        });
 
         pages.MapPost("/{uuid:guid}/label", async (Guid uuid, [FromForm] string? label, HttpContext http, ClaimsPrincipal me,
             IUserStore users, SshKeyService keys, CancellationToken ct) =>
         {
             var user = await CurrentAsync(me, users, ct);
             var existing = await keys.GetAsync(user, uuid, ct);
+            SshKey renamed;
             // The form always sends its field: an empty one is a request for an empty label, which is refused.
-            try { await keys.RelabelAsync(user, existing, label ?? "", Actor(user, http), ct); }
+            try { renamed = await keys.RelabelAsync(user, existing, label ?? "", Actor(user, http), ct); }
             catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument or ErrorCategory.AlreadyExists)
             {
-                return await KeysPageAsync(http, user, keys, e.Message, "", "", ct, StatusCodes.Status400BadRequest);
+                return await KeysPageAsync(http, user, keys, new AddKeyForm(), new RenameForm(uuid, label ?? "", e.Message), ct, StatusCodes.Status400BadRequest);
             }
-            return Results.Redirect(Path);
+            return WebPage.RedirectWithFlash(http, Path, $"Label changed to {Display.Quote(renamed.Label, SshKeyService.MaxLabelLength)}.");
         });
 
+        // The confirmation is now a dialog on the keys page; an old link to the confirmation page lands on the key.
         pages.MapGet("/{uuid:guid}/delete", async (Guid uuid, HttpContext http, ClaimsPrincipal me, IUserStore users,
             SshKeyService keys, CancellationToken ct) =>
         {
             var user = await CurrentAsync(me, users, ct);
             var key = await keys.GetAsync(user, uuid, ct);
-            return Page(http, "Delete SSH key",
-                $"<p>Delete the key <strong>{E(key.Label)}</strong> (<code>{E(key.Fingerprint)}</code>)? " +
-                "It stops working over SSH at once. This cannot be undone; to use the key again, add it again.</p>" +
-                $"<form method=\"post\" action=\"{Path}/{key.Uuid:D}/delete\">{Antiforgery(http)}" +
-                $"<button type=\"submit\">Delete key</button> <a href=\"{Path}\">Cancel</a></form>", user.Name);
+            return Results.Redirect($"{Path}#{RowId(key.Uuid)}");
         });
 
         pages.MapPost("/{uuid:guid}/delete", async (Guid uuid, HttpContext http, ClaimsPrincipal me, IUserStore users,
             SshKeyService keys, CancellationToken ct) =>
         {
             var user = await CurrentAsync(me, users, ct);
-            await keys.RemoveAsync(user, await keys.GetAsync(user, uuid, ct), Actor(user, http), ct);
-            return Results.Redirect(Path);
+            var key = await keys.GetAsync(user, uuid, ct);
+            await keys.RemoveAsync(user, key, Actor(user, http), ct);
+            return WebPage.RedirectWithFlash(http, Path, $"Key {Display.Quote(key.Label, SshKeyService.MaxLabelLength)} deleted.");
         }).WithMetadata(new Microsoft.AspNetCore.Antiforgery.RequireAntiforgeryTokenAttribute());
         return app;
     }
@@ -124,49 +161,59 @@ public static class SshKeyPages
     internal static string When(DateTimeOffset? t, string none) =>
         t is { } v ? v.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : none;
 
-    private static async Task<IResult> KeysPageAsync(HttpContext http, User user, SshKeyService keys, string? error,
-        string label, string keyText, CancellationToken ct, int status = 200, string expires = "")
+    /// <summary>The id of a key's row on the keys page (the old confirmation page's address redirects there).</summary>
+    public static string RowId(Guid uuid) => "key-" + uuid.ToString("D");
+
+    /// <summary>The preview of the account keys form: as <see cref="Preview"/>, and a key already on this account is named before it is sent.</summary>
+    private static async Task<IResult> PreviewOwnAsync(string? key, User user, SshKeyService keys, CancellationToken ct)
+    {
+        var preview = Preview(key, keys);
+        if (preview is not Ok<KeyPreview> { Value: { Ok: true, Fingerprint: { } fingerprint } }) return preview;
+        var own = (await keys.ListAsync(user, ct)).FirstOrDefault(k => k.Fingerprint == fingerprint);
+        return own is null ? preview : Results.Ok(new KeyPreview(false, KeyErrors.AlreadyYours(own.Label).Message, null, null, null, false));
+    }
+
+    private static async Task<IResult> KeysPageAsync(HttpContext http, User user, SshKeyService keys, AddKeyForm form, RenameForm? rename,
+        CancellationToken ct, int status = StatusCodes.Status200OK)
     {
         var list = await keys.ListAsync(user, ct);
-        var body = new StringBuilder();
-        if (list.Count == 0) body.Append("<p id=\"no-keys\">No SSH keys yet. Add one below to use git over SSH.</p>");
-        else
+        return WebPage.Render<SshKeysPage>(http, new Dictionary<string, object?>
         {
-            body.Append("<table id=\"keys\"><thead><tr><th>Label</th><th>Type</th><th>Fingerprint</th><th>Comment</th>" +
-                "<th>Added</th><th>Last used</th><th>Expires</th><th></th></tr></thead><tbody>");
-            foreach (var k in list)
-            {
-                var id = k.Uuid.ToString("D");
-                body.Append(CultureInfo.InvariantCulture, $"<tr class=\"key\" data-uuid=\"{id}\">")
-                    .Append(CultureInfo.InvariantCulture, $"<td><span class=\"key-label\">{E(k.Label)}</span>")
-                    .Append(CultureInfo.InvariantCulture, $"<form method=\"post\" action=\"{Path}/{id}/label\">{Antiforgery(http)}")
-                    .Append(CultureInfo.InvariantCulture, $"<label for=\"label-{id}\">New label for {E(k.Label)}</label>")
-                    .Append(CultureInfo.InvariantCulture, $"<input id=\"label-{id}\" name=\"label\" value=\"{E(k.Label)}\" maxlength=\"{SshKeyService.MaxLabelLength}\">")
-                    .Append("<button type=\"submit\">Save label</button></form></td>")
-                    .Append(CultureInfo.InvariantCulture, $"<td>{E(k.KeyType)}, {k.Bits} bits</td>")
-                    .Append(CultureInfo.InvariantCulture, $"<td><code class=\"fingerprint\">{E(k.Fingerprint)}</code>")
-                    .Append(CultureInfo.InvariantCulture, $"<details><summary>MD5</summary><code>{E(SshPublicKey.ParseOpenSsh(k.PublicKey).FingerprintMd5)}</code></details></td>")
-                    .Append(CultureInfo.InvariantCulture, $"<td>{E(k.Comment ?? "")}</td><td>{When(k.CreatedAt, "")}</td>")
-                    .Append(CultureInfo.InvariantCulture, $"<td>{When(k.LastUsedAt, "never")}</td><td>{When(k.ExpiresAt, "never")}</td>")
-                    .Append(CultureInfo.InvariantCulture, $"<td><a href=\"{Path}/{id}/delete\">Delete</a></td></tr>");
-            }
-            body.Append("</tbody></table>");
-        }
-        body.Append(CultureInfo.InvariantCulture, $"<p><a id=\"audit-link\" href=\"{AuditPath}\">Audit log</a>: when keys were added, relabelled, deleted or refused as expired, by whom and from where. <a id=\"tokens-link\" href=\"{TokenPages.Path}\">API tokens</a> for the REST API.</p>");
-        body.Append(AccountEndpoints.SessionControls(http));
-        body.Append("<p class=\"note\">A key cannot be changed once added; only its label can. To replace a key, delete it and add the new one.</p>")
-            .Append("<h2>Add key</h2>")
-            .Append(Error(error, "add-error"))
-            .Append(CultureInfo.InvariantCulture, $"<form id=\"add-key\" method=\"post\" action=\"{Path}\">{Antiforgery(http)}")
-            .Append(CultureInfo.InvariantCulture, $"<label for=\"key-label\">Label</label><input id=\"key-label\" name=\"label\" value=\"{E(label)}\" maxlength=\"{SshKeyService.MaxLabelLength}\">")
-            .Append("<p class=\"note\">Optional; defaults to the key's comment.</p>")
-            .Append(CultureInfo.InvariantCulture, $"<label for=\"key-text\">Key</label><textarea id=\"key-text\" name=\"key\" rows=\"6\" spellcheck=\"false\">{E(keyText)}</textarea>")
-            .Append("<p class=\"note\">Paste your public key: the contents of <code>~/.ssh/id_ed25519.pub</code>, PuTTYgen's public key box or saved public key file. Never the private key.</p>")
-            .Append(CultureInfo.InvariantCulture, $"<label for=\"key-expires\">Expires</label><input id=\"key-expires\" name=\"expires\" type=\"date\" value=\"{E(expires)}\">")
-            .Append("<p class=\"note\">Optional. From the start of this day (UTC) the key no longer logs in; Wharf emails you a reminder before then.</p>")
-            .Append(ScriptOutputs)
-            .Append("<button type=\"submit\">Add key</button></form>");
-        return Page(http, "SSH keys", body.ToString(), user.Name, Script, status);
+            [nameof(SshKeysPage.UserName)] = user.Name,
+            [nameof(SshKeysPage.Keys)] = list,
+            [nameof(SshKeysPage.Form)] = form,
+            [nameof(SshKeysPage.Rename)] = rename,
+            [nameof(SshKeysPage.Guide)] = list.Count == 0 ? Guide(http, user) : null,
+            [nameof(SshKeysPage.Now)] = http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(),
+        }, status);
+    }
+
+    private static async Task<IResult> GuidePageAsync(HttpContext http, User user, SshKeyService keys, Guid? watch, AddKeyForm form,
+        CancellationToken ct, int status = StatusCodes.Status200OK)
+    {
+        var list = await keys.ListAsync(user, ct);
+        // The key the page watches: the one just added (named in the address), else the newest key never used yet.
+        var watched = watch is { } id ? list.FirstOrDefault(k => k.Uuid == id) : list.Where(k => k.LastUsedAt is null).MaxBy(k => k.CreatedAt);
+        var usage = http.RequestServices.GetRequiredService<KeyUsageBuffer>();
+        return WebPage.Render<SshKeyGuidePage>(http, new Dictionary<string, object?>
+        {
+            [nameof(SshKeyGuidePage.UserName)] = user.Name,
+            [nameof(SshKeyGuidePage.Guide)] = Guide(http, user),
+            [nameof(SshKeyGuidePage.Form)] = form,
+            [nameof(SshKeyGuidePage.Watched)] = watched is null ? null : new KeyWatch(watched.Uuid, watched.Label, KeyStatus.Of(watched, usage.LastLogin(watched.Id))),
+            [nameof(SshKeyGuidePage.KeyCount)] = list.Count,
+        }, status);
+    }
+
+    /// <summary>What the guide needs to write this server's commands: the person's email and name, the SSH host and port people connect to, the host keys.</summary>
+    internal static KeyGuide Guide(HttpContext http, User user)
+    {
+        var address = http.RequestServices.GetRequiredService<WebAddress>();
+        var options = http.RequestServices.GetRequiredService<SshServerOptions>();
+        // The host as the clone URLs name it: Ssh:PublicHost, else the host the page was asked for (without an IPv6 literal's brackets).
+        var host = (address.SshHost ?? http.Request.Host.Host).Trim('[', ']');
+        return new KeyGuide(user.Email, user.Name, host, address.SshPort,
+            [.. options.HostKeys.Select(k => new HostKeyFingerprint(HostKeyFingerprint.NameOf(k.PublicKey.KeyType), k.PublicKey.FingerprintSha256))]);
     }
 
     /// <summary>What each audit action reads as on the page.</summary>

@@ -1,4 +1,4 @@
-// The "Add key" form on /account/ssh-keys. Two things happen here, in the browser, before anything is sent:
+// The "Add key" form on /account/ssh-keys and the set-up guide. Two things happen here, in the browser, before anything is sent:
 //  - a private key is refused, so it never reaches the server (the server refuses one too, but by then it
 //    would have travelled);
 //  - the first word of the pasted text is shown as the key type, so a wrong paste is seen early.
@@ -59,7 +59,9 @@
       refusal.textContent = REFUSAL;
       refusal.hidden = false;
       typeNote.textContent = "";
-    } else {
+      // A private key must not stay on the page (nor be sent by a later click): clear it.
+      key.value = "";
+    } else if (text.replace(/\s+/g, "") !== "" || refusal.hidden) {
       refusal.hidden = true;
       refusal.textContent = "";
       typeNote.textContent = describe(text);
@@ -76,4 +78,33 @@
       key.focus();
     }
   });
+})();
+
+// The set-up guide's last step: after a key is added, ask its status every few seconds until it has logged in
+// (or for ten minutes), and say so. Without script the "Check again" link reloads the page with the same answer.
+(function () {
+  "use strict";
+  var watch = document.querySelector("[data-status-url]");
+  if (!watch) return;
+  var url = watch.getAttribute("data-status-url");
+  var status = document.getElementById("key-status");
+  var again = document.getElementById("check-again");
+  var EVERY = 3000, TRIES = 200;
+  var tries = 0;
+  function ask() {
+    if (++tries > TRIES) return;
+    fetch(url, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (s) {
+        if (s && s.used) {
+          status.textContent = s.message;
+          status.className = "notice notice-success";
+          if (again) again.parentNode.hidden = true;
+          return;
+        }
+        setTimeout(ask, EVERY);
+      })
+      .catch(function () { setTimeout(ask, EVERY); });
+  }
+  setTimeout(ask, EVERY);
 })();

@@ -68,6 +68,7 @@ public static class SitePages
         // new("host-keys", "/host-keys", "the server's SSH host keys", As: null),
         // new("account", "/account", "account settings: password, email, sessions"),
         // new("admin-users", "/admin/users", "admin: the users"),
+        // new("403-admin", "/admin/users", "the admin page for someone who is not an admin", As: "bob", Status: 403),
         // new("password-reset", "/password-reset", "password reset request", As: null),
         // new("signout", "/signout", "GET sign-out: a button to sign out"),
     ];

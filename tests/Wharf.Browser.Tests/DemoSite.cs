@@ -110,7 +110,8 @@ public sealed class DemoSite : IAsyncLifetime
         foreach (var user in new[] { "alice", "bob", "carol" }) await SignedInAsync(Host, user);
     }
 
-    private static async Task CreateUserAsync(WharfHost host, string name, bool admin)
+    /// <summary>Makes <paramref name="name"/> with <c>wharf admin user create --password-stdin</c> and <see cref="Password"/>.</summary>
+    public static async Task CreateUserAsync(WharfHost host, string name, bool admin)
     {
         string[] args = ["admin", "user", "create", name, "--email", name + "@example.org", "--password-stdin", .. admin ? new[] { "--admin" } : []];
         await CliAsync(host, Password + "\n", args);
@@ -128,15 +129,20 @@ public sealed class DemoSite : IAsyncLifetime
     {
         if (_signedIn.TryGetValue((host, user), out var state)) return state;
         var context = await Browser.NewContextAsync(new() { BaseURL = host.BaseAddress.ToString() });
-        var page = await context.NewPageAsync();
+        await SignInAsync(await context.NewPageAsync(), user);
+        state = await context.StorageStateAsync();
+        await context.CloseAsync();
+        return _signedIn[(host, user)] = state;
+    }
+
+    /// <summary>Signs <paramref name="user"/> (made with <see cref="Password"/>) in through the sign-in form.</summary>
+    public static async Task SignInAsync(IPage page, string user)
+    {
         await page.GotoAsync("/signin");
         await page.GetByLabel("User name").FillAsync(user);
         await page.GetByLabel("Password").FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
         await Assertions.Expect(page).Not.ToHaveURLAsync(new Regex("/signin"));
-        state = await context.StorageStateAsync();
-        await context.CloseAsync();
-        return _signedIn[(host, user)] = state;
     }
 
     private static void Run(string file, params string[] args)

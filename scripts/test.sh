@@ -131,8 +131,9 @@ eval "$pgenv"
 say "dotnet test Wharf.slnx -c $configuration"
 test_status=0
 # The hang timeout kills a test host stuck for 10 minutes (and records which test it was in), so a hang
-# fails the run instead of eating CI's 90 minutes; the outer timeout is the last resort.
-timeout --kill-after=30s 25m \
+# fails the run instead of eating CI's 90 minutes; the outer timeouts (50 and 25 minutes, room for a loaded
+# 2-core machine, inside CI's 90) are the last resort.
+timeout --kill-after=30s 50m \
   dotnet test Wharf.slnx -c "$configuration" --no-build -nologo \
     --results-directory "$results" \
     --logger trx \
@@ -141,7 +142,7 @@ timeout --kill-after=30s 25m \
   || test_status=$?
 
 say "dotnet test tests/Wharf.Server.Tests -c $configuration on PostgreSQL (WHARF_TEST_DATABASE=postgres)"
-timeout --kill-after=30s 15m env WHARF_TEST_DATABASE=postgres \
+timeout --kill-after=30s 25m env WHARF_TEST_DATABASE=postgres \
   dotnet test tests/Wharf.Server.Tests/Wharf.Server.Tests.csproj -c "$configuration" --no-build -nologo \
     --results-directory "$results/postgres" \
     --logger "trx;LogFileName=Wharf.Server.Tests.postgres.trx" \

@@ -14,6 +14,9 @@ public interface IRepositoryStore
     /// <summary>The repositories one owner has; the caller filters them through the access policy.</summary>
     Task<IReadOnlyList<RepositoryInfo>> ListByOwnerAsync(long ownerId, CancellationToken cancellationToken);
 
+    /// <summary>The repositories other owners granted the user access to (the dashboard's "shared with you"); by owner then name.</summary>
+    Task<IReadOnlyList<RepositoryInfo>> ListSharedWithAsync(long userId, CancellationToken cancellationToken);
+
     /// <summary>Stores a new repository. Throws <see cref="Errors.WharfException"/> (AlreadyExists) when the owner already has that name.</summary>
     Task AddAsync(Repository repository, CancellationToken cancellationToken);
 

@@ -27,6 +27,10 @@ public sealed class EfRepositoryStore(WharfDbContext db) : IRepositoryStore
     public async Task<IReadOnlyList<RepositoryInfo>> ListByOwnerAsync(long ownerId, CancellationToken cancellationToken) =>
         await Infos(db.Repositories.Where(r => r.OwnerId == ownerId), db.Users).ToListAsync(cancellationToken);
 
+    public async Task<IReadOnlyList<RepositoryInfo>> ListSharedWithAsync(long userId, CancellationToken cancellationToken) =>
+        await Infos(db.Repositories.Where(r => r.OwnerId != userId && db.RepositoryGrants.Any(g => g.RepositoryId == r.Id && g.UserId == userId)), db.Users)
+            .ToListAsync(cancellationToken);
+
     /// <summary>Repositories joined with their owners, by owner then name.</summary>
     private static IQueryable<RepositoryInfo> Infos(IQueryable<Repository> repositories, IQueryable<Core.Users.User> owners) =>
         from r in repositories

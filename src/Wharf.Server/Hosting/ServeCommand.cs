@@ -61,6 +61,8 @@ public static class ServeCommand
         var (publicHost, publicPort) = SshSettings.Public(builder.Configuration);
         builder.Services.AddSingleton(new SshListenOptions(ssh, publicPort is not null));
         builder.Services.AddSingleton(sshOptions);
+        // The same key objects the SSH server signs with, for the pages, /meta and host_key_info.
+        builder.Services.AddSingleton(new PublishedHostKeys(sshOptions.HostKeys));
         builder.Services.AddSingleton<SshLog>();
         builder.Services.AddSingleton<WharfSshHandler>();
         builder.Services.AddOperations();
@@ -106,6 +108,7 @@ public static class ServeCommand
         app.UseAntiforgery();
         app.UseAntiforgeryGate();
         app.MapHome();
+        app.MapHostKeys();
         app.MapOperations();
         app.MapStaticAssets();
         app.MapAccounts();

@@ -16,8 +16,11 @@ namespace Wharf.Server.Ssh;
 /// </summary>
 public sealed partial class RepositorySessions(
     IServiceScopeFactory scopes, GitProcessRunner git, GitBinary gitBinary, HgServeRunner hg, TimeProvider time, ILogger<RepositorySessions> logger,
-    Operations.WharfMetrics? metrics = null)
+    Operations.WharfMetrics? metrics = null, PublishedHostKeys? hostKeys = null)
 {
+    /// <summary>The command that prints the host keys (as Bitbucket's does); only this exact text, no arguments.</summary>
+    public const string HostKeyInfoCommand = "host_key_info";
+
     /// <summary>The metrics' <c>service</c> label for each operation (the git subcommand, or hg-serve).</summary>
     private static string MetricName(RepositoryOperation operation) => operation switch
     {
@@ -60,6 +63,17 @@ public sealed partial class RepositorySessions(
                     ? AccessKeyGreeting(key.KeyFingerprint, await services.GetRequiredService<IAccessKeyStore>().ReachAsync(key.AccessKeyId, cancellationToken))
                     : Greeting(identity.Name);
                 await output.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken);
+                await output.FlushAsync(cancellationToken);
+                return 0;
+            }
+
+            // Only the built-in SSH server knows its host keys; through wharf shell OpenSSH's sshd presents its own,
+            // so there the command falls through to the usual refusal of an unknown command.
+            if (commandLine == HostKeyInfoCommand && hostKeys is not null)
+            {
+                var address = services.GetRequiredService<Hosting.WebAddress>();
+                var host = address.SshHost ?? (Uri.TryCreate(address.BaseUrl, UriKind.Absolute, out var web) ? web.Host : "localhost");
+                await output.WriteAsync(Encoding.UTF8.GetBytes(hostKeys.Info(host, address.SshPort)), cancellationToken);
                 await output.FlushAsync(cancellationToken);
                 return 0;
             }

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Wharf.Ssh.Keys;
+
+namespace Wharf.Server.Ssh;
+
+/// <summary>One host key as people check it: the key type, its size, the SHA256 fingerprint and the public key line.</summary>
+public sealed record PublishedHostKey(string KeyType, string Family, int Bits, string FingerprintSha256, string PublicKeyLine)
+{
+    /// <summary>The fingerprint without its <c>SHA256:</c> prefix, as GitHub's <c>/meta</c> gives it.</summary>
+    public string FingerprintBase64 => FingerprintSha256["SHA256:".Length..];
+}
+
+/// <summary>
+/// The SSH host keys this server presents, in the order it offers them, for everything that tells people what
+/// they are: the <c>/host-keys</c> page, <c>GET /meta</c>, the key set-up guide and <c>ssh git@HOST host_key_info</c>.
+/// Built from the very key objects the SSH server signs with (<see cref="SshSettings.Build"/>), so what is
+/// published is what <c>ssh-keyscan</c> sees.
+/// </summary>
+public sealed class PublishedHostKeys(IEnumerable<SshHostKey> keys)
+{
+    public IReadOnlyList<PublishedHostKey> Keys { get; } =
+    [
+        .. keys.Select(k => new PublishedHostKey(k.PublicKey.KeyType, k.PublicKey.Family, k.PublicKey.Bits,
+            k.PublicKey.FingerprintSha256, k.PublicKey.ToOpenSshLine(includeComment: false))),
+    ];
+
+    /// <summary>
+    /// The host as <c>known_hosts</c> names it (sshd(8), SSH_KNOWN_HOSTS FILE FORMAT): the bare host on port 22,
+    /// else <c>[host]:port</c>; an IPv6 literal is written without brackets of its own inside that form.
+    /// </summary>
+    public static string KnownHostsName(string host, int port)
+    {
+        var bare = host.StartsWith('[') && host.EndsWith(']') ? host[1..^1] : host;
+        return port == 22 ? bare : $"[{bare}]:{port.ToString(CultureInfo.InvariantCulture)}";
+    }
+
+    /// <summary>One <c>known_hosts</c> line per key, for the host and port the clone URLs use.</summary>
+    public IReadOnlyList<string> KnownHostsLines(string host, int port) =>
+        [.. Keys.Select(k => $"{KnownHostsName(host, port)} {k.PublicKeyLine}")];
+
+    /// <summary>
+    /// <c>GET /meta</c> in GitHub's shape: <c>ssh_key_fingerprints</c> maps <c>SHA256_FAMILY</c> to the unprefixed
+    /// base64 fingerprint, and <c>ssh_keys</c> lists the public key lines without comments.
+    /// </summary>
+    public JsonObject Meta()
+    {
+        var fingerprints = new JsonObject();
+        foreach (var k in Keys) fingerprints["SHA256_" + k.Family] = k.FingerprintBase64;
+        return new JsonObject
+        {
+            ["ssh_key_fingerprints"] = fingerprints,
+            ["ssh_keys"] = new JsonArray([.. Keys.Select(k => (JsonNode?)JsonValue.Create(k.PublicKeyLine))]),
+        };
+    }
+
+    // Base64 keeps its '+' and '/' as GitHub writes them, not as \u002B; the values hold nothing else to escape.
+    private static readonly JsonSerializerOptions MetaFormat = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary><see cref="Meta"/> as the response body: indented, base64 unescaped.</summary>
+    public string MetaJson() => Meta().ToJsonString(MetaFormat);
+
+    /// <summary>What <c>ssh git@HOST host_key_info</c> prints: the fingerprints as <c>ssh-keygen -l</c> shows them, then known_hosts lines.</summary>
+    public string Info(string host, int port)
+    {
+        var text = new StringBuilder();
+        text.Append("Host keys of ").Append(KnownHostsName(host, port)).Append(" (compare with the fingerprint ssh shows at the first connection):\n\n");
+        foreach (var k in Keys)
+            text.Append(k.Bits.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(k.FingerprintSha256).Append(" (").Append(k.Family).Append(")\n");
+        text.Append("\nLines for ~/.ssh/known_hosts:\n\n");
+        foreach (var line in KnownHostsLines(host, port)) text.Append(line).Append('\n');
+        return text.ToString();
+    }
+}

@@ -24,6 +24,7 @@ public static class SitePages
     [
         new("home", "/", "landing page, signed out", As: null),
         new("dashboard", "/", "signed in: alice's dashboard"),
+        new("host-keys", "/host-keys", "the server's SSH host keys", As: null),
         new("signin", "/signin", "sign-in form", As: null),
         new("signin-error", "/signin", "sign-in refused: wrong password", As: null, Act: async page =>
         {
@@ -63,9 +64,8 @@ public static class SitePages
         new("403", "/alice/site/settings/permissions", "settings of a repository bob may only read", As: "bob", Status: 403),
         new("405", "/account/ssh-keys/preview", "GET on a form-only address", Status: 405),
         new("500", "/repositories", "database lost a table", As: "dave", Status: 500, OnBrokenServer: true),
-        // Pages the issue 11 branches add (ui-keys, ui-home, ui-accounts); enable each line once its page is merged:
+        // Pages the issue 11 branches add (ui-keys, ui-accounts); enable each line once its page is merged:
         // new("guide", "/account/ssh-keys/guide", "SSH key set-up guide"),
-        // new("host-keys", "/host-keys", "the server's SSH host keys", As: null),
         // new("account", "/account", "account settings: password, email, sessions"),
         // new("admin-users", "/admin/users", "admin: the users"),
         // new("403-admin", "/admin/users", "the admin page for someone who is not an admin", As: "bob", Status: 403),

@@ -7,12 +7,10 @@ namespace Wharf.Browser.Tests;
 
 /// <summary>
 /// Debian's chromium driven by Playwright against <c>wharf serve</c> in-process, one server and one browser
-/// per test. No browser is downloaded (no <c>playwright install</c>); scripts/test.sh installs the
-/// <c>chromium</c> package.
+/// per test (see <see cref="Chromium"/>).
 /// </summary>
 public abstract class BrowserTest : IAsyncLifetime
 {
-    private const string Chromium = "/usr/bin/chromium";
     protected WharfHost Host { get; private set; } = null!;
     private IPlaywright _playwright = null!;
     protected IBrowser Browser { get; private set; } = null!;
@@ -20,17 +18,9 @@ public abstract class BrowserTest : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Assert.True(File.Exists(Chromium),
-            $"{Chromium} is missing: the browser tests drive Debian's chromium package, which scripts/test.sh installs (apt-get install chromium).");
         Host = await WharfHost.StartAsync();
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run"],
-        });
+        Browser = await Chromium.LaunchAsync(_playwright);
         Page = await NewPageAsync();
     }
 
@@ -66,9 +56,9 @@ public abstract class BrowserTest : IAsyncLifetime
     }
 
     /// <summary>TestResults/browser at the repository root (beside scripts/test.sh's TRX files), found from this source file.</summary>
-    private static string ArtifactDirectory => Path.Combine(RepositoryRoot(), "TestResults", "browser");
+    internal static string ArtifactDirectory => Path.Combine(RepositoryRoot(), "TestResults", "browser");
 
-    private static string RepositoryRoot([CallerFilePath] string source = "")
+    internal static string RepositoryRoot([CallerFilePath] string source = "")
     {
         // The build may sit outside the repository (--artifacts-path), so start from the source file, not the assembly.
         for (var dir = new DirectoryInfo(Path.GetDirectoryName(source)!); dir is not null; dir = dir.Parent)

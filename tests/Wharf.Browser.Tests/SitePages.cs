@@ -65,7 +65,7 @@ public static class SitePages
         new("405", "/account/ssh-keys/preview", "GET on a form-only address", Status: 405),
         new("500", "/repositories", "database lost a table", As: "dave", Status: 500, OnBrokenServer: true),
         // Pages the issue 11 branches add (ui-keys, ui-accounts); enable each line once its page is merged:
-        // new("guide", "/account/ssh-keys/guide", "SSH key set-up guide"),
+        new("guide", "/account/ssh-keys/guide", "SSH key set-up guide"),
         // new("account", "/account", "account settings: password, email, sessions"),
         // new("admin-users", "/admin/users", "admin: the users"),
         // new("403-admin", "/admin/users", "the admin page for someone who is not an admin", As: "bob", Status: 403),

@@ -10,6 +10,17 @@ public sealed class User
     /// <summary>Invariant: always <c>Names.Lower(Name)</c>; unique across the instance.</summary>
     public required string LowerName { get; set; }
     public required string Email { get; set; }
+    /// <summary>
+    /// The address as the instance compares it (<see cref="UserService.NormaliseEmail"/>); unique, so no two accounts
+    /// hold one address. Null only for an account whose address another, older account already held when
+    /// addresses became unique: it receives no mail until it changes its address.
+    /// </summary>
+    public string? LowerEmail { get; set; }
+    /// <summary>
+    /// True once the owner of <see cref="Email"/> has followed the link mailed to it (or an administrator made
+    /// the account with <c>wharf admin user create</c>). Until then no key notice or reminder goes to it.
+    /// </summary>
+    public bool EmailVerified { get; set; }
     /// <summary>An administrator manages every account's keys through the API.</summary>
     public bool IsAdmin { get; set; }
     public DateTimeOffset CreatedAt { get; set; }

@@ -23,6 +23,11 @@ public sealed class User
     public bool EmailVerified { get; set; }
     /// <summary>An administrator manages every account's keys through the API.</summary>
     public bool IsAdmin { get; set; }
+    /// <summary>
+    /// Set by an instance administrator on <c>/admin/users</c>: the account's SSH keys, API tokens and web sessions
+    /// stop at once (live SSH connections are closed by the next revocation sweep) until it is enabled again.
+    /// </summary>
+    public bool IsDisabled { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     /// <summary>
     /// The web sign-in password, hashed by the web front end (ASP.NET Core Identity's format, which names its

@@ -42,6 +42,26 @@ public sealed class EfUserStore(WharfDbContext db) : IUserStore
         if (changed == 0) throw WharfException.NotFound("The user no longer exists.");
     }
 
+    public async Task<IReadOnlyList<UserListing>> ListAsync(CancellationToken cancellationToken) =>
+        (await db.Users.AsNoTracking().OrderBy(u => u.Id)
+            .Select(u => new { User = u, Keys = db.SshKeys.Count(k => k.UserId == u.Id) }).ToListAsync(cancellationToken))
+        .Select(x => new UserListing(x.User, x.Keys)).ToList();
+
+    public async Task SetAdminAsync(long userId, bool isAdmin, CancellationToken cancellationToken)
+    {
+        if (await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.IsAdmin, isAdmin), cancellationToken) == 0)
+            throw WharfException.NotFound("The user no longer exists.");
+    }
+
+    public async Task SetDisabledAsync(long userId, bool disabled, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.IsDisabled, disabled), cancellationToken) == 0)
+            throw WharfException.NotFound("The user no longer exists.");
+        if (disabled) await db.UserSessions.Where(s => s.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
     public async Task SetPasswordHashAsync(long userId, string passwordHash, CancellationToken cancellationToken)
     {
         // One UPDATE: the row may have been loaded by another scope, and nothing else about the user changes.

@@ -412,6 +412,9 @@ namespace Wharf.Data.Migrations.Postgres
                     b.Property<bool>("IsAdmin")
                         .HasColumnType("boolean");
 
+                    b.Property<bool>("IsDisabled")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("LowerEmail")
                         .HasMaxLength(254)
                         .HasColumnType("character varying(254)");

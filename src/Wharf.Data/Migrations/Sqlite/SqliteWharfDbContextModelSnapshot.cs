@@ -389,6 +389,9 @@ namespace Wharf.Data.Migrations.Sqlite
                     b.Property<bool>("IsAdmin")
                         .HasColumnType("INTEGER");
 
+                    b.Property<bool>("IsDisabled")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("LowerEmail")
                         .HasMaxLength(254)
                         .HasColumnType("TEXT");

@@ -28,6 +28,7 @@ public static class AccountEndpoints
     public const string AfterSignIn = "/account/ssh-keys";
 
     public const string BadCredentials = "Incorrect user name or password.";
+    public const string AccountDisabled = "This account is disabled. Ask your Wharf administrator.";
     public const string Throttled = "Too many failed sign-ins from your address. Wait a minute and try again.";
 
     public static IServiceCollection AddWebAccounts(this IServiceCollection services, WharfPaths paths)
@@ -155,7 +156,9 @@ public static class AccountEndpoints
                 return SignInPage(http, signUp, BadCredentials, username, returnUrl, StatusCodes.Status401Unauthorized);
             }
             throttle.Succeed(lowerName, address);
-            await SignInAsync(http, user!);
+            // Said only to someone who knew the password: it tells nobody else that the account exists.
+            if (user!.IsDisabled) return SignInPage(http, signUp, AccountDisabled, username, returnUrl, StatusCodes.Status403Forbidden);
+            await SignInAsync(http, user);
             return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : AfterSignIn);
         });
 
@@ -303,7 +306,7 @@ public static class AccountEndpoints
             var user = login.Contains('@') ? await users.FindByEmailAsync(login, ct)
                 : Names.IsValidUserName(login) ? await users.FindByNameAsync(login, ct) : null;
             // Only to a verified address: an unverified one may be someone else's, and the link is the account.
-            if (user is { EmailVerified: true, LowerEmail: not null })
+            if (user is { EmailVerified: true, LowerEmail: not null, IsDisabled: false })
                 await mailer.SendPasswordResetAsync(user, ct);
             return WebPage.Render<PasswordResetPage>(http, new { Sent = true, SignUpOpen = signUp.Open });
         });

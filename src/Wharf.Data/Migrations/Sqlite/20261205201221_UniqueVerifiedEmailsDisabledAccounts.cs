@@ -1,13 +1,11 @@
-﻿using System;
-using Microsoft.EntityFrameworkCore.Migrations;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+﻿using Microsoft.EntityFrameworkCore.Migrations;
 
 #nullable disable
 
-namespace Wharf.Data.Migrations.Postgres
+namespace Wharf.Data.Migrations.Sqlite
 {
     /// <inheritdoc />
-    public partial class UniqueVerifiedEmails : Migration
+    public partial class UniqueVerifiedEmailsDisabledAccounts : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
@@ -15,14 +13,21 @@ namespace Wharf.Data.Migrations.Postgres
             migrationBuilder.AddColumn<bool>(
                 name: "EmailVerified",
                 table: "users",
-                type: "boolean",
+                type: "INTEGER",
+                nullable: false,
+                defaultValue: false);
+
+            migrationBuilder.AddColumn<bool>(
+                name: "IsDisabled",
+                table: "users",
+                type: "INTEGER",
                 nullable: false,
                 defaultValue: false);
 
             migrationBuilder.AddColumn<string>(
                 name: "LowerEmail",
                 table: "users",
-                type: "character varying(254)",
+                type: "TEXT",
                 maxLength: 254,
                 nullable: true);
 
@@ -30,14 +35,14 @@ namespace Wharf.Data.Migrations.Postgres
                 name: "email_tokens",
                 columns: table => new
                 {
-                    Id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
-                    UserId = table.Column<long>(type: "bigint", nullable: false),
-                    Purpose = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
-                    TokenHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
-                    Email = table.Column<string>(type: "character varying(254)", maxLength: 254, nullable: false),
-                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
-                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    Id = table.Column<long>(type: "INTEGER", nullable: false)
+                        .Annotation("Sqlite:Autoincrement", true),
+                    UserId = table.Column<long>(type: "INTEGER", nullable: false),
+                    Purpose = table.Column<string>(type: "TEXT", maxLength: 32, nullable: false),
+                    TokenHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Email = table.Column<string>(type: "TEXT", maxLength: 254, nullable: false),
+                    CreatedAt = table.Column<long>(type: "INTEGER", nullable: false),
+                    ExpiresAt = table.Column<long>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -57,7 +62,7 @@ namespace Wharf.Data.Migrations.Postgres
             // providers, as UserService.NormaliseEmail does for them.
             migrationBuilder.Sql(@"UPDATE users SET ""LowerEmail"" = lower(trim(""Email""))
 WHERE ""Id"" IN (SELECT min(""Id"") FROM users GROUP BY lower(trim(""Email"")));");
-            migrationBuilder.Sql(@"UPDATE users SET ""EmailVerified"" = TRUE
+            migrationBuilder.Sql(@"UPDATE users SET ""EmailVerified"" = 1
 WHERE lower(trim(""Email"")) IN (SELECT lower(trim(""Email"")) FROM users GROUP BY lower(trim(""Email"")) HAVING count(*) = 1);");
 
             migrationBuilder.CreateIndex(
@@ -95,6 +100,10 @@ WHERE lower(trim(""Email"")) IN (SELECT lower(trim(""Email"")) FROM users GROUP 
 
             migrationBuilder.DropColumn(
                 name: "EmailVerified",
+                table: "users");
+
+            migrationBuilder.DropColumn(
+                name: "IsDisabled",
                 table: "users");
 
             migrationBuilder.DropColumn(

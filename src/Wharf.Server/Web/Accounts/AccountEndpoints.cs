@@ -354,7 +354,7 @@ public static class AccountEndpoints
             error is null ? 200 : status);
 
     /// <summary>The client's address: behind a trusted proxy, the one it forwarded (<c>Http:TrustedProxies</c>).</summary>
-    private static string? ClientAddress(HttpContext http) =>
+    internal static string? ClientAddress(HttpContext http) =>
         http.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;
 
     /// <summary>The link to change the password and the button that ends every session (shown on the SSH keys page).</summary>

@@ -34,22 +34,17 @@ public static class AdminUserPages
                     grant ? $"{target.Name} is now an administrator." : $"{target.Name} is no longer an administrator.");
             })).RequireAuthorization(AccountEndpoints.Policy);
 
-        app.MapPost(Path + "/{name}/disable", (string name, HttpContext http, ClaimsPrincipal me, IUserStore users, IAuditLog audit, TimeProvider time,
-                CancellationToken ct) =>
-            ActAsync(name, http, me, users, audit, time, ct, async target =>
+        // Disabling ends the sessions with it; SSH keys are refused at the next login or command and live connections
+        // are closed by the revocation sweep (Ssh:RevocationCheckInterval); tokens are refused on the next call.
+        app.MapPost(Path + "/{name}/{change}", (string name, string change, HttpContext http, ClaimsPrincipal me,
+                IUserStore users, IAuditLog audit, TimeProvider time, CancellationToken ct) =>
+            change is not ("disable" or "enable") ? Task.FromResult(Results.NotFound()) : ActAsync(name, http, me, users, audit, time, ct, async target =>
             {
-                // Sessions end with it; SSH keys are refused at the next login or command, and live connections are
-                // closed by the revocation sweep (Ssh:RevocationCheckInterval); tokens are refused on the next call.
-                await users.SetDisabledAsync(target.Id, true, ct);
-                return (AccountAuditActions.Disabled, $"{target.Name} is disabled: its SSH keys, API tokens and web sessions no longer work.");
-            })).RequireAuthorization(AccountEndpoints.Policy);
-
-        app.MapPost(Path + "/{name}/enable", (string name, HttpContext http, ClaimsPrincipal me, IUserStore users, IAuditLog audit, TimeProvider time,
-                CancellationToken ct) =>
-            ActAsync(name, http, me, users, audit, time, ct, async target =>
-            {
-                await users.SetDisabledAsync(target.Id, false, ct);
-                return (AccountAuditActions.Enabled, $"{target.Name} is enabled again.");
+                var disable = change == "disable";
+                await users.SetDisabledAsync(target.Id, disable, ct);
+                return disable
+                    ? (AccountAuditActions.Disabled, $"{target.Name} is disabled: its SSH keys, API tokens and web sessions no longer work.")
+                    : (AccountAuditActions.Enabled, $"{target.Name} is enabled again.");
             })).RequireAuthorization(AccountEndpoints.Policy);
         return app;
     }
@@ -66,7 +61,7 @@ public static class AdminUserPages
         await audit.AddAsync(new AuditEntry
         {
             UserId = target.Id, Action = action, KeyFingerprint = "", KeyLabel = "", Actor = admin.Name,
-            SourceAddress = http.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null,
+            SourceAddress = AccountEndpoints.ClientAddress(http),
             At = time.GetUtcNow(),
         }, ct);
         return WebPage.RedirectWithFlash(http, Path, message);

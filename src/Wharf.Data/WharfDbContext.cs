@@ -25,6 +25,7 @@ public abstract class WharfDbContext(DbContextOptions options) : DbContext(optio
     public DbSet<AccessKey> AccessKeys => Set<AccessKey>();
     public DbSet<RepositoryAccessKey> RepositoryAccessKeys => Set<RepositoryAccessKey>();
     public DbSet<UserSession> UserSessions => Set<UserSession>();
+    public DbSet<EmailToken> EmailTokens => Set<EmailToken>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -39,6 +40,23 @@ public abstract class WharfDbContext(DbContextOptions options) : DbContext(optio
             e.Property(u => u.PasswordHash).HasMaxLength(512);
             e.HasIndex(u => u.LowerName).IsUnique();
             e.HasIndex(u => u.Uuid).IsUnique();
+            // One account per address, compared as UserService.NormaliseEmail writes it. Null (several allowed
+            // by both providers) only for accounts that shared an address before this index existed.
+            e.Property(u => u.LowerEmail).HasMaxLength(UserService.MaxEmailLength);
+            e.HasIndex(u => u.LowerEmail).IsUnique();
+        });
+
+        model.Entity<EmailToken>(e =>
+        {
+            e.ToTable("email_tokens");
+            e.HasKey(t => t.Id);
+            e.Property(t => t.Purpose).HasMaxLength(32).IsRequired();
+            e.Property(t => t.TokenHash).HasMaxLength(64).IsRequired();
+            e.Property(t => t.Email).HasMaxLength(UserService.MaxEmailLength).IsRequired();
+            e.HasIndex(t => t.TokenHash).IsUnique();
+            e.HasIndex(t => new { t.UserId, t.Purpose });
+            e.HasIndex(t => t.ExpiresAt);
+            e.HasOne<User>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);
         });
 
         model.Entity<UserSession>(e =>

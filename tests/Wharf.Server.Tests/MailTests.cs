@@ -67,7 +67,7 @@ public sealed class MailTests : IDisposable
         await WharfServices.PrepareAsync(services, CancellationToken.None);
         await using var scope = services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserService>();
-        var user = await users.CreateAsync("alice", "alice@example.org", CancellationToken.None);
+        var user = await users.CreateAsync("alice", "alice@example.org", CancellationToken.None, emailVerified: true);
         var added = await scope.ServiceProvider.GetRequiredService<SshKeyService>()
             .AddAsync(user, TestKeys.Ed25519(), "desk", null, new Actor("alice", "203.0.113.7"), CancellationToken.None);
 
@@ -262,7 +262,7 @@ public sealed class MailTests : IDisposable
         User alice;
         await using (var scope = services.CreateAsyncScope())
         {
-            alice = await scope.ServiceProvider.GetRequiredService<UserService>().CreateAsync("alice", "alice@example.org", CancellationToken.None);
+            alice = await scope.ServiceProvider.GetRequiredService<UserService>().CreateAsync("alice", "alice@example.org", CancellationToken.None, emailVerified: true);
             var keys = scope.ServiceProvider.GetRequiredService<SshKeyService>();
             await keys.AddAsync(alice, TestKeys.Ed25519(), "expiring", time.GetUtcNow().AddDays(30), Actor.Cli, CancellationToken.None);
             await keys.AddAsync(alice, TestKeys.Ed25519(), "old", null, Actor.Cli, CancellationToken.None);
@@ -309,7 +309,7 @@ public sealed class MailTests : IDisposable
         await WharfServices.PrepareAsync(services, CancellationToken.None);
         await using (var scope = services.CreateAsyncScope())
         {
-            var alice = await scope.ServiceProvider.GetRequiredService<UserService>().CreateAsync("alice", "alice@example.org", CancellationToken.None);
+            var alice = await scope.ServiceProvider.GetRequiredService<UserService>().CreateAsync("alice", "alice@example.org", CancellationToken.None, emailVerified: true);
             await scope.ServiceProvider.GetRequiredService<SshKeyService>().AddAsync(alice, TestKeys.Ed25519(), "k", null, Actor.Cli, CancellationToken.None);
         }
         time.Now = time.Now.AddDays(90);

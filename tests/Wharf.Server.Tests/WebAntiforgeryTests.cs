@@ -70,6 +70,8 @@ public sealed partial class WebAntiforgeryTests : WebPageTestBase
                 "owner" => "ann",
                 "repo" => "site",
                 "uuid" => keyUuid.ToString("D"),
+                "name" => "ben", // /admin/users/{name}/...
+                "change" => "disable",
                 "id" => (pattern.Contains("access-keys", StringComparison.Ordinal) ? accessKeyId : tokenId).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 var other => throw new InvalidOperationException($"No value for route parameter '{other}' of {pattern}: add one here."),
             });

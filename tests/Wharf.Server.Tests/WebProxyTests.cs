@@ -83,11 +83,20 @@ public sealed partial class WebProxyTests : IAsyncLifetime
     private static async Task<string> AuditAsync(ProxiedBrowser browser) =>
         await (await browser.SendAsync(HttpMethod.Get, SshKeyPages.AuditPath)).Content.ReadAsStringAsync();
 
-    /// <summary>Signs ann up and adds a key (an audit entry and a mail, both with the source address).</summary>
-    private static async Task SignUpAndAddKeyAsync(ProxiedBrowser ann)
+    /// <summary>
+    /// Signs ann up, verifies her address with the mailed link (key mails go only to a verified address) and adds a
+    /// key (an audit entry and a mail, both with the source address).
+    /// </summary>
+    private async Task SignUpAndAddKeyAsync(ProxiedBrowser ann)
     {
         var signedUp = await ann.PostFormAsync("/signup", "/signup", ("username", "ann"), ("email", "ann@example.org"), ("password", WebSession.Password));
         Assert.Equal(HttpStatusCode.Redirect, signedUp.StatusCode);
+        await MailAsync();
+        var file = Assert.Single(Directory.GetFiles(Outbox.Path(_data.Paths), "*.eml"));
+        var verification = MimeKit.MimeMessage.Load(file).TextBody ?? "";
+        File.Delete(file);
+        var link = Regex.Match(verification, Regex.Escape(AccountMailer.VerifyPath) + @"\?token=[A-Za-z0-9_-]{43}").Value;
+        Assert.Equal(HttpStatusCode.Redirect, (await ann.SendAsync(HttpMethod.Get, link)).StatusCode);
         var added = await ann.PostFormAsync(SshKeyPages.Path, SshKeyPages.Path, ("label", "laptop"), ("key", TestKeys.Ed25519("ann@laptop")));
         Assert.Equal(HttpStatusCode.Redirect, added.StatusCode);
     }

@@ -115,16 +115,17 @@ public sealed class WebSessionTests : WebPageTestBase
 
         var wrong = await ann.PostFormAsync(AccountEndpoints.PasswordPath, AccountEndpoints.PasswordPath, ("current", "not my password"), ("password", "a brand new password"));
         Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
-        Assert.Contains($"<p id=\"form-error\" class=\"error\" role=\"alert\">{Wharf.Server.Web.Html.E(AccountEndpoints.WrongCurrentPassword)}</p>", await wrong.Content.ReadAsStringAsync());
+        Assert.Contains($"<p class=\"field-error\" id=\"current-error\">{Wharf.Server.Web.Html.E(AccountEndpoints.WrongCurrentPassword)}</p>", await wrong.Content.ReadAsStringAsync());
         var tooShort = await ann.PostFormAsync(AccountEndpoints.PasswordPath, AccountEndpoints.PasswordPath, ("current", WebSession.Password), ("password", "short"));
         Assert.Equal(HttpStatusCode.BadRequest, tooShort.StatusCode);
-        Assert.Contains(Wharf.Server.Web.Html.E(Wharf.Core.Users.PasswordRules.LengthMessage), await tooShort.Content.ReadAsStringAsync());
+        Assert.Contains($"<p class=\"field-error\" id=\"password-error\">{Wharf.Server.Web.Html.E(Wharf.Core.Users.PasswordRules.LengthMessage)}</p>", await tooShort.Content.ReadAsStringAsync());
         Assert.Equal(hash, await HashOfAsync("ann"));
         Assert.Equal(2, await SessionsOfAsync("ann"));
 
         var changed = await ann.PostFormAsync(AccountEndpoints.PasswordPath, AccountEndpoints.PasswordPath, ("current", WebSession.Password), ("password", "a brand new password"));
-        Assert.Equal(HttpStatusCode.OK, changed.StatusCode);
-        Assert.Contains(Wharf.Server.Web.Html.E(AccountEndpoints.PasswordChanged), await changed.Content.ReadAsStringAsync());
+        Assert.Equal((HttpStatusCode.Redirect, AccountEndpoints.AccountPath), (changed.StatusCode, changed.Headers.Location?.OriginalString));
+        Assert.Contains($"<div class=\"flash\" role=\"status\" id=\"flash\">{Wharf.Server.Web.Html.E(AccountEndpoints.PasswordChanged)}</div>",
+            (await ann.GetAsync(AccountEndpoints.AccountPath)).Html);
         Assert.NotEqual(hash, await HashOfAsync("ann"));
 
         Assert.Equal(HttpStatusCode.OK, (await ann.GetAsync(SshKeyPages.Path)).Status);

@@ -26,4 +26,4 @@ public sealed class SshKey
 
 /// <summary>What an SSH login needs to know about a key: which key, whose it is, and until when it works.</summary>
 public sealed record SshKeyOwner(long KeyId, string PublicKey, long UserId, string UserName, string Label, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt,
-    bool IsAdmin = false);
+    bool IsAdmin = false, bool UserDisabled = false);

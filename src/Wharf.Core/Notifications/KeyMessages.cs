@@ -15,15 +15,16 @@ public static class KeyMessages
     public const string RotationSubject = "SSH key rotation reminder";
     public const string CommandLine = "the command line on the server";
 
-    public static Notification Added(User user, SshKey key, Actor actor, DateTimeOffset at) => Build(user, AddedSubject,
+    /// <summary><paramref name="site"/>: the web server's public address (no trailing slash), or "" when unknown.</summary>
+    public static Notification Added(User user, SshKey key, Actor actor, DateTimeOffset at, string site = "") => Build(user, AddedSubject,
         $"An SSH key was added to your Wharf account {user.Name}. From now on it can read and write your repositories over SSH.",
         key, at, actor,
-        "If you did not add this key, remove it at once (Settings, SSH keys) and change your password.");
+        $"If you did not add this key, remove it at once at {site}/account/ssh-keys and change your password at {site}/account/password.");
 
-    public static Notification Removed(User user, SshKey key, Actor actor, DateTimeOffset at) => Build(user, RemovedSubject,
+    public static Notification Removed(User user, SshKey key, Actor actor, DateTimeOffset at, string site = "") => Build(user, RemovedSubject,
         $"An SSH key was removed from your Wharf account {user.Name}. It no longer logs in.",
         key, at, actor,
-        "If you did not remove this key, sign in and check your SSH keys and the audit log.");
+        $"If you did not remove this key, sign in and check your SSH keys at {site}/account/ssh-keys and the audit log at {site}/account/audit.");
 
     public static Notification Expiry(User user, SshKey key, DateTimeOffset at)
     {

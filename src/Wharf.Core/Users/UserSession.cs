@@ -23,7 +23,7 @@ public interface IUserSessionStore
     /// <summary>Stores a new session for the user, and deletes every session idle for longer than <paramref name="idleLifetime"/>.</summary>
     Task<Guid> StartAsync(long userId, DateTimeOffset now, TimeSpan idleLifetime, CancellationToken cancellationToken);
 
-    /// <summary>True while the session exists for that user; records the use.</summary>
+    /// <summary>True while the session exists for that user and the account is not disabled; records the use.</summary>
     Task<bool> IsActiveAsync(Guid id, long userId, DateTimeOffset now, CancellationToken cancellationToken);
 
     Task EndAsync(Guid id, CancellationToken cancellationToken);

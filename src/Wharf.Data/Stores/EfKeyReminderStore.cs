@@ -6,10 +6,12 @@ namespace Wharf.Data.Stores;
 
 public sealed class EfKeyReminderStore(WharfDbContext db) : IKeyReminderStore
 {
+    // Only owners with a verified address: an unverified one may be someone else's. Their reminders are not
+    // recorded either, so they go out on the first pass after the address is verified.
     public async Task<IReadOnlyList<KeyWithOwner>> ListCandidatesAsync(DateTimeOffset now, DateTimeOffset expiringBy, DateTimeOffset addedBy, CancellationToken cancellationToken) =>
         (await (from k in db.SshKeys.AsNoTracking()
                 join u in db.Users.AsNoTracking() on k.UserId equals u.Id
-                where (k.ExpiresAt == null || k.ExpiresAt > now) && ((k.ExpiresAt != null && k.ExpiresAt <= expiringBy) || k.CreatedAt <= addedBy)
+                where u.EmailVerified && (k.ExpiresAt == null || k.ExpiresAt > now) && ((k.ExpiresAt != null && k.ExpiresAt <= expiringBy) || k.CreatedAt <= addedBy)
                 orderby k.Id
                 select new { k, u }).ToListAsync(cancellationToken))
         .Select(x => new KeyWithOwner(x.k, x.u)).ToList();

@@ -23,7 +23,7 @@ public sealed class EfSshKeyStore(WharfDbContext db) : ISshKeyStore
     private IQueryable<SshKeyOwner> Owners(IQueryable<SshKey> keys) =>
         from k in keys
         join u in db.Users on k.UserId equals u.Id
-        select new SshKeyOwner(k.Id, k.PublicKey, u.Id, u.Name, k.Label, k.CreatedAt, k.ExpiresAt, u.IsAdmin);
+        select new SshKeyOwner(k.Id, k.PublicKey, u.Id, u.Name, k.Label, k.CreatedAt, k.ExpiresAt, u.IsAdmin, u.IsDisabled);
 
     public async Task<IReadOnlyList<SshKey>> ListAsync(long userId, CancellationToken cancellationToken) =>
         await db.SshKeys.AsNoTracking().Where(k => k.UserId == userId).OrderBy(k => k.CreatedAt).ThenBy(k => k.Id).ToListAsync(cancellationToken);

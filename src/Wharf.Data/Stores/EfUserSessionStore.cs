@@ -20,6 +20,8 @@ public sealed class EfUserSessionStore(WharfDbContext db) : IUserSessionStore
     public async Task<bool> IsActiveAsync(Guid id, long userId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var lastSeen = await db.UserSessions.AsNoTracking().Where(s => s.Id == id && s.UserId == userId)
+            // A disabled account's sessions are deleted when it is disabled; this also refuses one started in the same instant.
+            .Where(s => db.Users.Any(u => u.Id == s.UserId && !u.IsDisabled))
             .Select(s => (DateTimeOffset?)s.LastSeenAt).SingleOrDefaultAsync(cancellationToken);
         if (lastSeen is not { } seen) return false;
         if (now - seen >= IUserSessionStore.TouchInterval)

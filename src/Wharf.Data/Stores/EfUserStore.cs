@@ -19,6 +19,49 @@ public sealed class EfUserStore(WharfDbContext db) : IUserStore
     public Task<User?> FindByIdAsync(long id, CancellationToken cancellationToken) =>
         db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, cancellationToken);
 
+    public Task<User?> FindByEmailAsync(string email, CancellationToken cancellationToken)
+    {
+        var lower = UserService.NormaliseEmail(email);
+        return db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.LowerEmail == lower, cancellationToken);
+    }
+
+    public async Task SetEmailAsync(long userId, string email, bool verified, CancellationToken cancellationToken)
+    {
+        var trimmed = email.Trim();
+        var lower = UserService.NormaliseEmail(email);
+        int changed;
+        try
+        {
+            changed = await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s
+                .SetProperty(u => u.Email, trimmed).SetProperty(u => u.LowerEmail, lower).SetProperty(u => u.EmailVerified, verified), cancellationToken);
+        }
+        catch (Exception e) when (UniqueViolation.Is(e))
+        {
+            throw WharfException.AlreadyExists(UserService.EmailUnavailable);
+        }
+        if (changed == 0) throw WharfException.NotFound("The user no longer exists.");
+    }
+
+    public async Task<IReadOnlyList<UserListing>> ListAsync(CancellationToken cancellationToken) =>
+        (await db.Users.AsNoTracking().OrderBy(u => u.Id)
+            .Select(u => new { User = u, Keys = db.SshKeys.Count(k => k.UserId == u.Id) }).ToListAsync(cancellationToken))
+        .Select(x => new UserListing(x.User, x.Keys)).ToList();
+
+    public async Task SetAdminAsync(long userId, bool isAdmin, CancellationToken cancellationToken)
+    {
+        if (await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.IsAdmin, isAdmin), cancellationToken) == 0)
+            throw WharfException.NotFound("The user no longer exists.");
+    }
+
+    public async Task SetDisabledAsync(long userId, bool disabled, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (await db.Users.Where(u => u.Id == userId).ExecuteUpdateAsync(s => s.SetProperty(u => u.IsDisabled, disabled), cancellationToken) == 0)
+            throw WharfException.NotFound("The user no longer exists.");
+        if (disabled) await db.UserSessions.Where(s => s.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
     public async Task SetPasswordHashAsync(long userId, string passwordHash, CancellationToken cancellationToken)
     {
         // One UPDATE: the row may have been loaded by another scope, and nothing else about the user changes.
@@ -42,6 +85,10 @@ public sealed class EfUserStore(WharfDbContext db) : IUserStore
         catch (DbUpdateException e) when (UniqueViolation.Is(e))
         {
             db.Entry(user).State = EntityState.Detached;
+            // Another process made the same name or took the same address since the service checked.
+            if (await FindByNameAsync(user.Name, cancellationToken) is null && user.LowerEmail is { } lower
+                && await db.Users.AnyAsync(u => u.LowerEmail == lower, cancellationToken))
+                throw WharfException.AlreadyExists(UserService.EmailUnavailable);
             throw WharfException.AlreadyExists($"User '{user.Name}' already exists.");
         }
     }

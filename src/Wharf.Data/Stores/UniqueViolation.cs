@@ -14,7 +14,10 @@ internal static class UniqueViolation
     private const int SqliteConstraintUnique = 2067;
     private const int SqliteConstraintPrimaryKey = 1555;
 
-    public static bool Is(DbUpdateException e) => e.InnerException switch
+    public static bool Is(DbUpdateException e) => Is((Exception)e);
+
+    /// <summary>Also for ExecuteUpdate, which throws the provider's exception itself, not wrapped in DbUpdateException.</summary>
+    public static bool Is(Exception e) => (e is DbUpdateException ? e.InnerException : e) switch
     {
         SqliteException s => s.SqliteExtendedErrorCode is SqliteConstraintUnique or SqliteConstraintPrimaryKey,
         // SQLSTATE 23505 unique_violation (a primary key is a unique index too).

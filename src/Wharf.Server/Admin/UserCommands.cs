@@ -22,7 +22,8 @@ public static class UserCommands
                 ? services.GetRequiredService<PasswordService>().Hash(await SecretInput.ReadAsync(console, PasswordWhat, PasswordRules.MaxLength, ct))
                 : null;
             var user = await services.GetRequiredService<UserService>()
-                .CreateAsync(args.Positionals[0], args["--email"]!, ct, isAdmin: args.Has("--admin"), passwordHash: hash);
+                .CreateAsync(args.Positionals[0], args["--email"]!, ct, isAdmin: args.Has("--admin"), passwordHash: hash,
+                    emailVerified: true); // the administrator vouches for the address: no verification mail
             await console.Out.WriteLineAsync(user.IsAdmin ? $"Created user {Display.Printable(user.Name)} (administrator)." : $"Created user {Display.Printable(user.Name)}.");
             return ExitCodes.Success;
         }));

@@ -112,6 +112,7 @@ public static class ServeCommand
         app.MapOperations();
         app.MapStaticAssets();
         app.MapAccounts();
+        app.MapAdminUsers();
         app.MapSshKeyPages();
         app.MapTokenPages();
         app.MapSshKeyApi();

@@ -24,6 +24,7 @@ public static class WharfServices
         services.AddSingleton(SmtpSettings.Build(configuration));
         services.AddSingleton(WharfConfiguration.KeyReminders(configuration));
         services.AddSingleton(WharfConfiguration.Repositories(configuration));
+        services.AddSingleton(Accounts.SignUpPolicy.Build(configuration));
         services.TryAddSingleton(TimeProvider.System);
         services.AddLogging();
         services.AddSingleton<WebAddress>();
@@ -43,6 +44,7 @@ public static class WharfServices
         services.AddWharfDatabase(database, paths);
         services.AddScoped<IUserStore, EfUserStore>();
         services.AddScoped<IUserSessionStore, EfUserSessionStore>();
+        services.AddScoped<IEmailTokenStore, EfEmailTokenStore>();
         services.AddScoped<ISshKeyStore, EfSshKeyStore>();
         services.AddScoped<IRepositoryStore, EfRepositoryStore>();
         services.AddScoped<Wharf.Core.AccessKeys.IAccessKeyStore, EfAccessKeyStore>();
@@ -53,6 +55,7 @@ public static class WharfServices
         services.AddSingleton<Outbox>();
         services.AddSingleton<INotificationSender, MailSender>();
         services.AddSingleton<IKeyChangeNotifier, KeyChangeMailer>();
+        services.AddScoped<AccountMailer>();
         services.AddScoped<KeyReminders>();
 
         services.AddScoped<UserService>();

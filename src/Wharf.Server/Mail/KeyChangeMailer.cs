@@ -2,18 +2,25 @@ using Wharf.Core.Audit;
 using Wharf.Core.Keys;
 using Wharf.Core.Notifications;
 using Wharf.Core.Users;
+using Wharf.Server.Hosting;
 
 namespace Wharf.Server.Mail;
 
-/// <summary>Emails the account when one of its keys is added or removed; a failure is logged, never thrown.</summary>
-public sealed partial class KeyChangeMailer(INotificationSender sender, ILogger<KeyChangeMailer> logger) : IKeyChangeNotifier
+/// <summary>
+/// Emails the account when one of its keys is added or removed, with links to the pages to act on; a failure is
+/// logged, never thrown. Only a verified address is mailed: an unverified one may belong to someone else.
+/// </summary>
+public sealed partial class KeyChangeMailer(INotificationSender sender, WebAddress address, ILogger<KeyChangeMailer> logger) : IKeyChangeNotifier
 {
-    public Task KeyAddedAsync(User user, SshKey key, Actor actor, DateTimeOffset at) => SendAsync(KeyMessages.Added(user, key, actor, at), user);
+    public Task KeyAddedAsync(User user, SshKey key, Actor actor, DateTimeOffset at) => SendAsync(KeyMessages.Added(user, key, actor, at, Site), user);
 
-    public Task KeyRemovedAsync(User user, SshKey key, Actor actor, DateTimeOffset at) => SendAsync(KeyMessages.Removed(user, key, actor, at), user);
+    public Task KeyRemovedAsync(User user, SshKey key, Actor actor, DateTimeOffset at) => SendAsync(KeyMessages.Removed(user, key, actor, at, Site), user);
+
+    private string Site => address.BaseUrl?.TrimEnd('/') ?? "";
 
     private async Task SendAsync(Notification message, User user)
     {
+        if (!user.EmailVerified) return;
         try
         {
             // Not the request's token: the key change is already stored, and a client that goes away must not cost the owner the message.

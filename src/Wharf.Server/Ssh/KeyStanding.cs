@@ -25,6 +25,10 @@ public sealed class KeyStanding(KeyPolicy policy, TimeProvider time, WebAddress 
     /// <summary>For a key that was deleted, or whose account was.</summary>
     public const string NotRegistered = "this key is no longer registered on Wharf.";
 
+    /// <summary>For every key of an account an administrator disabled.</summary>
+    public static string DisabledBanner(string userName) =>
+        $"The Wharf account {userName} is disabled. Ask your Wharf administrator.\n";
+
     public static string ExpiredBanner(string label, string fingerprint, DateTimeOffset expiresAt, string keysPage) =>
         $"Your SSH key '{label}' ({fingerprint}) expired on {expiresAt.UtcDateTime:yyyy-MM-dd}. Add a new key at {keysPage}\n";
 
@@ -57,6 +61,7 @@ public sealed class KeyStanding(KeyPolicy policy, TimeProvider time, WebAddress 
     /// <summary>Null when the account key may log in now; else the banner that says why and where to add a new key.</summary>
     public string? Refusal(SshKeyOwner owner, string fingerprint)
     {
+        if (owner.UserDisabled) return DisabledBanner(owner.UserName);
         if (owner.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow())
             return ExpiredBanner(owner.Label, fingerprint, expiresAt, web.SshKeysPage);
         return PolicyRefusal(owner.PublicKey) is { } why ? PolicyBanner(owner.Label, fingerprint, why, web.SshKeysPage) : null;

@@ -9,6 +9,7 @@ using Wharf.Core;
 using Wharf.Core.Errors;
 using Wharf.Core.Users;
 using Wharf.Server.Accounts;
+using Wharf.Server.Mail;
 using static Wharf.Server.Web.Html;
 
 namespace Wharf.Server.Web.Accounts;
@@ -27,6 +28,7 @@ public static class AccountEndpoints
     public const string AfterSignIn = "/account/ssh-keys";
 
     public const string BadCredentials = "Incorrect user name or password.";
+    public const string AccountDisabled = "This account is disabled. Ask your Wharf administrator.";
     public const string Throttled = "Too many failed sign-ins from your address. Wait a minute and try again.";
 
     public static IServiceCollection AddWebAccounts(this IServiceCollection services, WharfPaths paths)
@@ -83,40 +85,66 @@ public static class AccountEndpoints
         await context.HttpContext.SignOutAsync(Scheme);
     }
 
+    public const string AccountPath = "/account";
+    public const string EmailPath = "/account/email";
+    public const string ResendPath = "/account/email/resend";
+    public const string PasswordResetSetPath = "/password-reset/set";
+    public const string SameEmail = "That is already your email address.";
+    public const string LinkRefused = "This link has expired or was already used. Ask for a new one.";
+    public const string PasswordResetDone = "Password set, and every session of your account signed out. Sign in with your new password.";
+
     public static IEndpointRouteBuilder MapAccounts(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/signup", (HttpContext http) => SignUpPage(http, null, "", ""));
+        // Closed sign-up: the page does not exist (404), and the navigation offers none.
+        app.MapGet("/signup", async (HttpContext http, SignUpPolicy signUp) =>
+            !signUp.Open ? Results.NotFound()
+            : await SignedInUserAsync(http) is not null ? Results.Redirect("/")
+            : WebPage.Render<SignUpPage>(http));
 
         app.MapPost("/signup", async ([FromForm] string? username, [FromForm] string? email, [FromForm] string? password,
-            HttpContext http, UserService users, PasswordService passwords, CancellationToken ct) =>
+            HttpContext http, SignUpPolicy signUp, UserService users, PasswordService passwords, AccountMailer mailer, CancellationToken ct) =>
         {
+            if (!signUp.Open) return Results.NotFound();
             username = username?.Trim() ?? "";
             email = email?.Trim() ?? "";
-            password ??= "";
-            User user;
-            try
+            string? hash = null, passwordError = null, emailError = null, nameError = null;
+            try { hash = passwords.Hash(password ?? ""); }
+            catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument) { passwordError = e.Message; }
+            try { UserService.CheckEmail(email); }
+            catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument) { emailError = e.Message; }
+            User? user = null;
+            if (hash is not null && emailError is null)
             {
-                user = await users.CreateAsync(username, email, ct, passwordHash: passwords.Hash(password));
+                try
+                {
+                    user = await users.CreateAsync(username, email, ct, passwordHash: hash);
+                }
+                catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument or ErrorCategory.AlreadyExists)
+                {
+                    // The taken address gets one fixed answer that names no account (see UserService.EmailUnavailable).
+                    if (e.Message == UserService.EmailUnavailable) emailError = e.Message; else nameError = e.Message;
+                }
             }
-            catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument or ErrorCategory.AlreadyExists)
-            {
-                return SignUpPage(http, e.Message, username, email);
-            }
+            if (user is null)
+                return WebPage.Render<SignUpPage>(http, new { UserName = username, Email = email, UserNameError = nameError, EmailError = emailError, PasswordError = passwordError },
+                    StatusCodes.Status400BadRequest);
+            await mailer.SendVerificationAsync(user, user.Email, ct);
             await SignInAsync(http, user);
-            return Results.Redirect(AfterSignIn);
+            return WebPage.RedirectWithFlash(http, AfterSignIn, WelcomeMessage(user));
         });
 
-        app.MapGet("/signin", (HttpContext http, string? returnUrl) => SignInPage(http, null, "", returnUrl));
+        app.MapGet("/signin", async (HttpContext http, SignUpPolicy signUp, string? returnUrl) =>
+            await SignedInUserAsync(http) is not null ? Results.Redirect("/") : SignInPage(http, signUp, null, "", returnUrl));
 
         app.MapPost("/signin", async ([FromForm] string? username, [FromForm] string? password, [FromForm] string? returnUrl,
-            HttpContext http, IUserStore store, PasswordService passwords, LoginThrottle throttle, CancellationToken ct) =>
+            HttpContext http, IUserStore store, PasswordService passwords, LoginThrottle throttle, SignUpPolicy signUp, CancellationToken ct) =>
         {
             username = username?.Trim() ?? "";
             // Names that cannot exist share one key: the throttle stays small however long or varied the input.
             var lowerName = Names.IsValidUserName(username) ? Names.Lower(username) : "";
             var address = ClientAddress(http);
             if (throttle.IsBlocked(lowerName, address))
-                return SignInPage(http, Throttled, username, returnUrl, StatusCodes.Status429TooManyRequests);
+                return SignInPage(http, signUp, Throttled, username, returnUrl, StatusCodes.Status429TooManyRequests);
 
             var user = Names.IsValidUserName(username) ? await store.FindByNameAsync(username, ct) : null;
             // An account without a password (made by `wharf admin user create`) cannot sign in, and says so no
@@ -125,12 +153,18 @@ public static class AccountEndpoints
             if (!ok)
             {
                 throttle.Fail(lowerName, address);
-                return SignInPage(http, BadCredentials, username, returnUrl, StatusCodes.Status401Unauthorized);
+                return SignInPage(http, signUp, BadCredentials, username, returnUrl, StatusCodes.Status401Unauthorized);
             }
             throttle.Succeed(lowerName, address);
-            await SignInAsync(http, user!);
+            // Said only to someone who knew the password: it tells nobody else that the account exists.
+            if (user!.IsDisabled) return SignInPage(http, signUp, AccountDisabled, username, returnUrl, StatusCodes.Status403Forbidden);
+            await SignInAsync(http, user);
             return Results.LocalRedirect(IsLocal(returnUrl) ? returnUrl! : AfterSignIn);
         });
+
+        // A page with the button, not a sign-out on GET: any site could otherwise sign a visitor out with a link or an image.
+        app.MapGet("/signout", async (HttpContext http, ClaimsPrincipal me, IUserStore users, CancellationToken ct) =>
+            WebPage.Render<SignOutPage>(http, new { UserName = (await SshKeyPages.CurrentAsync(me, users, ct)).Name })).RequireAuthorization(Policy);
 
         app.MapPost("/signout", async (HttpContext http, IUserSessionStore sessions, CancellationToken ct) =>
         {
@@ -150,22 +184,22 @@ public static class AccountEndpoints
             return Results.Redirect("/signin");
         }).RequireAuthorization(Policy);
 
-        // A minimal form: the current password (so that a borrowed session cannot lock the owner out), the new one.
         app.MapGet(PasswordPath, async (HttpContext http, ClaimsPrincipal me, IUserStore users, CancellationToken ct) =>
-            PasswordPage(http, (await SshKeyPages.CurrentAsync(me, users, ct)).Name, null)).RequireAuthorization(Policy);
+            WebPage.Render<PasswordPage>(http, new { UserName = (await SshKeyPages.CurrentAsync(me, users, ct)).Name })).RequireAuthorization(Policy);
 
         app.MapPost(PasswordPath, async ([FromForm] string? current, [FromForm] string? password, HttpContext http, ClaimsPrincipal me,
             IUserStore users, PasswordService passwords, LoginThrottle throttle, CancellationToken ct) =>
         {
             var user = await SshKeyPages.CurrentAsync(me, users, ct);
+            IResult Refuse(string? currentError, string? passwordError, int status) =>
+                WebPage.Render<PasswordPage>(http, new { UserName = user.Name, CurrentError = currentError, PasswordError = passwordError }, status);
             var address = ClientAddress(http);
             // Guessing the current password here is guessing a sign-in: the same throttle counts it.
-            if (throttle.IsBlocked(user.LowerName, address))
-                return PasswordPage(http, user.Name, Throttled, StatusCodes.Status429TooManyRequests);
+            if (throttle.IsBlocked(user.LowerName, address)) return Refuse(Throttled, null, StatusCodes.Status429TooManyRequests);
             if (!passwords.Verify(user, current ?? ""))
             {
                 throttle.Fail(user.LowerName, address);
-                return PasswordPage(http, user.Name, WrongCurrentPassword, StatusCodes.Status400BadRequest);
+                return Refuse(WrongCurrentPassword, null, StatusCodes.Status400BadRequest);
             }
             try
             {
@@ -174,25 +208,153 @@ public static class AccountEndpoints
             }
             catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument)
             {
-                return PasswordPage(http, user.Name, e.Message, StatusCodes.Status400BadRequest);
+                return Refuse(null, e.Message, StatusCodes.Status400BadRequest);
             }
             await SignInAsync(http, user);
-            return PasswordPage(http, user.Name, null, note: PasswordChanged);
+            return WebPage.RedirectWithFlash(http, AccountPath, PasswordChanged);
         }).RequireAuthorization(Policy);
+
+        MapEmail(app);
+        MapPasswordReset(app);
         return app;
     }
 
-    private static IResult PasswordPage(HttpContext http, string userName, string? error, int status = 200, string? note = null) => Page(http, "Change password",
-        (note is null ? "" : $"<p id=\"password-changed\" class=\"note\" role=\"status\">{E(note)}</p>") + Error(error) +
-        $"<form method=\"post\" action=\"{PasswordPath}\">{Antiforgery(http)}" +
-        "<label for=\"current\">Current password</label><input id=\"current\" name=\"current\" type=\"password\" required autocomplete=\"current-password\">" +
-        $"<label for=\"password\">New password</label><input id=\"password\" name=\"password\" type=\"password\" required minlength=\"{PasswordRules.MinLength}\" autocomplete=\"new-password\">" +
-        $"<p class=\"note\">At least {PasswordRules.MinLength} characters. Every other session of your account is signed out.</p>" +
-        $"<button type=\"submit\">Change password</button></form><p><a href=\"{SshKeyPages.Path}\">Back to SSH keys</a></p>",
-        userName, status: error is null ? 200 : status);
+    public static string WelcomeMessage(User user) =>
+        $"Welcome, {user.Name}. We sent a link to {user.Email}: follow it to confirm your address.";
+
+    /// <summary><c>/account</c>, changing the address, resending and following the verification link.</summary>
+    private static void MapEmail(IEndpointRouteBuilder app)
+    {
+        app.MapGet(AccountPath, async (HttpContext http, ClaimsPrincipal me, IUserStore users, CancellationToken ct) =>
+            WebPage.Render<AccountPage>(http, new { User = await SshKeyPages.CurrentAsync(me, users, ct) })).RequireAuthorization(Policy);
+
+        app.MapPost(EmailPath, async ([FromForm] string? email, [FromForm] string? current, HttpContext http, ClaimsPrincipal me,
+            IUserStore users, PasswordService passwords, LoginThrottle throttle, AccountMailer mailer, CancellationToken ct) =>
+        {
+            var user = await SshKeyPages.CurrentAsync(me, users, ct);
+            email = email?.Trim() ?? "";
+            IResult Refuse(string? emailError, string? passwordError, int status = StatusCodes.Status400BadRequest) =>
+                WebPage.Render<AccountPage>(http, new { User = user, NewEmail = email, EmailError = emailError, PasswordError = passwordError }, status);
+            var address = ClientAddress(http);
+            // The password, so that a borrowed session cannot move the account (and its password resets) to another mailbox.
+            if (throttle.IsBlocked(user.LowerName, address)) return Refuse(null, Throttled, StatusCodes.Status429TooManyRequests);
+            if (!passwords.Verify(user, current ?? ""))
+            {
+                throttle.Fail(user.LowerName, address);
+                return Refuse(null, WrongCurrentPassword);
+            }
+            try { UserService.CheckEmail(email); }
+            catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument) { return Refuse(e.Message, null); }
+            var holder = await users.FindByEmailAsync(email, ct);
+            if (holder?.Id == user.Id && string.Equals(user.Email, email, StringComparison.Ordinal)) return Refuse(SameEmail, null);
+            if (holder is not null && holder.Id != user.Id) return Refuse(UserService.EmailUnavailable, null);
+            // Nothing changes until the link is followed: the old address stays in use (and verified) meanwhile.
+            await mailer.SendVerificationAsync(user, email, ct);
+            return WebPage.RedirectWithFlash(http, AccountPath, $"We sent a link to {email}. Your address changes when you follow it.");
+        }).RequireAuthorization(Policy);
+
+        app.MapPost(ResendPath, async (HttpContext http, ClaimsPrincipal me, IUserStore users, AccountMailer mailer, CancellationToken ct) =>
+        {
+            var user = await SshKeyPages.CurrentAsync(me, users, ct);
+            if (user.EmailVerified) return WebPage.RedirectWithFlash(http, AccountPath, "Your email address is already verified.");
+            if (user.LowerEmail is null)
+                return WebPage.RedirectWithFlash(http, AccountPath, "Another account uses this address. Change your email address instead.");
+            await mailer.SendVerificationAsync(user, user.Email, ct);
+            return WebPage.RedirectWithFlash(http, AccountPath, $"We sent a new link to {user.Email}.");
+        }).RequireAuthorization(Policy);
+
+        // The link in the mail. Following it is the proof, so it needs no session (the mail may be read on another device).
+        app.MapGet(AccountMailer.VerifyPath, async (string? token, HttpContext http, IEmailTokenStore tokens, IUserStore users, AccountMailer mailer,
+            TimeProvider time, CancellationToken ct) =>
+        {
+            var taken = string.IsNullOrEmpty(token) ? null
+                : await tokens.TakeAsync(AccountMailer.HashToken(token), EmailTokenPurpose.Verify, time.GetUtcNow(), ct);
+            var user = taken is null ? null : await users.FindByIdAsync(taken.UserId, ct);
+            var signedIn = await SignedInUserAsync(http);
+            if (taken is null || user is null)
+                return WebPage.Render<LinkRefusedPage>(http, new { Message = LinkRefused, UserName = signedIn?.Name, Next = signedIn is null ? "/" : AccountPath },
+                    StatusCodes.Status400BadRequest);
+            var oldEmail = user.Email;
+            try
+            {
+                await users.SetEmailAsync(user.Id, taken.Email, verified: true, ct);
+            }
+            catch (WharfException e) when (e.Category is ErrorCategory.AlreadyExists)
+            {
+                // Another account took the address between the mail and the click.
+                return WebPage.Render<LinkRefusedPage>(http, new { Message = e.Message, UserName = signedIn?.Name }, StatusCodes.Status400BadRequest);
+            }
+            if (!string.Equals(UserService.NormaliseEmail(oldEmail), UserService.NormaliseEmail(taken.Email), StringComparison.Ordinal))
+                await mailer.SendEmailChangedAsync(user, oldEmail, taken.Email, ct);
+            return WebPage.RedirectWithFlash(http, signedIn is null ? "/signin" : AccountPath, $"Email address {taken.Email} verified.");
+        });
+    }
+
+    /// <summary>
+    /// <c>/password-reset</c>: the request always gets the same answer, so it tells nobody which names and addresses
+    /// exist; the mailed link (one hour, single use) sets a new password and ends every session of the account.
+    /// </summary>
+    private static void MapPasswordReset(IEndpointRouteBuilder app)
+    {
+        app.MapGet(AccountMailer.PasswordResetPath, (string? token, HttpContext http, SignUpPolicy signUp) =>
+            WebPage.Render<PasswordResetPage>(http, new { Token = string.IsNullOrEmpty(token) ? null : token, SignUpOpen = signUp.Open }));
+
+        app.MapPost(AccountMailer.PasswordResetPath, async ([FromForm] string? login, HttpContext http, IUserStore users, AccountMailer mailer,
+            SignUpPolicy signUp, CancellationToken ct) =>
+        {
+            login = login?.Trim() ?? "";
+            var user = login.Contains('@') ? await users.FindByEmailAsync(login, ct)
+                : Names.IsValidUserName(login) ? await users.FindByNameAsync(login, ct) : null;
+            // Only to a verified address: an unverified one may be someone else's, and the link is the account.
+            if (user is { EmailVerified: true, LowerEmail: not null, IsDisabled: false })
+                await mailer.SendPasswordResetAsync(user, ct);
+            return WebPage.Render<PasswordResetPage>(http, new { Sent = true, SignUpOpen = signUp.Open });
+        });
+
+        app.MapPost(PasswordResetSetPath, async ([FromForm] string? token, [FromForm] string? password, HttpContext http, IEmailTokenStore tokens,
+            IUserStore users, PasswordService passwords, TimeProvider time, CancellationToken ct) =>
+        {
+            string hash;
+            try
+            {
+                // Checked before the link is used up, so a refused password leaves the link working.
+                hash = passwords.Hash(password ?? "");
+            }
+            catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument)
+            {
+                return WebPage.Render<PasswordResetPage>(http, new { Token = token, Error = e.Message }, StatusCodes.Status400BadRequest);
+            }
+            var taken = string.IsNullOrEmpty(token) ? null
+                : await tokens.TakeAsync(AccountMailer.HashToken(token), EmailTokenPurpose.PasswordReset, time.GetUtcNow(), ct);
+            var user = taken is null ? null : await users.FindByIdAsync(taken.UserId, ct);
+            // A link mailed to an address the account no longer has is void.
+            if (taken is null || user is null
+                || !string.Equals(UserService.NormaliseEmail(user.Email), UserService.NormaliseEmail(taken.Email), StringComparison.Ordinal))
+                return WebPage.Render<LinkRefusedPage>(http, new { Message = LinkRefused, Next = AccountMailer.PasswordResetPath, NextLabel = "Ask for a new link" },
+                    StatusCodes.Status400BadRequest);
+            // Ends every web session of the account, in the same transaction.
+            await users.SetPasswordHashAsync(user.Id, hash, ct);
+            if (await SignedInUserAsync(http) is not null) await http.SignOutAsync(Scheme);
+            return WebPage.RedirectWithFlash(http, "/signin", PasswordResetDone);
+        });
+    }
+
+    /// <summary>The signed-in account on a page open to everyone (the cookie is checked against its session row), or null.</summary>
+    private static async Task<User?> SignedInUserAsync(HttpContext http)
+    {
+        var result = await http.AuthenticateAsync(Scheme);
+        if (!result.Succeeded || result.Principal is null) return null;
+        return long.TryParse(result.Principal.FindFirstValue(ClaimTypes.NameIdentifier), NumberStyles.None, CultureInfo.InvariantCulture, out var id)
+            ? await http.RequestServices.GetRequiredService<IUserStore>().FindByIdAsync(id, http.RequestAborted)
+            : null;
+    }
+
+    private static IResult SignInPage(HttpContext http, SignUpPolicy signUp, string? error, string username, string? returnUrl, int status = 200) =>
+        WebPage.Render<SignInPage>(http, new { Error = error, UserName = username, ReturnUrl = IsLocal(returnUrl) ? returnUrl : null, SignUpOpen = signUp.Open },
+            error is null ? 200 : status);
 
     /// <summary>The client's address: behind a trusted proxy, the one it forwarded (<c>Http:TrustedProxies</c>).</summary>
-    private static string? ClientAddress(HttpContext http) =>
+    internal static string? ClientAddress(HttpContext http) =>
         http.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;
 
     /// <summary>The link to change the password and the button that ends every session (shown on the SSH keys page).</summary>
@@ -214,23 +376,4 @@ public static class AccountEndpoints
 
     private static bool IsLocal(string? url) =>
         !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
-
-    private static IResult SignUpPage(HttpContext http, string? error, string username, string email) => Page(http, "Sign up",
-        Error(error) +
-        $"<form method=\"post\" action=\"/signup\">{Antiforgery(http)}" +
-        $"<label for=\"username\">User name</label><input id=\"username\" name=\"username\" value=\"{E(username)}\" required maxlength=\"{Names.MaxUserNameLength}\" autocomplete=\"username\">" +
-        $"<label for=\"email\">Email</label><input id=\"email\" name=\"email\" type=\"email\" value=\"{E(email)}\" required autocomplete=\"email\">" +
-        $"<label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" required minlength=\"{PasswordRules.MinLength}\" autocomplete=\"new-password\">" +
-        $"<p class=\"note\">At least {PasswordRules.MinLength} characters.</p>" +
-        "<button type=\"submit\">Sign up</button></form><p>Have an account? <a href=\"/signin\">Sign in</a>.</p>",
-        status: error is null ? 200 : 400);
-
-    private static IResult SignInPage(HttpContext http, string? error, string username, string? returnUrl, int status = 200) => Page(http, "Sign in",
-        Error(error) +
-        $"<form method=\"post\" action=\"/signin\">{Antiforgery(http)}" +
-        (IsLocal(returnUrl) ? $"<input type=\"hidden\" name=\"returnUrl\" value=\"{E(returnUrl)}\">" : "") +
-        $"<label for=\"username\">User name</label><input id=\"username\" name=\"username\" value=\"{E(username)}\" required autocomplete=\"username\">" +
-        "<label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" required autocomplete=\"current-password\">" +
-        "<button type=\"submit\">Sign in</button></form><p>No account yet? <a href=\"/signup\">Sign up</a>.</p>",
-        status: error is null ? 200 : status);
 }

@@ -40,7 +40,8 @@ public sealed class ApiTokenAuthenticationHandler(
 
         // No try/catch: a database error is a 500, never "unauthenticated" (docs/ARCHITECTURE.md, design rule 7).
         var user = await tokens.AuthenticateAsync(secret, Context.RequestAborted);
-        if (user is null || (userName is not null && !string.Equals(Core.Names.Lower(userName), user.LowerName, StringComparison.Ordinal)))
+        // A disabled account's tokens stop at once: the account is read with the token on every request.
+        if (user is null || user.IsDisabled || (userName is not null && !string.Equals(Core.Names.Lower(userName), user.LowerName, StringComparison.Ordinal)))
             return AuthenticateResult.Fail("unknown token");
         return AuthenticateResult.Success(new AuthenticationTicket(Principal(user), SchemeName));
     }

@@ -66,11 +66,11 @@ public static class SitePages
         new("500", "/repositories", "database lost a table", As: "dave", Status: 500, OnBrokenServer: true),
         // Pages the issue 11 branches add (ui-keys, ui-accounts); enable each line once its page is merged:
         new("guide", "/account/ssh-keys/guide", "SSH key set-up guide"),
-        // new("account", "/account", "account settings: password, email, sessions"),
-        // new("admin-users", "/admin/users", "admin: the users"),
-        // new("403-admin", "/admin/users", "the admin page for someone who is not an admin", As: "bob", Status: 403),
-        // new("password-reset", "/password-reset", "password reset request", As: null),
-        // new("signout", "/signout", "GET sign-out: a button to sign out"),
+        new("account", "/account", "account settings: password, email, sessions"),
+        new("admin-users", "/admin/users", "admin: the users"),
+        new("404-admin", "/admin/users", "the admin page for someone who is not an admin: as if it did not exist", As: "bob", Status: 404),
+        new("password-reset", "/password-reset", "password reset request", As: null),
+        new("signout", "/signout", "GET sign-out: a button to sign out"),
     ];
 
     public static SitePage Named(string name) => All.Single(p => p.Name == name);

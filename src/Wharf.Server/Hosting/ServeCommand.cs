@@ -110,6 +110,7 @@ public static class ServeCommand
         app.MapStaticAssets();
         app.MapAccounts();
         app.MapSshKeyPages();
+        app.MapAuditPages();
         app.MapTokenPages();
         app.MapSshKeyApi();
         app.MapRepositoryApi();

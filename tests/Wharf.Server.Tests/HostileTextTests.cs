@@ -314,7 +314,8 @@ public sealed class HostileTextTests : WebPageTestBase
                 {
                     var html = await relabelled.Content.ReadAsStringAsync();
                     Assert.True(relabelled.StatusCode == HttpStatusCode.BadRequest
-                            && (html.Contains("<p id=\"add-error\" class=\"error\" role=\"alert\">", StringComparison.Ordinal) || s.Contains('\0')),
+                            && (html.Contains(page == "/account/ssh-keys" ? "<p id=\"add-error\" class=\"error\" role=\"alert\">" : $"<p class=\"field-error\" id=\"label-{accessId}-error\">",
+                                StringComparison.Ordinal) || s.Contains('\0')),
                         $"{path}: {relabelled.StatusCode} {html[..Math.Min(html.Length, 300)]} for {HostileStrings.Show(input)}");
                 }
                 AssertClean(now, input);

@@ -126,4 +126,24 @@ public sealed partial class WebAuditTests : WebPageTestBase
         Assert.Null(Link(top, "audit-newer"));
         Assert.NotNull(Link(top, "audit-older"));
     }
+
+    [Fact]
+    public async Task Changes_made_through_the_API_and_the_CLI_name_their_actor()
+    {
+        using var alice = await SignUpAsync("alice");
+        using var bob = await SignUpAsync("bob");
+        var token = (await Host.Data.RunAsync("admin", "token", "create", "alice")).Out.TrimEnd('\n').Split('\n')[^1];
+        using var http = new HttpClient { BaseAddress = Host.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/2.0/repositories/alice/api-made", null)).StatusCode);
+        var grant = await http.PutAsync("/2.0/repositories/alice/api-made/permissions-config/users/bob",
+            new StringContent("{\"permission\":\"read\"}", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, grant.StatusCode);
+
+        var rows = Rows((await alice.GetAsync(AuditPages.Path)).Html);
+        Assert.Equal([AuditActions.GrantGiven, AuditActions.RepositoryCreated, AuditActions.TokenCreated], rows.Select(r => r.Action));
+        Assert.EndsWith("<td data-label=\"By\">alice</td><td data-label=\"From\">127.0.0.1</td>", rows[0].Cells);
+        Assert.EndsWith("<td data-label=\"By\">alice</td><td data-label=\"From\">127.0.0.1</td>", rows[1].Cells);
+        Assert.EndsWith("<td data-label=\"By\">admin (cli)</td><td data-label=\"From\">local</td>", rows[2].Cells);
+    }
 }

@@ -26,7 +26,7 @@ public sealed class RepositoryPagesTests : BrowserTest
         await Assertions.Expect(alice.GetByLabel("Private")).ToBeCheckedAsync();
         await alice.GetByLabel("Name", new() { Exact = true }).FillAsync("../site");
         await Button(alice, "Create repository").ClickAsync();
-        await Assertions.Expect(alice.Locator("#create-error")).ToHaveTextAsync(
+        await Assertions.Expect(alice.Locator("#repository-name-error")).ToHaveTextAsync(
             "Invalid repository name '../site': use 1 to 100 letters, digits, '-', '_' or '.', starting with a letter or digit, not ending in '.git'.");
         await alice.GetByLabel("Name", new() { Exact = true }).FillAsync("site");
         await Button(alice, "Create repository").ClickAsync();
@@ -35,13 +35,13 @@ public sealed class RepositoryPagesTests : BrowserTest
         await Assertions.Expect(alice.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("alice/site");
         await Assertions.Expect(alice.Locator("#repository-visibility")).ToContainTextAsync("Private");
         var url = $"ssh://git@127.0.0.1:{Host.SshEndPoint.Port}/alice/site.git";
-        await Assertions.Expect(alice.GetByLabel("SSH clone URL")).ToHaveValueAsync(url);
+        await Assertions.Expect(alice.GetByLabel("SSH clone URL", new() { Exact = true })).ToHaveValueAsync(url);
         await Assertions.Expect(alice.Locator("#clone-command")).ToHaveTextAsync("git clone " + url);
         await Assertions.Expect(alice.Locator("#set-url-command")).ToHaveTextAsync("git remote set-url origin " + url);
         await Assertions.Expect(alice.Locator("#empty-repository")).ToContainTextAsync("This repository is empty.");
 
-        await Button(alice, "Copy").ClickAsync();
-        await Assertions.Expect(alice.Locator("#copy-status")).ToHaveTextAsync("Copied.");
+        await Button(alice, "Copy SSH clone URL").ClickAsync();
+        await Assertions.Expect(alice.Locator("[data-copy-status=clone-url]")).ToHaveTextAsync("Copied.");
         Assert.Equal(url, await alice.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
         await ScreenshotAsync(alice, "repository-page.png");
 
@@ -66,7 +66,7 @@ public sealed class RepositoryPagesTests : BrowserTest
         await alice.GetByRole(AriaRole.Link, new() { Name = "Access keys" }).ClickAsync();
         await Assertions.Expect(alice.GetByLabel("Read-write")).Not.ToBeCheckedAsync();
         var key = TestKeys.Ed25519("ci@build");
-        await alice.GetByLabel("Label", new() { Exact = true }).FillAsync("build server");
+        await alice.GetByLabel("Label (optional)", new() { Exact = true }).FillAsync("build server");
         await alice.GetByLabel("Key", new() { Exact = true }).FillAsync(key);
         await Assertions.Expect(alice.Locator("#key-preview")).ToHaveTextAsync($"Understood: ssh-ed25519, 256 bits, {TestKeys.Fingerprint(key)}");
         await Button(alice, "Add access key").ClickAsync();
@@ -95,7 +95,7 @@ public sealed class RepositoryPagesTests : BrowserTest
         await Assertions.Expect(Page.Locator("#repository-scm")).ToHaveTextAsync("Mercurial");
         await Assertions.Expect(Page.Locator("#repository-visibility")).ToContainTextAsync("Public");
         var url = $"ssh://hg@127.0.0.1:{Host.SshEndPoint.Port}/carol/notes";
-        await Assertions.Expect(Page.GetByLabel("SSH clone URL")).ToHaveValueAsync(url);
+        await Assertions.Expect(Page.GetByLabel("SSH clone URL", new() { Exact = true })).ToHaveValueAsync(url);
         await Assertions.Expect(Page.Locator("#clone-command")).ToHaveTextAsync("hg clone " + url);
         await Assertions.Expect(Page.Locator("#set-url-command")).ToHaveCountAsync(0);
 
@@ -103,7 +103,7 @@ public sealed class RepositoryPagesTests : BrowserTest
         await Page.GetByRole(AriaRole.Link, new() { Name = "Delete repository" }).ClickAsync();
         await Page.GetByLabel("Type carol/notes to confirm").FillAsync("notes");
         await Button(Page, "Delete repository").ClickAsync();
-        await Assertions.Expect(Page.Locator("#delete-error")).ToHaveTextAsync("To delete the repository, type its full name 'carol/notes' exactly.");
+        await Assertions.Expect(Page.Locator("#confirmation-error")).ToHaveTextAsync("To delete the repository, type its full name 'carol/notes' exactly.");
         await Page.GetByLabel("Type carol/notes to confirm").FillAsync("carol/notes");
         await Button(Page, "Delete repository").ClickAsync();
         await Assertions.Expect(Page).ToHaveURLAsync(new Regex("/repositories$"));

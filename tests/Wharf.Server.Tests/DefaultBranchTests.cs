@@ -225,9 +225,9 @@ public sealed class DefaultBranchPageTests : WebPageTestBase
         using var alice = await SignUpAsync("alice");
         await CreateAsync(alice, "site");
         Assert.Contains("<dt>Default branch</dt><dd id=\"default-branch\">main (nothing pushed yet: the first branch pushed becomes the default branch if this one is not pushed)</dd>",
-            (await alice.GetAsync("/alice/site")).Html);
+            Tags((await alice.GetAsync("/alice/site")).Html));
         Commits.PushBranches(Host.Data.Root, Bare(), "main");
-        Assert.Contains("<dt>Default branch</dt><dd id=\"default-branch\">main</dd>", (await alice.GetAsync("/alice/site")).Html);
+        Assert.Contains("<dt>Default branch</dt><dd id=\"default-branch\">main</dd>", Tags((await alice.GetAsync("/alice/site")).Html));
     }
 
     [Fact]
@@ -238,7 +238,7 @@ public sealed class DefaultBranchPageTests : WebPageTestBase
         Commits.PushBranches(Host.Data.Root, Bare(), "main", "dev");
         const string page = "/alice/site/settings/branch";
         var form = (await alice.GetAsync(page)).Html;
-        Assert.Contains("<option value=\"dev\">dev</option><option value=\"main\" selected>main</option>", form);
+        Assert.Contains("<option value=\"dev\">dev</option><option value=\"main\" selected>main</option>", Tags(form));
 
         var response = await alice.PostFormAsync(page, page, ("branch", "dev"));
         Assert.Equal((HttpStatusCode.Redirect, page), (response.StatusCode, response.Headers.Location?.OriginalString));
@@ -247,7 +247,7 @@ public sealed class DefaultBranchPageTests : WebPageTestBase
 
         response = await alice.PostFormAsync(page, page, ("branch", "nope"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("<p id=\"branch-error\" class=\"error\" role=\"alert\">alice/site has no branch &#x27;nope&#x27;: push it first, then make it the default branch.</p>",
+        Assert.Contains("<p class=\"form-error\" role=\"alert\" id=\"branch-error\">alice/site has no branch &#x27;nope&#x27;: push it first, then make it the default branch.</p>",
             await response.Content.ReadAsStringAsync());
         Assert.Equal("ref: refs/heads/dev\n", Commits.Head(Bare()));
 
@@ -279,7 +279,7 @@ public sealed class DefaultBranchPageTests : WebPageTestBase
 
         var (status, html) = await alice.GetAsync("/alice/site");
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Contains("<td>odd date</td><td>Ren&#xFFFD;</td><td><span class=\"raw-date\">1700000000 &#x2B;9959</span></td></tr>", html);
+        Assert.Contains("<td data-label=\"Message\">odd date</td><td data-label=\"Author\">Ren&#xFFFD;</td><td data-label=\"Date\"><span class=\"raw-date\">1700000000 &#x2B;9959</span></td></tr>", Tags(html));
     }
 
     [Fact]
@@ -298,7 +298,7 @@ public sealed class DefaultBranchPageTests : WebPageTestBase
 
         var (status, html) = await alice.GetAsync("/alice/notes");
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Contains("<td>odd date</td><td>Rene</td><td><span class=\"raw-date\">1700000000 999999</span></td></tr>", html);
+        Assert.Contains("<td data-label=\"Message\">odd date</td><td data-label=\"Author\">Rene</td><td data-label=\"Date\"><span class=\"raw-date\">1700000000 999999</span></td></tr>", Tags(html));
     }
 
     [Fact]
@@ -313,7 +313,7 @@ public sealed class DefaultBranchPageTests : WebPageTestBase
 
         var (status, html) = await alice.GetAsync("/alice/site");
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Contains("<p id=\"history-error\" class=\"error\" role=\"alert\">Wharf could not read this repository&#x27;s history. The server log says why.</p>", html);
+        Assert.Contains("<p id=\"history-error\" class=\"form-error\" role=\"alert\">Wharf could not read this repository's history. The server log says why.</p>", html);
         Assert.DoesNotContain("id=\"empty-repository\"", html);
     }
 

@@ -317,8 +317,8 @@ public sealed class HostileTextTests : WebPageTestBase
                 else
                 {
                     var html = await relabelled.Content.ReadAsStringAsync();
-                    // The keys page shows the refusal beside the key's label field; the access keys page above its form.
-                    var error = page == "/account/ssh-keys" ? $"<p class=\"field-error\" id=\"label-{keyId:D}-error\">" : "<p id=\"add-error\" class=\"error\" role=\"alert\">";
+                    // Both pages show the refusal beside the key's label field.
+                    var error = page == "/account/ssh-keys" ? $"<p class=\"field-error\" id=\"label-{keyId:D}-error\">" : $"<p class=\"field-error\" id=\"label-{accessId}-error\">";
                     Assert.True(relabelled.StatusCode == HttpStatusCode.BadRequest
                             && (html.Contains(error, StringComparison.Ordinal) || s.Contains('\0')),
                         $"{path}: {relabelled.StatusCode} {html[..Math.Min(html.Length, 300)]} for {HostileStrings.Show(input)}");

@@ -183,14 +183,17 @@ public sealed class KeyRelabelTests : WebPageTestBase
     public async Task The_access_key_page_relabels_and_refuses_an_empty_or_taken_label_with_a_message()
     {
         var (alice, _, _, deploy, _) = await SiteWithTwoAccessKeysAsync();
-        var page = (await alice.GetAsync(AccessKeys)).Html;
-        Assert.Contains($"<form method=\"post\" action=\"{AccessKeys}/{deploy}/label\">", page);
-        Assert.Contains($"<label for=\"label-{deploy}\">New label for deploy</label><input id=\"label-{deploy}\" name=\"label\" value=\"deploy\"", page);
+        var page = Tags((await alice.GetAsync(AccessKeys)).Html);
+        Assert.Contains($"<form method=\"post\" action=\"{AccessKeys}/{deploy}/label\" class=\"inline-form\">", page);
+        Assert.Contains($"<label for=\"label-{deploy}\" class=\"visually-hidden\">New label for deploy</label><input id=\"label-{deploy}\" name=\"label\" value=\"deploy\"", page);
         foreach (var (label, message) in new[] { ("", Empty), ("CI", AccessTaken("CI")) })
         {
             var refused = await alice.PostFormAsync(AccessKeys, $"{AccessKeys}/{deploy}/label", ("label", label));
             Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-            Assert.Contains($"<p id=\"add-error\" class=\"error\" role=\"alert\">{E(message)}</p>", await refused.Content.ReadAsStringAsync());
+            // Beside the label field of that key, tied to it.
+            var html = await refused.Content.ReadAsStringAsync();
+            Assert.Contains($"<p class=\"field-error\" id=\"label-{deploy}-error\">{E(message)}</p>", html);
+            Assert.Contains($"aria-invalid=\"true\" aria-describedby=\"label-{deploy}-error\"", html);
         }
         Assert.Equal(["CI", "deploy"], await AccessLabelsAsync());
         var renamed = await alice.PostFormAsync(AccessKeys, $"{AccessKeys}/{deploy}/label", ("label", " production "));

@@ -111,12 +111,13 @@ public sealed partial class WebAccountTests : IAsyncLifetime
         Assert.Contains("Label changed", html);
         Assert.Contains("Key deleted", html);
         Assert.Contains(Wharf.Server.Web.Html.E(TestKeys.Fingerprint(key)), html);
-        Assert.Contains("<td>fern</td><td>127.0.0.1</td>", html);
+        Assert.Contains("<td data-label=\"By\">fern</td><td data-label=\"From\">127.0.0.1</td>", Regex.Replace(html, ">\\s+<", "><"));
 
         using var other = Browser();
         await PostFormAsync(other, "/signup", "/signup", ("username", "gus"), ("email", "gus@example.org"), ("password", "long enough password"));
         var theirs = await other.GetStringAsync(SshKeyPages.AuditPath);
         Assert.Contains("id=\"no-audit\"", theirs);
+        Assert.Contains("<p class=\"empty-title\">Nothing recorded yet.</p>", theirs);
         Assert.DoesNotContain("laptop", theirs);
 
         using var anonymous = Browser();
@@ -135,17 +136,18 @@ public sealed partial class WebAccountTests : IAsyncLifetime
         Assert.Equal(TokenPages.CreatedPath, created.Headers.Location?.OriginalString);
         var shown = await client.GetAsync(TokenPages.CreatedPath);
         Assert.Equal(HttpStatusCode.OK, shown.StatusCode);
-        Assert.Equal("no-store", shown.Headers.CacheControl?.ToString());
+        Assert.True(shown.Headers.CacheControl?.NoStore, $"Cache-Control: {shown.Headers.CacheControl}");
         var html = await shown.Content.ReadAsStringAsync();
         Assert.Contains(Wharf.Server.Web.Html.E(TokenPages.ShownOnce), html);
-        var secret = Regex.Match(html, "<pre id=\"new-token\">([^<]+)</pre>").Groups[1].Value;
+        var secret = Regex.Match(html, "<pre id=\"new-token\" class=\"copy-source\" tabindex=\"0\">([^<]+)</pre>").Groups[1].Value;
+        Assert.Contains("data-copy=\"new-token\" aria-label=\"Copy Token\">Copy</button>", html);
         Assert.StartsWith("wharf_", secret);
 
         // Reloading the page that showed it: no secret, no second token.
         var reloaded = await client.GetAsync(TokenPages.CreatedPath);
         Assert.Equal(HttpStatusCode.OK, reloaded.StatusCode);
         var again = await reloaded.Content.ReadAsStringAsync();
-        Assert.Contains($"<p id=\"token-gone\">{Wharf.Server.Web.Html.E(TokenPages.AlreadyShown)}</p>", again);
+        Assert.Contains($"<p id=\"token-gone\" class=\"notice\">{Wharf.Server.Web.Html.E(TokenPages.AlreadyShown)}</p>", again);
         Assert.DoesNotContain(secret, again);
         Assert.DoesNotContain("new-token", again);
         Assert.Equal(1, await _data.CountAsync(db => db.ApiTokens));
@@ -156,7 +158,7 @@ public sealed partial class WebAccountTests : IAsyncLifetime
             Assert.Equal(Wharf.Core.Tokens.ApiTokenService.Hash(secret), stored.TokenHash);
         }
         var list = await client.GetStringAsync(TokenPages.Path);
-        Assert.Contains("<td>ci</td>", list);
+        Assert.Contains("<td data-label=\"Name\">ci</td>", list);
         Assert.DoesNotContain(secret, list);
 
         using var api = new HttpClient { BaseAddress = _base };
@@ -166,8 +168,15 @@ public sealed partial class WebAccountTests : IAsyncLifetime
         Assert.Contains("\"username\":\"hank\"", await me.Content.ReadAsStringAsync());
 
         var id = Regex.Match(list, "data-id=\"(\\d+)\"").Groups[1].Value;
+        // Deleting asks first, naming the token and when it was made.
+        string made;
+        await using (var db = _data.OpenDatabase())
+            made = (await db.ApiTokens.SingleAsync(t => t.Name == "ci")).CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains($"id=\"delete-token-{id}-open\">Delete ci (created {made}, #{id})</button>", list);
+        Assert.Contains($"<p class=\"confirm-title\" id=\"delete-token-{id}-title\">{Wharf.Server.Web.Html.E($"Delete the API token 'ci', created {made}?")}</p>", list);
         var deleted = await PostFormAsync(client, TokenPages.Path, $"{TokenPages.Path}/{id}/delete");
         Assert.Equal(HttpStatusCode.Redirect, deleted.StatusCode);
+        Assert.Contains("<div class=\"flash\" role=\"status\" id=\"flash\">Token &#x27;ci&#x27; deleted.</div>", await client.GetStringAsync(TokenPages.Path));
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/2.0/user")).StatusCode);
         Assert.Contains("id=\"no-tokens\"", await client.GetStringAsync(TokenPages.Path));
     }

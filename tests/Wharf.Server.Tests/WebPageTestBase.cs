@@ -36,6 +36,22 @@ public abstract partial class WebPageTestBase : IAsyncLifetime
         return await db.Repositories.AsNoTracking().SingleOrDefaultAsync(r => r.LowerName == name);
     }
 
+    /// <summary>
+    /// The page with the white space between tags taken out, so a test can assert a run of elements exactly without
+    /// depending on how the Razor templates are indented.
+    /// </summary>
+    protected static string Tags(string html) => BetweenTags().Replace(html, "><");
+
+    [GeneratedRegex(@">\s+<")]
+    private static partial Regex BetweenTags();
+
+    /// <summary>The flash message the page shows once after a change, or null.</summary>
+    protected static string? FlashOf(string html) =>
+        FlashMessage().Match(html) is { Success: true } m ? System.Net.WebUtility.HtmlDecode(m.Groups[1].Value) : null;
+
+    [GeneratedRegex("<div class=\"flash\" role=\"status\" id=\"flash\">([^<]*)</div>")]
+    private static partial Regex FlashMessage();
+
     /// <summary>The message of a refusal page (<c>PageErrors</c>), as HTML.</summary>
     protected static string PageErrorOf(string html) => PageError().Match(html).Groups[1].Value;
 

@@ -13,6 +13,7 @@ public sealed class WebRepositorySettingsTests : WebPageTestBase
     private const string Permissions = "/alice/site/settings/permissions";
     private const string AccessKeys = "/alice/site/settings/access-keys";
     private const string Delete = "/alice/site/settings/delete";
+    private const string Branch = "/alice/site/settings/branch";
 
     private async Task<AccessLevel?> GrantOfAsync(string user)
     {
@@ -28,13 +29,22 @@ public sealed class WebRepositorySettingsTests : WebPageTestBase
         await CreateAsync(alice, "site");
         using var bob = await SignUpAsync("bob");
         Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync("/alice/site")).Status);
-        Assert.Contains("<p id=\"no-grants\">Nobody else has access yet.</p>", (await alice.GetAsync(Permissions)).Html);
+        Assert.Contains("<div class=\"empty-state\" id=\"no-grants\"><p class=\"empty-title\">Nobody else has access yet.</p>",
+            Tags((await alice.GetAsync(Permissions)).Html));
 
         var given = await alice.PostFormAsync(Permissions, Permissions, ("user", "bob"), ("permission", "read"));
         Assert.Equal(HttpStatusCode.Redirect, given.StatusCode);
         Assert.Equal(Permissions, given.Headers.Location?.OriginalString);
         Assert.Equal(AccessLevel.Read, await GrantOfAsync("bob"));
-        Assert.Contains("<tr class=\"grant\" data-user=\"bob\" data-permission=\"read\"><td>bob</td>", (await alice.GetAsync(Permissions)).Html);
+        var granted = (await alice.GetAsync(Permissions)).Html;
+        Assert.Equal("bob now has Read access.", FlashOf(granted));
+        Assert.Contains("<tr class=\"grant\" data-user=\"bob\" data-permission=\"read\"><td data-label=\"User\">bob</td>", Tags(granted));
+        // Removing asks first, naming the person and the repository; the form inside the confirmation names them too.
+        Assert.Contains("<button type=\"button\" class=\"button button-danger-outline\" popovertarget=\"remove-", granted);
+        Assert.Contains(">Remove bob</button>", granted);
+        Assert.Contains($"<p class=\"confirm-title\" id=\"remove-", granted);
+        Assert.Contains(E("Remove bob's access to alice/site?") + "</p>", granted);
+        Assert.Null(FlashOf((await alice.GetAsync(Permissions)).Html));
         var page = (await bob.GetAsync("/alice/site")).Html;
         Assert.Contains("<dd id=\"repository-access\">Read</dd>", page);
         Assert.Contains("data-name=\"alice/site\"", (await bob.GetAsync("/repositories")).Html);
@@ -42,18 +52,21 @@ public sealed class WebRepositorySettingsTests : WebPageTestBase
 
         await alice.PostFormAsync(Permissions, Permissions, ("user", "bob"), ("permission", "admin"));
         Assert.Equal(AccessLevel.Admin, await GrantOfAsync("bob"));
+        Assert.Equal("bob now has Admin access.", FlashOf((await alice.GetAsync(Permissions)).Html));
         Assert.Contains("<a id=\"settings-link\"", (await bob.GetAsync("/alice/site")).Html);
         Assert.Equal(HttpStatusCode.OK, (await bob.GetAsync(AccessKeys)).Status);
 
         var removed = await alice.PostFormAsync(Permissions, Permissions + "/remove", ("user", "bob"));
         Assert.Equal(HttpStatusCode.Redirect, removed.StatusCode);
+        Assert.Equal(Permissions, removed.Headers.Location?.OriginalString);
         Assert.Null(await GrantOfAsync("bob"));
+        Assert.Equal("bob no longer has access.", FlashOf((await alice.GetAsync(Permissions)).Html));
         Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync("/alice/site")).Status);
 
         // Removing again: the service's message beside the list, nothing else changes.
         var again = await alice.PostFormAsync(Permissions, Permissions + "/remove", ("user", "bob"));
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
-        Assert.Contains($"<p id=\"permission-error\" class=\"error\" role=\"alert\">{E("bob has no permission on alice/site.")}</p>",
+        Assert.Contains($"<p class=\"form-error\" role=\"alert\" id=\"permission-error\">{E("bob has no permission on alice/site.")}</p>",
             await again.Content.ReadAsStringAsync());
     }
 
@@ -86,7 +99,10 @@ public sealed class WebRepositorySettingsTests : WebPageTestBase
         using var bob = await SignUpAsync("bob");
         var refused = await alice.PostFormAsync(Permissions, Permissions, ("user", user), ("permission", permission));
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-        Assert.Contains($"<p id=\"permission-error\" class=\"error\" role=\"alert\">{E(message)}</p>", await refused.Content.ReadAsStringAsync());
+        var html = await refused.Content.ReadAsStringAsync();
+        // Beside the User field, tied to it, with what was typed kept.
+        Assert.Contains($"<p class=\"field-error\" id=\"grant-user-error\">{E(message)}</p>", html);
+        Assert.Contains($"<input id=\"grant-user\" name=\"user\" type=\"text\" value=\"{E(user)}\" aria-describedby=\"grant-user-error\" aria-invalid=\"true\"", html);
         Assert.Equal(0, await Host.Data.CountAsync(db => db.RepositoryGrants));
     }
 
@@ -117,34 +133,40 @@ public sealed class WebRepositorySettingsTests : WebPageTestBase
         using var alice = await SignUpAsync("alice");
         await CreateAsync(alice, "site");
         var page = (await alice.GetAsync(AccessKeys)).Html;
-        Assert.Contains("<p id=\"no-access-keys\">No access keys yet.</p>", page);
-        Assert.Contains("<input type=\"checkbox\" id=\"key-write\" name=\"write\" value=\"on\">Read-write", page);
+        Assert.Contains("<div class=\"empty-state\" id=\"no-access-keys\"><p class=\"empty-title\">No access keys yet.</p>", Tags(page));
+        Assert.Contains("<input type=\"checkbox\" id=\"key-write\" name=\"write\" value=\"on\" aria-describedby=\"key-write-hint\" /> Read-write", page);
         Assert.Contains($"<script src=\"{StaticAssets.SshKeys}\" defer></script>", page);
 
         var ci = TestKeys.Ed25519("ci@build");
         var deploy = TestKeys.Ed25519("deploy@prod");
         Assert.Equal(HttpStatusCode.Redirect, (await alice.PostFormAsync(AccessKeys, AccessKeys, ("label", "build <server>"), ("key", ci))).StatusCode);
+        Assert.Equal("Access key 'build <server>' added.", FlashOf((await alice.GetAsync(AccessKeys)).Html));
         Assert.Equal(HttpStatusCode.Redirect, (await alice.PostFormAsync(AccessKeys, AccessKeys, ("label", ""), ("key", deploy), ("write", "on"))).StatusCode);
 
-        page = (await alice.GetAsync(AccessKeys)).Html;
+        page = Tags((await alice.GetAsync(AccessKeys)).Html);
         var rows = Regex.Matches(page, "<tr class=\"access-key\" data-id=\"(\\d+)\">(.*?)</tr>").Select(m => (Id: m.Groups[1].Value, Row: m.Groups[2].Value)).ToList();
         Assert.Equal(2, rows.Count);
-        Assert.Contains("<td><span class=\"key-label\">build &lt;server&gt;</span>", rows[0].Row);
-        Assert.Contains("<button type=\"submit\">Save label</button></form></td><td>ssh-ed25519, 256 bits</td>", rows[0].Row);
+        Assert.Contains("<td data-label=\"Label\"><span class=\"key-label\">build &lt;server&gt;</span>", rows[0].Row);
+        Assert.Contains("</form></td><td data-label=\"Type\">ssh-ed25519, 256 bits</td>", rows[0].Row);
         Assert.Contains($"<code class=\"fingerprint\">{E(TestKeys.Fingerprint(ci))}</code>", rows[0].Row);
-        Assert.Contains("<td class=\"key-access\">Read-only</td>", rows[0].Row);
-        Assert.EndsWith("<td>never</td><td><a href=\"/alice/site/settings/access-keys/" + rows[0].Id + "/delete\">Remove</a></td>", rows[0].Row);
+        Assert.Contains("<td data-label=\"Access\" class=\"key-access\">Read-only</td>", rows[0].Row);
+        Assert.Contains("<td data-label=\"Last used\"><span class=\"muted\">never</span></td>", rows[0].Row);
+        // Removing asks first, in a confirmation that names the key and the repository.
+        Assert.Contains($"popovertarget=\"remove-key-{rows[0].Id}\" id=\"remove-key-{rows[0].Id}-open\">Remove build &lt;server&gt;</button>", rows[0].Row);
+        Assert.Contains($"<p class=\"confirm-title\" id=\"remove-key-{rows[0].Id}-title\">{E("Remove the access key 'build <server>' from alice/site?")}</p>", rows[0].Row);
+        Assert.Contains($"<form method=\"post\" action=\"/alice/site/settings/access-keys/{rows[0].Id}/delete\" class=\"confirm-actions\">", rows[0].Row);
         Assert.Contains("<span class=\"key-label\">deploy@prod</span>", rows[1].Row);
-        Assert.Contains("<td class=\"key-access\">Read-write</td>", rows[1].Row);
+        Assert.Contains("<td data-label=\"Access\" class=\"key-access\">Read-write</td>", rows[1].Row);
 
-        var confirm = (await alice.GetAsync($"{AccessKeys}/{rows[0].Id}/delete")).Html;
-        Assert.Contains("Remove the access key <strong>build &lt;server&gt;</strong>", confirm);
         Assert.Equal(2, await Host.Data.CountAsync(db => db.RepositoryAccessKeys));
-        var removed = await alice.PostFormAsync($"{AccessKeys}/{rows[0].Id}/delete", $"{AccessKeys}/{rows[0].Id}/delete");
+        var removed = await alice.PostFormAsync(AccessKeys, $"{AccessKeys}/{rows[0].Id}/delete");
         Assert.Equal(HttpStatusCode.Redirect, removed.StatusCode);
+        Assert.Equal(AccessKeys, removed.Headers.Location?.OriginalString);
+        Assert.Equal("Access key 'build <server>' removed.", FlashOf((await alice.GetAsync(AccessKeys)).Html));
         Assert.Equal(1, await Host.Data.CountAsync(db => db.RepositoryAccessKeys));
         Assert.Equal(1, await Host.Data.CountAsync(db => db.AccessKeys));
-        Assert.Equal(HttpStatusCode.NotFound, (await alice.GetAsync($"{AccessKeys}/{rows[0].Id}/delete")).Status);
+        Assert.Equal(HttpStatusCode.NotFound, (await alice.PostFormAsync(AccessKeys, $"{AccessKeys}/{rows[0].Id}/delete")).StatusCode);
+        Assert.Equal(1, await Host.Data.CountAsync(db => db.RepositoryAccessKeys));
     }
 
     [Fact]
@@ -162,7 +184,9 @@ public sealed class WebRepositorySettingsTests : WebPageTestBase
             var refused = await alice.PostFormAsync(AccessKeys, AccessKeys, ("label", "x"), ("key", key), ("write", "on"));
             Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
             var html = await refused.Content.ReadAsStringAsync();
-            Assert.Contains($"<p id=\"add-error\" class=\"error\" role=\"alert\">{E(message)}</p>", html);
+            // Beside the Key field, tied to it.
+            Assert.Contains($"<p class=\"field-error\" id=\"key-text-error\">{E(message)}</p>", html);
+            Assert.Contains("<textarea id=\"key-text\" name=\"key\" rows=\"6\" aria-describedby=\"key-text-hint key-text-error\" aria-invalid=\"true\"", html);
             // What was typed stays in the form, Read-write still ticked.
             Assert.Contains("name=\"write\" value=\"on\" checked", html);
             Assert.Equal(1, await Host.Data.CountAsync(db => db.RepositoryAccessKeys));
@@ -183,18 +207,59 @@ public sealed class WebRepositorySettingsTests : WebPageTestBase
         var directory = Host.Data.Paths.Repository("alice", "site");
         var page = (await alice.GetAsync(Delete)).Html;
         Assert.Contains("<label for=\"confirmation\">Type alice/site to confirm</label>", page);
+        Assert.Contains("<nav aria-label=\"Repository settings\" id=\"settings-nav\"", page);
+        Assert.Contains("<a href=\"/alice/site/settings/delete\" aria-current=\"page\">Delete repository</a>", page);
 
         var refused = await alice.PostFormAsync(Delete, Delete, ("confirmation", "site"));
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-        Assert.Contains(E("To delete the repository, type its full name 'alice/site' exactly."), await refused.Content.ReadAsStringAsync());
+        Assert.Contains($"<p class=\"field-error\" id=\"confirmation-error\">{E("To delete the repository, type its full name 'alice/site' exactly.")}</p>",
+            await refused.Content.ReadAsStringAsync());
         Assert.NotNull(await StoredAsync("site"));
         Assert.True(Directory.Exists(directory));
 
         var deleted = await alice.PostFormAsync(Delete, Delete, ("confirmation", "alice/site"));
         Assert.Equal(HttpStatusCode.Redirect, deleted.StatusCode);
         Assert.Equal("/repositories", deleted.Headers.Location?.OriginalString);
+        Assert.Equal("Repository alice/site deleted.", FlashOf((await alice.GetAsync("/repositories")).Html));
         Assert.Null(await StoredAsync("site"));
         Assert.False(Directory.Exists(directory));
         Assert.Equal(HttpStatusCode.NotFound, (await alice.GetAsync("/alice/site")).Status);
+    }
+
+    [Fact]
+    public async Task The_settings_address_leads_to_the_first_settings_page_for_an_administrator_only()
+    {
+        using var alice = await SignUpAsync("alice");
+        await CreateAsync(alice, "site");
+        var settings = await alice.Client.GetAsync("/alice/site/settings");
+        Assert.Equal(HttpStatusCode.Redirect, settings.StatusCode);
+        Assert.Equal(Permissions, settings.Headers.Location?.OriginalString);
+        var page = (await alice.GetAsync(Permissions)).Html;
+        Assert.Contains("<a href=\"/alice/site/settings/permissions\" aria-current=\"page\">Permissions</a>", page);
+        Assert.Contains("<a href=\"/alice/site/settings/access-keys\">Access keys</a>", page);
+
+        using var bob = await SignUpAsync("bob");
+        // Unreadable: the same not-found as a repository that does not exist; readable but not Admin: refused.
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.Client.GetAsync("/alice/site/settings")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await bob.Client.GetAsync("/alice/nothing/settings")).StatusCode);
+        await alice.PostFormAsync(Permissions, Permissions, ("user", "bob"), ("permission", "write"));
+        Assert.Equal(HttpStatusCode.Forbidden, (await bob.Client.GetAsync("/alice/site/settings")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Changing_the_default_branch_says_so()
+    {
+        using var alice = await SignUpAsync("alice");
+        await CreateAsync(alice, "site");
+        var work = Path.Combine(Host.Data.Root, "work");
+        Directory.CreateDirectory(work);
+        Git.Run(work, "init", "-q", "-b", "main");
+        Git.Run(work, "-c", "user.name=a", "-c", "user.email=a@example.org", "commit", "-q", "--allow-empty", "-m", "first");
+        Git.Run(work, "push", "-q", Host.Data.Paths.Repository("alice", "site"), "main:main", "main:develop");
+        var changed = await alice.PostFormAsync(Branch, Branch, ("branch", "develop"));
+        Assert.Equal(HttpStatusCode.Redirect, changed.StatusCode);
+        var page = (await alice.GetAsync(Branch)).Html;
+        Assert.Equal("Default branch changed to 'develop'.", FlashOf(page));
+        Assert.Contains("<strong id=\"default-branch\">develop</strong>", page);
     }
 }

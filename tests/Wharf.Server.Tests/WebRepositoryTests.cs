@@ -25,16 +25,19 @@ public sealed class WebRepositoryTests : WebPageTestBase
         var (status, empty) = await alice.GetAsync(RepositoryPages.ListPath);
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Contains("id=\"no-repositories\"", empty);
-        Assert.Contains("<a id=\"new-repository\" href=\"/repositories/new\">New repository</a>", empty);
-        Assert.Contains("<a href=\"/repositories\">Repositories</a>", empty);
+        Assert.Contains("<a id=\"new-repository\" class=\"button\" href=\"/repositories/new\">New repository</a>", empty);
+        Assert.Contains("<a href=\"/repositories\" aria-current=\"page\">Repositories</a>", empty);
+        Assert.Contains("<div class=\"empty-state\" id=\"no-repositories\"><p class=\"empty-title\">No repositories yet.</p>", Tags(empty));
 
         var form = (await alice.GetAsync(RepositoryPages.NewPath)).Html;
-        Assert.Contains("<input type=\"radio\" name=\"scm\" value=\"git\" checked>Git", form);
-        Assert.Contains("<input type=\"checkbox\" id=\"repository-private\" name=\"private\" value=\"on\" checked>Private", form);
+        Assert.Contains("<input type=\"radio\" name=\"scm\" value=\"git\" checked /> Git", form);
+        Assert.Contains("<input type=\"radio\" name=\"scm\" value=\"hg\" /> Mercurial", form);
+        Assert.Contains("<input type=\"checkbox\" id=\"repository-private\" name=\"private\" value=\"on\" checked aria-describedby=\"repository-private-hint\" /> Private", form);
 
         var created = await CreateAsync(alice, "site");
         Assert.Equal(HttpStatusCode.Redirect, created.StatusCode);
         Assert.Equal("/alice/site", created.Headers.Location?.OriginalString);
+        Assert.Equal("Repository alice/site created.", FlashOf((await alice.GetAsync("/alice/site")).Html));
         var stored = await StoredAsync("site");
         Assert.NotNull(stored);
         Assert.True(stored.IsPrivate);
@@ -42,7 +45,9 @@ public sealed class WebRepositoryTests : WebPageTestBase
         Assert.True(File.Exists(Path.Combine(Host.Data.Paths.Repository("alice", "site"), "HEAD")));
 
         var list = (await alice.GetAsync(RepositoryPages.ListPath)).Html;
-        Assert.Contains("<tr class=\"repository\" data-name=\"alice/site\"><td><a href=\"/alice/site\">alice/site</a></td><td>Git</td><td>Private</td><td>never</td></tr>", list);
+        Assert.Contains("<tr class=\"repository\" data-name=\"alice/site\"><td data-label=\"Repository\"><a href=\"/alice/site\">alice/site</a></td>" +
+            "<td data-label=\"Type\">Git</td><td data-label=\"Visibility\"><span class=\"badge badge-warning\">Private</span></td>" +
+            "<td data-label=\"Last pushed\"><span class=\"muted\">never</span></td></tr>", Tags(list));
     }
 
     [Fact]
@@ -57,10 +62,10 @@ public sealed class WebRepositoryTests : WebPageTestBase
 
         var page = (await alice.GetAsync("/alice/notes")).Html;
         var url = $"ssh://hg@127.0.0.1:{SshPort}/alice/notes";
-        Assert.Contains($"<input id=\"clone-url\" value=\"{url}\" readonly", page);
-        Assert.Contains($"<pre id=\"clone-command\">hg clone {url}</pre>", page);
+        Assert.Contains($"<input id=\"clone-url\" class=\"copy-source mono\" value=\"{url}\" readonly", page);
+        Assert.Contains($"<pre id=\"clone-command\" class=\"copy-source\" tabindex=\"0\">hg clone {url}</pre>", page);
         Assert.DoesNotContain("git remote set-url", page);
-        Assert.Contains($"<pre>hg push {url}</pre>", page);
+        Assert.Contains($"<pre id=\"push-existing\" class=\"copy-source\" tabindex=\"0\">hg push {url}</pre>", page);
         Assert.Contains("<dd id=\"repository-scm\">Mercurial</dd>", page);
 
         using var bob = await SignUpAsync("bob");
@@ -88,9 +93,11 @@ public sealed class WebRepositoryTests : WebPageTestBase
         var refused = await CreateAsync(alice, name, scm: "hg", isPrivate: false);
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         var html = await refused.Content.ReadAsStringAsync();
-        Assert.Contains($"<p id=\"create-error\" class=\"error\" role=\"alert\">{E(message)}</p>", html);
+        // Beside the Name field, tied to it.
+        Assert.Contains($"<p class=\"field-error\" id=\"repository-name-error\">{E(message)}</p>", html);
+        Assert.Contains("aria-describedby=\"repository-name-hint repository-name-error\" aria-invalid=\"true\"", html);
         // The form keeps what was typed and chosen.
-        Assert.Contains($"name=\"name\" value=\"{E(name)}\"", html);
+        Assert.Contains($"name=\"name\" type=\"text\" value=\"{E(name)}\"", html);
         Assert.Contains("value=\"hg\" checked", html);
         Assert.DoesNotContain("name=\"private\" value=\"on\" checked", html);
 
@@ -128,19 +135,21 @@ public sealed class WebRepositoryTests : WebPageTestBase
         await CreateAsync(alice, "site");
         var url = $"ssh://git@127.0.0.1:{SshPort}/alice/site.git";
         var page = (await alice.GetAsync("/alice/site")).Html;
-        Assert.Contains($"<input id=\"clone-url\" value=\"{url}\" readonly", page);
-        Assert.Contains("<button type=\"button\" id=\"copy-clone-url\" data-copy=\"clone-url\" data-status=\"copy-status\" hidden>Copy</button>", page);
-        Assert.Contains($"<script src=\"{StaticAssets.Repository}\" defer></script>", page);
-        Assert.Contains($"<pre id=\"clone-command\">git clone {url}</pre>", page);
-        Assert.Contains($"<pre id=\"set-url-command\">git remote set-url origin {url}</pre>", page);
-        Assert.Contains($"<pre>git remote add origin {url}\ngit push -u origin HEAD</pre>", page);
-        Assert.Contains("<dd id=\"last-pushed\">never</dd>", page);
+        // SSH first: the clone URL and each command with a Copy button whose accessible name says what it copies.
+        Assert.Contains($"<input id=\"clone-url\" class=\"copy-source mono\" value=\"{url}\" readonly", page);
+        Assert.True(page.IndexOf("id=\"clone-url\"", StringComparison.Ordinal) < page.IndexOf("id=\"history\"", StringComparison.Ordinal));
+        Assert.Contains("data-copy=\"clone-url\" aria-label=\"Copy SSH clone URL\">Copy</button>", page);
+        Assert.Contains($"<pre id=\"clone-command\" class=\"copy-source\" tabindex=\"0\">git clone {url}</pre>", page);
+        Assert.Contains($"<pre id=\"set-url-command\" class=\"copy-source\" tabindex=\"0\">git remote set-url origin {url}</pre>", page);
+        Assert.Contains("data-copy=\"set-url-command\" aria-label=\"Copy remote switch command\">Copy</button>", page);
+        // An existing project's push, to the repository's own default branch.
+        Assert.Contains($"<pre id=\"push-existing\" class=\"copy-source\" tabindex=\"0\">git remote add origin {url}&#xA;git push -u origin main</pre>", page);
+        Assert.Contains("<dd id=\"default-branch\">main (nothing pushed yet", page);
+        Assert.Contains("<dd id=\"last-pushed\"><span class=\"muted\">never</span></dd>", Tags(page));
         Assert.Contains("<dd id=\"repository-visibility\">Private: ", page);
-        Assert.Contains("<p id=\"no-pushes\">No pushes yet.</p>", page);
-        Assert.Contains("<a id=\"settings-link\" href=\"/alice/site/settings/permissions\">Settings</a>", page);
-        var script = await alice.Client.GetAsync(StaticAssets.Repository);
-        Assert.Equal(HttpStatusCode.OK, script.StatusCode);
-        Assert.Contains("navigator.clipboard", await script.Content.ReadAsStringAsync());
+        Assert.Contains("<p id=\"no-pushes\" class=\"muted\">No pushes yet.</p>", page);
+        Assert.Contains("<a id=\"settings-link\" class=\"button button-secondary\" href=\"/alice/site/settings\">Settings</a>", page);
+        Assert.Contains($"<script src=\"{StaticAssets.SiteScript}\" defer></script>", page);
 
         // A push, as the SSH front door records it: the commits land on disk, the time and the audit entry in the database.
         var work = Path.Combine(Host.Data.Root, "work");
@@ -163,11 +172,14 @@ public sealed class WebRepositoryTests : WebPageTestBase
         }
         page = (await alice.GetAsync("/alice/site")).Html;
         Assert.DoesNotContain("id=\"empty-repository\"", page);
-        Assert.Contains("<td>&lt;b&gt;first&lt;/b&gt; &amp; more</td>", page);
+        page = Tags(page);
+        Assert.Contains("<td data-label=\"Message\">&lt;b&gt;first&lt;/b&gt; &amp; more</td>", page);
         Assert.DoesNotContain("<b>first</b>", page);
-        Assert.Contains("<dd id=\"last-pushed\">2026-11-24 08:30 UTC</dd>", page);
-        Assert.Contains("<tr class=\"push\"><td>2026-11-24 08:30 UTC</td><td>alice</td><td>&lt;laptop&gt;</td></tr>", page);
-        Assert.Contains("<td>2026-11-24 08:30 UTC</td></tr>", (await alice.GetAsync(RepositoryPages.ListPath)).Html);
+        const string Pushed = "<time datetime=\"2026-11-24T08:30:00Z\" title=\"2026-11-24 08:30 UTC\">";
+        Assert.Contains("<dd id=\"last-pushed\">" + Pushed, page);
+        Assert.Contains("<tr class=\"push\"><td data-label=\"When\">" + Pushed, page);
+        Assert.Contains("</time></td><td data-label=\"Who\">alice</td><td data-label=\"Key\">&lt;laptop&gt;</td></tr>", page);
+        Assert.Contains("<td data-label=\"Last pushed\">" + Pushed, Tags((await alice.GetAsync(RepositoryPages.ListPath)).Html));
     }
 
     [Fact]
@@ -184,9 +196,10 @@ public sealed class WebRepositoryTests : WebPageTestBase
         Hg(work, "push", "-q", repository);
 
         var page = (await alice.GetAsync("/alice/notes")).Html;
-        Assert.Contains("<h2>Latest changesets</h2>", page);
+        Assert.Contains("<h2 id=\"history-title\">Latest changesets</h2>", page);
         Assert.DoesNotContain("id=\"empty-repository\"", page);
-        Assert.Matches("<tr class=\"commit\"><td><code title=\"[0-9a-f]{40}\">[0-9a-f]{12}</code></td><td>First notes</td><td>Alice</td>", page);
+        Assert.Matches("<tr class=\"commit\"><td data-label=\"Id\"><code title=\"[0-9a-f]{40}\">[0-9a-f]{12}</code></td>" +
+            "<td data-label=\"Message\">First notes</td><td data-label=\"Author\">Alice</td>", Tags(page));
     }
 
     private static void Hg(string workingDirectory, params string[] args)
@@ -204,6 +217,7 @@ public sealed class WebRepositoryTests : WebPageTestBase
 
     [Theory]
     [InlineData("")]
+    [InlineData("/settings")]
     [InlineData("/settings/permissions")]
     [InlineData("/settings/access-keys")]
     [InlineData("/settings/delete")]

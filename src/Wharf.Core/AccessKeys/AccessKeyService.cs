@@ -10,10 +10,10 @@ namespace Wharf.Core.AccessKeys;
 /// (<see cref="SshKeyService.Check"/>), the same label rules, and one rule of their own: a key is either
 /// a person's or repositories', never both, so a login with it always means one thing.
 /// </summary>
-public sealed class AccessKeyService(IAccessKeyStore accessKeys, ISshKeyStore accountKeys, SshKeyService keyReader, TimeProvider time)
+public sealed class AccessKeyService(IAccessKeyStore accessKeys, ISshKeyStore accountKeys, SshKeyService keyReader, TimeProvider time, Audit.IAuditLog audit)
 {
     public async Task<AccessKeyInfo> AddAsync(RepositoryInfo repository, AccessLevel callerLevel, string? text, string? label, bool canWrite,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, Audit.Actor? actor = null)
     {
         RepositoryService.RequireAdmin(repository, callerLevel);
         var parsed = keyReader.Check(text);
@@ -42,6 +42,8 @@ public sealed class AccessKeyService(IAccessKeyStore accessKeys, ISshKeyStore ac
             await accessKeys.RemoveAsync(repository.Id, added.Id, CancellationToken.None);
             throw AccessKeyErrors.AccountKey();
         }
+        await audit.AddAsync(Audit.AuditActions.Event(repository.OwnerId, Audit.AuditActions.AccessKeyAdded,
+            $"{added.Label} ({(canWrite ? "read-write" : "read-only")})", actor ?? Audit.Actor.Cli, now, repository, added.Fingerprint), CancellationToken.None);
         return added;
     }
 
@@ -76,10 +78,13 @@ public sealed class AccessKeyService(IAccessKeyStore accessKeys, ISshKeyStore ac
         return key with { Label = chosen, CanWrite = write };
     }
 
-    public async Task RemoveAsync(RepositoryInfo repository, AccessLevel callerLevel, string id, CancellationToken cancellationToken)
+    public async Task RemoveAsync(RepositoryInfo repository, AccessLevel callerLevel, string id, CancellationToken cancellationToken,
+        Audit.Actor? actor = null)
     {
         var key = await GetAsync(repository, callerLevel, id, cancellationToken);
         if (!await accessKeys.RemoveAsync(repository.Id, key.Id, cancellationToken))
             throw AccessKeyErrors.KeyNotFound(repository.FullName, id);
+        await audit.AddAsync(Audit.AuditActions.Event(repository.OwnerId, Audit.AuditActions.AccessKeyRemoved, key.Label,
+            actor ?? Audit.Actor.Cli, time.GetUtcNow(), repository, key.Fingerprint), CancellationToken.None);
     }
 }

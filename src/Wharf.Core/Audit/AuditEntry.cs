@@ -34,6 +34,33 @@ public static class AuditActions
     /// <summary>A login with a stored key that the key policy (allowed types, RSA size, ROCA) no longer accepts was refused.</summary>
     public const string KeyRefused = "key-refused";
     public const string Push = "push";
+    public const string TokenCreated = "token-created";
+    public const string TokenDeleted = "token-deleted";
+    public const string GrantGiven = "grant-given";
+    public const string GrantChanged = "grant-changed";
+    public const string GrantRemoved = "grant-removed";
+    public const string RepositoryCreated = "repository-created";
+    public const string RepositoryDeleted = "repository-deleted";
+    public const string AccessKeyAdded = "access-key-added";
+    public const string AccessKeyRemoved = "access-key-removed";
+
+    /// <summary>
+    /// An entry for an event that is not about one of the account's own SSH keys: <paramref name="subject"/> (the
+    /// token, the person given access, the access key) goes in the label column, a key's fingerprint when there is one.
+    /// </summary>
+    public static AuditEntry Event(long userId, string action, string subject, Actor actor, DateTimeOffset at,
+        Repositories.RepositoryInfo? repository = null, string fingerprint = "") => new()
+    {
+        UserId = userId,
+        Action = action,
+        KeyLabel = subject,
+        KeyFingerprint = fingerprint,
+        Actor = actor.Name,
+        SourceAddress = actor.SourceAddress,
+        At = at,
+        RepositoryId = repository?.Id,
+        Repository = repository?.FullName,
+    };
 }
 
 /// <summary>Who is acting and from where, as the audit log records it.</summary>
@@ -49,6 +76,12 @@ public interface IAuditLog
 {
     /// <summary>The user's most recent entries, newest first, at most <paramref name="limit"/>.</summary>
     Task<IReadOnlyList<AuditEntry>> ListAsync(long userId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// One page of the user's entries, newest first: those older than <paramref name="before"/> (an entry id), or
+    /// newer than <paramref name="after"/> (then still listed newest first), or the newest when both are null.
+    /// </summary>
+    Task<IReadOnlyList<AuditEntry>> PageAsync(long userId, long? before, long? after, int limit, CancellationToken cancellationToken);
 
     /// <summary>A repository's most recent events (pushes), newest first.</summary>
     Task<IReadOnlyList<AuditEntry>> ListForRepositoryAsync(long repositoryId, int limit, CancellationToken cancellationToken);

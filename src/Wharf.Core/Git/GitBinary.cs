@@ -65,6 +65,37 @@ public sealed class GitBinary(string executable = "git")
             .ToList();
 
     private const string BranchPrefix = "refs/heads/";
+    private const string TagPrefix = "refs/tags/";
+
+    /// <summary>
+    /// What a push changed, from the output of <see cref="RefsAsync"/> before and after it, one ref per item in ref
+    /// order: <c>main 1a2b3c4→5d6e7f8</c>, <c>feature new 9abcdef</c>, <c>tag v1.0 new 0123456</c>, <c>old deleted</c>.
+    /// </summary>
+    public static IReadOnlyList<string> RefChanges(string refsBefore, string refsAfter)
+    {
+        static Dictionary<string, string> Read(string refs) =>
+            refs.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(line => line.Split(' ', 2))
+                .Where(f => f.Length == 2)
+                .GroupBy(f => f[1], StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.First()[0], StringComparer.Ordinal);
+        static string Short(string id) => id.Length > 7 ? id[..7] : id;
+        static string Name(string refName) =>
+            refName.StartsWith(BranchPrefix, StringComparison.Ordinal) ? refName[BranchPrefix.Length..]
+            : refName.StartsWith(TagPrefix, StringComparison.Ordinal) ? "tag " + refName[TagPrefix.Length..]
+            : refName;
+        var before = Read(refsBefore);
+        var after = Read(refsAfter);
+        var changes = new List<string>();
+        foreach (var name in before.Keys.Union(after.Keys).Order(StringComparer.Ordinal))
+        {
+            var had = before.TryGetValue(name, out var old);
+            var has = after.TryGetValue(name, out var now);
+            if (had && has && old == now) continue;
+            changes.Add(!had ? $"{Name(name)} new {Short(now!)}" : !has ? $"{Name(name)} deleted" : $"{Name(name)} {Short(old!)}→{Short(now!)}");
+        }
+        return changes;
+    }
 
     /// <summary>
     /// The branch HEAD names (the repository's default branch, which clones check out), read from the HEAD file as

@@ -12,14 +12,15 @@ namespace Wharf.Core.Repositories;
 /// that change one take the level the caller was found to have and refuse below Admin.
 /// </summary>
 public sealed class RepositoryService(
-    IRepositoryStore repositories, IUserStore users, WharfPaths paths, GitBinary git, HgBinary hg, TimeProvider time, RepositorySettings settings)
+    IRepositoryStore repositories, IUserStore users, WharfPaths paths, GitBinary git, HgBinary hg, TimeProvider time, RepositorySettings settings, Audit.IAuditLog audit)
 {
     /// <summary>
     /// Creates the repository on disk and records it. The directory is built in a staging folder and
     /// moved into place in one rename, so a failure never leaves a half-initialised repository at the real
     /// path; if recording fails, the directory is removed again.
     /// </summary>
-    public async Task<RepositoryInfo> CreateAsync(RepositoryName name, CancellationToken cancellationToken, Scm scm = Scm.Git, bool isPrivate = true)
+    public async Task<RepositoryInfo> CreateAsync(RepositoryName name, CancellationToken cancellationToken, Scm scm = Scm.Git, bool isPrivate = true,
+        Audit.Actor? actor = null)
     {
         var owner = await users.FindByNameAsync(name.Owner, cancellationToken) ?? throw UserService.UserNotFound(name.Owner);
         if (await repositories.FindAsync(owner.Name, name.Name, cancellationToken) is not null)
@@ -68,10 +69,12 @@ public sealed class RepositoryService(
             TryDelete(target);
             throw;
         }
-        return new RepositoryInfo(repository.Id, owner.Id, owner.Name, repository.Name, target)
+        var created = new RepositoryInfo(repository.Id, owner.Id, owner.Name, repository.Name, target)
         {
             Uuid = repository.Uuid, OwnerUuid = owner.Uuid, Scm = scm, IsPrivate = isPrivate, CreatedAt = repository.CreatedAt,
         };
+        await RecordAsync(created, Audit.AuditActions.RepositoryCreated, $"{scm.DisplayName()}, {(isPrivate ? "private" : "public")}", actor);
+        return created;
     }
 
     /// <summary>What the user may see: owned, granted, public; administrators see everything.</summary>
@@ -83,7 +86,8 @@ public sealed class RepositoryService(
     /// directory is first renamed into the trash (one atomic rename: nothing can half-serve it), then the
     /// record goes; if that fails the directory is put back. Only then is the trash emptied.
     /// </summary>
-    public async Task DeleteAsync(RepositoryInfo repository, AccessLevel callerLevel, string? confirmation, CancellationToken cancellationToken)
+    public async Task DeleteAsync(RepositoryInfo repository, AccessLevel callerLevel, string? confirmation, CancellationToken cancellationToken,
+        Audit.Actor? actor = null)
     {
         RequireAdmin(repository, callerLevel);
         if (!string.Equals(confirmation?.Trim(), repository.FullName, StringComparison.OrdinalIgnoreCase))
@@ -107,7 +111,13 @@ public sealed class RepositoryService(
             throw;
         }
         if (moved) TryDelete(trash);
+        await RecordAsync(repository, Audit.AuditActions.RepositoryDeleted, repository.FullName, actor);
     }
+
+    /// <summary>Writes a repository event into its owner's audit log (the actor and address say who did it).</summary>
+    private Task RecordAsync(RepositoryInfo repository, string action, string subject, Audit.Actor? actor) =>
+        audit.AddAsync(Audit.AuditActions.Event(repository.OwnerId, action, subject, actor ?? Audit.Actor.Cli, time.GetUtcNow(), repository),
+            CancellationToken.None);
 
     public async Task<IReadOnlyList<GrantInfo>> ListGrantsAsync(RepositoryInfo repository, AccessLevel callerLevel, CancellationToken cancellationToken)
     {
@@ -117,7 +127,8 @@ public sealed class RepositoryService(
 
     /// <summary>Grants or changes a user's permission. Returns the grant and whether it was new.</summary>
     public async Task<(GrantInfo Grant, bool Created)> SetGrantAsync(
-        RepositoryInfo repository, AccessLevel callerLevel, string userNameOrUuid, string? permission, CancellationToken cancellationToken)
+        RepositoryInfo repository, AccessLevel callerLevel, string userNameOrUuid, string? permission, CancellationToken cancellationToken,
+        Audit.Actor? actor = null)
     {
         RequireAdmin(repository, callerLevel);
         if (!AccessLevels.TryParseGrant(permission, out var level)) throw RepositoryErrors.Permission(permission);
@@ -126,15 +137,19 @@ public sealed class RepositoryService(
         var now = time.GetUtcNow();
         var created = await repositories.SetGrantAsync(repository.Id, user.Id, level, now, cancellationToken);
         var grant = (await repositories.ListGrantsAsync(repository.Id, cancellationToken)).Single(g => g.UserId == user.Id);
+        await RecordAsync(repository, created ? Audit.AuditActions.GrantGiven : Audit.AuditActions.GrantChanged,
+            $"{user.Name}: {level.ToApi()}", actor);
         return (grant, created);
     }
 
-    public async Task RemoveGrantAsync(RepositoryInfo repository, AccessLevel callerLevel, string userNameOrUuid, CancellationToken cancellationToken)
+    public async Task RemoveGrantAsync(RepositoryInfo repository, AccessLevel callerLevel, string userNameOrUuid, CancellationToken cancellationToken,
+        Audit.Actor? actor = null)
     {
         RequireAdmin(repository, callerLevel);
         var user = await new UserService(users, time).GetByNameOrUuidAsync(userNameOrUuid, cancellationToken);
         if (!await repositories.RemoveGrantAsync(repository.Id, user.Id, cancellationToken))
             throw RepositoryErrors.NoGrant(user.Name, repository.FullName);
+        await RecordAsync(repository, Audit.AuditActions.GrantRemoved, user.Name, actor);
     }
 
     /// <summary>

@@ -5,14 +5,15 @@ using Wharf.Core.Users;
 
 namespace Wharf.Core.Tokens;
 
-public sealed class ApiTokenService(IApiTokenStore tokens, IUserStore users, TimeProvider time)
+public sealed class ApiTokenService(IApiTokenStore tokens, IUserStore users, TimeProvider time, Audit.IAuditLog audit)
 {
     /// <summary>Marks Wharf tokens so secret scanners (and people) recognise one that leaked.</summary>
     public const string Prefix = "wharf_";
     public const int MaxNameLength = 100;
 
     /// <summary>Creates a token for <paramref name="userName"/>; the returned text is shown once and never stored.</summary>
-    public async Task<(ApiToken Token, string Secret)> CreateAsync(string userName, string? name, CancellationToken cancellationToken)
+    public async Task<(ApiToken Token, string Secret)> CreateAsync(string userName, string? name, CancellationToken cancellationToken,
+        Audit.Actor? actor = null)
     {
         var user = await new UserService(users, time).GetAsync(userName, cancellationToken);
         var chosen = string.IsNullOrWhiteSpace(name) ? "token" : name.Trim();
@@ -21,7 +22,19 @@ public sealed class ApiTokenService(IApiTokenStore tokens, IUserStore users, Tim
         var secret = Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
         var token = new ApiToken { UserId = user.Id, Name = chosen, TokenHash = Hash(secret), CreatedAt = time.GetUtcNow() };
         await tokens.AddAsync(token, cancellationToken);
+        await audit.AddAsync(Audit.AuditActions.Event(user.Id, Audit.AuditActions.TokenCreated, chosen, actor ?? Audit.Actor.Cli, token.CreatedAt),
+            CancellationToken.None);
         return (token, secret);
+    }
+
+    /// <summary>Deletes one of the user's tokens and records it; null when the user has no token with that id.</summary>
+    public async Task<ApiToken?> DeleteAsync(long userId, long tokenId, Audit.Actor actor, CancellationToken cancellationToken)
+    {
+        var token = (await tokens.ListAsync(userId, cancellationToken)).FirstOrDefault(t => t.Id == tokenId);
+        if (token is null || !await tokens.RemoveAsync(userId, tokenId, cancellationToken)) return null;
+        await audit.AddAsync(Audit.AuditActions.Event(userId, Audit.AuditActions.TokenDeleted, token.Name, actor, time.GetUtcNow()),
+            CancellationToken.None);
+        return token;
     }
 
     /// <summary>The user a token belongs to, or null for an unknown token. Database errors propagate.</summary>

@@ -10,6 +10,19 @@ public sealed class EfAuditLog(WharfDbContext db) : IAuditLog
         await db.AuditLog.AsNoTracking().Where(a => a.UserId == userId).OrderByDescending(a => a.Id).Take(limit)
             .ToListAsync(cancellationToken);
 
+    public async Task<IReadOnlyList<AuditEntry>> PageAsync(long userId, long? before, long? after, int limit, CancellationToken cancellationToken)
+    {
+        var mine = db.AuditLog.AsNoTracking().Where(a => a.UserId == userId);
+        if (after is { } a0)
+        {
+            var newer = await mine.Where(a => a.Id > a0).OrderBy(a => a.Id).Take(limit).ToListAsync(cancellationToken);
+            newer.Reverse();
+            return newer;
+        }
+        if (before is { } b0) mine = mine.Where(a => a.Id < b0);
+        return await mine.OrderByDescending(a => a.Id).Take(limit).ToListAsync(cancellationToken);
+    }
+
     public async Task<IReadOnlyList<AuditEntry>> ListForRepositoryAsync(long repositoryId, int limit, CancellationToken cancellationToken) =>
         await db.AuditLog.AsNoTracking().Where(a => a.RepositoryId == repositoryId).OrderByDescending(a => a.Id).Take(limit)
             .ToListAsync(cancellationToken);

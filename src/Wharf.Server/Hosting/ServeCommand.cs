@@ -114,6 +114,7 @@ public static class ServeCommand
         app.MapAccounts();
         app.MapAdminUsers();
         app.MapSshKeyPages();
+        app.MapAuditPages();
         app.MapTokenPages();
         app.MapSshKeyApi();
         app.MapRepositoryApi();

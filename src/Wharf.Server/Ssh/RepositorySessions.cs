@@ -147,6 +147,7 @@ public sealed partial class RepositorySessions(
             return true;
         }
         if (after == before) return false;
+        LogRefsChanged(logger, identity.Name, repository.FullName, string.Join(", ", GitBinary.RefChanges(before, after)));
         try
         {
             if (await services.GetRequiredService<RepositoryService>().AdoptPushedBranchAsync(repository, before, after, CancellationToken.None) is { } branch)
@@ -200,6 +201,9 @@ public sealed partial class RepositorySessions(
 
     [LoggerMessage(EventId = 1150, Level = LogLevel.Error, Message = "Could not read the refs of {Repository} after {User}'s push; the push is recorded as a change")]
     private static partial void LogRefsUnreadable(ILogger logger, Exception exception, string user, string repository);
+
+    [LoggerMessage(EventId = 1155, Level = LogLevel.Information, Message = "{User} pushed to {Repository}: {Changes}")]
+    private static partial void LogRefsChanged(ILogger logger, string user, string repository, string changes);
 
     [LoggerMessage(EventId = 1151, Level = LogLevel.Information, Message = "{Repository}'s default branch is now {Branch}, the branch its first push created")]
     private static partial void LogDefaultBranch(ILogger logger, string repository, string branch);

@@ -18,8 +18,6 @@ public static class StaticAssets
     public static string SiteScript => ByName["site.js"].Path;
     /// <summary>The Add key forms (account keys and repository access keys): private-key refusal and the server's preview.</summary>
     public static string SshKeys => ByName["ssh-keys.js"].Path;
-    /// <summary>The repository page's script.</summary>
-    public static string Repository => ByName["repository.js"].Path;
 
     public static IEndpointRouteBuilder MapStaticAssets(this IEndpointRouteBuilder app)
     {

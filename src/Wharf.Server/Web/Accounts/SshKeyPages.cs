@@ -24,14 +24,13 @@ public static class SshKeyPages
 {
     public const string Path = "/account/ssh-keys";
     public static string Script => StaticAssets.SshKeys;
-    public const string AuditPath = "/account/audit";
+    public const string AuditPath = AuditPages.Path;
     /// <summary>The SSH key set-up guide.</summary>
     public const string GuidePath = Path + "/guide";
     /// <summary>The id of the guide's section that watches for a new key's first login.</summary>
     public const string WatchId = "key-watch";
     /// <summary>A key expiring within this time is flagged on the keys page.</summary>
     public static readonly TimeSpan ExpiryWarning = TimeSpan.FromDays(30);
-    public const int AuditPageSize = 200;
 
     /// <summary>Where <c>ssh-keys.js</c> writes, after the <c>#key-text</c> textarea of a form <c>#add-key</c>: the type as typed, the server's preview, the private-key refusal.</summary>
     internal const string ScriptOutputs =
@@ -41,12 +40,6 @@ public static class SshKeyPages
     public static IEndpointRouteBuilder MapSshKeyPages(this IEndpointRouteBuilder app)
     {
         var pages = app.MapGroup(Path).RequireAuthorization(AccountEndpoints.Policy).WithPageErrors();
-
-        app.MapGet(AuditPath, async (HttpContext http, ClaimsPrincipal me, IUserStore users, IAuditLog audit, CancellationToken ct) =>
-        {
-            var user = await CurrentAsync(me, users, ct);
-            return AuditPage(http, user, await audit.ListAsync(user.Id, AuditPageSize, ct));
-        }).RequireAuthorization(AccountEndpoints.Policy);
 
         pages.MapGet("/", async (HttpContext http, ClaimsPrincipal me, IUserStore users, SshKeyService keys, CancellationToken ct) =>
         {
@@ -214,38 +207,6 @@ public static class SshKeyPages
         var host = (address.SshHost ?? http.Request.Host.Host).Trim('[', ']');
         return new KeyGuide(user.Email, user.Name, host, address.SshPort,
             [.. options.HostKeys.Select(k => new HostKeyFingerprint(HostKeyFingerprint.NameOf(k.PublicKey.KeyType), k.PublicKey.FingerprintSha256))]);
-    }
-
-    /// <summary>What each audit action reads as on the page.</summary>
-    public static string Describe(string action) => action switch
-    {
-        AuditActions.KeyAdded => "Key added",
-        AuditActions.LabelChanged => "Label changed",
-        AuditActions.KeyDeleted => "Key deleted",
-        AuditActions.KeyExpired => "Key expired (login refused)",
-        AuditActions.KeyRefused => "Key no longer allowed by the key policy (login refused)",
-        AuditActions.Push => "Push",
-        _ => action,
-    };
-
-    private static IResult AuditPage(HttpContext http, User user, IReadOnlyList<AuditEntry> entries)
-    {
-        var body = new StringBuilder();
-        body.Append(CultureInfo.InvariantCulture, $"<p><a href=\"{Path}\">Back to SSH keys</a></p>");
-        if (entries.Count == 0) body.Append("<p id=\"no-audit\">Nothing has happened to your keys yet.</p>");
-        else
-        {
-            body.Append("<table id=\"audit\"><thead><tr><th>Time</th><th>Event</th><th>Key</th><th>Fingerprint</th>" +
-                "<th>By</th><th>From</th></tr></thead><tbody>");
-            foreach (var a in entries)
-                body.Append(CultureInfo.InvariantCulture, $"<tr class=\"audit-entry\" data-action=\"{E(a.Action)}\"><td>{When(a.At, "")}</td>")
-                    .Append(CultureInfo.InvariantCulture, $"<td>{E(Describe(a.Action))}</td><td>{E(a.KeyLabel)}</td>")
-                    .Append(CultureInfo.InvariantCulture, $"<td><code>{E(a.KeyFingerprint)}</code></td><td>{E(a.Actor)}</td><td>{E(a.SourceAddress ?? "")}</td></tr>");
-            body.Append("</tbody></table>");
-            if (entries.Count == AuditPageSize)
-                body.Append(CultureInfo.InvariantCulture, $"<p class=\"note\">The {AuditPageSize} most recent events are shown.</p>");
-        }
-        return Page(http, "Audit log", body.ToString(), user.Name);
     }
 }
 

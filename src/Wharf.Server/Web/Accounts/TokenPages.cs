@@ -1,12 +1,10 @@
 using System.Globalization;
 using System.Security.Claims;
-using System.Text;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Mvc;
 using Wharf.Core.Errors;
 using Wharf.Core.Tokens;
 using Wharf.Core.Users;
-using static Wharf.Server.Web.Html;
 
 namespace Wharf.Server.Web.Accounts;
 
@@ -48,7 +46,7 @@ public static class TokenPages
             var user = await SshKeyPages.CurrentAsync(me, users, ct);
             try
             {
-                var (token, secret) = await service.CreateAsync(user.Name, name, ct);
+                var (token, secret) = await service.CreateAsync(user.Name, name, ct, AuditPages.ActorOf(user.Name, http));
                 var payload = string.Join('\n', user.Id.ToString(CultureInfo.InvariantCulture), token.Name, secret);
                 http.Response.Cookies.Append(CreatedCookie, Protector(protection).Protect(payload, CreatedCookieLifetime), new CookieOptions
                 {
@@ -59,7 +57,7 @@ public static class TokenPages
             }
             catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument)
             {
-                return await ListPageAsync(http, user, tokens, e.Message, name ?? "", ct, StatusCodes.Status400BadRequest);
+                return await ListPageAsync(http, user, tokens, null, name ?? "", ct, StatusCodes.Status400BadRequest, e.Message);
             }
         });
 
@@ -76,49 +74,25 @@ public static class TokenPages
             }
             // Only for the account that created it, whoever else's browser the cookie might have reached.
             if (created is not [var owner, var tokenName, var secret] || owner != user.Id.ToString(CultureInfo.InvariantCulture))
-                return Page(http, "New API token",
-                    $"<p id=\"token-gone\">{E(AlreadyShown)}</p><p><a href=\"{Path}\">Back to API tokens</a></p>", user.Name);
-            var body = new StringBuilder()
-                .Append(CultureInfo.InvariantCulture, $"<p>Token <strong>{E(tokenName)}</strong> created.</p>")
-                .Append(CultureInfo.InvariantCulture, $"<p id=\"token-note\" class=\"note\">{E(ShownOnce)}</p>")
-                .Append(CultureInfo.InvariantCulture, $"<pre id=\"new-token\">{E(secret)}</pre>")
-                .Append(CultureInfo.InvariantCulture, $"<p><a href=\"{Path}\">Back to API tokens</a></p>");
-            return Page(http, "New API token", body.ToString(), user.Name);
+                return WebPage.Render<TokenCreatedView>(http, new { UserName = user.Name });
+            return WebPage.Render<TokenCreatedView>(http, new { UserName = user.Name, TokenName = tokenName, Secret = secret });
         });
 
         pages.MapPost("/{id:long}/delete", async (long id, HttpContext http, ClaimsPrincipal me, IUserStore users,
-            IApiTokenStore tokens, CancellationToken ct) =>
+            IApiTokenStore tokens, ApiTokenService service, CancellationToken ct) =>
         {
             var user = await SshKeyPages.CurrentAsync(me, users, ct);
-            if (!await tokens.RemoveAsync(user.Id, id, ct))
+            if (await service.DeleteAsync(user.Id, id, AuditPages.ActorOf(user.Name, http), ct) is not { } deleted)
                 return await ListPageAsync(http, user, tokens, "No such token on your account.", "", ct, StatusCodes.Status404NotFound);
-            return Results.Redirect(Path);
+            return WebPage.RedirectWithFlash(http, Path, $"Token '{deleted.Name}' deleted.");
         });
         return app;
     }
 
     private static async Task<IResult> ListPageAsync(HttpContext http, User user, IApiTokenStore tokens, string? error,
-        string name, CancellationToken ct, int status = 200)
-    {
-        var list = await tokens.ListAsync(user.Id, ct);
-        var body = new StringBuilder();
-        body.Append("<p class=\"note\">Tokens authenticate the REST API: HTTP Basic with your user name and the token, or <code>Authorization: Bearer TOKEN</code>.</p>");
-        if (list.Count == 0) body.Append("<p id=\"no-tokens\">No API tokens yet.</p>");
-        else
+        string name, CancellationToken ct, int status = 200, string? nameError = null) =>
+        WebPage.Render<TokensView>(http, new
         {
-            body.Append("<table id=\"tokens\"><thead><tr><th>Name</th><th>Created</th><th>Last used</th><th></th></tr></thead><tbody>");
-            foreach (var t in list)
-                body.Append(CultureInfo.InvariantCulture, $"<tr class=\"token\" data-id=\"{t.Id}\"><td>{E(t.Name)}</td><td>{SshKeyPages.When(t.CreatedAt, "")}</td>")
-                    .Append(CultureInfo.InvariantCulture, $"<td>{SshKeyPages.When(t.LastUsedAt, "never")}</td><td>")
-                    .Append(CultureInfo.InvariantCulture, $"<form method=\"post\" action=\"{Path}/{t.Id}/delete\">{Antiforgery(http)}")
-                    .Append(CultureInfo.InvariantCulture, $"<button type=\"submit\">Delete {E(t.Name)}</button></form></td></tr>");
-            body.Append("</tbody></table>");
-        }
-        body.Append("<h2>Create token</h2>").Append(Error(error, "token-error"))
-            .Append(CultureInfo.InvariantCulture, $"<form id=\"create-token\" method=\"post\" action=\"{Path}\">{Antiforgery(http)}")
-            .Append(CultureInfo.InvariantCulture, $"<label for=\"token-name\">Name</label><input id=\"token-name\" name=\"name\" value=\"{E(name)}\" maxlength=\"{ApiTokenService.MaxNameLength}\">")
-            .Append("<button type=\"submit\">Create token</button></form>")
-            .Append(CultureInfo.InvariantCulture, $"<p><a href=\"{SshKeyPages.Path}\">Back to SSH keys</a></p>");
-        return Page(http, "API tokens", body.ToString(), user.Name, null, status);
-    }
+            UserName = user.Name, Tokens = await tokens.ListAsync(user.Id, ct), Error = error, Name = name, NameError = nameError,
+        }, status);
 }

@@ -55,7 +55,8 @@ public static class RepositoryEndpoints
                 throw WharfException.PermissionDenied("You can create repositories only in your own workspace.", RepositoryErrors.NotAllowed);
             Names.ValidateRepositoryName(repoSlug);
             if (!ScmNames.TryParse(body?.Scm, out var scm)) throw RepositoryErrors.Scm(body?.Scm);
-            var created = await service.CreateAsync(new RepositoryName(owner.Name, repoSlug), ct, scm, body?.IsPrivate ?? true);
+            var created = await service.CreateAsync(new RepositoryName(owner.Name, repoSlug), ct, scm, body?.IsPrivate ?? true,
+                Accounts.AuditPages.ActorOf(caller.Name, http));
             // Bitbucket answers a create with 200 and the repository; scripts check for it.
             return TypedResults.Ok(Dto(created, http.Request, address));
         }).DocumentJsonBody<CreateRepositoryRequest>();
@@ -70,12 +71,12 @@ public static class RepositoryEndpoints
             return TypedResults.Ok(Dto(r, http.Request, address));
         }).DocumentJsonBody<UpdateRepositoryRequest>();
 
-        repo.MapDelete("/", async (string workspace, string repoSlug, ClaimsPrincipal me, IUserStore users, RepositoryAccess access,
+        repo.MapDelete("/", async (string workspace, string repoSlug, HttpContext http, ClaimsPrincipal me, IUserStore users, RepositoryAccess access,
             RepositoryService service, CancellationToken ct) =>
         {
             var (r, level) = await OpenAsync(workspace, repoSlug, AccessLevel.Admin, me, users, access, ct);
             // The API call names the repository in its URL; that is the confirmation the pages ask to be typed.
-            await service.DeleteAsync(r, level, r.FullName, ct);
+            await service.DeleteAsync(r, level, r.FullName, ct, Accounts.AuditPages.ActorOf(me.Identity?.Name ?? "api", http));
             return TypedResults.NoContent();
         });
 
@@ -104,17 +105,17 @@ public static class RepositoryEndpoints
         {
             var (r, level) = await OpenAsync(workspace, repoSlug, AccessLevel.Admin, me, users, access, ct);
             var body = await ApiJson.ReadAsync<PermissionRequest>(http.Request, PermissionRequest.Example, ct);
-            var (grant, created) = await service.SetGrantAsync(r, level, user, body.Permission, ct);
+            var (grant, created) = await service.SetGrantAsync(r, level, user, body.Permission, ct, Accounts.AuditPages.ActorOf(me.Identity?.Name ?? "api", http));
             var dto = PermissionDto.From(grant, r);
             // Bitbucket: 201 when the user had no explicit permission before, 200 when it changed.
             return created ? Results.Created($"/2.0/repositories/{r.FullName}/permissions-config/users/{grant.UserName}", dto) : Results.Ok(dto);
         }).DocumentJsonBody<PermissionRequest>();
 
-        permissions.MapDelete("/{user}", async (string workspace, string repoSlug, string user, ClaimsPrincipal me, IUserStore users,
+        permissions.MapDelete("/{user}", async (string workspace, string repoSlug, string user, HttpContext http, ClaimsPrincipal me, IUserStore users,
             RepositoryAccess access, RepositoryService service, CancellationToken ct) =>
         {
             var (r, level) = await OpenAsync(workspace, repoSlug, AccessLevel.Admin, me, users, access, ct);
-            await service.RemoveGrantAsync(r, level, user, ct);
+            await service.RemoveGrantAsync(r, level, user, ct, Accounts.AuditPages.ActorOf(me.Identity?.Name ?? "api", http));
             return TypedResults.NoContent();
         });
 

@@ -1,9 +1,7 @@
-using System.Text;
 using Microsoft.AspNetCore.Mvc;
 using Wharf.Core.Access;
 using Wharf.Core.Errors;
 using Wharf.Core.Repositories;
-using static Wharf.Server.Web.Html;
 
 namespace Wharf.Server.Web.Repositories;
 
@@ -34,30 +32,10 @@ internal static class DefaultBranchPage
             {
                 return BranchPage(http, view, await service.DefaultBranchAsync(view.Repository, ct), e.Message, StatusCodes.Status400BadRequest);
             }
-            return Results.Redirect(view.Path + RepositoryPages.Settings + Page);
+            return WebPage.RedirectWithFlash(http, view.Path + RepositoryPages.Settings + Page, $"Default branch changed to '{branch}'.");
         });
     }
 
-    private static IResult BranchPage(HttpContext http, RepositoryView view, DefaultBranch? branch, string? error, int status = 200)
-    {
-        var body = new StringBuilder(RepositoryPages.SettingsNav(view, Page)).Append(Error(error, "branch-error"));
-        if (branch is null)
-            body.Append("<p id=\"default-branch\">Mercurial repositories have no default branch setting: hg checks out the branch named <code>default</code>.</p>");
-        else
-        {
-            body.Append("<p>Clones check out the default branch, and it is what the repository page lists.</p>")
-                .Append($"<p>Default branch: <strong id=\"default-branch\">{RepositoryOverviewPage.DescribeBranch(branch)}</strong></p>");
-            if (branch.Branches.Count == 0)
-                body.Append("<p id=\"no-branches\">This repository has no branches yet: push one first.</p>");
-            else
-            {
-                body.Append($"<form id=\"default-branch-form\" method=\"post\" action=\"{E(view.Path + RepositoryPages.Settings + Page)}\">{Antiforgery(http)}")
-                    .Append("<label for=\"branch\">Branch</label><select id=\"branch\" name=\"branch\">");
-                foreach (var name in branch.Branches)
-                    body.Append($"<option value=\"{E(name)}\"{(name == branch.Name ? " selected" : "")}>{E(name)}</option>");
-                body.Append("</select><button type=\"submit\">Change default branch</button></form>");
-            }
-        }
-        return Html.Page(http, $"Default branch of {view.Repository.FullName}", body.ToString(), view.User.Name, status: status);
-    }
+    private static IResult BranchPage(HttpContext http, RepositoryView view, DefaultBranch? branch, string? error, int status = 200) =>
+        WebPage.Render<DefaultBranchView>(http, new { View = view, Branch = branch, Error = error }, status);
 }

@@ -2,7 +2,8 @@ using Microsoft.AspNetCore.Mvc;
 using Wharf.Core.Access;
 using Wharf.Core.Errors;
 using Wharf.Core.Repositories;
-using static Wharf.Server.Web.Html;
+
+using Wharf.Server.Web.Accounts;
 
 namespace Wharf.Server.Web.Repositories;
 
@@ -23,26 +24,15 @@ internal static class DeleteRepositoryPage
             RepositoryService service, CancellationToken ct) =>
         {
             var view = await RepositoryPages.OpenAsync(http, owner, repo, AccessLevel.Admin, ct);
-            try { await service.DeleteAsync(view.Repository, view.Level, confirmation, ct); }
+            try { await service.DeleteAsync(view.Repository, view.Level, confirmation, ct, AuditPages.ActorOf(view.User.Name, http)); }
             catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument)
             {
                 return DeletePage(http, view, e.Message, StatusCodes.Status400BadRequest);
             }
-            return Results.Redirect(RepositoryPages.ListPath);
+            return WebPage.RedirectWithFlash(http, RepositoryPages.ListPath, $"Repository {view.Repository.FullName} deleted.");
         });
     }
 
-    private static IResult DeletePage(HttpContext http, RepositoryView view, string? error, int status = 200)
-    {
-        var name = E(view.Repository.FullName);
-        return Html.Page(http, $"Delete {view.Repository.FullName}",
-            RepositoryPages.SettingsNav(view, Page) +
-            $"<p>Deleting <strong>{name}</strong> removes its history, its permissions and its access keys for good. " +
-            "Nobody can clone or push it any more. This cannot be undone.</p>" +
-            Error(error, "delete-error") +
-            $"<form id=\"delete-repository\" method=\"post\" action=\"{E(view.Path + RepositoryPages.Settings + Page)}\">{Antiforgery(http)}" +
-            $"<label for=\"confirmation\">Type {name} to confirm</label>" +
-            "<input id=\"confirmation\" name=\"confirmation\" required autocomplete=\"off\" spellcheck=\"false\">" +
-            "<button type=\"submit\">Delete repository</button></form>", view.User.Name, status: status);
-    }
+    private static IResult DeletePage(HttpContext http, RepositoryView view, string? error, int status = 200) =>
+        WebPage.Render<DeleteRepositoryView>(http, new { View = view, Error = error }, status);
 }

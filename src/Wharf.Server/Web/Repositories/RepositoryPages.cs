@@ -1,15 +1,13 @@
-using System.Text;
 using Microsoft.AspNetCore.Antiforgery;
 using Wharf.Core.Access;
 using Wharf.Core.Repositories;
 using Wharf.Core.Users;
 using Wharf.Server.Web.Accounts;
-using static Wharf.Server.Web.Html;
 
 namespace Wharf.Server.Web.Repositories;
 
 /// <summary>A repository as one signed-in person may see it: who they are, the repository, and their level on it.</summary>
-internal sealed record RepositoryView(User User, RepositoryInfo Repository, AccessLevel Level)
+public sealed record RepositoryView(User User, RepositoryInfo Repository, AccessLevel Level)
 {
     public string Path => RepositoryPages.PathOf(Repository);
 }
@@ -40,6 +38,12 @@ public static class RepositoryPages
             .WithMetadata(new RequireAntiforgeryTokenAttribute());
         RepositoryOverviewPage.Map(repository);
         var settings = repository.MapGroup(Settings);
+        // The settings have no page of their own: the address goes to the first one, for those who may see it.
+        settings.MapGet("/", async (string owner, string repo, HttpContext http, CancellationToken ct) =>
+        {
+            var view = await OpenAsync(http, owner, repo, AccessLevel.Admin, ct);
+            return Results.Redirect(view.Path + Settings + SettingsPages[0].Page);
+        });
         PermissionPages.Map(settings);
         AccessKeyPages.Map(settings);
         DefaultBranchPage.Map(settings);
@@ -64,14 +68,12 @@ public static class RepositoryPages
         return new RepositoryView(user, repository, level);
     }
 
-    /// <summary>The links between the settings pages, with a way back to the repository.</summary>
-    internal static string SettingsNav(RepositoryView view, string current)
-    {
-        var nav = new StringBuilder($"<p id=\"settings-nav\"><a href=\"{E(view.Path)}\">Back to {E(view.Repository.FullName)}</a>");
-        foreach (var (page, title) in new[] { (PermissionPages.Page, "Permissions"), (AccessKeyPages.Page, "Access keys"), (DefaultBranchPage.Page, "Default branch"), (DeleteRepositoryPage.Page, "Delete repository") })
-            nav.Append(" · ").Append(page == current ? $"<strong>{title}</strong>" : $"<a href=\"{E(view.Path + Settings + page)}\">{title}</a>");
-        return nav.Append("</p>").ToString();
-    }
+    /// <summary>The settings pages in the order their navigation lists them; the first is where <c>/settings</c> leads.</summary>
+    internal static readonly IReadOnlyList<(string Page, string Title)> SettingsPages =
+    [
+        (PermissionPages.Page, "Permissions"), (AccessKeyPages.Page, "Access keys"),
+        (DefaultBranchPage.Page, "Default branch"), (DeleteRepositoryPage.Page, "Delete repository"),
+    ];
 
     /// <summary>How a level reads on the pages.</summary>
     internal static string Describe(AccessLevel level) => level switch

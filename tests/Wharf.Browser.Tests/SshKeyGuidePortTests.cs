@@ -22,7 +22,8 @@ public sealed class SshKeyGuidePortTests : BrowserTest
         var port = Host.SshEndPoint.Port;
         Assert.NotEqual(22, port);
         var main = Page.Locator("main");
-        await Assertions.Expect(main).ToContainTextAsync($"ssh -T -p {port} git@127.0.0.1");
+        // The test command is a read-only field with its Copy button: its value is what the person copies.
+        await Assertions.Expect(Page.Locator("#test-command")).ToHaveValueAsync($"ssh -T -p {port} git@127.0.0.1");
         // The ~/.ssh/config block, since the port is not 22.
         await Assertions.Expect(main).ToContainTextAsync("HostName 127.0.0.1");
         await Assertions.Expect(main).ToContainTextAsync($"Port {port}");

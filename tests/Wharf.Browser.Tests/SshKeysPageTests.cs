@@ -103,7 +103,7 @@ public sealed class SshKeysPageTests : BrowserTest
         await Page.GetByLabel("User name").FillAsync("carol");
         await Page.GetByLabel("Password").FillAsync("wrong password");
         await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Assertions.Expect(Page.Locator("#form-error")).ToHaveTextAsync("Incorrect user name or password.");
+        await Assertions.Expect(Page.Locator("#signin-error")).ToHaveTextAsync("Incorrect user name or password.");
         await Page.GetByLabel("Password").FillAsync("correct horse battery");
         await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Assertions.Expect(Page).ToHaveURLAsync(new Regex("/account/ssh-keys$"));
@@ -117,7 +117,7 @@ public sealed class SshKeysPageTests : BrowserTest
         await Page.GetByLabel("User name").FillAsync("dan");
         await Page.GetByLabel("Password").FillAsync("dans new password");
         await Page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Assertions.Expect(Page.Locator("#form-error")).ToHaveTextAsync("Incorrect user name or password.");
+        await Assertions.Expect(Page.Locator("#signin-error")).ToHaveTextAsync("Incorrect user name or password.");
 
         var set = await Host.Data.PipeAsync("dans new password\n", "admin", "user", "password", "dan");
         Assert.Equal((0, "Password set for dan. They can sign in on the web now.\n"), (set.ExitCode, set.Out));

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Antiforgery;
-using static Wharf.Server.Web.Html;
 
 namespace Wharf.Server.Web;
 
@@ -34,7 +33,7 @@ public static class AntiforgeryGate
                 : await http.RequestServices.GetRequiredService<IAntiforgery>().IsRequestValidAsync(http);
             if (!valid)
             {
-                await Page(http, Title, Error(Message, "page-error"), status: StatusCodes.Status400BadRequest).ExecuteAsync(http);
+                await ErrorPages.Message(http, StatusCodes.Status400BadRequest, Title, Message).ExecuteAsync(http);
                 return;
             }
         }

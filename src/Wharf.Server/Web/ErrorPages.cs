@@ -26,6 +26,16 @@ public static class ErrorPages
     public static IResult Render(HttpContext http, int status, string? userName) =>
         WebPage.Render<ErrorPage>(http, new { StatusCode = status, UserName = userName }, status);
 
+    /// <summary>A page that says <paramref name="message"/> under <paramref name="title"/>, with the session's navigation when there is one.</summary>
+    public static IResult Message(HttpContext http, int status, string title, string message) =>
+        WebPage.Render<MessagePage>(http, new
+        {
+            StatusCode = status,
+            Title = title,
+            Message = message,
+            UserName = http.User.Identity is { IsAuthenticated: true, Name: { } name } ? name : null,
+        }, status);
+
     private static bool WantsPage(HttpRequest request) =>
         !request.Path.StartsWithSegments("/2.0") && !request.Path.StartsWithSegments("/static")
         && !request.Path.StartsWithSegments("/healthz") && !request.Path.StartsWithSegments("/readyz")

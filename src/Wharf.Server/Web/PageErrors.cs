@@ -1,5 +1,5 @@
 using Wharf.Core.Errors;
-using static Wharf.Server.Web.Html;
+using Wharf.Server.Web.Components.Pages;
 
 namespace Wharf.Server.Web;
 
@@ -21,8 +21,8 @@ public static class PageErrors
         {
             var http = context.HttpContext;
             var notFound = e.Category == ErrorCategory.NotFound;
-            return Page(http, notFound ? NotFoundTitle : ForbiddenTitle, Error(e.Message, "page-error"), http.User.Identity?.Name,
-                status: notFound ? StatusCodes.Status404NotFound : StatusCodes.Status403Forbidden);
+            return ErrorPages.Message(http, notFound ? StatusCodes.Status404NotFound : StatusCodes.Status403Forbidden,
+                notFound ? NotFoundTitle : ForbiddenTitle, e.Message);
         }
     });
 }

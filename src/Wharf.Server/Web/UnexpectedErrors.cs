@@ -1,4 +1,3 @@
-using static Wharf.Server.Web.Html;
 
 namespace Wharf.Server.Web;
 
@@ -16,6 +15,6 @@ public static class UnexpectedErrors
     public static IApplicationBuilder UseUnexpectedErrors(this IApplicationBuilder app) =>
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            ExceptionHandler = http => Page(http, Title, Error(Message, "page-error"), status: StatusCodes.Status500InternalServerError).ExecuteAsync(http),
+            ExceptionHandler = http => ErrorPages.Message(http, StatusCodes.Status500InternalServerError, Title, Message).ExecuteAsync(http),
         });
 }

@@ -10,7 +10,6 @@ using Wharf.Core.Errors;
 using Wharf.Core.Users;
 using Wharf.Server.Accounts;
 using Wharf.Server.Mail;
-using static Wharf.Server.Web.Html;
 
 namespace Wharf.Server.Web.Accounts;
 
@@ -356,12 +355,6 @@ public static class AccountEndpoints
     /// <summary>The client's address: behind a trusted proxy, the one it forwarded (<c>Http:TrustedProxies</c>).</summary>
     internal static string? ClientAddress(HttpContext http) =>
         http.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null;
-
-    /// <summary>The link to change the password and the button that ends every session (shown on the SSH keys page).</summary>
-    public static string SessionControls(HttpContext http) =>
-        $"<p><a id=\"password-link\" href=\"{PasswordPath}\">Change password</a></p>" +
-        $"<form id=\"sign-out-everywhere\" method=\"post\" action=\"{SignOutEverywherePath}\">{Antiforgery(http)}" +
-        "<button type=\"submit\">Sign out everywhere</button> <span class=\"note\">Ends every session of your account, on every browser and device, this one included.</span></form>";
 
     private static async Task SignInAsync(HttpContext http, User user)
     {

@@ -11,7 +11,6 @@ using Wharf.Server.Hosting;
 using Wharf.Server.Ssh;
 using Wharf.Ssh.Keys;
 using Wharf.Ssh.Server;
-using static Wharf.Server.Web.Html;
 
 namespace Wharf.Server.Web.Accounts;
 

@@ -31,11 +31,6 @@ public static class SshKeyPages
     /// <summary>A key expiring within this time is flagged on the keys page.</summary>
     public static readonly TimeSpan ExpiryWarning = TimeSpan.FromDays(30);
 
-    /// <summary>Where <c>ssh-keys.js</c> writes, after the <c>#key-text</c> textarea of a form <c>#add-key</c>: the type as typed, the server's preview, the private-key refusal.</summary>
-    internal const string ScriptOutputs =
-        "<p id=\"key-type\" class=\"note\" aria-live=\"polite\"></p><p id=\"key-preview\" class=\"note\" aria-live=\"polite\"></p>" +
-        "<p id=\"key-refusal\" class=\"error\" role=\"alert\" hidden></p>";
-
     public static IEndpointRouteBuilder MapSshKeyPages(this IEndpointRouteBuilder app)
     {
         var pages = app.MapGroup(Path).RequireAuthorization(AccountEndpoints.Policy).WithPageErrors();

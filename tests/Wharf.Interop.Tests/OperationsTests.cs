@@ -40,6 +40,12 @@ public sealed class OperationsTests(JsonLoggingServer server) : IClassFixture<Js
     {
         Expect.Succeeded(await server.SshAsync(server.Bob.Key, ["-T"]), server, "ssh -T as bob");
 
+        // The console logger writes from its own queue: the login's line can reach stderr a moment after the
+        // greeting reached the client. Wait for it (bounded), then check every line.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!server.StderrLines().Any(l => l.Contains("\"EventId\":1004", StringComparison.Ordinal) && l.Contains("bob", StringComparison.Ordinal))
+               && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
         var lines = server.StderrLines();
         Assert.NotEmpty(lines);
         var events = lines.Select(line => JsonDocument.Parse(line).RootElement).ToList();

@@ -290,7 +290,7 @@ public sealed class HostileTextTests : WebPageTestBase
                 else
                 {
                     Assert.Equal(HttpStatusCode.BadRequest, signUp.StatusCode);
-                    if (!s.Contains('\0')) Assert.Contains("<p id=\"form-error\" class=\"error\" role=\"alert\">", await signUp.Content.ReadAsStringAsync());
+                    if (!s.Contains('\0')) Assert.Contains("<p class=\"field-error\" id=\"username-error\">", await signUp.Content.ReadAsStringAsync());
                     Assert.Equal(users, await db.Users.CountAsync());
                 }
                 Assert.All(await db.Users.Select(u => u.Name).ToListAsync(), n => AssertClean(n, input));

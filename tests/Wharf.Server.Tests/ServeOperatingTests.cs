@@ -128,7 +128,8 @@ public sealed class ServeOperatingTests : IDisposable
         Assert.Equal(HttpStatusCode.InternalServerError, page.StatusCode);
         Assert.Equal("text/html; charset=utf-8", page.Content.Headers.ContentType?.ToString());
         var html = await page.Content.ReadAsStringAsync();
-        Assert.Contains($"<h1>{UnexpectedErrors.Title}</h1><p id=\"page-error\" class=\"error\" role=\"alert\">{Html.E(UnexpectedErrors.Message)}</p>", html);
+        Assert.Contains($"<h1>{UnexpectedErrors.Title}</h1>", html);
+        Assert.Contains($"<p class=\"form-error\" id=\"page-error\" role=\"alert\">{Html.E(UnexpectedErrors.Message)}</p>", html);
         Assert.DoesNotContain("Exception", html);
 
         using var api = new HttpClient { BaseAddress = new Uri(serve.HttpBaseUrl) };

@@ -55,6 +55,6 @@ public abstract partial class WebPageTestBase : IAsyncLifetime
     /// <summary>The message of a refusal page (<c>PageErrors</c>), as HTML.</summary>
     protected static string PageErrorOf(string html) => PageError().Match(html).Groups[1].Value;
 
-    [GeneratedRegex("<p id=\"page-error\" class=\"error\" role=\"alert\">([^<]*)</p>")]
+    [GeneratedRegex("<p class=\"form-error\" id=\"page-error\" role=\"alert\">([^<]*)</p>")]
     private static partial Regex PageError();
 }

@@ -21,6 +21,8 @@ public sealed partial class WebSession(Uri baseAddress) : IDisposable
         var session = new WebSession(baseAddress);
         var response = await session.PostFormAsync("/signup", "/signup", ("username", name), ("email", name + "@example.org"), ("password", Password));
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        // A browser follows the redirect and shows the page it leads to, with the sign-up's one-shot message.
+        Assert.Equal(HttpStatusCode.OK, (await session.Client.GetAsync(response.Headers.Location)).StatusCode);
         return session;
     }
 

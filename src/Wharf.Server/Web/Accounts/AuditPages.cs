@@ -33,7 +33,7 @@ public static class AuditPages
 
     /// <summary>Who is acting in a web request and from which address, as the audit log records it.</summary>
     public static Actor ActorOf(string userName, HttpContext http) =>
-        new(userName, http.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null);
+        new(userName, AccountEndpoints.ClientAddress(http));
 
     /// <summary>What each audit action reads as on the page.</summary>
     public static string Describe(string action) => action switch

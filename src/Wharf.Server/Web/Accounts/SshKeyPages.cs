@@ -143,10 +143,7 @@ public static class SshKeyPages
     }
 
     private static Actor Actor(User user, HttpContext http) =>
-        new(user.Name, http.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null);
-
-    internal static string When(DateTimeOffset? t, string none) =>
-        t is { } v ? v.ToUniversalTime().ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture) : none;
+        new(user.Name, AccountEndpoints.ClientAddress(http));
 
     /// <summary>The id of a key's row on the keys page (the old confirmation page's address redirects there).</summary>
     public static string RowId(Guid uuid) => "key-" + uuid.ToString("D");

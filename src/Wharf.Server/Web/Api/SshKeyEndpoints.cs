@@ -116,5 +116,5 @@ public static class SshKeyEndpoints
             : throw KeyErrors.KeyNotFound("with id " + Display.Quote(keyId));
 
     private static Actor Actor(ClaimsPrincipal me, HttpContext http) =>
-        new(me.Identity!.Name!, http.Connection.RemoteIpAddress is { } ip ? (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString() : null);
+        new(me.Identity!.Name!, Accounts.AccountEndpoints.ClientAddress(http));
 }

@@ -39,6 +39,9 @@ public static class WharfServices
         services.AddSingleton(new Wharf.Core.Hg.HgBinary());
         services.AddSingleton<Wharf.Core.Hg.HgServeRunner>();
         services.AddSingleton<RepositoryHistory>();
+        // The code pages and API: one ICodeBrowser per version control system, registered beside it.
+        services.AddSingleton(new Wharf.Core.Browse.BrowseLimits());
+        services.AddSingleton<Wharf.Core.Browse.CodeBrowsers>();
         services.AddSingleton<Ssh.RepositorySessions>();
 
         services.AddWharfDatabase(database, paths);

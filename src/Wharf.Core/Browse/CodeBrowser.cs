@@ -51,7 +51,12 @@ public interface ICodeBrowser
 
     /// <summary>The raw patch text (<c>git diff</c> / <c>hg diff</c> format), streamed; false when a revision is unknown.</summary>
     Task<bool> CopyPatchAsync(RepositoryInfo repository, string? from, string to, Stream destination, CancellationToken cancellationToken);
+
+    /// <summary>Commits reachable from <paramref name="commit"/> and not from <paramref name="baseCommit"/>, and the other way round.</summary>
+    Task<AheadBehind?> AheadBehindAsync(RepositoryInfo repository, string commit, string baseCommit, CancellationToken cancellationToken);
 }
+
+public sealed record AheadBehind(int Ahead, int Behind);
 
 /// <summary>The browser for a repository's version control system.</summary>
 public sealed class CodeBrowsers(IEnumerable<ICodeBrowser> browsers)

@@ -156,7 +156,9 @@ public sealed class UserCertificates
     /// validity window (with <see cref="ClockSkew"/>), known critical options only, a well-formed force-command, the
     /// client's address inside source-address, at least one principal. Null when it passes; else why not.
     /// </summary>
-    public CertificateRefusal? Check(SshCertificate certificate, IPAddress? client, DateTimeOffset now)
+    /// <param name="sourceCheckedElsewhere">True for sshd's AuthorizedPrincipalsCommand, which is not told the client's
+    /// address: sshd checks source-address itself, and <c>wharf shell</c> checks it again with the address.</param>
+    public CertificateRefusal? Check(SshCertificate certificate, IPAddress? client, DateTimeOffset now, bool sourceCheckedElsewhere = false)
     {
         var ca = certificate.SignatureKey.FingerprintSha256;
         if (!Authorities.Contains(certificate.SignatureKey))
@@ -176,7 +178,7 @@ public sealed class UserCertificates
             if (option.Value is null || (option.Name == ForceCommandOption && option.Value.Length == 0))
                 return new("critical-option", $"its critical option '{option.Name}' is malformed");
         }
-        if (certificate.CriticalOption(SourceAddressOption)?.Value is { } sources)
+        if (!sourceCheckedElsewhere && certificate.CriticalOption(SourceAddressOption)?.Value is { } sources)
         {
             if (!TryParseSources(sources, out var networks))
                 return new("source-address", $"its source-address '{Clean(sources)}' is malformed");
@@ -188,6 +190,20 @@ public sealed class UserCertificates
             return new("no-principal", "it names no principal (Wharf needs the account name as a principal)");
         return null;
     }
+
+    /// <summary>The account the certificate names: its first principal that is an existing account (docs/OPERATIONS.md, "User certificates").</summary>
+    public static async Task<Wharf.Core.Users.User?> AccountAsync(Wharf.Core.Users.IUserStore users, SshCertificate certificate, CancellationToken cancellationToken)
+    {
+        foreach (var name in certificate.Principals.Where(Wharf.Core.Names.IsValidUserName))
+            if (await users.FindByNameAsync(name, cancellationToken) is { } user) return user;
+        return null;
+    }
+
+    /// <summary>Why a certificate that passed <see cref="Check"/> still may not log in as <paramref name="account"/>, or null.</summary>
+    public static CertificateRefusal? AccountRefusal(SshCertificate certificate, Wharf.Core.Users.User? account) =>
+        account is null
+            ? new("no-account", $"none of its principals ({Clean(string.Join(", ", certificate.Principals))}) is a Wharf account")
+            : account.IsDisabled ? new("disabled", $"the Wharf account {account.Name} is disabled") : null;
 
     /// <summary>Parses OpenSSH's source-address list: comma-separated addresses and CIDR ranges.</summary>
     public static bool TryParseSources(string text, out List<IPNetwork> networks)

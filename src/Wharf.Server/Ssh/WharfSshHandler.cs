@@ -88,17 +88,8 @@ public sealed partial class WharfSshHandler(
         Wharf.Core.Users.User? account = null;
         if (refusal is null)
         {
-            var users = services.GetRequiredService<Wharf.Core.Users.IUserStore>();
-            foreach (var name in certificate.Principals)
-            {
-                if (!Wharf.Core.Names.IsValidUserName(name)) continue;
-                account = await users.FindByNameAsync(name, cancellationToken);
-                if (account is not null) break;
-            }
-            if (account is null)
-                refusal = new CertificateRefusal("no-account", $"none of its principals ({UserCertificates.Clean(string.Join(", ", certificate.Principals))}) is a Wharf account");
-            else if (account.IsDisabled)
-                refusal = new CertificateRefusal("disabled", $"the Wharf account {account.Name} is disabled");
+            account = await UserCertificates.AccountAsync(services.GetRequiredService<Wharf.Core.Users.IUserStore>(), certificate, cancellationToken);
+            refusal = UserCertificates.AccountRefusal(certificate, account);
         }
         if (refusal is not null)
         {
@@ -107,7 +98,7 @@ public sealed partial class WharfSshHandler(
             // Audited in the account's log when the certificate, from a trusted authority, names one.
             if (refusal.Code != "unknown-ca")
             {
-                account ??= await FirstAccountAsync(services, certificate, cancellationToken);
+                account ??= await UserCertificates.AccountAsync(services.GetRequiredService<Wharf.Core.Users.IUserStore>(), certificate, cancellationToken);
                 if (account is not null)
                     await services.GetRequiredService<IAuditLog>().AddAsync(new AuditEntry
                     {
@@ -126,14 +117,6 @@ public sealed partial class WharfSshHandler(
         LogCertificateLogin(logger, account!.Name, keyId, certificate.Serial, ca, UserCertificates.When(certificate.ValidBefore),
             string.Join(",", certificate.Extensions.Select(e => UserCertificates.Clean(e.Name))));
         return new WharfPrincipal(account.Id, account.Name, 0, request.Key.FingerprintSha256, login.Label, account.IsAdmin) { Certificate = login };
-    }
-
-    private static async Task<Wharf.Core.Users.User?> FirstAccountAsync(IServiceProvider services, Wharf.Ssh.Keys.SshCertificate certificate, CancellationToken cancellationToken)
-    {
-        var users = services.GetRequiredService<Wharf.Core.Users.IUserStore>();
-        foreach (var name in certificate.Principals.Where(Wharf.Core.Names.IsValidUserName))
-            if (await users.FindByNameAsync(name, cancellationToken) is { } user) return user;
-        return null;
     }
 
     private static string Limit(string text) => text.Length <= SshKeyService.MaxLabelLength ? text : text[..SshKeyService.MaxLabelLength];

@@ -167,7 +167,7 @@ public sealed class UserCertificates
             return new("not-user", "it is a host certificate, not a user certificate");
         if (Revoked.IsRevoked(certificate))
             return new("revoked", "it has been revoked");
-        if (now < certificate.ValidAfter - ClockSkew)
+        if (now + ClockSkew < certificate.ValidAfter)
             return new("not-yet-valid", $"it is not valid before {When(certificate.ValidAfter)}");
         if (!certificate.IsValidAt(now, ClockSkew))
             return new("expired", $"it expired on {When(certificate.ValidBefore)}");

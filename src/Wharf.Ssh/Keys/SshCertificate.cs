@@ -82,7 +82,8 @@ public sealed class SshCertificate
 
     /// <summary>True when the certificate is inside its validity window at <paramref name="now"/>, allowing <paramref name="skew"/> either side.</summary>
     public bool IsValidAt(DateTimeOffset now, TimeSpan skew) =>
-        ValidAfter - skew <= now && (ValidBeforeSeconds == Forever || now < ValidBefore + skew);
+        // The skew moves "now", never the certificate's times, which may sit at DateTimeOffset's limits.
+        ValidAfter <= now + skew && (ValidBeforeSeconds == Forever || now - skew < ValidBefore);
 
     /// <summary>True when the certificate authority's signature over the blob verifies with <see cref="SignatureKey"/>.</summary>
     public bool VerifySignature() =>

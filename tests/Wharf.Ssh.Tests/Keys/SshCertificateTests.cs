@@ -128,6 +128,10 @@ public sealed class SshCertificateTests : IDisposable
         Assert.Equal(SshCertificate.Forever, forever.ValidBeforeSeconds);
         Assert.Equal(DateTimeOffset.MaxValue, forever.ValidBefore);
         Assert.True(forever.IsValidAt(new DateTimeOffset(9000, 1, 1, 0, 0, 0, TimeSpan.Zero), TimeSpan.Zero));
+
+        // An end far past what DateTimeOffset holds (but not "forever") is clamped, and the skew does not overflow.
+        var far = SshCertificate.ParseOpenSsh(_ca.Sign(_ca.NewKey("user3", "ed25519"), "id", "alice", "-V", "20260101000000Z:99991231235959Z"));
+        Assert.True(far.IsValidAt(new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero), skew));
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace Wharf.Interop.Tests;
 /// (issue 6 point 3). The login name is the account the tests run as: sshd can only log people in as a
 /// real system user, and this one exists everywhere the tests run; OpenSsh:Users names it.
 /// </summary>
-public sealed class OpenSshFrontEnd : IAsyncLifetime
+public class OpenSshFrontEnd : IAsyncLifetime
 {
     public WharfServer Wharf { get; } = new();
     public int Port { get; private set; }
@@ -18,7 +18,17 @@ public sealed class OpenSshFrontEnd : IAsyncLifetime
     private Process? _sshd;
     private string Directory => Path.Combine(Wharf.Root, "sshd");
 
-    public async Task InitializeAsync()
+    /// <summary>More members of DATA/wharf.json after the OpenSsh section (JSON, starting with a comma).</summary>
+    protected virtual string MoreWharfSettings => "";
+
+    /// <summary>
+    /// More sshd_config lines, put before AuthorizedKeysCommand: OpenSSH 9.2's sshd drops an AuthorizedPrincipalsCommand
+    /// that follows it (<c>sshd -T</c> then shows "authorizedprincipalscommand none"). <paramref name="dotnet"/> is the
+    /// absolute path of dotnet.
+    /// </summary>
+    protected virtual string MoreSshdSettings(string dotnet) => "";
+
+    public virtual async Task InitializeAsync()
     {
         if (Environment.UserName != "root")
             throw new InvalidOperationException("The OpenSSH front-end tests start sshd with its own config, which needs root: run them through scripts/test.sh as root.");
@@ -26,7 +36,7 @@ public sealed class OpenSshFrontEnd : IAsyncLifetime
         await Wharf.InitializeAsync();
         System.IO.Directory.CreateDirectory(Directory);
         System.IO.Directory.CreateDirectory("/run/sshd"); // sshd's privilege separation directory
-        await File.WriteAllTextAsync(Path.Combine(Wharf.DataDirectory, "wharf.json"), "{\"OpenSsh\": {\"Users\": [\"" + LoginUser + "\"]}}");
+        await File.WriteAllTextAsync(Path.Combine(Wharf.DataDirectory, "wharf.json"), "{\"OpenSsh\": {\"Users\": [\"" + LoginUser + "\"]}" + MoreWharfSettings + "}");
 
         var hostKey = Path.Combine(Directory, "host_ed25519");
         var keygen = await ProcessRunner.RunAsync(Tools.SshKeygen, ["-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
@@ -43,6 +53,7 @@ public sealed class OpenSshFrontEnd : IAsyncLifetime
             HostKey {hostKey}
             PidFile {Path.Combine(Directory, "sshd.pid")}
             AuthorizedKeysFile none
+            {MoreSshdSettings(dotnet)}
             AuthorizedKeysCommand {dotnet} {WharfServer.WharfDll} keys authorized --user %u --type %t --key %k --data {Wharf.DataDirectory}
             AuthorizedKeysCommandUser {LoginUser}
             StrictModes no
@@ -60,7 +71,7 @@ public sealed class OpenSshFrontEnd : IAsyncLifetime
 
     public List<string> Log { get; } = [];
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_sshd is not null) ProcessRunner.Kill(_sshd);
         await Wharf.DisposeAsync();

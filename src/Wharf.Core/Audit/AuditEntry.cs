@@ -44,6 +44,8 @@ public static class AuditActions
     public const string KeyExpired = "key-expired";
     /// <summary>A login with a stored key that the key policy (allowed types, RSA size, ROCA) no longer accepts was refused.</summary>
     public const string KeyRefused = "key-refused";
+    /// <summary>A login with an OpenSSH user certificate naming the account was refused (the label says which and why).</summary>
+    public const string CertificateRefused = "certificate-refused";
     public const string Push = "push";
     public const string TokenCreated = "token-created";
     public const string TokenDeleted = "token-deleted";

@@ -16,6 +16,7 @@ public static class WharfCommands
         KeyCommands.Remove,            // wharf admin key remove USER (--label LABEL | --fingerprint FP)
         KeyCommands.Relabel,           // wharf admin key label USER --label OLD --to NEW
         OpenSsh.OpenSshCommands.Authorized, // wharf keys authorized --user %u --type %t --key %k   (sshd AuthorizedKeysCommand)
+        OpenSsh.OpenSshCommands.Principals, // wharf keys principals --user %u --certificate %k          (sshd AuthorizedPrincipalsCommand)
         OpenSsh.OpenSshCommands.Shell, // wharf shell --key-id N | --access-key-id N              (its forced command)
         TokenCommands.Create,          // wharf admin token create USER [--name NAME]
         RepositoryCommands.Create,     // wharf admin repo create OWNER/NAME [--hg] [--public]

@@ -32,6 +32,7 @@ public static class WharfServices
         var sessionSettings = Ssh.SessionSettings.Build(configuration);
         services.AddSingleton(sessionSettings);
         services.AddSingleton(sessionSettings.ProcessLimits);
+        services.AddSingleton(Ssh.UserCertificates.Build(configuration, paths));
         services.AddSingleton<Ssh.KeyStanding>();
         services.AddSingleton<Ssh.LiveSessions>();
         services.AddSingleton(new GitBinary());

@@ -73,32 +73,92 @@ public static class OpenSshCommands
             return ExitCodes.Success;
         }));
 
-    private static string ForcedCommand(string option, long id, string dataDirectory) => string.Join(' ',
-        SelfInvocation.Words().Concat(["shell", option, id.ToString(CultureInfo.InvariantCulture), "--data", dataDirectory]).Select(SelfInvocation.ShellQuote));
+    private static string ForcedCommand(string option, long id, string dataDirectory) => ForcedCommand(option, id.ToString(CultureInfo.InvariantCulture), dataDirectory);
+
+    private static string ForcedCommand(string option, string value, string dataDirectory) => string.Join(' ',
+        SelfInvocation.Words().Concat(["shell", option, value, "--data", dataDirectory]).Select(SelfInvocation.ShellQuote));
+
+    /// <summary>
+    /// sshd's <c>AuthorizedPrincipalsCommand</c> for user certificates (docs/OPERATIONS.md, "User certificates"): sshd has
+    /// verified the certificate against its own <c>TrustedUserCAKeys</c>, validity and <c>RevokedKeys</c>; Wharf checks it
+    /// again against <c>Ssh:TrustedUserCAKeys</c> and <c>Ssh:RevokedKeys</c> and prints one principals line, the principal
+    /// that names the account with the forced command <c>wharf shell --certificate</c>, or nothing.
+    /// </summary>
+    public static readonly CliCommand Principals = new(
+        "keys principals",
+        "For sshd's AuthorizedPrincipalsCommand: prints the principal line (forced command 'wharf shell --certificate') for a user certificate Wharf accepts, or nothing.",
+        [], [new CliOption("--user", "%u", Required: true), new CliOption("--certificate", "%k", Required: true)],
+        (args, console, ct) => AdminCommand.RunAsync(args, console, ct, async services =>
+        {
+            if (!OpenSshSettings.Users(services.GetRequiredService<IConfiguration>()).Contains(args["--user"]!)) return ExitCodes.Success;
+            var (certificate, account, refusal) = await CertificateAccountAsync(args["--certificate"]!, null, services, ct);
+            if (certificate is null || account is null)
+            {
+                if (refusal is not null) await console.Error.WriteLineAsync($"wharf: {refusal}");
+                return ExitCodes.Success;
+            }
+            var principal = certificate.Principals.First(p => Wharf.Core.Names.Lower(p) == account.LowerName);
+            var forced = ForcedCommand("--certificate", args["--certificate"]!, DataDirectory.Resolve(args, console).DataDirectory);
+            await console.Out.WriteLineAsync($"command=\"{forced.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\",{Restrictions} {principal}");
+            return ExitCodes.Success;
+        }));
+
+    /// <summary>Reads a base64 certificate and applies Wharf's checks; the refusal text is for sshd's log or the holder.</summary>
+    private static async Task<(SshCertificate? Certificate, Wharf.Core.Users.User? Account, string? Refusal)> CertificateAccountAsync(
+        string base64, IPAddress? client, IServiceProvider services, CancellationToken ct)
+    {
+        SshCertificate certificate;
+        try { certificate = SshCertificate.Parse(Convert.FromBase64String(base64)); }
+        catch (Exception e) when (e is FormatException or SshKeyFormatException) { return (null, null, "the certificate cannot be read."); }
+        if (!certificate.VerifySignature()) return (null, null, "the certificate's CA signature does not verify.");
+        var settings = services.GetRequiredService<UserCertificates>();
+        var refusal = settings.Check(certificate, client, services.GetRequiredService<TimeProvider>().GetUtcNow(), sourceCheckedElsewhere: client is null);
+        Wharf.Core.Users.User? account = null;
+        if (refusal is null)
+        {
+            account = await UserCertificates.AccountAsync(services.GetRequiredService<Wharf.Core.Users.IUserStore>(), certificate, ct);
+            refusal = UserCertificates.AccountRefusal(certificate, account);
+        }
+        return refusal is null
+            ? (certificate, account, null)
+            : (certificate, null, UserCertificates.RefusalBanner(certificate, refusal.Reason).TrimEnd('\n'));
+    }
 
     public static readonly CliCommand Shell = new(
         "shell",
         "The forced command of 'wharf keys authorized': serves SSH_ORIGINAL_COMMAND (git or hg) for the key sshd verified, or greets.",
-        [], [new CliOption("--key-id", "N", Required: false), new CliOption("--access-key-id", "N", Required: false)],
+        [], [new CliOption("--key-id", "N", Required: false), new CliOption("--access-key-id", "N", Required: false), new CliOption("--certificate", "BASE64", Required: false)],
         (args, console, ct) => AdminCommand.RunAsync(args, console, ct, async services =>
         {
             var open = console.OpenBinary ?? throw new InvalidOperationException("wharf shell needs the process's standard streams.");
             var (input, output, error) = open();
-            var (identity, refusal) = await IdentityAsync(args, services, ct);
+            // SSH_CONNECTION is "CLIENT_IP CLIENT_PORT SERVER_IP SERVER_PORT", set by sshd.
+            var source = console.GetEnvironmentVariable("SSH_CONNECTION")?.Split(' ') is [var ip, ..] && IPAddress.TryParse(ip, out _) ? ip : null;
+            var (identity, refusal) = args["--certificate"] is { } certificate
+                ? await CertificateIdentityAsync(certificate, source is null ? null : IPAddress.Parse(source), services, ct)
+                : await IdentityAsync(args, services, ct);
             if (identity is null)
             {
                 await error.WriteAsync(SshErrors.Message(refusal!.TrimEnd('\n')), ct);
                 return 1;
             }
-            var command = console.GetEnvironmentVariable("SSH_ORIGINAL_COMMAND");
-            // SSH_CONNECTION is "CLIENT_IP CLIENT_PORT SERVER_IP SERVER_PORT", set by sshd.
-            var source = console.GetEnvironmentVariable("SSH_CONNECTION")?.Split(' ') is [var ip, ..] && IPAddress.TryParse(ip, out _) ? ip : null;
+            // A certificate's force-command runs instead of what the client asked for, as on the built-in server.
+            var command = (identity as WharfPrincipal)?.Certificate?.ForceCommand ?? console.GetEnvironmentVariable("SSH_ORIGINAL_COMMAND");
             var status = await services.GetRequiredService<RepositorySessions>().RunAsync(identity, command,
                 console.GetEnvironmentVariable("GIT_PROTOCOL"), source, input, output, error, ct);
             await output.FlushAsync(ct);
             await error.FlushAsync(ct);
             return status;
         }));
+
+    /// <summary>The certificate checked again, now and with the client's address (sshd ran the principals command earlier).</summary>
+    private static async Task<KeyVerdict> CertificateIdentityAsync(string base64, IPAddress? client, IServiceProvider services, CancellationToken ct)
+    {
+        var (certificate, account, refusal) = await CertificateAccountAsync(base64, client, services, ct);
+        if (certificate is null || account is null) return KeyVerdict.Refused(refusal ?? "the certificate cannot be used.");
+        var login = new CertificateLogin(certificate);
+        return new KeyVerdict(new WharfPrincipal(account.Id, account.Name, 0, certificate.Key.FingerprintSha256, login.Label, account.IsAdmin) { Certificate = login }, null);
+    }
 
     private static async Task<KeyVerdict> IdentityAsync(CliArguments args, IServiceProvider services, CancellationToken ct)
     {

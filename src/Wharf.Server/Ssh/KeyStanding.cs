@@ -20,7 +20,7 @@ public sealed record KeyVerdict(WharfIdentity? Current, string? Refusal)
 /// login, before every command, by <c>wharf keys authorized</c> and <c>wharf shell</c>, and by the periodic check
 /// of live connections (<see cref="RevocationSweeper"/>), so all of them refuse alike.
 /// </summary>
-public sealed class KeyStanding(KeyPolicy policy, TimeProvider time, WebAddress web)
+public sealed class KeyStanding(KeyPolicy policy, TimeProvider time, WebAddress web, UserCertificates certificates)
 {
     /// <summary>For a key that was deleted, or whose account was.</summary>
     public const string NotRegistered = "this key is no longer registered on Wharf.";
@@ -80,6 +80,21 @@ public sealed class KeyStanding(KeyPolicy policy, TimeProvider time, WebAddress 
         return new KeyVerdict(new WharfPrincipal(owner.UserId, owner.UserName, owner.KeyId, identity.KeyFingerprint, owner.Label, owner.IsAdmin), null);
     }
 
+    /// <summary>
+    /// A certificate login as it may be used now: the account still exists and is enabled, and the certificate has
+    /// not expired or been revoked since login (<c>Ssh:RevokedKeys</c> is read again when it changes).
+    /// </summary>
+    public KeyVerdict JudgeCertificate(WharfPrincipal identity, Wharf.Core.Users.User? account)
+    {
+        var login = identity.Certificate ?? throw new InvalidOperationException("Not a certificate login.");
+        if (account is null || account.Id != identity.UserId) return KeyVerdict.Refused($"the Wharf account {identity.Name} no longer exists.");
+        if (account.IsDisabled) return KeyVerdict.Refused(DisabledBanner(account.Name));
+        if (!login.Certificate.IsValidAt(time.GetUtcNow(), certificates.ClockSkew))
+            return KeyVerdict.Refused($"your {login.Label} expired on {UserCertificates.When(login.ValidBefore)}.");
+        if (certificates.Revoked.IsRevoked(login.Certificate)) return KeyVerdict.Refused($"your {login.Label} has been revoked.");
+        return new KeyVerdict(new WharfPrincipal(account.Id, account.Name, 0, identity.KeyFingerprint, login.Label, account.IsAdmin) { Certificate = login }, null);
+    }
+
     /// <summary>The access key as the logged-in <paramref name="identity"/> may use it now (it is removed with its last repository).</summary>
     public KeyVerdict Judge(AccessKeyPrincipal identity, AccessKey? key)
     {
@@ -90,6 +105,8 @@ public sealed class KeyStanding(KeyPolicy policy, TimeProvider time, WebAddress 
     /// <summary>Looks the identity's key up again, now.</summary>
     public async Task<KeyVerdict> CheckAsync(WharfIdentity identity, IServiceProvider services, CancellationToken cancellationToken) => identity switch
     {
+        WharfPrincipal { Certificate: not null } user =>
+            JudgeCertificate(user, await services.GetRequiredService<Wharf.Core.Users.IUserStore>().FindByIdAsync(user.UserId, cancellationToken)),
         WharfPrincipal user => Judge(user, await services.GetRequiredService<ISshKeyStore>().FindByIdAsync(user.KeyId, cancellationToken)),
         AccessKeyPrincipal key => Judge(key, await services.GetRequiredService<IAccessKeyStore>().FindByIdAsync(key.AccessKeyId, cancellationToken)),
         _ => throw new InvalidOperationException("Unknown identity."),

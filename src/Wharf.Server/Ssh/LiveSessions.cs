@@ -72,6 +72,8 @@ public sealed class LiveSessions(SessionSettings settings)
 
     private static (bool, long) Key(WharfIdentity identity) => identity switch
     {
+        // A certificate login has no key row: its sessions count under the negated account id, which no key row has.
+        WharfPrincipal { Certificate: not null } user => (false, -user.UserId),
         WharfPrincipal user => (false, user.KeyId),
         AccessKeyPrincipal access => (true, access.AccessKeyId),
         _ => throw new InvalidOperationException("Unknown identity."),

@@ -61,7 +61,7 @@ public sealed partial class RepositorySessions(
             {
                 var text = identity is AccessKeyPrincipal key
                     ? AccessKeyGreeting(key.KeyFingerprint, await services.GetRequiredService<IAccessKeyStore>().ReachAsync(key.AccessKeyId, cancellationToken))
-                    : Greeting(identity.Name);
+                    : identity is WharfPrincipal { Certificate: { } certificate } ? Greeting($"{identity.Name} ({certificate.Describe()})") : Greeting(identity.Name);
                 await output.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken);
                 await output.FlushAsync(cancellationToken);
                 return 0;

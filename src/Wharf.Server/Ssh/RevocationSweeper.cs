@@ -90,8 +90,14 @@ public sealed partial class RevocationSweeper(
         var accessKeys = (await services.GetRequiredService<IAccessKeyStore>().FindByIdsAsync(
             identities.OfType<AccessKeyPrincipal>().Select(p => p.AccessKeyId).ToHashSet(), cancellationToken)).ToDictionary(k => k.Id);
 
+        // Certificate logins have no stored key: their account is looked up (there are few; one query each).
+        var certificateAccounts = new Dictionary<long, Wharf.Core.Users.User?>();
+        foreach (var id in identities.OfType<WharfPrincipal>().Where(p => p.Certificate is not null).Select(p => p.UserId).Distinct())
+            certificateAccounts[id] = await services.GetRequiredService<Wharf.Core.Users.IUserStore>().FindByIdAsync(id, cancellationToken);
+
         KeyVerdict Judge(WharfIdentity identity) => identity switch
         {
+            WharfPrincipal { Certificate: not null } user => standing.JudgeCertificate(user, certificateAccounts.GetValueOrDefault(user.UserId)),
             WharfPrincipal user => standing.Judge(user, owners.GetValueOrDefault(user.KeyId)),
             AccessKeyPrincipal key => standing.Judge(key, accessKeys.GetValueOrDefault(key.AccessKeyId)),
             _ => throw new InvalidOperationException("Unknown identity."),

@@ -24,8 +24,8 @@ public static class SshSettings
         {
             if (child.Key.Equals("MaxUnauthenticatedConnections", StringComparison.OrdinalIgnoreCase))
                 throw WharfException.InvalidArgument($"SSH setting '{Section}:{child.Key}' was replaced by '{Section}:MaxStartups', start:rate:full (for example \"256:30:1024\"; one number N is a hard cap of N).");
-            if (child.Key != "Algorithms" && !Settable.Contains(child.Key) && !PublicSettings.Contains(child.Key) && !SessionSettings.Names.Contains(child.Key))
-                throw WharfException.InvalidArgument($"Unknown SSH setting '{Section}:{child.Key}'. Known settings: {string.Join(", ", Settable.Order())}, {string.Join(", ", SessionSettings.Names)}, PublicHost, PublicPort, Algorithms.");
+            if (child.Key != "Algorithms" && !Settable.Contains(child.Key) && !PublicSettings.Contains(child.Key) && !SessionSettings.Names.Contains(child.Key) && !UserCertificates.SettingNames.Contains(child.Key))
+                throw WharfException.InvalidArgument($"Unknown SSH setting '{Section}:{child.Key}'. Known settings: {string.Join(", ", Settable.Order())}, {string.Join(", ", SessionSettings.Names)}, {string.Join(", ", UserCertificates.SettingNames)}, PublicHost, PublicPort, Algorithms.");
         }
         try
         {

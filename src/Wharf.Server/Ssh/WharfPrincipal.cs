@@ -20,6 +20,8 @@ public sealed class WharfPrincipal(long userId, string userName, long keyId, str
     public long KeyId { get; } = keyId;
     public string KeyLabel { get; } = keyLabel;
     public bool IsAdmin { get; } = isAdmin;
+    /// <summary>Set for a login with an OpenSSH user certificate (then <see cref="KeyId"/> is 0: no stored key).</summary>
+    public CertificateLogin? Certificate { get; init; }
     public override AccessSubject Subject => AccessSubject.ForUser(UserId, IsAdmin);
 }
 

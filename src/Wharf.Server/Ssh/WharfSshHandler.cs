@@ -13,7 +13,7 @@ namespace Wharf.Server.Ssh;
 /// <summary>Wharf's answers to the SSH library: who a key belongs to, and what a session runs.</summary>
 public sealed partial class WharfSshHandler(
     IServiceScopeFactory scopes, RepositorySessions sessions, TimeProvider time, KeyUsageBuffer usage, KeyStanding standing, LiveSessions live,
-    ILogger<WharfSshHandler> logger)
+    ILogger<WharfSshHandler> logger, UserCertificates certificates)
     : ISshServerHandler
 {
     /// <summary>The SSH user name git URLs use (<c>git@host</c>).</summary>
@@ -28,6 +28,8 @@ public sealed partial class WharfSshHandler(
     {
         if (request.UserName is not (GitUserName or HgUserName)) return null;
         await using var scope = scopes.CreateAsyncScope();
+        // A certificate is judged as a certificate only: a stored key never vouches for a certificate of it.
+        if (request.Certificate is { } certificate) return await CertificatePrincipalAsync(request, certificate, scope.ServiceProvider, cancellationToken);
         var fingerprint = request.Key.FingerprintSha256;
         var line = request.Key.ToOpenSshLine(includeComment: false);
         // No try/catch: a database failure must end the login, never turn into "unknown key" (docs/ARCHITECTURE.md, design rule 7).
@@ -45,6 +47,14 @@ public sealed partial class WharfSshHandler(
         }
         // The fingerprint is a hash of the key; comparing the key itself costs nothing and removes the question.
         if (owner.PublicKey != line) return null;
+        if (certificates.Requires(owner.UserName))
+        {
+            // As for a refused key below: yes to the query, so that the holder signs and reads why.
+            if (!request.SignatureVerified) return Principal(owner, fingerprint);
+            LogPlainKeyRefused(logger, owner.UserName, fingerprint);
+            request.RefusalBanner = $"The Wharf account {owner.UserName} accepts only SSH certificates; ask your certificate authority to sign your key.\n";
+            return null;
+        }
         if (standing.Refusal(owner, fingerprint) is { } banner)
         {
             // The query ("would you accept this key?") is answered yes: OpenSSH signs only after a yes, and the
@@ -60,6 +70,56 @@ public sealed partial class WharfSshHandler(
         if (request.SignatureVerified) usage.Record(owner.KeyId, time.GetUtcNow(), AddressOf(request.RemoteEndPoint));
         return Principal(owner, fingerprint);
     }
+
+    /// <summary>
+    /// A login with an OpenSSH user certificate (docs/OPERATIONS.md, "User certificates"): the checks of
+    /// <see cref="UserCertificates.Check"/>, then the first principal that names an existing account is the account;
+    /// a disabled account is refused. A query is answered yes (the holder then signs and reads why it is refused);
+    /// only the answer to a verified request logs in, is logged and audited.
+    /// </summary>
+    private async Task<SshPrincipal?> CertificatePrincipalAsync(SshAuthRequest request, Wharf.Ssh.Keys.SshCertificate certificate,
+        IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (!request.SignatureVerified) return new SshPrincipal("certificate query");
+        var client = (request.RemoteEndPoint as IPEndPoint)?.Address;
+        var ca = certificate.SignatureKey.FingerprintSha256;
+        var keyId = UserCertificates.Clean(certificate.KeyId);
+        var refusal = certificates.Check(certificate, client, time.GetUtcNow());
+        Wharf.Core.Users.User? account = null;
+        if (refusal is null)
+        {
+            account = await UserCertificates.AccountAsync(services.GetRequiredService<Wharf.Core.Users.IUserStore>(), certificate, cancellationToken);
+            refusal = UserCertificates.AccountRefusal(certificate, account);
+        }
+        if (refusal is not null)
+        {
+            LogCertificateRefused(logger, AddressOf(request.RemoteEndPoint) ?? "unknown", keyId, certificate.Serial, ca, refusal.Code, refusal.Reason);
+            request.RefusalBanner = UserCertificates.RefusalBanner(certificate, refusal.Reason);
+            // Audited in the account's log when the certificate, from a trusted authority, names one.
+            if (refusal.Code != "unknown-ca")
+            {
+                account ??= await UserCertificates.AccountAsync(services.GetRequiredService<Wharf.Core.Users.IUserStore>(), certificate, cancellationToken);
+                if (account is not null)
+                    await services.GetRequiredService<IAuditLog>().AddAsync(new AuditEntry
+                    {
+                        UserId = account.Id,
+                        Action = AuditActions.CertificateRefused,
+                        KeyFingerprint = request.Key.FingerprintSha256,
+                        KeyLabel = Limit($"certificate '{keyId}' from {ca}: {refusal.Reason}"),
+                        Actor = Actor.System.Name,
+                        SourceAddress = AddressOf(request.RemoteEndPoint),
+                        At = time.GetUtcNow(),
+                    }, cancellationToken);
+            }
+            return null;
+        }
+        var login = new CertificateLogin(certificate);
+        LogCertificateLogin(logger, account!.Name, keyId, certificate.Serial, ca, UserCertificates.When(certificate.ValidBefore),
+            string.Join(",", certificate.Extensions.Select(e => UserCertificates.Clean(e.Name))));
+        return new WharfPrincipal(account.Id, account.Name, 0, request.Key.FingerprintSha256, login.Label, account.IsAdmin) { Certificate = login };
+    }
+
+    private static string Limit(string text) => text.Length <= SshKeyService.MaxLabelLength ? text : text[..SshKeyService.MaxLabelLength];
 
     /// <summary>The client's address as people write it (an IPv4 client on a dual-stack socket without the ::ffff: prefix).</summary>
     private static string? AddressOf(EndPoint? endPoint) =>
@@ -112,7 +172,10 @@ public sealed partial class WharfSshHandler(
             session.Environment.TryGetValue("GIT_PROTOCOL", out var gitProtocol);
             try
             {
-                return await sessions.RunAsync(current, session.Command, gitProtocol, (session.RemoteEndPoint as IPEndPoint)?.Address.ToString(),
+                // A certificate's force-command runs instead of whatever the client asked for, a shell included (as sshd does);
+                // it is parsed as strictly as any command.
+                var command = (current as WharfPrincipal)?.Certificate?.ForceCommand ?? session.Command;
+                return await sessions.RunAsync(current, command, gitProtocol, (session.RemoteEndPoint as IPEndPoint)?.Address.ToString(),
                     session.Input, session.Output, session.Error, lease.Token, lease);
             }
             catch (OperationCanceledException) when (lease.EndedBecause is { } because && !cancellationToken.IsCancellationRequested)
@@ -141,6 +204,15 @@ public sealed partial class WharfSshHandler(
 
     [LoggerMessage(EventId = 1122, Level = LogLevel.Information, Message = "Refused a command of {User} ({Fingerprint}): the key was revoked since login")]
     private static partial void LogRefusedRevoked(ILogger logger, string user, string fingerprint);
+
+    [LoggerMessage(EventId = 1140, Level = LogLevel.Warning, Message = "Refused SSH certificate '{KeyId}' (serial {Serial}, CA {Authority}) from {RemoteAddress}: {Code}: {Reason}")]
+    private static partial void LogCertificateRefused(ILogger logger, string remoteAddress, string keyId, ulong serial, string authority, string code, string reason);
+
+    [LoggerMessage(EventId = 1141, Level = LogLevel.Information, Message = "SSH certificate '{KeyId}' (serial {Serial}, CA {Authority}, valid until {ValidUntil}, extensions {Extensions}) accepted for {User}")]
+    private static partial void LogCertificateLogin(ILogger logger, string user, string keyId, ulong serial, string authority, string validUntil, string extensions);
+
+    [LoggerMessage(EventId = 1142, Level = LogLevel.Information, Message = "Refused plain SSH key {Fingerprint} of {User}: Ssh:RequireCertificates requires a certificate")]
+    private static partial void LogPlainKeyRefused(ILogger logger, string user, string fingerprint);
 
     [LoggerMessage(EventId = 1123, Level = LogLevel.Warning, Message = "Refused a command of {User} ({Fingerprint}): too many commands at once")]
     private static partial void LogTooManySessions(ILogger logger, string user, string fingerprint);

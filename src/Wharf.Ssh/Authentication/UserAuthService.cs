@@ -87,13 +87,31 @@ internal sealed class UserAuthService(SshTransport transport, SshServerOptions o
         if (!r.End) throw new SshProtocolException(SshDisconnectReason.ProtocolError, "trailing bytes in authentication request");
 
         SshPublicKey key;
-        try { key = SshPublicKey.FromBlob(blob); }
+        SshCertificate? certificate = null;
+        // The algorithm the certified key signs with: the request's own, or for a certificate its plain counterpart.
+        var keyAlgorithm = algorithm;
+        try
+        {
+            if (SshCertificate.ForAuthenticationAlgorithm(algorithm) is { } named)
+            {
+                certificate = SshCertificate.Parse(blob);
+                // A forged or damaged certificate never reaches the application: only the authority's verified word counts.
+                if (certificate.CertificateType != named.CertificateType || !certificate.VerifySignature())
+                {
+                    await RefuseAsync(ct).ConfigureAwait(false);
+                    return;
+                }
+                key = certificate.Key;
+                keyAlgorithm = named.SignatureAlgorithm;
+            }
+            else key = SshPublicKey.FromBlob(blob);
+        }
         catch (SshKeyFormatException)
         {
             await RefuseAsync(ct).ConfigureAwait(false);
             return;
         }
-        if (!SignatureVerifier.IsCompatible(algorithm, key) || (key.KeyType == SshKeyTypes.Rsa && key.Bits < options.MinimumRsaBits))
+        if (!SignatureVerifier.IsCompatible(keyAlgorithm, key) || (key.KeyType == SshKeyTypes.Rsa && key.Bits < options.MinimumRsaBits))
         {
             await RefuseAsync(ct).ConfigureAwait(false);
             return;
@@ -101,7 +119,7 @@ internal sealed class UserAuthService(SshTransport transport, SshServerOptions o
 
         if (!signed)
         {
-            var candidate = await handler.FindPrincipalAsync(new SshAuthRequest(user, key, remote), ct).ConfigureAwait(false);
+            var candidate = await handler.FindPrincipalAsync(new SshAuthRequest(user, key, remote) { Certificate = certificate }, ct).ConfigureAwait(false);
             if (candidate is null)
             {
                 await RefuseAsync(ct).ConfigureAwait(false);
@@ -125,12 +143,14 @@ internal sealed class UserAuthService(SshTransport transport, SshServerOptions o
         data.WriteBoolean(true);
         data.WriteString(algorithm);
         data.WriteBinary(blob);
-        if (!SignatureVerifier.Verify(key, algorithm, signature, data.WrittenSpan))
+        // With a certificate the signature is the certified key's own, over data that names the certificate
+        // algorithm and carries the certificate blob (PROTOCOL.certkeys).
+        if (!SignatureVerifier.Verify(key, keyAlgorithm, signature, data.WrittenSpan))
         {
             await RefuseAsync(ct).ConfigureAwait(false);
             return;
         }
-        var verified = new SshAuthRequest(user, key, remote, SignatureVerified: true);
+        var verified = new SshAuthRequest(user, key, remote, SignatureVerified: true) { Certificate = certificate };
         var principal = await handler.FindPrincipalAsync(verified, ct).ConfigureAwait(false);
         if (principal is null)
         {

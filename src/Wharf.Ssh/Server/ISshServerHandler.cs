@@ -38,6 +38,14 @@ public sealed record SshAuthRequest(string UserName, SshPublicKey Key, EndPoint?
     /// §5.4), which OpenSSH prints on stderr. Ignored for queries: only the key's holder gets to read it.
     /// </summary>
     public string? RefusalBanner { get; set; }
+
+    /// <summary>
+    /// Set when the client offered an OpenSSH certificate (<c>*-cert-v01@openssh.com</c>): the parsed certificate, whose
+    /// authority signature has verified; <see cref="Key"/> is then the certified key. Whether the authority is trusted
+    /// and the certificate acceptable (type, validity, principals, critical options, revocation) is the application's
+    /// decision: a handler that does not look at this must refuse, never treat the certificate as a plain key.
+    /// </summary>
+    public SshCertificate? Certificate { get; init; }
 }
 
 /// <summary>

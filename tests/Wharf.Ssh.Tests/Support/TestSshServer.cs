@@ -48,8 +48,19 @@ internal sealed class ScriptedHandler : ISshServerHandler
     /// <summary>Keys that pass a query but are refused, with this banner, once their signature verified.</summary>
     public ConcurrentDictionary<string, string> RefusedWithBanner { get; } = new();
 
+    /// <summary>Certificates the library handed over, with whether the request's signature had verified.</summary>
+    public ConcurrentQueue<(SshCertificate Certificate, bool SignatureVerified)> Certificates { get; } = new();
+
+    /// <summary>Certificate key ids allowed to log in, with the principal name they get; a certificate is never allowed by its key.</summary>
+    public ConcurrentDictionary<string, string> AllowedCertificateIds { get; } = new();
+
     public ValueTask<SshPrincipal?> FindPrincipalAsync(SshAuthRequest request, CancellationToken cancellationToken)
     {
+        if (request.Certificate is { } certificate)
+        {
+            Certificates.Enqueue((certificate, request.SignatureVerified));
+            return ValueTask.FromResult(AllowedCertificateIds.TryGetValue(certificate.KeyId, out var holder) ? new SshPrincipal(holder) : null);
+        }
         if (RefusedWithBanner.TryGetValue(request.Key.FingerprintSha256, out var banner))
         {
             if (!request.SignatureVerified) return ValueTask.FromResult<SshPrincipal?>(new SshPrincipal("query"));

@@ -43,6 +43,7 @@ public static class AuditPages
         AuditActions.KeyDeleted => "Key deleted",
         AuditActions.KeyExpired => "Key expired (login refused)",
         AuditActions.KeyRefused => "Key no longer allowed by the key policy (login refused)",
+        AuditActions.CertificateRefused => "Certificate refused (login refused)",
         AuditActions.Push => "Push",
         AuditActions.TokenCreated => "API token created",
         AuditActions.TokenDeleted => "API token deleted",
@@ -58,5 +59,5 @@ public static class AuditPages
 
     /// <summary>Whether the entry's label column names a key (the account's or an access key), or another thing.</summary>
     public static bool IsKeyEvent(string action) => action is AuditActions.KeyAdded or AuditActions.LabelChanged or AuditActions.KeyDeleted
-        or AuditActions.KeyExpired or AuditActions.KeyRefused or AuditActions.Push or AuditActions.AccessKeyAdded or AuditActions.AccessKeyRemoved;
+        or AuditActions.KeyExpired or AuditActions.KeyRefused or AuditActions.CertificateRefused or AuditActions.Push or AuditActions.AccessKeyAdded or AuditActions.AccessKeyRemoved;
 }

@@ -76,7 +76,8 @@ public sealed class SshServer
                     using (socket)
                     await using (var stream = new NetworkStream(socket, ownsSocket: false))
                     {
-                        await RunConnectionAsync(stream, socket.RemoteEndPoint, CancellationToken.None).ConfigureAwait(false);
+                        var remote = await ClientEndPointAsync(stream, socket.RemoteEndPoint).ConfigureAwait(false);
+                        if (remote is not null) await RunConnectionAsync(stream, remote, CancellationToken.None).ConfigureAwait(false);
                     }
                 }, CancellationToken.None);
             }
@@ -88,6 +89,32 @@ public sealed class SshServer
             lock (_liveLock) draining = _draining;
             if (!draining) await _abort.CancelAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The address the connection stands for: the peer's, or, from a trusted proxy, the client's that its PROXY
+    /// protocol header carries. Null when a trusted proxy sent no well-formed header in time: the connection was
+    /// refused and logged (under the proxy's address) and must be closed.
+    /// </summary>
+    private async Task<EndPoint?> ClientEndPointAsync(Stream stream, EndPoint? peer)
+    {
+        if (_options.ProxyProtocol.IsTrustedSender is not { } trusted || peer is not IPEndPoint proxy) return peer;
+        var address = proxy.Address.IsIPv4MappedToIPv6 ? proxy.Address.MapToIPv4() : proxy.Address;
+        if (!trusted(address)) return peer;
+        string reason;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
+            timeout.CancelAfter(_options.ProxyProtocol.HeaderTimeout);
+            var header = await Transport.ProxyProtocol.ReadAsync(stream, timeout.Token).ConfigureAwait(false);
+            return header.Source ?? peer;
+        }
+        catch (Transport.ProxyProtocolException e) { reason = e.Message; }
+        catch (OperationCanceledException) { reason = $"no PROXY protocol header within {_options.ProxyProtocol.HeaderTimeout.TotalSeconds:0.###} s"; }
+        catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException) { reason = "connection closed before the PROXY protocol header ended"; }
+        Statistics.OnRefused();
+        _log.ConnectionRefused(peer, $"trusted proxy: {reason}");
+        return null;
     }
 
     /// <summary>

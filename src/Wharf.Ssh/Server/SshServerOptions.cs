@@ -90,6 +90,9 @@ public sealed class SshServerOptions
     /// <summary>Environment variables passed from <c>env</c> requests to the application. Only git's protocol selector by default.</summary>
     public HashSet<string> AllowedEnvironment { get; } = new(StringComparer.Ordinal) { "GIT_PROTOCOL" };
 
+    /// <summary>Which senders put a PROXY protocol header before the SSH bytes, and how long one may take to arrive.</summary>
+    public ProxyProtocolOptions ProxyProtocol { get; } = new();
+
     /// <summary>Key exchange algorithms offered, in preference order. Null means the library's defaults.</summary>
     public List<string>? KeyExchangeAlgorithms { get; set; }
     /// <summary>Ciphers offered, in preference order. Null means the library's defaults.</summary>
@@ -119,6 +122,7 @@ public sealed class SshServerOptions
         Check(MaxSessions is >= 1 and <= 1000, "MaxSessions must be between 1 and 1000.");
         Check(ChannelWindowSize is >= 32 * 1024 and <= 64 * 1024 * 1024, "ChannelWindowSize must be between 32 KiB and 64 MiB.");
         Check(ChannelMaxPacketSize is >= 1024 and <= 32 * 1024, "ChannelMaxPacketSize must be between 1 KiB and 32 KiB (dropbear refuses packets over 35000 bytes).");
+        Check(ProxyProtocol.HeaderTimeout >= TimeSpan.FromMilliseconds(100) && ProxyProtocol.HeaderTimeout <= TimeSpan.FromMinutes(1), "the PROXY protocol header timeout must be between 100 ms and 1 minute.");
         Algorithms.SshAlgorithms.ValidateKex(KeyExchangeAlgorithms);
         Algorithms.SshAlgorithms.ValidateCiphers(Ciphers);
         Algorithms.SshAlgorithms.ValidateMacs(Macs);
@@ -145,4 +149,24 @@ public sealed class SshServerOptions
     {
         if (!ok) throw new InvalidOperationException("Ssh: " + message);
     }
+}
+
+/// <summary>
+/// The PROXY protocol on the listener (<see cref="Transport.ProxyProtocol"/>): a connection from a sender for which
+/// <see cref="IsTrustedSender"/> returns true must start with a header, whose client address then stands for the
+/// connection everywhere (logs, the handler's requests, per-source admission); from any other sender no header is
+/// read, and one that arrives is refused as a malformed identification line. The library knows no list of proxies:
+/// the application decides who is trusted.
+/// </summary>
+public sealed class ProxyProtocolOptions
+{
+    /// <summary>Null (the default): no sender is trusted, no header is ever read. Addresses of IPv4 peers arrive as IPv4.</summary>
+    public Func<System.Net.IPAddress, bool>? IsTrustedSender { get; set; }
+
+    /// <summary>
+    /// How long a trusted sender has to deliver the whole header; a proxy sends it with the connection's first bytes.
+    /// 5 s, HAProxy's own default for reading one (<c>timeout client</c> aside, its <c>accept-proxy</c> waits no
+    /// longer than the connection's first read).
+    /// </summary>
+    public TimeSpan HeaderTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -31,7 +31,7 @@ public sealed class ProxiedWharfServer : WharfServer
     {
         await base.InitializeAsync();
         var haproxy = Tools.Require("haproxy", "haproxy");
-        ProxyPort = FreePort();
+        ProxyPort = LocalPorts.Free();
         var config = Path.Combine(Root, "haproxy.cfg");
         // The block of docs/OPERATIONS.md with one node, loopback addresses and short timeouts.
         await File.WriteAllTextAsync(config, $"""
@@ -55,8 +55,8 @@ public sealed class ProxiedWharfServer : WharfServer
         _haproxy.BeginErrorReadLine();
         _haproxy.BeginOutputReadLine();
         _haproxy.StandardInput.Close();
-        for (var i = 0; i < 100 && !Listening(ProxyPort); i++) await Task.Delay(100);
-        if (!Listening(ProxyPort)) throw new InvalidOperationException("haproxy did not start:\n" + HaproxyLog());
+        for (var i = 0; i < 100 && !LocalPorts.Accepting(ProxyPort); i++) await Task.Delay(100);
+        if (!LocalPorts.Accepting(ProxyPort)) throw new InvalidOperationException("haproxy did not start:\n" + HaproxyLog());
     }
 
     public string HaproxyLog()
@@ -68,19 +68,6 @@ public sealed class ProxiedWharfServer : WharfServer
     {
         if (_haproxy is not null) ProcessRunner.Kill(_haproxy);
         await base.DisposeAsync();
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
-    private static bool Listening(int port)
-    {
-        try { using var c = new TcpClient(); c.Connect(IPAddress.Loopback, port); return true; }
-        catch (SocketException) { return false; }
     }
 }
 

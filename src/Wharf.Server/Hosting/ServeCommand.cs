@@ -26,6 +26,8 @@ public static class ServeCommand
     private static async Task<int> RunAsync(CliArguments args, CliContext console, CancellationToken cancellationToken)
     {
         var http = ListenAddress.Parse("--http", args["--http"] ?? DefaultHttp);
+        // A bad --ssh is refused before the data directory is touched; Ssh:Listen is read below with the other settings.
+        var sshOption = args["--ssh"] is { } option ? SshSettings.Listen(new ConfigurationBuilder().Build(), option, DefaultSsh) : null;
         var paths = DataDirectory.Resolve(args, console);
 
         // No command-line args for the host: ours are parsed above, and ASP.NET's own syntax
@@ -37,7 +39,7 @@ public static class ServeCommand
         // Validated here, before anything listens: a bad value is a start-up error with its own message.
         var sshOptions = SshSettings.Build(builder.Configuration, paths);
         // --ssh, else Ssh:Listen, else the default; several addresses share one server and its limits.
-        var ssh = SshSettings.Listen(builder.Configuration, args["--ssh"], DefaultSsh);
+        var ssh = sshOption ?? SshSettings.Listen(builder.Configuration, null, DefaultSsh);
         var database = DatabaseOption.Resolve(args, console, builder.Configuration);
         var proxies = TrustedProxies.Parse(builder.Configuration);
         LogFormat.Configure(builder.Logging, builder.Configuration);

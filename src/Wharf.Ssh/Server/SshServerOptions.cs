@@ -164,9 +164,9 @@ public sealed class ProxyProtocolOptions
     public Func<System.Net.IPAddress, bool>? IsTrustedSender { get; set; }
 
     /// <summary>
-    /// How long a trusted sender has to deliver the whole header; a proxy sends it with the connection's first bytes.
-    /// 5 s, HAProxy's own default for reading one (<c>timeout client</c> aside, its <c>accept-proxy</c> waits no
-    /// longer than the connection's first read).
+    /// How long a trusted sender has to deliver the whole header. 5 s: a proxy writes it with the connection's first
+    /// bytes, so a longer wait would only hold a socket open for a peer that is not behaving as a proxy. Not counted
+    /// against <see cref="SshServerOptions.MaxStartups"/> until the header is read (admission needs the client's address).
     /// </summary>
     public TimeSpan HeaderTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -93,7 +93,7 @@ internal sealed class UserAuthService(SshTransport transport, SshServerOptions o
             await RefuseAsync(ct).ConfigureAwait(false);
             return;
         }
-        if (!SignatureVerifier.IsCompatible(algorithm, key) || (key.KeyType == SshKeyTypes.Rsa && key.Bits < options.MinimumRsaBits))
+        if (!SignatureVerifier.IsCompatible(algorithm, key, options.AllowRsaSha1Signatures) || (key.KeyType == SshKeyTypes.Rsa && key.Bits < options.MinimumRsaBits))
         {
             await RefuseAsync(ct).ConfigureAwait(false);
             return;
@@ -125,7 +125,7 @@ internal sealed class UserAuthService(SshTransport transport, SshServerOptions o
         data.WriteBoolean(true);
         data.WriteString(algorithm);
         data.WriteBinary(blob);
-        if (!SignatureVerifier.Verify(key, algorithm, signature, data.WrittenSpan))
+        if (!SignatureVerifier.Verify(key, algorithm, signature, data.WrittenSpan, options.AllowRsaSha1Signatures))
         {
             await RefuseAsync(ct).ConfigureAwait(false);
             return;

@@ -78,6 +78,13 @@ public sealed class SshServerOptions
     /// <summary>Smallest RSA user key accepted for login. 2048 bits: NIST SP 800-131A; OpenSSH's floor is 1024.</summary>
     public int MinimumRsaBits { get; set; } = 2048;
 
+    /// <summary>
+    /// Accept RSA user signatures made with SHA-1 (<c>ssh-rsa</c>, RFC 4253 §6.6). Off: RFC 8332 §3.3 and OpenSSH since 8.8
+    /// refuse them, and <c>server-sig-algs</c> never lists them. Needed only for RSA keys in clients that cannot sign
+    /// with SHA-2, such as libssh2 1.10 (libgit2, curl; docs/SSH-INTEROP.md §16).
+    /// </summary>
+    public bool AllowRsaSha1Signatures { get; set; }
+
     /// <summary>Sessions (channels) open at once on one connection. Matches OpenSSH's MaxSessions.</summary>
     public int MaxSessions { get; set; } = 10;
 

@@ -42,11 +42,14 @@ fi
 #    (tests/Wharf.Browser.Tests, Playwright drives /usr/bin/chromium: nothing is downloaded by Playwright
 #    itself); python3-aiosmtpd, the real SMTP server the mail tests (tests/Wharf.Server.Tests/MailTests.cs) send
 #    to; postgresql for the second run of the server tests and the several-nodes interop tests (only its
-#    binaries are used: the policy below keeps the package from starting the system's cluster).
+#    binaries are used: the policy below keeps the package from starting the system's cluster); haproxy
+#    (tests/Wharf.Interop.Tests/ProxyProtocolTests.cs put it in front of `wharf serve` with send-proxy-v2; the
+#    same policy keeps its service from starting), python3-pygit2 and curl (libgit2 and curl on libssh2 1.10,
+#    tests/Wharf.Interop.Tests/Clients/Libssh2ClientTests.cs).
 # ---------------------------------------------------------------------------------------------------------
 packages=(openssh-client openssh-server git ssh-audit mercurial python3 procps
   putty-tools putty dropbear-bin python3-paramiko python3-asyncssh libssh-dev gcc libc6-dev pkg-config chromium
-  python3-aiosmtpd postgresql)
+  python3-aiosmtpd postgresql haproxy python3-pygit2 curl)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

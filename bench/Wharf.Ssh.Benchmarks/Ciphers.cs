@@ -27,8 +27,8 @@ internal static class Ciphers
         ChaCha20Poly1305 => new ChaCha20Poly1305Protection(Key),
         Aes128Gcm => new AesGcmProtection(Key.AsSpan(0, 16), Iv),
         Aes256Gcm => new AesGcmProtection(Key.AsSpan(0, 32), Iv),
-        Aes128CtrSha256Etm => new AesCtrEtmProtection(Key.AsSpan(0, 16), Iv, SshAlgorithms.HmacSha256Etm, MacKey.AsSpan(0, 32)),
-        Aes256CtrSha512Etm => new AesCtrEtmProtection(Key.AsSpan(0, 32), Iv, SshAlgorithms.HmacSha512Etm, MacKey),
+        Aes128CtrSha256Etm => new AesCtrProtection(Key.AsSpan(0, 16), Iv, SshAlgorithms.HmacSha256Etm, MacKey.AsSpan(0, 32)),
+        Aes256CtrSha512Etm => new AesCtrProtection(Key.AsSpan(0, 32), Iv, SshAlgorithms.HmacSha512Etm, MacKey),
         _ => throw new ArgumentOutOfRangeException(nameof(cipher), cipher, "unknown cipher"),
     };
 

@@ -41,7 +41,7 @@ public class PrimitiveBenchmarks
         _gcm = new AesGcm(new byte[16], 16);
     }
 
-    /// <summary>What AesCtrEtmProtection.Xcrypt does for the keystream: one ECB call over all counter blocks.</summary>
+    /// <summary>What AesCtrProtection.Xcrypt does for the keystream: one ECB call over all counter blocks.</summary>
     [Benchmark]
     public int AesEcbOneShot() => _aes.EncryptEcb(_data, _keystream, PaddingMode.None);
 
@@ -50,7 +50,7 @@ public class PrimitiveBenchmarks
     public int AesEcbReusedTransform() => _ecb.TransformBlock(_data, 0, Size, _keystream, 0);
     private ICryptoTransform _ecb = null!;
 
-    /// <summary>The counter-block loop of AesCtrEtmProtection.Xcrypt (byte-wise big-endian increment per block).</summary>
+    /// <summary>The counter-block loop of AesCtrProtection.Xcrypt (byte-wise big-endian increment per block).</summary>
     [Benchmark]
     public void CounterBlocks()
     {

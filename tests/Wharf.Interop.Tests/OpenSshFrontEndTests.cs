@@ -45,7 +45,7 @@ public class OpenSshFrontEnd : IAsyncLifetime
         // sshd wants the command by an absolute, root-owned path: the real dotnet, not a symlink in PATH.
         var dotnet = Tools.Dotnet;
         dotnet = File.ResolveLinkTarget(dotnet, returnFinalTarget: true)?.FullName ?? dotnet;
-        Port = FreePort();
+        Port = LocalPorts.Free();
         var config = Path.Combine(Directory, "sshd_config");
         await File.WriteAllTextAsync(config, $"""
             Port {Port}
@@ -65,8 +65,8 @@ public class OpenSshFrontEnd : IAsyncLifetime
         _sshd = Process.Start(new ProcessStartInfo(sshd, ["-D", "-e", "-f", config]) { RedirectStandardError = true, UseShellExecute = false })!;
         _sshd.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (Log) Log.Add(e.Data); };
         _sshd.BeginErrorReadLine();
-        for (var i = 0; i < 100 && !Listening(Port); i++) await Task.Delay(100);
-        if (!Listening(Port)) throw new InvalidOperationException("sshd did not start:\n" + string.Join('\n', Log));
+        for (var i = 0; i < 100 && !LocalPorts.Accepting(Port); i++) await Task.Delay(100);
+        if (!LocalPorts.Accepting(Port)) throw new InvalidOperationException("sshd did not start:\n" + string.Join('\n', Log));
     }
 
     public List<string> Log { get; } = [];
@@ -94,18 +94,6 @@ public class OpenSshFrontEnd : IAsyncLifetime
 
     public string Url(string repository) => $"ssh://{LoginUser}@127.0.0.1:{Port}/{repository}.git";
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
-    private static bool Listening(int port)
-    {
-        try { using var c = new TcpClient(); c.Connect(IPAddress.Loopback, port); return true; }
-        catch (SocketException) { return false; }
-    }
 }
 
 public sealed class OpenSshFrontEndTests(OpenSshFrontEnd front) : IClassFixture<OpenSshFrontEnd>

@@ -45,8 +45,10 @@ public sealed class SshAuditTests(WharfServer server) : IClassFixture<WharfServe
 
     /// <summary>
     /// Issue 3: no warning but "unknown algorithm" for the post-quantum exchanges and the strict-KEX marker
-    /// 2.5.0 predates. One more is expected and documented in docs/OPERATIONS.md: "using experimental algorithm" for
-    /// sntrup761x25519-sha512@openssh.com, the only post-quantum name PuTTY 0.78 knows. Any other warning fails.
+    /// 2.5.0 predates. Three more are expected and documented in docs/OPERATIONS.md: "using experimental algorithm" for
+    /// sntrup761x25519-sha512@openssh.com, the only post-quantum name PuTTY 0.78 knows, and "using encrypt-and-MAC
+    /// mode" for hmac-sha2-256 and hmac-sha2-512, offered after the EtM MACs for libssh2 1.10 (docs/SSH-INTEROP.md §17).
+    /// Any other warning fails.
     /// </summary>
     [Fact]
     public async Task SshAuditWarnsOnlyAboutThePostQuantumNamesItPredates()
@@ -58,6 +60,8 @@ public sealed class SshAuditTests(WharfServer server) : IClassFixture<WharfServe
             "(kex) sntrup761x25519-sha512 -- [warn] unknown algorithm",
             "(kex) sntrup761x25519-sha512@openssh.com -- [warn] using experimental algorithm",
             "(kex) kex-strict-s-v00@openssh.com -- [warn] unknown algorithm",
+            "(mac) hmac-sha2-256 -- [warn] using encrypt-and-MAC mode",
+            "(mac) hmac-sha2-512 -- [warn] using encrypt-and-MAC mode",
         ];
         var warnings = lines.Where(line => line.Contains("[warn]", StringComparison.Ordinal))
             .Select(line => System.Text.RegularExpressions.Regex.Replace(line.Trim(), @"\s+", " ")).ToList();
@@ -85,6 +89,8 @@ public sealed class SshAuditTests(WharfServer server) : IClassFixture<WharfServe
     [InlineData("(enc) aes128-ctr ")]
     [InlineData("(enc) aes256-ctr ")]
     [InlineData("(mac) hmac-sha2-256-etm@openssh.com ")]
+    [InlineData("(mac) hmac-sha2-256 ")]
+    [InlineData("(mac) hmac-sha2-512 ")]
     public async Task SshAuditSeesTheOfferedAlgorithm(string reportLinePrefix)
     {
         var (run, lines) = await AuditAsync();

@@ -13,7 +13,7 @@ public sealed class CliTests : IDisposable
     {
         var r = await _data.RunAsync("admin", "frobnicate");
         Assert.Equal(2, r.ExitCode);
-        Assert.StartsWith("wharf: unknown command 'admin frobnicate'.\nusage:\n  wharf serve [--http ADDR:PORT] [--ssh ADDR:PORT] [--data DIR] [--database URL]\n", r.Error);
+        Assert.StartsWith("wharf: unknown command 'admin frobnicate'.\nusage:\n  wharf serve [--http ADDR:PORT] [--ssh ADDR:PORT[;ADDR:PORT...]] [--data DIR] [--database URL]\n", r.Error);
     }
 
     [Fact]

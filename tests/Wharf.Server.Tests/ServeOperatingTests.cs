@@ -56,6 +56,8 @@ public sealed class ServeOperatingTests : IDisposable
     [Theory]
     [InlineData("--http")]
     [InlineData("--ssh")]
+    [InlineData("--ssh, the second of two")]
+    [InlineData("Ssh:Listen, the second of two")]
     public async Task Serve_on_a_port_in_use_prints_one_line_without_a_stack_trace_and_exits_6(string which)
     {
         // The database exists before serve starts (on PostgreSQL, EF logs its first failed connection as an error).
@@ -63,11 +65,17 @@ public sealed class ServeOperatingTests : IDisposable
         using var held = new TcpListener(IPAddress.Loopback, 0);
         held.Start();
         var taken = $"127.0.0.1:{((IPEndPoint)held.LocalEndpoint).Port}";
-        string[] listen = which == "--http" ? ["--http", taken, "--ssh", "127.0.0.1:0"] : ["--http", "127.0.0.1:0", "--ssh", taken];
-
+        string[] listen = which switch
+        {
+            "--http" => ["--http", taken, "--ssh", "127.0.0.1:0"],
+            "--ssh" => ["--http", "127.0.0.1:0", "--ssh", taken],
+            "--ssh, the second of two" => ["--http", "127.0.0.1:0", "--ssh", $"127.0.0.1:0;{taken}"],
+            _ => ["--http", "127.0.0.1:0"],
+        };
         // Logs at Error only: what is left on stderr is what serve itself says.
-        var (code, _, error) = await RunWharfAsync(new Dictionary<string, string> { ["WHARF_Logging__LogLevel__Default"] = "Error" },
-            ["serve", .. listen, .. _data.DataOptions]);
+        var environment = new Dictionary<string, string> { ["WHARF_Logging__LogLevel__Default"] = "Error" };
+        if (which.StartsWith("Ssh:Listen", StringComparison.Ordinal)) environment["WHARF_Ssh__Listen"] = $"127.0.0.1:0;{taken}";
+        var (code, _, error) = await RunWharfAsync(environment, ["serve", .. listen, .. _data.DataOptions]);
 
         Assert.Equal((ExitCodes.Unavailable, $"wharf: cannot listen on {taken}: address already in use\n"), (code, error));
     }

@@ -107,4 +107,56 @@ public sealed class SshSettingsTests : IDisposable
         var e = Assert.Throws<WharfException>(() => Build(("Ssh:MaxAuthTrys", "3")));
         Assert.StartsWith("Unknown SSH setting 'Ssh:MaxAuthTrys'. Known settings: ", e.Message);
     }
+
+    private static IConfiguration Config(params (string Key, string Value)[] settings) =>
+        new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => new KeyValuePair<string, string?>(s.Key, s.Value))).Build();
+
+    [Theory]
+    [InlineData(null, null, "127.0.0.1:2222")]
+    [InlineData("0.0.0.0:22", null, "0.0.0.0:22")]
+    [InlineData(null, "0.0.0.0:22;[::]:22;0.0.0.0:443", "0.0.0.0:22 [::]:22 0.0.0.0:443")]
+    [InlineData(null, "0.0.0.0:22, 0.0.0.0:443", "0.0.0.0:22 0.0.0.0:443")]
+    [InlineData("127.0.0.1:0;[::1]:0", "0.0.0.0:22", "127.0.0.1:0 [::1]:0")]
+    public void ListenTakesOneAddressOrSeveralAndTheOptionWins(string? option, string? setting, string expected)
+    {
+        var configuration = setting is null ? Config() : Config(("Ssh:Listen", setting));
+        Assert.Equal(expected, string.Join(' ', SshSettings.Listen(configuration, option, "127.0.0.1:2222")));
+        // The SSH settings accept the key.
+        if (setting is not null) Build(("Ssh:Listen", setting));
+    }
+
+    [Fact]
+    public void ListenAlsoTakesAJsonArray()
+    {
+        var configuration = Config(("Ssh:Listen:0", "0.0.0.0:22"), ("Ssh:Listen:1", "0.0.0.0:443"));
+        Assert.Equal("0.0.0.0:22 0.0.0.0:443", string.Join(' ', SshSettings.Listen(configuration, null, "127.0.0.1:2222")));
+    }
+
+    [Theory]
+    [InlineData("0.0.0.0:22;ssh.example.org:443", "Invalid Ssh:Listen address 'ssh.example.org:443': expected ADDRESS:PORT such as 127.0.0.1:8080 or [::1]:8080.")]
+    [InlineData("0.0.0.0:22;;0.0.0.0:443", "Invalid Ssh:Listen '0.0.0.0:22;;0.0.0.0:443': expected ADDRESS:PORT, or several separated by ';' such as 0.0.0.0:22;[::]:22;0.0.0.0:443.")]
+    [InlineData("0.0.0.0:22;0.0.0.0:22", "Invalid Ssh:Listen: 0.0.0.0:22 is listed twice.")]
+    public void ABadListenSettingSaysWhatToWrite(string setting, string message)
+    {
+        var e = Assert.Throws<WharfException>(() => SshSettings.Listen(Config(("Ssh:Listen", setting)), null, "127.0.0.1:2222"));
+        Assert.Equal(message, e.Message);
+    }
+
+    [Fact]
+    public void TrustedProxiesTurnOnThePROXYProtocolForThoseAddressesOnly()
+    {
+        Assert.Null(Build().ProxyProtocol.IsTrustedSender);
+        var trusted = Build(("Ssh:TrustedProxies", "10.0.0.0/8, 192.0.2.10")).ProxyProtocol.IsTrustedSender!;
+        Assert.True(trusted(System.Net.IPAddress.Parse("10.1.2.3")));
+        Assert.True(trusted(System.Net.IPAddress.Parse("192.0.2.10")));
+        Assert.True(trusted(System.Net.IPAddress.Parse("::ffff:192.0.2.10")));
+        Assert.False(trusted(System.Net.IPAddress.Parse("192.0.2.11")));
+    }
+
+    [Fact]
+    public void ABadTrustedProxyStopsTheStart()
+    {
+        var e = Assert.Throws<WharfException>(() => Build(("Ssh:TrustedProxies", "haproxy.local")));
+        Assert.Equal("Invalid setting 'Ssh:TrustedProxies': 'haproxy.local' is not an IP address or a CIDR range (for example 127.0.0.1, ::1 or 10.0.0.0/8).", e.Message);
+    }
 }

@@ -8,7 +8,7 @@ public static class WharfCommands
 {
     public static IReadOnlyList<CliCommand> All { get; } =
     [
-        ServeCommand.Command,          // wharf serve [--http ADDR:PORT] [--ssh ADDR:PORT] [--data DIR]
+        ServeCommand.Command,          // wharf serve [--http ADDR:PORT] [--ssh ADDR:PORT[;...]] [--data DIR]
         UserCommands.Create,           // wharf admin user create NAME --email EMAIL [--admin] [--password-stdin]
         UserCommands.Password,         // wharf admin user password USER   < password
         KeyCommands.Add,               // wharf admin key add USER [--label LABEL]   < key.pub

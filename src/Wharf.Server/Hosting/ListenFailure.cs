@@ -26,6 +26,14 @@ public static class ListenFailure
         return reason is null ? null : WharfException.Unavailable($"cannot listen on {address}: {reason}");
     }
 
+    /// <summary>Which of the SSH addresses could not be bound, when <paramref name="e"/> says so.</summary>
+    public static IPEndPoint? SshEndPoint(Exception e)
+    {
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is Wharf.Ssh.Server.SshListenException listen) return listen.EndPoint;
+        return null;
+    }
+
     /// <summary>
     /// Whether the web listener is the one that failed to start: it has no address yet and either the SSH listener
     /// is already up or the error is Kestrel's (it reports every bind failure as an IOException).

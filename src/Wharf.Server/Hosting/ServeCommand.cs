@@ -20,13 +20,14 @@ public static class ServeCommand
 
     public static readonly CliCommand Command = new(
         "serve", $"Runs the web server (default {DefaultHttp}) and the SSH server (default {DefaultSsh}).",
-        [], [new CliOption("--http", "ADDR:PORT", Required: false), new CliOption("--ssh", "ADDR:PORT", Required: false)],
+        [], [new CliOption("--http", "ADDR:PORT", Required: false), new CliOption("--ssh", "ADDR:PORT[;ADDR:PORT...]", Required: false)],
         RunAsync);
 
     private static async Task<int> RunAsync(CliArguments args, CliContext console, CancellationToken cancellationToken)
     {
         var http = ListenAddress.Parse("--http", args["--http"] ?? DefaultHttp);
-        var ssh = ListenAddress.Parse("--ssh", args["--ssh"] ?? DefaultSsh);
+        // A bad --ssh is refused before the data directory is touched; Ssh:Listen is read below with the other settings.
+        var sshOption = args["--ssh"] is { } option ? SshSettings.Listen(new ConfigurationBuilder().Build(), option, DefaultSsh) : null;
         var paths = DataDirectory.Resolve(args, console);
 
         // No command-line args for the host: ours are parsed above, and ASP.NET's own syntax
@@ -37,6 +38,8 @@ public static class ServeCommand
         builder.Configuration.AddWharfSources(paths);
         // Validated here, before anything listens: a bad value is a start-up error with its own message.
         var sshOptions = SshSettings.Build(builder.Configuration, paths);
+        // --ssh, else Ssh:Listen, else the default; several addresses share one server and its limits.
+        var ssh = sshOption ?? SshSettings.Listen(builder.Configuration, null, DefaultSsh);
         var database = DatabaseOption.Resolve(args, console, builder.Configuration);
         var proxies = TrustedProxies.Parse(builder.Configuration);
         LogFormat.Configure(builder.Logging, builder.Configuration);
@@ -130,7 +133,7 @@ public static class ServeCommand
         {
             await app.StartAsync(cancellationToken);
         }
-        catch (Exception e) when (ListenFailure.Of(e, ListenFailure.WebFailed(e, app.Services.GetRequiredService<IServer>(), announcer) ? http : ssh) is { } failure)
+        catch (Exception e) when (ListenFailure.Of(e, ListenFailure.SshEndPoint(e) ?? (ListenFailure.WebFailed(e, app.Services.GetRequiredService<IServer>(), announcer) ? http : ssh[0])) is { } failure)
         {
             throw failure;
         }

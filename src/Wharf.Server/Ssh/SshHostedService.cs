@@ -6,8 +6,11 @@ using Wharf.Ssh.Server;
 
 namespace Wharf.Server.Ssh;
 
-/// <summary>Where the SSH server listens; set by <c>wharf serve --ssh</c>.</summary>
-public sealed record SshListenOptions(IPEndPoint EndPoint, bool PublicPortSet = false);
+/// <summary>
+/// Where the SSH server listens: <c>wharf serve --ssh</c> or <c>Ssh:Listen</c>, one address or several. The first is the
+/// primary: its port goes into clone URLs, the guide and /host-keys unless <c>Ssh:PublicPort</c> names another.
+/// </summary>
+public sealed record SshListenOptions(IReadOnlyList<IPEndPoint> EndPoints, bool PublicPortSet = false);
 
 /// <summary>
 /// Runs Wharf.Ssh's listener inside the host. Start completes only once the socket is bound, so a busy
@@ -28,18 +31,18 @@ public sealed class SshHostedService(
         var server = new SshServer(options, handler, log, statistics);
         Server = server;
 
-        var bound = new TaskCompletionSource<IPEndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _listening = server.ListenAsync(listen.EndPoint, _stopping.Token, ep => bound.TrySetResult(ep));
+        var bound = new TaskCompletionSource<IReadOnlyList<IPEndPoint>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _listening = server.ListenAsync(listen.EndPoints, _stopping.Token, ep => bound.TrySetResult(ep));
         var first = await Task.WhenAny(bound.Task, _listening).WaitAsync(cancellationToken);
         if (first == _listening)
         {
             await _listening; // rethrows the bind failure
             throw new InvalidOperationException("The SSH listener stopped before it was ready.");
         }
-        var endpoint = await bound.Task;
-        // Clone URLs carry the real port unless the operator named a public one (Ssh:PublicPort).
-        if (!listen.PublicPortSet) address.SshPort = endpoint.Port;
-        announcer.Announce($"SSH listening on {endpoint}");
+        var endpoints = await bound.Task;
+        // Clone URLs carry the primary's real port unless the operator named a public one (Ssh:PublicPort).
+        if (!listen.PublicPortSet) address.SshPort = endpoints[0].Port;
+        foreach (var endpoint in endpoints) announcer.Announce($"SSH listening on {endpoint}");
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Wharf.Core;
+using Wharf.Server.Hosting;
 using Wharf.Core.Errors;
 using Wharf.Ssh.Keys;
 using Wharf.Ssh.Server;
@@ -24,8 +25,9 @@ public static class SshSettings
         {
             if (child.Key.Equals("MaxUnauthenticatedConnections", StringComparison.OrdinalIgnoreCase))
                 throw WharfException.InvalidArgument($"SSH setting '{Section}:{child.Key}' was replaced by '{Section}:MaxStartups', start:rate:full (for example \"256:30:1024\"; one number N is a hard cap of N).");
-            if (child.Key != "Algorithms" && !Settable.Contains(child.Key) && !PublicSettings.Contains(child.Key) && !SessionSettings.Names.Contains(child.Key) && !UserCertificates.SettingNames.Contains(child.Key))
-                throw WharfException.InvalidArgument($"Unknown SSH setting '{Section}:{child.Key}'. Known settings: {string.Join(", ", Settable.Order())}, {string.Join(", ", SessionSettings.Names)}, {string.Join(", ", UserCertificates.SettingNames)}, PublicHost, PublicPort, Algorithms.");
+            if (child.Key != "Algorithms" && !Settable.Contains(child.Key) && !PublicSettings.Contains(child.Key) && !SessionSettings.Names.Contains(child.Key)
+                && !FrontDoorSettings.Contains(child.Key) && !UserCertificates.SettingNames.Contains(child.Key))
+                throw WharfException.InvalidArgument($"Unknown SSH setting '{Section}:{child.Key}'. Known settings: {string.Join(", ", Settable.Order())}, {string.Join(", ", SessionSettings.Names)}, {string.Join(", ", UserCertificates.SettingNames)}, PublicHost, PublicPort, Listen, TrustedProxies, Algorithms.");
         }
         try
         {
@@ -40,6 +42,10 @@ public static class SshSettings
         options.Ciphers = List(algorithms, "Ciphers");
         options.Macs = List(algorithms, "Macs");
         options.Compression = List(algorithms, "Compression");
+
+        // TCP proxies (HAProxy send-proxy-v2, a cloud load balancer) whose PROXY protocol header carries the client's address.
+        var proxies = TrustedProxies.Parse(configuration, TrustedProxies.SshKey);
+        if (!proxies.IsEmpty) options.ProxyProtocol.IsTrustedSender = proxies.Contains;
 
         options.HostKeys.Add(SshHostKey.LoadOrCreateEd25519(paths.HostKey));
         // RSA (3072 bits) for clients pinned to RSA host keys; offered after Ed25519.
@@ -60,6 +66,30 @@ public static class SshSettings
     /// differ from the listening address (a load balancer, a port forward from 22). Both optional.
     /// </summary>
     private static readonly HashSet<string> PublicSettings = new(["PublicHost", "PublicPort"], StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Settings of Wharf's listener: <c>Listen</c> (addresses) and <c>TrustedProxies</c> (who may send a PROXY protocol header).</summary>
+    private static readonly HashSet<string> FrontDoorSettings = new(["Listen", "TrustedProxies"], StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The addresses to listen on: <paramref name="option"/> (<c>--ssh</c>) when given, else <c>Ssh:Listen</c>, else
+    /// <paramref name="fallback"/>. Each is one address or several separated by <c>;</c> or <c>,</c>
+    /// (<c>0.0.0.0:22;[::]:22;0.0.0.0:443</c>); <c>Ssh:Listen</c> may also be a JSON array. The first is the primary.
+    /// </summary>
+    public static IReadOnlyList<System.Net.IPEndPoint> Listen(IConfiguration configuration, string? option, string fallback)
+    {
+        var section = configuration.GetSection(Section).GetSection("Listen");
+        var (name, values) = option is not null ? ("--ssh", [option])
+            : section.Value is { } single ? ($"{Section}:Listen", [single])
+            : section.GetChildren().Any() ? ($"{Section}:Listen", section.GetChildren().Select(c => c.Value ?? "").ToArray())
+            : ("--ssh", new[] { fallback });
+        var entries = values.SelectMany(v => v.Split([';', ','], StringSplitOptions.TrimEntries)).ToList();
+        if (entries.Count == 0 || entries.Any(e => e.Length == 0))
+            throw WharfException.InvalidArgument($"Invalid {name} {Display.Quote(string.Join(";", values))}: expected ADDRESS:PORT, or several separated by ';' such as 0.0.0.0:22;[::]:22;0.0.0.0:443.");
+        var endpoints = entries.Select(e => Hosting.ListenAddress.Parse(name, e)).ToList();
+        var twice = endpoints.GroupBy(e => e).FirstOrDefault(g => g.Count() > 1 && g.Key.Port != 0);
+        if (twice is not null) throw WharfException.InvalidArgument($"Invalid {name}: {twice.Key} is listed twice.");
+        return endpoints;
+    }
 
     /// <summary>Reads <c>Ssh:PublicHost</c> and <c>Ssh:PublicPort</c>; the caller falls back to the request's host and the bound port.</summary>
     public static (string? Host, int? Port) Public(IConfiguration configuration)

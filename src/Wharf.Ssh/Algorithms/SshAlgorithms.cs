@@ -24,6 +24,8 @@ public static class SshAlgorithms
 
     public const string HmacSha256Etm = "hmac-sha2-256-etm@openssh.com";
     public const string HmacSha512Etm = "hmac-sha2-512-etm@openssh.com";
+    public const string HmacSha256 = "hmac-sha2-256";
+    public const string HmacSha512 = "hmac-sha2-512";
 
     public const string CompressionNone = "none";
     /// <summary>Delayed compression: zlib after authentication only. Plain "zlib" (from the first byte) is not offered.</summary>
@@ -48,7 +50,10 @@ public static class SshAlgorithms
     /// <summary>Every key exchange Wharf implements: the default offer and those that can be configured.</summary>
     public static readonly IReadOnlyList<string> SupportedKex = [.. DefaultKex, DhGroup14Sha256];
     public static readonly IReadOnlyList<string> DefaultCiphers = [ChaCha20Poly1305, Aes256Gcm, Aes128Gcm, Aes256Ctr, Aes192Ctr, Aes128Ctr];
-    public static readonly IReadOnlyList<string> DefaultMacs = [HmacSha256Etm, HmacSha512Etm];
+    // The plain (MAC-then-encrypt) SHA-2 MACs of RFC 6668 come last: negotiation follows the client's order, and every
+    // client that knows an EtM MAC lists it first, so only clients without EtM (libssh2 1.10: libgit2, curl, PHP's
+    // ssh2) end up with them (docs/SSH-INTEROP.md §17). They are only used with AES-CTR; AEAD ciphers need no MAC.
+    public static readonly IReadOnlyList<string> DefaultMacs = [HmacSha256Etm, HmacSha512Etm, HmacSha256, HmacSha512];
     // "ssh -C" is what Mercurial users are told to use; asyncssh and dbclient pick zlib first (docs/SSH-INTEROP.md §2).
     public static readonly IReadOnlyList<string> DefaultCompression = [CompressionNone, CompressionZlibDelayed];
 

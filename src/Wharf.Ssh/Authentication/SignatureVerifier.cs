@@ -22,15 +22,20 @@ internal static class SignatureVerifier
     /// <summary>FIDO flag "user present" (sk-api.h): the key was touched. Required, as sshd requires it by default.</summary>
     internal const byte SkUserPresent = 0x01;
 
-    /// <summary>True when <paramref name="algorithm"/> may be used with <paramref name="key"/> at all.</summary>
-    public static bool IsCompatible(string algorithm, SshPublicKey key) =>
-        Array.IndexOf(AcceptedAlgorithms, algorithm) >= 0 && SshKeyTypes.KeyTypeForSignatureAlgorithm(algorithm) == key.KeyType;
+    /// <summary>
+    /// True when <paramref name="algorithm"/> may be used with <paramref name="key"/> at all. <c>ssh-rsa</c> (SHA-1) only
+    /// with <paramref name="allowRsaSha1"/> (<see cref="Server.SshServerOptions.AllowRsaSha1Signatures"/>).
+    /// </summary>
+    public static bool IsCompatible(string algorithm, SshPublicKey key, bool allowRsaSha1 = false) =>
+        allowRsaSha1 && algorithm == SshKeyTypes.Rsa
+            ? key.KeyType == SshKeyTypes.Rsa
+            : Array.IndexOf(AcceptedAlgorithms, algorithm) >= 0 && SshKeyTypes.KeyTypeForSignatureAlgorithm(algorithm) == key.KeyType;
 
-    public static bool Verify(SshPublicKey key, string algorithm, ReadOnlySpan<byte> signatureBlob, ReadOnlySpan<byte> signedData)
+    public static bool Verify(SshPublicKey key, string algorithm, ReadOnlySpan<byte> signatureBlob, ReadOnlySpan<byte> signedData, bool allowRsaSha1 = false)
     {
         try
         {
-            if (!IsCompatible(algorithm, key)) return false;
+            if (!IsCompatible(algorithm, key, allowRsaSha1)) return false;
             var r = new SshReader(signatureBlob);
             var sigAlg = System.Text.Encoding.ASCII.GetString(r.ReadBinary());
             // The signature must be made with exactly the algorithm the request named (OpenSSH ssh-rsa.c).
@@ -87,7 +92,12 @@ internal static class SignatureVerifier
             s = rented;
         }
         using var rsa = key.CreateRsa();
-        var hash = algorithm == SshKeyTypes.RsaSha2_512 ? HashAlgorithmName.SHA512 : HashAlgorithmName.SHA256;
+        var hash = algorithm switch
+        {
+            SshKeyTypes.RsaSha2_512 => HashAlgorithmName.SHA512,
+            SshKeyTypes.RsaSha2_256 => HashAlgorithmName.SHA256,
+            _ => HashAlgorithmName.SHA1, // ssh-rsa, reached only when allowed (IsCompatible)
+        };
         return rsa.VerifyData(data, s, hash, RSASignaturePadding.Pkcs1);
     }
 

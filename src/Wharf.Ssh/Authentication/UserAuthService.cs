@@ -111,7 +111,7 @@ internal sealed class UserAuthService(SshTransport transport, SshServerOptions o
             await RefuseAsync(ct).ConfigureAwait(false);
             return;
         }
-        if (!SignatureVerifier.IsCompatible(keyAlgorithm, key) || (key.KeyType == SshKeyTypes.Rsa && key.Bits < options.MinimumRsaBits))
+        if (!SignatureVerifier.IsCompatible(keyAlgorithm, key, options.AllowRsaSha1Signatures) || (key.KeyType == SshKeyTypes.Rsa && key.Bits < options.MinimumRsaBits))
         {
             await RefuseAsync(ct).ConfigureAwait(false);
             return;
@@ -145,7 +145,7 @@ internal sealed class UserAuthService(SshTransport transport, SshServerOptions o
         data.WriteBinary(blob);
         // With a certificate the signature is the certified key's own, over data that names the certificate
         // algorithm and carries the certificate blob (PROTOCOL.certkeys).
-        if (!SignatureVerifier.Verify(key, keyAlgorithm, signature, data.WrittenSpan))
+        if (!SignatureVerifier.Verify(key, keyAlgorithm, signature, data.WrittenSpan, options.AllowRsaSha1Signatures))
         {
             await RefuseAsync(ct).ConfigureAwait(false);
             return;

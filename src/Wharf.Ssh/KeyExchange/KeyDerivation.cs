@@ -59,11 +59,11 @@ internal static class KeyDerivation
             {
                 var keySize = cipher switch { SshAlgorithms.Aes128Ctr => 16, SshAlgorithms.Aes192Ctr => 24, _ => 32 };
                 var macName = mac ?? throw new SshProtocolException(SshDisconnectReason.KeyExchangeFailed, "no MAC negotiated");
-                return new AesCtrEtmProtection(
+                return new AesCtrProtection(
                     Derive(hash, encodedK, h, keyLetter, sessionId, keySize),
                     Derive(hash, encodedK, h, ivLetter, sessionId, 16),
                     macName,
-                    Derive(hash, encodedK, h, macLetter, sessionId, AesCtrEtmProtection.MacKeySize(macName)));
+                    Derive(hash, encodedK, h, macLetter, sessionId, AesCtrProtection.MacKeySize(macName)));
             }
             default:
                 throw new SshProtocolException(SshDisconnectReason.KeyExchangeFailed, $"cipher {cipher} not supported");

@@ -51,43 +51,98 @@ public sealed class SshServer
     /// Listens until cancelled or until <see cref="StopAcceptingAsync"/>. When cancelled without a drain, running
     /// connections are cancelled too; after <see cref="StopAcceptingAsync"/> they are left to <see cref="DrainAsync"/>.
     /// </summary>
-    public async Task ListenAsync(IPEndPoint endpoint, CancellationToken cancellationToken, Action<IPEndPoint>? onListening = null)
+    public Task ListenAsync(IPEndPoint endpoint, CancellationToken cancellationToken, Action<IPEndPoint>? onListening = null) =>
+        ListenAsync([endpoint], cancellationToken, onListening is null ? null : bound => onListening(bound[0]));
+
+    /// <summary>
+    /// Listens on every address in <paramref name="endpoints"/> (port 22 and 443, IPv4 and IPv6) with one set of
+    /// connections and limits. All are bound before any accepts, so a busy port throws
+    /// <see cref="SshListenException"/> naming it and nothing is left half listening;
+    /// <paramref name="onListening"/> gets the bound addresses in the same order.
+    /// </summary>
+    public async Task ListenAsync(IReadOnlyList<IPEndPoint> endpoints, CancellationToken cancellationToken, Action<IReadOnlyList<IPEndPoint>>? onListening = null)
     {
+        if (endpoints.Count == 0) throw new ArgumentException("at least one address to listen on is required", nameof(endpoints));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopListening.Token);
+        var listeners = new List<Socket>();
         try
         {
-            using var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            listener.Bind(endpoint);
-            // A burst of a few hundred connects (a CI farm) must reach admission, not die in the kernel's queue.
-            listener.Listen(1024);
-            lock (_liveLock) _listening = true;
-            onListening?.Invoke((IPEndPoint)listener.LocalEndPoint!);
-            while (!stop.IsCancellationRequested)
+            foreach (var endpoint in endpoints)
             {
-                Socket socket;
-                try { socket = await listener.AcceptAsync(stop.Token).ConfigureAwait(false); }
-                catch (OperationCanceledException) { break; }
-                catch (SocketException) { continue; }
-                // Nagle off from the first byte: sshd enables it only after login and loses ~40 ms per side (docs/SSH-INTEROP.md §15).
-                socket.NoDelay = true;
-                _ = Task.Run(async () =>
+                var listener = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                listeners.Add(listener);
+                try
                 {
-                    using (socket)
-                    await using (var stream = new NetworkStream(socket, ownsSocket: false))
-                    {
-                        await RunConnectionAsync(stream, socket.RemoteEndPoint, CancellationToken.None).ConfigureAwait(false);
-                    }
-                }, CancellationToken.None);
+                    listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+                    listener.Bind(endpoint);
+                    // A burst of a few hundred connects (a CI farm) must reach admission, not die in the kernel's queue.
+                    listener.Listen(1024);
+                }
+                catch (SocketException e)
+                {
+                    throw new SshListenException(endpoint, e);
+                }
             }
+            lock (_liveLock) _listening = true;
+            onListening?.Invoke([.. listeners.Select(l => (IPEndPoint)l.LocalEndPoint!)]);
+            await Task.WhenAll(listeners.Select(l => AcceptAsync(l, stop.Token))).ConfigureAwait(false);
         }
         finally
         {
+            foreach (var listener in listeners) listener.Dispose();
             _listenerClosed.TrySetResult();
             bool draining;
             lock (_liveLock) draining = _draining;
             if (!draining) await _abort.CancelAsync().ConfigureAwait(false);
         }
+    }
+
+    private async Task AcceptAsync(Socket listener, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            Socket socket;
+            try { socket = await listener.AcceptAsync(stop).ConfigureAwait(false); }
+            catch (OperationCanceledException) { break; }
+            catch (SocketException) { continue; }
+            // Nagle off from the first byte: sshd enables it only after login and loses ~40 ms per side (docs/SSH-INTEROP.md §15).
+            socket.NoDelay = true;
+            _ = Task.Run(async () =>
+            {
+                using (socket)
+                await using (var stream = new NetworkStream(socket, ownsSocket: false))
+                {
+                    var remote = await ClientEndPointAsync(stream, socket.RemoteEndPoint).ConfigureAwait(false);
+                    if (remote is not null) await RunConnectionAsync(stream, remote, CancellationToken.None).ConfigureAwait(false);
+                }
+            }, CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// The address the connection stands for: the peer's, or, from a trusted proxy, the client's that its PROXY
+    /// protocol header carries. Null when a trusted proxy sent no well-formed header in time: the connection was
+    /// refused and logged (under the proxy's address) and must be closed.
+    /// </summary>
+    private async Task<EndPoint?> ClientEndPointAsync(Stream stream, EndPoint? peer)
+    {
+        if (_options.ProxyProtocol.IsTrustedSender is not { } trusted || peer is not IPEndPoint proxy) return peer;
+        var address = proxy.Address.IsIPv4MappedToIPv6 ? proxy.Address.MapToIPv4() : proxy.Address;
+        if (!trusted(address)) return peer;
+        string reason;
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_abort.Token);
+            timeout.CancelAfter(_options.ProxyProtocol.HeaderTimeout);
+            var header = await Transport.ProxyProtocol.ReadAsync(stream, timeout.Token).ConfigureAwait(false);
+            return header.Source ?? peer;
+        }
+        catch (Transport.ProxyProtocolException e) { reason = e.Message; }
+        catch (OperationCanceledException) { reason = $"no PROXY protocol header within {_options.ProxyProtocol.HeaderTimeout.TotalSeconds:0.###} s"; }
+        catch (Exception e) when (e is IOException or EndOfStreamException or ObjectDisposedException) { reason = "connection closed before the PROXY protocol header ended"; }
+        Statistics.OnRefused();
+        _log.ConnectionRefused(peer, $"trusted proxy: {reason}");
+        return null;
     }
 
     /// <summary>
@@ -221,4 +276,10 @@ public sealed class SshServer
             await transport.DisposeAsync().ConfigureAwait(false);
         }
     }
+}
+
+/// <summary>An address the server could not listen on (in use, privileged, not on this machine); the inner exception says why.</summary>
+public sealed class SshListenException(IPEndPoint endPoint, SocketException inner) : IOException($"cannot listen on {endPoint}: {inner.Message}", inner)
+{
+    public IPEndPoint EndPoint { get; } = endPoint;
 }

@@ -78,6 +78,13 @@ public sealed class SshServerOptions
     /// <summary>Smallest RSA user key accepted for login. 2048 bits: NIST SP 800-131A; OpenSSH's floor is 1024.</summary>
     public int MinimumRsaBits { get; set; } = 2048;
 
+    /// <summary>
+    /// Accept RSA user signatures made with SHA-1 (<c>ssh-rsa</c>, RFC 4253 §6.6). Off: RFC 8332 §3.3 and OpenSSH since 8.8
+    /// refuse them, and <c>server-sig-algs</c> never lists them. Needed only for RSA keys in clients that cannot sign
+    /// with SHA-2, such as libssh2 1.10 (libgit2, curl; docs/SSH-INTEROP.md §17).
+    /// </summary>
+    public bool AllowRsaSha1Signatures { get; set; }
+
     /// <summary>Sessions (channels) open at once on one connection. Matches OpenSSH's MaxSessions.</summary>
     public int MaxSessions { get; set; } = 10;
 
@@ -89,6 +96,9 @@ public sealed class SshServerOptions
 
     /// <summary>Environment variables passed from <c>env</c> requests to the application. Only git's protocol selector by default.</summary>
     public HashSet<string> AllowedEnvironment { get; } = new(StringComparer.Ordinal) { "GIT_PROTOCOL" };
+
+    /// <summary>Which senders put a PROXY protocol header before the SSH bytes, and how long one may take to arrive.</summary>
+    public ProxyProtocolOptions ProxyProtocol { get; } = new();
 
     /// <summary>Key exchange algorithms offered, in preference order. Null means the library's defaults.</summary>
     public List<string>? KeyExchangeAlgorithms { get; set; }
@@ -119,6 +129,7 @@ public sealed class SshServerOptions
         Check(MaxSessions is >= 1 and <= 1000, "MaxSessions must be between 1 and 1000.");
         Check(ChannelWindowSize is >= 32 * 1024 and <= 64 * 1024 * 1024, "ChannelWindowSize must be between 32 KiB and 64 MiB.");
         Check(ChannelMaxPacketSize is >= 1024 and <= 32 * 1024, "ChannelMaxPacketSize must be between 1 KiB and 32 KiB (dropbear refuses packets over 35000 bytes).");
+        Check(ProxyProtocol.HeaderTimeout >= TimeSpan.FromMilliseconds(100) && ProxyProtocol.HeaderTimeout <= TimeSpan.FromMinutes(1), "the PROXY protocol header timeout must be between 100 ms and 1 minute.");
         Algorithms.SshAlgorithms.ValidateKex(KeyExchangeAlgorithms);
         Algorithms.SshAlgorithms.ValidateCiphers(Ciphers);
         Algorithms.SshAlgorithms.ValidateMacs(Macs);
@@ -145,4 +156,24 @@ public sealed class SshServerOptions
     {
         if (!ok) throw new InvalidOperationException("Ssh: " + message);
     }
+}
+
+/// <summary>
+/// The PROXY protocol on the listener (<see cref="Transport.ProxyProtocol"/>): a connection from a sender for which
+/// <see cref="IsTrustedSender"/> returns true must start with a header, whose client address then stands for the
+/// connection everywhere (logs, the handler's requests, per-source admission); from any other sender no header is
+/// read, and one that arrives is refused as a malformed identification line. The library knows no list of proxies:
+/// the application decides who is trusted.
+/// </summary>
+public sealed class ProxyProtocolOptions
+{
+    /// <summary>Null (the default): no sender is trusted, no header is ever read. Addresses of IPv4 peers arrive as IPv4.</summary>
+    public Func<System.Net.IPAddress, bool>? IsTrustedSender { get; set; }
+
+    /// <summary>
+    /// How long a trusted sender has to deliver the whole header. 5 s: a proxy writes it with the connection's first
+    /// bytes, so a longer wait would only hold a socket open for a peer that is not behaving as a proxy. Not counted
+    /// against <see cref="SshServerOptions.MaxStartups"/> until the header is read (admission needs the client's address).
+    /// </summary>
+    public TimeSpan HeaderTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

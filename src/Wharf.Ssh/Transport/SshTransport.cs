@@ -121,7 +121,12 @@ internal sealed class SshTransport : IAsyncDisposable
                     throw new SshProtocolException(SshDisconnectReason.ProtocolVersionNotSupported, "identification line too long");
                 var line = Encoding.ASCII.GetString(lineSeq.ToArray()).TrimEnd('\r');
                 if (!line.StartsWith("SSH-", StringComparison.Ordinal))
+                {
+                    // Said plainly, so that an operator who forgot Ssh:TrustedProxies (or an address spoofing a proxy) sees why.
+                    if (ProxyProtocol.LooksLikeHeader(buffer.Slice(0, Math.Min(12, buffer.Length)).ToArray()))
+                        throw new SshProtocolException(SshDisconnectReason.ProtocolError, "PROXY protocol header from a sender that is not a trusted proxy");
                     throw new SshProtocolException(SshDisconnectReason.ProtocolError, "invalid SSH identification string");
+                }
                 if (!line.StartsWith("SSH-2.0-", StringComparison.Ordinal) && !line.StartsWith("SSH-1.99-", StringComparison.Ordinal))
                     throw new SshProtocolException(SshDisconnectReason.ProtocolVersionNotSupported, "protocol version not supported");
                 foreach (var c in line)

@@ -52,6 +52,23 @@ public partial class WharfServer : IAsyncLifetime
     /// </summary>
     protected virtual IReadOnlyList<string> DatabaseArguments => [];
 
+    /// <summary>`--ssh` of every node: one address by default; several separated by ';' to test several listeners.</summary>
+    protected virtual string SshListen => "127.0.0.1:0";
+
+    /// <summary>The port of every "SSH listening on" line of the first node, in order (the first is <see cref="SshPort"/>).</summary>
+    public IReadOnlyList<int> SshPorts
+    {
+        get
+        {
+            lock (logLock)
+            {
+                return [.. sshPorts];
+            }
+        }
+    }
+
+    private readonly List<int> sshPorts = [];
+
     /// <summary>Environment for `wharf serve` on top of the cleaned one (settings such as WHARF_Logging__Format).</summary>
     protected virtual IReadOnlyDictionary<string, string?> ServerEnvironment { get; } = new Dictionary<string, string?>();
 
@@ -169,7 +186,7 @@ public partial class WharfServer : IAsyncLifetime
         string[] arguments =
         [
             "--kill-after=10s", "30m",
-            Tools.Dotnet, WharfDll, "serve", "--data", DataDirectory, .. DatabaseArguments, "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0",
+            Tools.Dotnet, WharfDll, "serve", "--data", DataDirectory, .. DatabaseArguments, "--http", "127.0.0.1:0", "--ssh", SshListen,
         ];
         // Each node its own HOME, as if on its own machine: nothing may be shared through the user's home
         // directory (ASP.NET keeps data protection keys there unless told otherwise).
@@ -208,6 +225,14 @@ public partial class WharfServer : IAsyncLifetime
             var match = SshListeningLine().Match(line);
             if (match.Success)
             {
+                if (ReferenceEquals(process, server))
+                {
+                    lock (logLock)
+                    {
+                        sshPorts.Add(int.Parse(match.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture));
+                    }
+                }
+
                 listening.TrySetResult(int.Parse(match.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture));
             }
 

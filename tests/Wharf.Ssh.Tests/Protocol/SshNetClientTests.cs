@@ -25,7 +25,7 @@ public sealed class SshNetClientTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private SshClient Connect(SshHostKey key, string? onlyKex = null, string? onlyCipher = null)
+    private SshClient Connect(SshHostKey key, string? onlyKex = null, string? onlyCipher = null, string? onlyMac = null)
     {
         var info = SshNetClients.Info(_server.Port, key);
         if (onlyKex is not null)
@@ -35,6 +35,8 @@ public sealed class SshNetClientTests : IAsyncLifetime
         }
         if (onlyCipher is not null)
             foreach (var name in info.Encryptions.Keys.Where(k => k != onlyCipher).ToList()) info.Encryptions.Remove(name);
+        if (onlyMac is not null)
+            foreach (var name in info.HmacAlgorithms.Keys.Where(k => k != onlyMac).ToList()) info.HmacAlgorithms.Remove(name);
         var client = new SshClient(info);
         client.Connect();
         return client;
@@ -80,10 +82,52 @@ public sealed class SshNetClientTests : IAsyncLifetime
     {
         using var client = Connect(_userKey, onlyCipher: cipher);
         Assert.Equal(cipher, client.ConnectionInfo.CurrentServerEncryption);
+        AssertAMegabyteArrives(client);
+    }
+
+    private static void AssertAMegabyteArrives(SshClient client)
+    {
         using var cmd = client.CreateCommand("bytes 1000000");
         cmd.Execute();
         Assert.Equal(0, cmd.ExitStatus);
         Assert.Equal(1_000_000, cmd.Result.Length);
+    }
+
+    /// <summary>
+    /// A client that knows no EtM MAC (libssh2 1.10, the libgit2 of pygit2 and GitKraken, curl) offers only the plain
+    /// MACs of RFC 6668 with AES-CTR; it gets them, both ways, and a megabyte crosses intact.
+    /// </summary>
+    [Theory]
+    [InlineData("aes128-ctr", "hmac-sha2-256")]
+    [InlineData("aes256-ctr", "hmac-sha2-512")]
+    public void AClientWithoutEtmMacsGetsThePlainSha2Mac(string cipher, string mac)
+    {
+        using var client = Connect(_userKey, onlyCipher: cipher, onlyMac: mac);
+        Assert.Equal(mac, client.ConnectionInfo.CurrentServerHmacAlgorithm);
+        Assert.Equal(mac, client.ConnectionInfo.CurrentClientHmacAlgorithm);
+        AssertAMegabyteArrives(client);
+    }
+
+    /// <summary>
+    /// The client's order decides (RFC 4253 §7.1): a client that lists EtM first (OpenSSH, PuTTY) keeps EtM; one that
+    /// lists the plain MACs first (SSH.NET's default, paramiko 2.12) gets a plain one. Here SSH.NET's list is
+    /// reordered EtM first.
+    /// </summary>
+    [Fact]
+    public void AClientThatListsEtmFirstKeepsIt()
+    {
+        var info = SshNetClients.Info(_server.Port, _userKey);
+        foreach (var name in info.Encryptions.Keys.Where(k => k != "aes128-ctr").ToList()) info.Encryptions.Remove(name);
+        foreach (var name in info.HmacAlgorithms.Keys.Where(k => !k.EndsWith("-etm@openssh.com", StringComparison.Ordinal)).ToList())
+        {
+            var mac = info.HmacAlgorithms[name];
+            info.HmacAlgorithms.Remove(name);
+            info.HmacAlgorithms.Add(name, mac);
+        }
+        Assert.EndsWith("-etm@openssh.com", info.HmacAlgorithms.Keys.First());
+        using var client = new SshClient(info);
+        client.Connect();
+        Assert.Equal(info.HmacAlgorithms.Keys.First(), client.ConnectionInfo.CurrentServerHmacAlgorithm);
     }
 
     [Fact]

@@ -104,12 +104,34 @@ internal sealed class ScriptedHandler : ISshServerHandler
 internal sealed class RecordingLog : ISshServerLog
 {
     public ConcurrentQueue<string> Lines { get; } = new();
-    public void ConnectionOpened(EndPoint? remote, string clientVersion) => Lines.Enqueue($"open {clientVersion}");
+    /// <summary>The address each event was reported with, as "event address" (open, auth-failed, auth-ok, refused, protocol-error).</summary>
+    public ConcurrentQueue<string> Addresses { get; } = new();
+    public void ConnectionOpened(EndPoint? remote, string clientVersion)
+    {
+        Addresses.Enqueue($"open {remote}");
+        Lines.Enqueue($"open {clientVersion}");
+    }
     public void ConnectionClosed(EndPoint? remote, string reason) => Lines.Enqueue($"closed {reason}");
-    public void AuthenticationFailed(EndPoint? remote, string userName) => Lines.Enqueue($"auth-failed {userName}");
-    public void AuthenticationSucceeded(EndPoint? remote, string userName, string principal, string keyFingerprint) => Lines.Enqueue($"auth-ok {userName} {principal} {keyFingerprint}");
-    public void ProtocolError(EndPoint? remote, SshDisconnectReason reason, string message) => Lines.Enqueue($"protocol-error {reason} {message}");
+    public void AuthenticationFailed(EndPoint? remote, string userName)
+    {
+        Addresses.Enqueue($"auth-failed {remote}");
+        Lines.Enqueue($"auth-failed {userName}");
+    }
+    public void AuthenticationSucceeded(EndPoint? remote, string userName, string principal, string keyFingerprint)
+    {
+        Addresses.Enqueue($"auth-ok {remote}");
+        Lines.Enqueue($"auth-ok {userName} {principal} {keyFingerprint}");
+    }
+    public void ProtocolError(EndPoint? remote, SshDisconnectReason reason, string message)
+    {
+        Addresses.Enqueue($"protocol-error {remote}");
+        Lines.Enqueue($"protocol-error {reason} {message}");
+    }
     public void HandlerError(EndPoint? remote, Exception exception) => Lines.Enqueue($"handler-error {exception.Message}");
-    public void ConnectionRefused(EndPoint? remote, string reason) => Lines.Enqueue($"refused {reason}");
+    public void ConnectionRefused(EndPoint? remote, string reason)
+    {
+        Addresses.Enqueue($"refused {remote}");
+        Lines.Enqueue($"refused {reason}");
+    }
     public void ChannelClosedWithoutCommand(EndPoint? remote, TimeSpan timeout) => Lines.Enqueue($"channel closed without command after {timeout.TotalSeconds} s");
 }

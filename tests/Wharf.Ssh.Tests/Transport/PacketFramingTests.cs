@@ -12,7 +12,7 @@ public class PacketFramingTests
     private static readonly byte[] Iv = RandomNumberGenerator.GetBytes(16);
     private static readonly byte[] MacKey = RandomNumberGenerator.GetBytes(64);
 
-    public static TheoryData<string> Modes => new() { "none", SshAlgorithms.ChaCha20Poly1305, SshAlgorithms.Aes128Gcm, SshAlgorithms.Aes256Gcm, "aes128-ctr+sha256", "aes256-ctr+sha512" };
+    public static TheoryData<string> Modes => new() { "none", SshAlgorithms.ChaCha20Poly1305, SshAlgorithms.Aes128Gcm, SshAlgorithms.Aes256Gcm, "aes128-ctr+sha256", "aes256-ctr+sha512", "aes128-ctr+hmac-sha2-256", "aes256-ctr+hmac-sha2-512" };
 
     // Both ends derive the same keys; each needs its own instance because CTR and GCM carry state.
     private static PacketProtection Create(string mode) => mode switch
@@ -21,8 +21,10 @@ public class PacketFramingTests
         SshAlgorithms.ChaCha20Poly1305 => new ChaCha20Poly1305Protection(Key64),
         SshAlgorithms.Aes128Gcm => new AesGcmProtection(Key32.AsSpan(0, 16), Iv),
         SshAlgorithms.Aes256Gcm => new AesGcmProtection(Key32, Iv),
-        "aes128-ctr+sha256" => new AesCtrEtmProtection(Key32.AsSpan(0, 16), Iv, SshAlgorithms.HmacSha256Etm, MacKey.AsSpan(0, 32)),
-        "aes256-ctr+sha512" => new AesCtrEtmProtection(Key32, Iv, SshAlgorithms.HmacSha512Etm, MacKey),
+        "aes128-ctr+sha256" => new AesCtrProtection(Key32.AsSpan(0, 16), Iv, SshAlgorithms.HmacSha256Etm, MacKey.AsSpan(0, 32)),
+        "aes256-ctr+sha512" => new AesCtrProtection(Key32, Iv, SshAlgorithms.HmacSha512Etm, MacKey),
+        "aes128-ctr+hmac-sha2-256" => new AesCtrProtection(Key32.AsSpan(0, 16), Iv, SshAlgorithms.HmacSha256, MacKey.AsSpan(0, 32)),
+        "aes256-ctr+hmac-sha2-512" => new AesCtrProtection(Key32, Iv, SshAlgorithms.HmacSha512, MacKey),
         _ => throw new ArgumentOutOfRangeException(nameof(mode)),
     };
 
@@ -88,7 +90,7 @@ public class PacketFramingTests
         }
     }
 
-    public static TheoryData<string> ProtectedModes => new() { SshAlgorithms.ChaCha20Poly1305, SshAlgorithms.Aes128Gcm, SshAlgorithms.Aes256Gcm, "aes128-ctr+sha256", "aes256-ctr+sha512" };
+    public static TheoryData<string> ProtectedModes => new() { SshAlgorithms.ChaCha20Poly1305, SshAlgorithms.Aes128Gcm, SshAlgorithms.Aes256Gcm, "aes128-ctr+sha256", "aes256-ctr+sha512", "aes128-ctr+hmac-sha2-256", "aes256-ctr+hmac-sha2-512" };
 
     [Theory]
     [MemberData(nameof(ProtectedModes))]

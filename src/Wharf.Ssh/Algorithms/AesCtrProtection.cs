@@ -7,11 +7,19 @@ using Wharf.Ssh.Transport;
 namespace Wharf.Ssh.Algorithms;
 
 /// <summary>
-/// aes{128,192,256}-ctr (RFC 4344) with hmac-sha2-{256,512}-etm@openssh.com (OpenSSH PROTOCOL §1.5).
-/// The length travels in clear; the MAC covers seq || length || ciphertext and is checked before
-/// decrypting. The 128-bit counter runs on across packets for the whole key epoch.
+/// aes{128,192,256}-ctr (RFC 4344) with an HMAC-SHA-2 MAC, in one of two layouts:
+/// <list type="bullet">
+/// <item>hmac-sha2-{256,512}-etm@openssh.com (OpenSSH PROTOCOL §1.5): the length travels in clear; the MAC covers
+/// seq || length || ciphertext and is checked before decrypting.</item>
+/// <item>hmac-sha2-{256,512} (RFC 6668, framing of RFC 4253 §6 and §6.4): the whole packet, length included, is
+/// encrypted; the MAC covers seq || the plaintext packet, so the receiver decrypts first and checks after. The
+/// length is read by decrypting the first four bytes with the current counter block's keystream, which CTR
+/// allows without consuming the counter. Offered after the EtM MACs for clients that know no EtM MAC
+/// (docs/SSH-INTEROP.md §17).</item>
+/// </list>
+/// The 128-bit counter runs on across packets for the whole key epoch.
 /// </summary>
-internal sealed class AesCtrEtmProtection : PacketProtection
+internal sealed class AesCtrProtection : PacketProtection
 {
     private readonly Aes _aes;
     // One ECB transform for the whole epoch: Aes.EncryptEcb builds a native context per call (64 B each).
@@ -25,8 +33,11 @@ internal sealed class AesCtrEtmProtection : PacketProtection
     private byte[] _stream = new byte[4096];
     private readonly byte[] _seq = new byte[4];
     private readonly byte[] _computed = new byte[64];
+    private readonly byte[] _firstBlock = new byte[16];
+    private readonly byte[] _firstStream = new byte[16];
+    private readonly bool _encryptThenMac;
 
-    public AesCtrEtmProtection(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, string macAlgorithm, ReadOnlySpan<byte> macKey)
+    public AesCtrProtection(ReadOnlySpan<byte> key, ReadOnlySpan<byte> iv, string macAlgorithm, ReadOnlySpan<byte> macKey)
     {
         _aes = Aes.Create();
         _aes.Key = key.ToArray();
@@ -35,24 +46,46 @@ internal sealed class AesCtrEtmProtection : PacketProtection
         _ecb = _aes.CreateEncryptor();
         _counterHigh = BinaryPrimitives.ReadUInt64BigEndian(iv);
         _counterLow = BinaryPrimitives.ReadUInt64BigEndian(iv[8..]);
-        (var hash, _macSize) = macAlgorithm switch
+        (var hash, _macSize, _encryptThenMac) = macAlgorithm switch
         {
-            SshAlgorithms.HmacSha256Etm => (HashAlgorithmName.SHA256, 32),
-            SshAlgorithms.HmacSha512Etm => (HashAlgorithmName.SHA512, 64),
+            SshAlgorithms.HmacSha256Etm => (HashAlgorithmName.SHA256, 32, true),
+            SshAlgorithms.HmacSha512Etm => (HashAlgorithmName.SHA512, 64, true),
+            SshAlgorithms.HmacSha256 => (HashAlgorithmName.SHA256, 32, false),
+            SshAlgorithms.HmacSha512 => (HashAlgorithmName.SHA512, 64, false),
             _ => throw new ArgumentException($"MAC {macAlgorithm} is not supported", nameof(macAlgorithm)),
         };
         _mac = IncrementalHash.CreateHMAC(hash, macKey);
     }
 
-    public static int MacKeySize(string macAlgorithm) => macAlgorithm == SshAlgorithms.HmacSha512Etm ? 64 : 32;
+    /// <summary>RFC 4253 §6.4 and RFC 6668: the MAC key is as long as the hash output.</summary>
+    public static int MacKeySize(string macAlgorithm) => macAlgorithm is SshAlgorithms.HmacSha512Etm or SshAlgorithms.HmacSha512 ? 64 : 32;
 
     public override int BlockSize => 16;
     public override int TagSize => _macSize;
 
-    public override uint ReadLength(ReadOnlySpan<byte> first4, uint sequence) => BinaryPrimitives.ReadUInt32BigEndian(first4);
+    /// <summary>Without EtM the length is encrypted too, so it counts towards the block alignment (RFC 4253 §6).</summary>
+    public override bool LengthIsAligned => !_encryptThenMac;
+
+    public override uint ReadLength(ReadOnlySpan<byte> first4, uint sequence)
+    {
+        if (_encryptThenMac) return BinaryPrimitives.ReadUInt32BigEndian(first4);
+        // The keystream of the next counter block, computed without advancing the counter: this may be called
+        // again for the same packet while its bytes are still arriving.
+        BinaryPrimitives.WriteUInt64BigEndian(_firstBlock, _counterHigh);
+        BinaryPrimitives.WriteUInt64BigEndian(_firstBlock.AsSpan(8), _counterLow);
+        _ecb.TransformBlock(_firstBlock, 0, 16, _firstStream, 0);
+        return BinaryPrimitives.ReadUInt32BigEndian(first4) ^ BinaryPrimitives.ReadUInt32BigEndian(_firstStream);
+    }
 
     public override bool Open(Span<byte> packet, ReadOnlySpan<byte> tag, uint sequence)
     {
+        if (!_encryptThenMac)
+        {
+            // RFC 4253 §6.4: mac = MAC(key, sequence_number || unencrypted_packet).
+            Xcrypt(packet);
+            ComputeMac(packet, sequence);
+            return CryptographicOperations.FixedTimeEquals(_computed.AsSpan(0, _macSize), tag);
+        }
         ComputeMac(packet, sequence);
         if (!CryptographicOperations.FixedTimeEquals(_computed.AsSpan(0, _macSize), tag)) return false;
         Xcrypt(packet[4..]);
@@ -61,6 +94,13 @@ internal sealed class AesCtrEtmProtection : PacketProtection
 
     public override void Seal(Span<byte> packet, Span<byte> tag, uint sequence)
     {
+        if (!_encryptThenMac)
+        {
+            ComputeMac(packet, sequence);
+            _computed.AsSpan(0, _macSize).CopyTo(tag);
+            Xcrypt(packet);
+            return;
+        }
         Xcrypt(packet[4..]);
         ComputeMac(packet, sequence);
         _computed.AsSpan(0, _macSize).CopyTo(tag);

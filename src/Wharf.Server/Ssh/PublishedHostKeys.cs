@@ -74,4 +74,18 @@ public sealed class PublishedHostKeys(IEnumerable<SshHostKey> keys)
         foreach (var line in KnownHostsLines(host, port)) text.Append(line).Append('\n');
         return text.ToString();
     }
+
+    /// <summary><c>host_key_info --json</c>: the host as known_hosts names it, each key, and the known_hosts lines.</summary>
+    public JsonObject InfoJson(string host, int port) => new()
+    {
+        ["host"] = KnownHostsName(host, port),
+        ["keys"] = new JsonArray([.. Keys.Select(k => (JsonNode)new JsonObject
+        {
+            ["type"] = k.KeyType,
+            ["bits"] = k.Bits,
+            ["fingerprint"] = k.FingerprintSha256,
+            ["public_key"] = k.PublicKeyLine,
+        })]),
+        ["known_hosts"] = new JsonArray([.. KnownHostsLines(host, port).Select(l => (JsonNode?)JsonValue.Create(l))]),
+    };
 }

@@ -110,7 +110,7 @@ public sealed partial class HostKeyPublishingTests(WharfServer server) : IClassF
 
         Expect.Failed(run, server, $"ssh git@host '{command}'");
         Expect.StdoutIs("", run, server, $"ssh git@host '{command}' prints no host keys");
-        Expect.StderrContains("wharf: Unsupported command", run, server, $"ssh git@host '{command}'");
+        Expect.StderrContains($"wharf: Unknown command '{command}'. Try '{SshSessionTests.HelpCommand(server)}'.\n", run, server, $"ssh git@host '{command}'");
     }
 
     /// <summary>The text with the lines inside each blank-line separated part sorted.</summary>

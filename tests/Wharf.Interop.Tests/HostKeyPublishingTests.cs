@@ -52,8 +52,8 @@ public sealed partial class HostKeyPublishingTests(WharfServer server) : IClassF
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         using var meta = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
 
-        // GitHub's shape: exactly these two members.
-        Assert.Equal(["ssh_key_fingerprints", "ssh_keys"], meta.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        // GitHub's two members, and Wharf's list of every key with its state.
+        Assert.Equal(["ssh_host_keys", "ssh_key_fingerprints", "ssh_keys"], meta.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         var keys = meta.RootElement.GetProperty("ssh_keys").EnumerateArray().Select(k => k.GetString()!).ToList();
         Assert.Equal(lines.Select(l => l[(HostName.Length + 1)..]).Order(StringComparer.Ordinal), keys.Order(StringComparer.Ordinal));
         // Ed25519 first, as the server offers it.

@@ -147,4 +147,24 @@ public sealed class HostKeyCommandTests : IDisposable
         var bad = await _data.RunAsync("admin", "host-key", "sshfp", "--host", "not a host");
         Assert.Equal((2, "", "wharf: Invalid host name 'not a host': SSHFP records belong to a DNS name such as git.example.org.\n"), (bad.ExitCode, bad.Out, bad.Error));
     }
+
+    [Fact]
+    public async Task ServePublishesTheAnnouncedKeyAsSuchOnTheHostKeysPageAndMeta()
+    {
+        var active = (await ListAsync())[0][3];
+        var next = await AddAsync();
+        await using var serve = await InProcessServe.StartAsync(_data);
+        using var http = new HttpClient { BaseAddress = new Uri(serve.HttpBaseUrl) };
+
+        var html = await http.GetStringAsync("/host-keys");
+        var row = System.Text.RegularExpressions.Regex.Match(html, "<tr id=\"host-key-ed25519-announced-1\">(.*?)</tr>", System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.True(row.Success, "the page has a row for the announced key");
+        Assert.Contains(next, System.Net.WebUtility.HtmlDecode(row.Groups[1].Value), StringComparison.Ordinal);
+        Assert.Contains("announced: the next key, not in use yet", row.Groups[1].Value, StringComparison.Ordinal);
+
+        var meta = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync("/meta"))!;
+        Assert.Equal(active["SHA256:".Length..], (string)meta["ssh_key_fingerprints"]!["SHA256_ED25519"]!);
+        Assert.Equal(2, meta["ssh_keys"]!.AsArray().Count);
+        Assert.Equal("announced", (string)meta["ssh_host_keys"]!.AsArray().Single(k => (string)k!["fingerprint"]! == next)!["state"]!);
+    }
 }

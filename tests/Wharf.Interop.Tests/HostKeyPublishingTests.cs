@@ -52,8 +52,8 @@ public sealed partial class HostKeyPublishingTests(WharfServer server) : IClassF
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         using var meta = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
 
-        // GitHub's shape: exactly these two members.
-        Assert.Equal(["ssh_key_fingerprints", "ssh_keys"], meta.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        // GitHub's two members, and Wharf's list of every key with its state.
+        Assert.Equal(["ssh_host_keys", "ssh_key_fingerprints", "ssh_keys"], meta.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         var keys = meta.RootElement.GetProperty("ssh_keys").EnumerateArray().Select(k => k.GetString()!).ToList();
         Assert.Equal(lines.Select(l => l[(HostName.Length + 1)..]).Order(StringComparer.Ordinal), keys.Order(StringComparer.Ordinal));
         // Ed25519 first, as the server offers it.
@@ -110,7 +110,7 @@ public sealed partial class HostKeyPublishingTests(WharfServer server) : IClassF
 
         Expect.Failed(run, server, $"ssh git@host '{command}'");
         Expect.StdoutIs("", run, server, $"ssh git@host '{command}' prints no host keys");
-        Expect.StderrContains("wharf: Unsupported command", run, server, $"ssh git@host '{command}'");
+        Expect.StderrContains($"wharf: Unknown command '{command}'. Try '{SshSessionTests.HelpCommand(server)}'.\n", run, server, $"ssh git@host '{command}'");
     }
 
     /// <summary>The text with the lines inside each blank-line separated part sorted.</summary>

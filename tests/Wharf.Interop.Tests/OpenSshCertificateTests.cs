@@ -46,8 +46,10 @@ public sealed class OpenSshCertificateTests(OpenSshCertificateFrontEnd front) : 
         var run = await front.SshAsync(key);
         Expect.Succeeded(run, Wharf, "ssh -T through sshd with olga's certificate\n" + string.Join('\n', front.Log.TakeLast(20)));
         Expect.StdoutIs(
-            $"logged in as olga (certificate 'olga-laptop' from CA {certificate.SignatureKey.FingerprintSha256}, valid until forever).\n\n" +
-            "You can use git or hg to connect to Wharf. Shell access is disabled.\n", run, Wharf, "the greeting names the certificate, as on the built-in server");
+            $"logged in as olga (certificate 'olga-laptop' from CA {certificate.SignatureKey.FingerprintSha256}, valid until forever).\n" +
+            $"Key: ssh-ed25519-cert-v01@openssh.com {key.Fingerprint}.\n\n" +
+            "You can use git or hg to connect to Wharf. Shell access is disabled.\n" +
+            $"Run 'ssh -p {front.Port} git@127.0.0.1 help' for the other commands.\n", run, Wharf, "the greeting names the certificate, as on the built-in server");
     }
 
     [Fact]

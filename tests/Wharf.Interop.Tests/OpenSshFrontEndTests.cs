@@ -107,7 +107,11 @@ public sealed class OpenSshFrontEndTests(OpenSshFrontEnd front) : IClassFixture<
     {
         var run = await front.SshAsync(Wharf.Alice.Key);
         Expect.ExitCode(0, run, Wharf, Because("ssh -T through sshd"));
-        Expect.StdoutIs("logged in as alice.\n\nYou can use git or hg to connect to Wharf. Shell access is disabled.\n", run, Wharf, "greeting through sshd");
+        // The help hint names the address sshd was reached on (SSH_CONNECTION), as no Ssh:PublicHost is set.
+        var key = Wharf.Alice.Key;
+        Expect.StdoutIs($"logged in as alice.\nKey 'laptop-{key.Type}': {key.PublicKeyLine.Split(' ')[0]} {key.Fingerprint}, does not expire.\n\n"
+            + $"You can use git or hg to connect to Wharf. Shell access is disabled.\nRun 'ssh -p {front.Port} git@127.0.0.1 help' for the other commands.\n",
+            run, Wharf, "greeting through sshd");
     }
 
     [Fact]

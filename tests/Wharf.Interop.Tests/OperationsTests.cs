@@ -66,7 +66,7 @@ public sealed class OperationsTests(JsonLoggingServer server) : IClassFixture<Js
         foreach (var run in runs)
         {
             Expect.ExitCode(0, run, server, "one of 200 simultaneous ssh -T");
-            Expect.StdoutIs(SshSessionTests.Greeting("alice"), run, server, "one of 200 simultaneous ssh -T");
+            Expect.StdoutIs(SshSessionTests.Greeting(server, server.Alice), run, server, "one of 200 simultaneous ssh -T");
         }
         var metrics = await ScrapeAsync();
         Assert.Equal(0, metrics["wharf_ssh_connections_refused_total"]);

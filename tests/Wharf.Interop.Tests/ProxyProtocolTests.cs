@@ -91,7 +91,7 @@ public sealed class ProxyProtocolTests(ProxiedWharfServer server) : IClassFixtur
         var run = await server.SshAsync(alice.Key, ["-b", "127.0.0.5", "-T"], port: server.ProxyPort);
 
         Expect.ExitCode(0, run, server, "ssh -T through haproxy\n" + server.HaproxyLog());
-        Expect.StdoutIs(SshSessionTests.Greeting("alice"), run, server, "ssh -T through haproxy");
+        Expect.StdoutIs(SshSessionTests.Greeting(server, alice), run, server, "ssh -T through haproxy");
         Expect.That(await LoggedAsync($"SSH login of alice with key {alice.Key.Fingerprint} from 127.0.0.5 as git"),
             "the login through haproxy is not logged under the client's address 127.0.0.5", run, server);
 

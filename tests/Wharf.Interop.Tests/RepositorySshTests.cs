@@ -22,7 +22,7 @@ public sealed class RepositorySshTests(WharfServer server) : IClassFixture<Wharf
         Expect.ExitCode(0, run, server, "ssh -T with an access key");
         Expect.StdoutIs(
             $"logged in with access key {key.Fingerprint}.\n\nThis key can read {readOnly}.\nThis key can read and write {readWrite}.\n\n" +
-            "You can use git or hg to connect to Wharf. Shell access is disabled.\n",
+            $"You can use git or hg to connect to Wharf. Shell access is disabled.\nRun '{SshSessionTests.HelpCommand(server)}' for the other commands.\n",
             run, server, "ssh -T with an access key");
     }
 

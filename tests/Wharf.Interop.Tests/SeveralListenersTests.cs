@@ -20,7 +20,7 @@ public sealed class SeveralListenersTests(TwoListenersServer server) : IClassFix
 
         var first = await server.SshAsync(server.Alice.Key, ["-T"], port: server.SshPorts[0]);
         Expect.ExitCode(0, first, server, "ssh -T to the first listener (127.0.0.1)");
-        Expect.StdoutIs(SshSessionTests.Greeting("alice"), first, server, "ssh -T to the first listener");
+        Expect.StdoutIs(SshSessionTests.Greeting(server, server.Alice), first, server, "ssh -T to the first listener");
 
         // The second, on ::1: ssh's host is 127.0.0.1 in SshAsync, so git's URL names [::1] itself.
         var repository = await server.CreateRepositoryAsync(server.Alice, "second-listener");

@@ -5,8 +5,19 @@ namespace Wharf.Interop.Tests;
 /// <summary>The real OpenSSH client logging in to `wharf serve`: the greeting, refusals, no shell.</summary>
 public sealed class SshSessionTests(WharfServer server) : IClassFixture<WharfServer>
 {
-    public static string Greeting(string user) =>
-        $"logged in as {user}.\n\nYou can use git or hg to connect to Wharf. Shell access is disabled.\n";
+    /// <summary>What <c>ssh -T</c> prints for USER logging in with KEY (added by <see cref="WharfServer.CreateUserAsync"/> as laptop-TYPE, no expiry).</summary>
+    public static string Greeting(WharfServer server, TestUser user, SshKey? key = null, string? label = null)
+    {
+        key ??= user.Key;
+        return $"logged in as {user.Name}.\n"
+            + $"Key '{label ?? "laptop-" + key.Type}': {key.PublicKeyLine.Split(' ')[0]} {key.Fingerprint}, does not expire.\n\n"
+            + "You can use git or hg to connect to Wharf. Shell access is disabled.\n"
+            + $"Run '{HelpCommand(server)}' for the other commands.\n";
+    }
+
+    /// <summary><c>ssh -p PORT git@127.0.0.1 help</c>: the server's public host and port, as the help hints give them.</summary>
+    public static string HelpCommand(WharfServer server) => $"ssh -p {server.SshPort} git@{server.Host} help";
+
 
     [Theory]
     [InlineData("ed25519")]
@@ -17,7 +28,7 @@ public sealed class SshSessionTests(WharfServer server) : IClassFixture<WharfSer
         var run = await server.SshAsync(server.Alice.KeyOfType(keyType), ["-T"]);
 
         Expect.ExitCode(0, run, server, $"ssh -T with alice's {keyType} key");
-        Expect.StdoutIs(Greeting("alice"), run, server, $"ssh -T with alice's {keyType} key");
+        Expect.StdoutIs(Greeting(server, server.Alice, server.Alice.KeyOfType(keyType)), run, server, $"ssh -T with alice's {keyType} key");
     }
 
     [Theory]
@@ -39,7 +50,7 @@ public sealed class SshSessionTests(WharfServer server) : IClassFixture<WharfSer
         var run = await server.SshAsync(server.Alice.Key, [.. options.SelectMany(o => new[] { "-o", o }), "-T"]);
 
         Expect.ExitCode(0, run, server, $"ssh -T with {string.Join(", ", options)}");
-        Expect.StdoutIs(Greeting("alice"), run, server, $"ssh -T with {string.Join(", ", options)}");
+        Expect.StdoutIs(Greeting(server, server.Alice), run, server, $"ssh -T with {string.Join(", ", options)}");
     }
 
     [Fact]
@@ -48,7 +59,7 @@ public sealed class SshSessionTests(WharfServer server) : IClassFixture<WharfSer
         var run = await server.SshAsync(server.Bob.Key, ["-T"]);
 
         Expect.ExitCode(0, run, server, "ssh -T git@ with bob's key");
-        Expect.StdoutIs(Greeting("bob"), run, server, "ssh -T git@ with bob's key");
+        Expect.StdoutIs(Greeting(server, server.Bob), run, server, "ssh -T git@ with bob's key");
     }
 
     [Fact]
@@ -75,7 +86,7 @@ public sealed class SshSessionTests(WharfServer server) : IClassFixture<WharfSer
 
         Expect.ExitCode(0, run, server, "ssh git@host from a terminal");
         Expect.That(
-            run.Stdout.Replace("\r", "", StringComparison.Ordinal).Contains(Greeting("alice"), StringComparison.Ordinal),
+            run.Stdout.Replace("\r", "", StringComparison.Ordinal).Contains(Greeting(server, server.Alice), StringComparison.Ordinal),
             "ssh git@host from a terminal: the terminal must show the greeting",
             run,
             server);
@@ -103,7 +114,7 @@ public sealed class SshSessionTests(WharfServer server) : IClassFixture<WharfSer
             new Dictionary<string, string?> { ["HOME"] = server.Home, ["SSH_ASKPASS"] = askpass, ["SSH_ASKPASS_REQUIRE"] = "force", ["DISPLAY"] = null });
 
         Expect.ExitCode(0, run, server, "ssh -T with a passphrase typed after 3 s");
-        Expect.StdoutIs(Greeting("bob"), run, server, "ssh -T with a passphrase typed after 3 s");
+        Clients.ClientMatrix.ExpectGreeting(server, "bob", run, "ssh -T with a passphrase typed after 3 s");
     }
 
     [Fact]
@@ -113,7 +124,7 @@ public sealed class SshSessionTests(WharfServer server) : IClassFixture<WharfSer
 
         Expect.ExitCode(1, run, server, "ssh git@host 'cat /etc/passwd' must not run a command");
         Expect.StderrContains(
-            "wharf: Unsupported command 'cat /etc/passwd': Wharf runs only git-upload-pack, git-receive-pack, git-upload-archive and hg -R OWNER/NAME serve --stdio over SSH.\n",
+            $"wharf: Unknown command 'cat /etc/passwd'. Try '{HelpCommand(server)}'.\n",
             run,
             server,
             "ssh git@host 'cat /etc/passwd'");

@@ -90,8 +90,10 @@ public sealed class UserCertificateTests(CertificateServer server) : IClassFixtu
         var greeting = await server.SshAsync(key, ["-T"]);
         Expect.Succeeded(greeting, server, "ssh -T with frank's certificate");
         Expect.StdoutIs(
-            $"logged in as frank (certificate 'frank@laptop' from CA {server.CaFingerprint}, valid until {Until(certificate)}).\n\n" +
-            "You can use git or hg to connect to Wharf. Shell access is disabled.\n", greeting, server, "the greeting names the certificate");
+            $"logged in as frank (certificate 'frank@laptop' from CA {server.CaFingerprint}, valid until {Until(certificate)}).\n" +
+            $"Key: ssh-ed25519-cert-v01@openssh.com {key.Fingerprint}.\n\n" +
+            "You can use git or hg to connect to Wharf. Shell access is disabled.\n" +
+            $"Run '{SshSessionTests.HelpCommand(server)}' for the other commands.\n", greeting, server, "the greeting names the certificate");
 
         var repository = await server.CreateRepositoryAsync(frank, "certified");
         var parent = server.NewDirectory("cert-push");

@@ -34,6 +34,13 @@ public sealed class PublishedHostKeysTests
               },
               "ssh_keys": [
                 "{{ed25519.PublicKey.ToOpenSshLine(false)}}"
+              ],
+              "ssh_host_keys": [
+                {
+                  "key": "{{ed25519.PublicKey.ToOpenSshLine(false)}}",
+                  "fingerprint": "{{ed25519.PublicKey.FingerprintSha256}}",
+                  "state": "active"
+                }
               ]
             }
             """,
@@ -43,5 +50,29 @@ public sealed class PublishedHostKeysTests
             $"256 {ed25519.PublicKey.FingerprintSha256} (ED25519)\n\nLines for ~/.ssh/known_hosts:\n\n" +
             $"git.example.org {ed25519.PublicKey.ToOpenSshLine(false)}\n",
             keys.Info("git.example.org", 22));
+    }
+
+    [Fact]
+    public void AnAnnouncedKeyIsPublishedAsSuchAndLeftOutOfGitHubsMembers()
+    {
+        var active = SshHostKey.GenerateEd25519();
+        var next = SshHostKey.GenerateEd25519();
+        var keys = new PublishedHostKeys([active], [next]);
+        var line = (SshHostKey k) => k.PublicKey.ToOpenSshLine(false);
+
+        var meta = keys.Meta();
+        Assert.Equal(active.PublicKey.FingerprintSha256["SHA256:".Length..], (string)meta["ssh_key_fingerprints"]!["SHA256_ED25519"]!);
+        Assert.Equal([line(active)], meta["ssh_keys"]!.AsArray().Select(k => (string)k!));
+        Assert.Equal([(line(active), "active"), (line(next), "announced")],
+            meta["ssh_host_keys"]!.AsArray().Select(k => ((string)k!["key"]!, (string)k["state"]!)));
+        // known_hosts lines for both: a client given them now never sees a warning when the next key starts signing.
+        Assert.Equal([$"[h]:2222 {line(active)}", $"[h]:2222 {line(next)}"], keys.KnownHostsLines("h", 2222));
+        Assert.Equal(
+            "Host keys of [h]:2222 (compare with the fingerprint ssh shows at the first connection):\n\n" +
+            $"256 {active.PublicKey.FingerprintSha256} (ED25519)\n" +
+            $"256 {next.PublicKey.FingerprintSha256} (ED25519) announced: the next key, not in use yet\n\n" +
+            "Lines for ~/.ssh/known_hosts:\n\n" +
+            $"[h]:2222 {line(active)}\n[h]:2222 {line(next)}\n",
+            keys.Info("h", 2222));
     }
 }

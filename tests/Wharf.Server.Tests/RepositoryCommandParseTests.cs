@@ -7,6 +7,53 @@ namespace Wharf.Server.Tests;
 /// <summary>Every form git and Mercurial clients send, and every attack shape, through <see cref="RepositoryCommand.Parse"/>.</summary>
 public sealed class RepositoryCommandParseTests
 {
+    private const string Help = "ssh -p 2222 git@example.org help";
+
+    [Theory]
+    [InlineData("whoami", AccountCommandName.Whoami, false)]
+    [InlineData("whoami --json", AccountCommandName.Whoami, true)]
+    [InlineData("info", AccountCommandName.Info, false)]
+    [InlineData("info --json", AccountCommandName.Info, true)]
+    [InlineData("keys", AccountCommandName.Keys, false)]
+    [InlineData("keys --json", AccountCommandName.Keys, true)]
+    [InlineData("host_key_info", AccountCommandName.HostKeyInfo, false)]
+    [InlineData("host_key_info --json", AccountCommandName.HostKeyInfo, true)]
+    [InlineData("help", AccountCommandName.Help, false)]
+    [InlineData("help --json", AccountCommandName.Help, true)]
+    public void EachAccountCommandIsItsExactWordWithOptionallyJson(string commandLine, AccountCommandName name, bool json) =>
+        Assert.Equal(new AccountCommand(name, json), AccountCommand.TryParse(commandLine));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData(" whoami")]
+    [InlineData("whoami ")]            // a trailing space is another command
+    [InlineData("whoami  --json")]     // so are two spaces
+    [InlineData("whoami\t--json")]
+    [InlineData("Whoami")]
+    [InlineData("HOST_KEY_INFO")]
+    [InlineData("host_key_info now")]
+    [InlineData("info --json --json")]
+    [InlineData("info --JSON")]
+    [InlineData("info --json=1")]
+    [InlineData("info -j")]
+    [InlineData("info alice/site")]
+    [InlineData("keys\n")]
+    [InlineData("keys;id")]
+    [InlineData("keys && id")]
+    [InlineData("help whoami")]
+    [InlineData("--json")]
+    [InlineData("--json whoami")]
+    [InlineData("git-upload-pack 'alice/site.git'")]
+    public void AnythingElseIsNoAccountCommand(string commandLine) => Assert.Null(AccountCommand.TryParse(commandLine));
+
+    [Fact]
+    public void AnUnknownCommandCarriesItsCode()
+    {
+        var e = Assert.Throws<WharfException>(() => RepositoryCommand.Parse("ls -la", Help));
+        Assert.Equal((ErrorCategory.InvalidArgument, "Unknown command 'ls -la'. Try 'ssh -p 2222 git@example.org help'.", RepositoryCommand.UnknownCode),
+            (e.Category, e.Message, e.Code));
+    }
+
     [Theory]
     [InlineData("git-upload-pack 'alice/site.git'", RepositoryOperation.GitUploadPack)]
     [InlineData("git-upload-pack '/alice/site.git'", RepositoryOperation.GitUploadPack)]    // ssh://host/alice/site.git
@@ -26,7 +73,7 @@ public sealed class RepositoryCommandParseTests
     [InlineData("hg -R 'alice/site' serve --stdio", RepositoryOperation.HgServe)]
     public void AcceptedFormsNameTheOperationAndRepository(string commandLine, RepositoryOperation operation)
     {
-        var command = RepositoryCommand.Parse(commandLine);
+        var command = RepositoryCommand.Parse(commandLine, Help);
         Assert.Equal(operation, command.Operation);
         Assert.Equal("alice/site", command.Repository.ToString().ToLowerInvariant());
     }
@@ -37,7 +84,7 @@ public sealed class RepositoryCommandParseTests
     [InlineData("git-receive-pack 'alice/site.git'", AccessLevel.Write)]
     [InlineData("hg -R alice/site serve --stdio", AccessLevel.Read)]   // hg pushes are refused by hooks below Write
     public void EachOperationNeedsItsLevelBeforeAnythingRuns(string commandLine, AccessLevel level) =>
-        Assert.Equal(level, RepositoryCommand.Parse(commandLine).RequiredAccess);
+        Assert.Equal(level, RepositoryCommand.Parse(commandLine, Help).RequiredAccess);
 
     [Theory]
     [InlineData("git-upload-pack '../alice/site.git'", "Invalid repository path ''../alice/site.git'': '.' and '..' are not allowed.")]
@@ -61,13 +108,16 @@ public sealed class RepositoryCommandParseTests
     [InlineData("git-upload-pack 'alice\\site.git'", "Invalid repository path ''alice\\site.git'': expected 'OWNER/NAME.git'.")]
     [InlineData("git-upload-pack 'alice/site.git' extra", "Expected exactly one repository path, such as 'OWNER/NAME.git'.")]
     [InlineData("git-upload-pack", "Expected exactly one repository path, such as 'OWNER/NAME.git'.")]
-    [InlineData("sh -c 'id'", "Unsupported command 'sh -c 'id'': " + RepositoryCommand.Supported)]
-    [InlineData("git-upload-pack 'alice/site.git'\nid", "Unsupported command 'git-upload-pack 'alice/site.git'?id': " + RepositoryCommand.Supported)]
-    [InlineData("git -c core.sshCommand=id upload-pack 'alice/site.git'", "Unsupported command 'git -c core.sshCommand=id upload-pack 'alice/site.git'': " + RepositoryCommand.Supported)]
+    [InlineData("sh -c 'id'", "Unknown command 'sh -c 'id''. Try 'ssh -p 2222 git@example.org help'.")]
+    [InlineData("git-upload-pack 'alice/site.git'\nid", "Unknown command 'git-upload-pack 'alice/site.git'?id'. Try 'ssh -p 2222 git@example.org help'.")]
+    [InlineData("git -c core.sshCommand=id upload-pack 'alice/site.git'", "Unknown command 'git -c core.sshCommand=id upload-pack 'alice/site.git''. Try 'ssh -p 2222 git@example.org help'.")]
+    [InlineData("whoami --verbose", "Unknown command 'whoami --verbose'. Try 'ssh -p 2222 git@example.org help'.")]
+    [InlineData("WHOAMI", "Unknown command 'WHOAMI'. Try 'ssh -p 2222 git@example.org help'.")]
+    [InlineData("info; id", "Unknown command 'info; id'. Try 'ssh -p 2222 git@example.org help'.")]
     [InlineData("", "No command given: " + RepositoryCommand.Supported)]
     public void AttacksAndOtherCommandsAreRefusedWithAClearMessage(string commandLine, string message)
     {
-        var e = Assert.Throws<WharfException>(() => RepositoryCommand.Parse(commandLine));
+        var e = Assert.Throws<WharfException>(() => RepositoryCommand.Parse(commandLine, Help));
         Assert.Equal((ErrorCategory.InvalidArgument, message), (e.Category, e.Message));
     }
 
@@ -75,13 +125,13 @@ public sealed class RepositoryCommandParseTests
     public void AnAbsoluteLookingPathStaysInsideWharfsNamespace()
     {
         // "/etc/passwd" is just owner "etc", repository "passwd": looked up in the database, never on disk.
-        Assert.Equal("etc/passwd", RepositoryCommand.Parse("git-upload-pack '/etc/passwd'").Repository.ToString());
+        Assert.Equal("etc/passwd", RepositoryCommand.Parse("git-upload-pack '/etc/passwd'", Help).Repository.ToString());
     }
 
     [Fact]
     public void OverlongCommandIsRefusedWithoutEchoingItAll()
     {
-        var e = Assert.Throws<WharfException>(() => RepositoryCommand.Parse("git-upload-pack '" + new string('a', 5000) + "'"));
+        var e = Assert.Throws<WharfException>(() => RepositoryCommand.Parse("git-upload-pack '" + new string('a', 5000) + "'", Help));
         Assert.True(e.Message.Length < 300);
     }
 }

@@ -100,7 +100,9 @@ public sealed class SshHandlerTests : IAsyncLifetime
     public async Task ShellRequestPrintsTheGreetingAndExitsZero()
     {
         var (status, output, error) = await RunAsync(null, await AliceAsync());
-        Assert.Equal((0, "logged in as alice.\n\nYou can use git or hg to connect to Wharf. Shell access is disabled.\n", ""), (status, output, error));
+        Assert.Equal((0, "logged in as alice.\n"
+            + $"Key 'alice@laptop': ssh-ed25519 {TestKeys.Fingerprint(_aliceKey)}, does not expire.\n\n"
+            + "You can use git or hg to connect to Wharf. Shell access is disabled.\nRun 'ssh git@localhost help' for the other commands.\n", ""), (status, output, error));
     }
 
     [Fact]
@@ -243,7 +245,7 @@ public sealed class SshHandlerTests : IAsyncLifetime
     public async Task AnUnsupportedCommandIsRefusedOnStderr()
     {
         var (status, output, error) = await RunAsync("ls -la", await AliceAsync());
-        Assert.Equal((1, "", "wharf: Unsupported command 'ls -la': Wharf runs only git-upload-pack, git-receive-pack, git-upload-archive and hg -R OWNER/NAME serve --stdio over SSH.\n"), (status, output, error));
+        Assert.Equal((1, "", "wharf: Unknown command 'ls -la'. Try 'ssh git@localhost help'.\n"), (status, output, error));
     }
 
     [Fact]

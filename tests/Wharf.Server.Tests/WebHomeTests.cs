@@ -147,8 +147,8 @@ public sealed partial class WebHomeTests : WebPageTestBase
         Assert.Equal("SSH host keys", TextOf(html, "h1"));
         var ed25519 = SshHostKey.Load(Host.Data.Paths.HostKey).PublicKey;
         var rsa = SshHostKey.Load(Host.Data.Paths.RsaHostKey).PublicKey;
-        Assert.Equal($"ED25519 ssh-ed25519 256 bits {ed25519.FingerprintSha256}", TextOf(html, "tr", "host-key-ed25519"));
-        Assert.Equal($"RSA ssh-rsa 3072 bits {rsa.FingerprintSha256}", TextOf(html, "tr", "host-key-rsa"));
+        Assert.Equal($"ED25519 ssh-ed25519 256 bits {ed25519.FingerprintSha256} in use", TextOf(html, "tr", "host-key-ed25519"));
+        Assert.Equal($"RSA ssh-rsa 3072 bits {rsa.FingerprintSha256} in use", TextOf(html, "tr", "host-key-rsa"));
         Assert.Equal(
             $"[127.0.0.1]:{SshPort} {ed25519.ToOpenSshLine(false)}\n[127.0.0.1]:{SshPort} {rsa.ToOpenSshLine(false)}",
             TextOf(html, "pre", "known-hosts"));
@@ -174,6 +174,9 @@ public sealed partial class WebHomeTests : WebPageTestBase
                 ["SHA256_RSA"] = rsa.FingerprintSha256["SHA256:".Length..],
             },
             ["ssh_keys"] = new JsonArray(ed25519.ToOpenSshLine(false), rsa.ToOpenSshLine(false)),
+            ["ssh_host_keys"] = new JsonArray(
+                new JsonObject { ["key"] = ed25519.ToOpenSshLine(false), ["fingerprint"] = ed25519.FingerprintSha256, ["state"] = "active" },
+                new JsonObject { ["key"] = rsa.ToOpenSshLine(false), ["fingerprint"] = rsa.FingerprintSha256, ["state"] = "active" }),
         };
         var actual = JsonNode.Parse(await response.Content.ReadAsStringAsync());
         Assert.True(JsonNode.DeepEquals(expected, actual), $"expected {expected.ToJsonString()}, got {actual?.ToJsonString()}");

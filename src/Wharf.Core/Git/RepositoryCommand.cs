@@ -43,14 +43,16 @@ public sealed record RepositoryCommand(RepositoryOperation Operation, Repository
     /// hg -R OWNER/NAME serve --stdio         Mercurial's sshpeer, exactly
     /// </code>
     /// The path may be single- or double-quoted, may start with '/' (ssh:// URLs keep it) or '~/', and may
-    /// omit '.git'. Throws <see cref="WharfException"/> (InvalidArgument) for anything else.
+    /// omit '.git'. Throws <see cref="WharfException"/> (InvalidArgument) for anything else: an unknown command
+    /// gets <see cref="Unknown"/>, which points at <paramref name="helpCommand"/> (<c>ssh git@HOST help</c> as the
+    /// user would type it for this server).
     /// </summary>
-    public static RepositoryCommand Parse(string? commandLine)
+    public static RepositoryCommand Parse(string? commandLine, string helpCommand)
     {
         if (string.IsNullOrWhiteSpace(commandLine))
             throw WharfException.InvalidArgument("No command given: " + Supported);
         if (commandLine.Length > MaxLength || commandLine.Any(char.IsControl))
-            throw Unsupported(commandLine);
+            throw Unknown(commandLine, helpCommand);
 
         var words = commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         // "git upload-pack X" is the same request as "git-upload-pack X".
@@ -65,7 +67,7 @@ public sealed record RepositoryCommand(RepositoryOperation Operation, Repository
                 throw WharfException.InvalidArgument("Expected exactly one repository path, such as 'OWNER/NAME.git'."),
             ["hg", ..] => throw WharfException.InvalidArgument(
                 $"Unsupported Mercurial command {Display.Quote(commandLine)}: Wharf runs only 'hg -R OWNER/NAME serve --stdio'."),
-            _ => throw Unsupported(commandLine),
+            _ => throw Unknown(commandLine, helpCommand),
         };
     }
 
@@ -87,6 +89,10 @@ public sealed record RepositoryCommand(RepositoryOperation Operation, Repository
         return name;
     }
 
-    private static WharfException Unsupported(string commandLine) =>
-        WharfException.InvalidArgument($"Unsupported command {Display.Quote(commandLine)}: " + Supported);
+    /// <summary>The <c>code</c> of <see cref="Unknown"/>.</summary>
+    public const string UnknownCode = "unknown-command";
+
+    /// <summary>The refusal of any command Wharf does not know: the line as typed (cut and made printable) and where to look.</summary>
+    public static WharfException Unknown(string commandLine, string helpCommand) =>
+        WharfException.InvalidArgument($"Unknown command {Display.Quote(commandLine)}. Try '{helpCommand}'.", UnknownCode);
 }

@@ -27,5 +27,10 @@ public static class WharfCommands
         RepositoryCommands.DefaultBranch, // wharf admin repo default-branch OWNER/NAME BRANCH
         RepositoryCommands.AddAccessKey, // wharf admin repo access-key add OWNER/NAME [--label L] [--write]   < key.pub
         BackupCommands.Backup,         // wharf admin backup --to FILE
+        HostKeyCommands.Add,           // wharf admin host-key add ed25519|rsa-3072|rsa-4096
+        HostKeyCommands.Promote,       // wharf admin host-key promote FINGERPRINT [--retire-old]
+        HostKeyCommands.Retire,        // wharf admin host-key retire FINGERPRINT
+        HostKeyCommands.List,          // wharf admin host-key list
+        HostKeyCommands.Sshfp,         // wharf admin host-key sshfp --host NAME
     ];
 }

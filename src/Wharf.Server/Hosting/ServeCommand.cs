@@ -65,7 +65,7 @@ public static class ServeCommand
         builder.Services.AddSingleton(new SshListenOptions(ssh, publicPort is not null));
         builder.Services.AddSingleton(sshOptions);
         // The same key objects the SSH server signs with, for the pages, /meta and host_key_info.
-        builder.Services.AddSingleton(new PublishedHostKeys(sshOptions.HostKeys));
+        builder.Services.AddSingleton(new PublishedHostKeys(sshOptions.HostKeys, sshOptions.AnnouncedHostKeys));
         builder.Services.AddSingleton<SshLog>();
         builder.Services.AddSingleton<WharfSshHandler>();
         builder.Services.AddOperations();

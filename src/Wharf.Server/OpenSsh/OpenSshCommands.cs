@@ -133,7 +133,8 @@ public static class OpenSshCommands
             var open = console.OpenBinary ?? throw new InvalidOperationException("wharf shell needs the process's standard streams.");
             var (input, output, error) = open();
             // SSH_CONNECTION is "CLIENT_IP CLIENT_PORT SERVER_IP SERVER_PORT", set by sshd.
-            var source = console.GetEnvironmentVariable("SSH_CONNECTION")?.Split(' ') is [var ip, ..] && IPAddress.TryParse(ip, out _) ? ip : null;
+            var connection = console.GetEnvironmentVariable("SSH_CONNECTION")?.Split(' ');
+            var source = connection is [var ip, ..] && IPAddress.TryParse(ip, out _) ? ip : null;
             var (identity, refusal) = args["--certificate"] is { } certificate
                 ? await CertificateIdentityAsync(certificate, source is null ? null : IPAddress.Parse(source), services, ct)
                 : await IdentityAsync(args, services, ct);
@@ -144,6 +145,11 @@ public static class OpenSshCommands
             }
             // A certificate's force-command runs instead of what the client asked for, as on the built-in server.
             var command = (identity as WharfPrincipal)?.Certificate?.ForceCommand ?? console.GetEnvironmentVariable("SSH_ORIGINAL_COMMAND");
+            // The host and port users reach for the help hint: Ssh:PublicHost/PublicPort, else where sshd was reached.
+            var address = services.GetRequiredService<WebAddress>();
+            var (publicHost, publicPort) = SshSettings.Public(services.GetRequiredService<IConfiguration>());
+            address.SshHost = publicHost ?? (connection is [_, _, var serverIp, _] && IPAddress.TryParse(serverIp, out _) ? serverIp : null);
+            address.SshPort = publicPort ?? (connection is [_, _, _, var serverPort] && int.TryParse(serverPort, CultureInfo.InvariantCulture, out var port) ? port : 22);
             var status = await services.GetRequiredService<RepositorySessions>().RunAsync(identity, command,
                 console.GetEnvironmentVariable("GIT_PROTOCOL"), source, input, output, error, ct);
             await output.FlushAsync(ct);

@@ -18,7 +18,7 @@ public sealed partial class RepositorySessions(
     IServiceScopeFactory scopes, GitProcessRunner git, GitBinary gitBinary, HgServeRunner hg, TimeProvider time, ILogger<RepositorySessions> logger,
     Operations.WharfMetrics? metrics = null, PublishedHostKeys? hostKeys = null)
 {
-    /// <summary>The command that prints the host keys (as Bitbucket's does); only this exact text, no arguments.</summary>
+    /// <summary>The command that prints the host keys (as Bitbucket's does); only this exact word, optionally with --json.</summary>
     public const string HostKeyInfoCommand = "host_key_info";
 
     /// <summary>The metrics' <c>service</c> label for each operation (the git subcommand, or hg-serve).</summary>
@@ -29,21 +29,6 @@ public sealed partial class RepositorySessions(
         RepositoryOperation.GitUploadArchive => "upload-archive",
         _ => "hg-serve",
     };
-
-    public static string Greeting(string userName) =>
-        $"logged in as {userName}.\n\nYou can use git or hg to connect to Wharf. Shell access is disabled.\n";
-
-    /// <summary>What <c>ssh -T</c> with an access key prints: the key, and every repository it reaches.</summary>
-    public static string AccessKeyGreeting(string fingerprint, IReadOnlyList<AccessKeyReach> reach)
-    {
-        var text = new StringBuilder($"logged in with access key {fingerprint}.\n\n");
-        var read = reach.Where(r => !r.CanWrite).Select(r => r.Repository).ToList();
-        var write = reach.Where(r => r.CanWrite).Select(r => r.Repository).ToList();
-        if (read.Count > 0) text.Append("This key can read ").Append(string.Join(", ", read)).Append(".\n");
-        if (write.Count > 0) text.Append("This key can read and write ").Append(string.Join(", ", write)).Append(".\n");
-        if (reach.Count == 0) text.Append("This key reaches no repository.\n");
-        return text.Append("\nYou can use git or hg to connect to Wharf. Shell access is disabled.\n").ToString();
-    }
 
     /// <param name="lease">The built-in server's record of this command (<see cref="LiveSessions"/>): told which repository
     /// it opened, so access taken away while it runs ends it. Null for <c>wharf shell</c>, one process per command.</param>
@@ -57,28 +42,18 @@ public sealed partial class RepositorySessions(
         {
             await using var scope = scopes.CreateAsyncScope();
             var services = scope.ServiceProvider;
-            if (commandLine is null)
+            // No command (ssh -T) greets; whoami, info, keys, host_key_info and help are answered here. Nothing else
+            // but the git and hg forms of RepositoryCommand gets past this point.
+            var asked = AccountCommand.TryParse(commandLine);
+            if (commandLine is null || asked is not null)
             {
-                var text = identity is AccessKeyPrincipal key
-                    ? AccessKeyGreeting(key.KeyFingerprint, await services.GetRequiredService<IAccessKeyStore>().ReachAsync(key.AccessKeyId, cancellationToken))
-                    : identity is WharfPrincipal { Certificate: { } certificate } ? Greeting($"{identity.Name} ({certificate.Describe()})") : Greeting(identity.Name);
-                await output.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken);
+                var answer = await AccountCommands.RunAsync(asked, identity, services, hostKeys, time, cancellationToken);
+                await output.WriteAsync(Encoding.UTF8.GetBytes(answer), cancellationToken);
                 await output.FlushAsync(cancellationToken);
                 return 0;
             }
 
-            // Only the built-in SSH server knows its host keys; through wharf shell OpenSSH's sshd presents its own,
-            // so there the command falls through to the usual refusal of an unknown command.
-            if (commandLine == HostKeyInfoCommand && hostKeys is not null)
-            {
-                var address = services.GetRequiredService<Hosting.WebAddress>();
-                var host = address.SshHost ?? (Uri.TryCreate(address.BaseUrl, UriKind.Absolute, out var web) ? web.Host : "localhost");
-                await output.WriteAsync(Encoding.UTF8.GetBytes(hostKeys.Info(host, address.SshPort)), cancellationToken);
-                await output.FlushAsync(cancellationToken);
-                return 0;
-            }
-
-            var command = RepositoryCommand.Parse(commandLine);
+            var command = RepositoryCommand.Parse(commandLine, AccountCommands.HelpCommand(services.GetRequiredService<Hosting.WebAddress>()));
             service = MetricName(command.Operation);
             var (repository, level) = await services.GetRequiredService<RepositoryAccess>()
                 .OpenAsync(identity.Subject, command.Repository, command.RequiredAccess, cancellationToken);

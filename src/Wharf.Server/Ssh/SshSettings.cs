@@ -47,9 +47,10 @@ public static class SshSettings
         var proxies = TrustedProxies.Parse(configuration, TrustedProxies.SshKey);
         if (!proxies.IsEmpty) options.ProxyProtocol.IsTrustedSender = proxies.Contains;
 
-        options.HostKeys.Add(SshHostKey.LoadOrCreateEd25519(paths.HostKey));
-        // RSA (3072 bits) for clients pinned to RSA host keys; offered after Ed25519.
-        options.HostKeys.Add(SshHostKey.LoadOrCreateRsa(paths.RsaHostKey));
+        // The active keys sign; announced ones are sent after login for clients to learn (wharf admin host-key).
+        var ring = HostKeyRing.Load(paths);
+        options.HostKeys.AddRange(ring.Active);
+        options.AnnouncedHostKeys.AddRange(ring.Announced);
         try
         {
             options.Validate();

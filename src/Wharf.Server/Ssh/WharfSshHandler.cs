@@ -22,8 +22,6 @@ public sealed partial class WharfSshHandler(
     /// <summary>The SSH user name Mercurial URLs use (<c>ssh://hg@host/owner/repo</c>). Both names accept both kinds of command.</summary>
     public const string HgUserName = "hg";
 
-    public static string Greeting(string userName) => RepositorySessions.Greeting(userName);
-
     public async ValueTask<SshPrincipal?> FindPrincipalAsync(SshAuthRequest request, CancellationToken cancellationToken)
     {
         if (request.UserName is not (GitUserName or HgUserName)) return null;

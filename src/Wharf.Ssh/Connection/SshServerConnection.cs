@@ -104,6 +104,9 @@ internal sealed class SshServerConnection(
                             onAuthenticated?.Invoke();
                             statistics?.OnAuthenticated();
                             log.AuthenticationSucceeded(remote, auth.UserName!, auth.Principal.Name, auth.KeyFingerprint!);
+                            // As sshd does once a user is in: every host key, so UpdateHostKeys clients learn the next ones.
+                            if (options.AnnounceHostKeys)
+                                await transport.SendAsync(HostKeyRotation.Announcement([.. options.HostKeys, .. options.AnnouncedHostKeys]), ct).ConfigureAwait(false);
                         }
                         continue;
                     }
@@ -112,7 +115,7 @@ internal sealed class SshServerConnection(
                     await SendUnimplementedAsync(transport, ct).ConfigureAwait(false);
                     continue;
                 }
-                if (!await HandleConnectionMessageAsync(transport, auth, number, payload, ct).ConfigureAwait(false))
+                if (!await HandleConnectionMessageAsync(transport, auth, kex, number, payload, ct).ConfigureAwait(false))
                     await SendUnimplementedAsync(transport, ct).ConfigureAwait(false);
             }
         }
@@ -305,7 +308,8 @@ internal sealed class SshServerConnection(
         if (Interlocked.CompareExchange(ref _closedBecause, reason, null) is null) _ = _drain.CancelAsync();
     }
 
-    private async Task<bool> HandleConnectionMessageAsync(SshTransport transport, UserAuthService auth, byte number, ReadOnlyMemory<byte> payload, CancellationToken ct)
+    private async Task<bool> HandleConnectionMessageAsync(SshTransport transport, UserAuthService auth, ServerKeyExchange kex, byte number,
+        ReadOnlyMemory<byte> payload, CancellationToken ct)
     {
         var r = new SshReader(payload.Span);
         r.ReadByte();
@@ -320,6 +324,12 @@ internal sealed class SshServerConnection(
                 var wantReply = r.ReadBoolean();
                 // OpenSSH sends this only to servers that call themselves OpenSSH, but honour it anyway.
                 if (name == "no-more-sessions@openssh.com") _noMoreSessions = true;
+                if (name == HostKeyRotation.Prove && options.AnnounceHostKeys && wantReply)
+                {
+                    var answer = HostKeyRotation.Answer(ref r, [.. options.HostKeys, .. options.AnnouncedHostKeys], kex.SessionId!, kex.HostKeyAlgorithm);
+                    await transport.SendAsync(answer, ct).ConfigureAwait(false);
+                    return true;
+                }
                 // keepalive@openssh.com, tcpip-forward and everything else: refused; silence when no reply is wanted.
                 if (wantReply) await transport.SendAsync(new byte[] { MessageNumbers.RequestFailure }, ct).ConfigureAwait(false);
                 return true;

@@ -30,6 +30,9 @@ internal sealed class ServerKeyExchange(SshTransport transport, SshServerOptions
     private volatile bool _clientKexInitSeen;
 
     public byte[]? SessionId { get; private set; }
+
+    /// <summary>The host key algorithm the last key exchange signed with (<c>ssh-ed25519</c>, <c>rsa-sha2-512</c>, ...); null before one.</summary>
+    public string? HostKeyAlgorithm => _agreed?.HostKey;
     /// <summary>Strict KEX is on: both markers were in the initial KEXINITs (fixed for the connection).</summary>
     public bool Strict { get; private set; }
     /// <summary>The client asked for EXT_INFO in its first KEXINIT.</summary>

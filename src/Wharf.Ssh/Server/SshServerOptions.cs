@@ -11,6 +11,20 @@ public sealed class SshServerOptions
     /// <summary>Host keys, in the order their algorithms are offered. At least one is required.</summary>
     public List<SshHostKey> HostKeys { get; } = [];
 
+    /// <summary>
+    /// Host keys announced to clients but never used to sign a key exchange: the next keys of a rotation
+    /// (<c>hostkeys-00@openssh.com</c>, docs/SSH-INTEROP.md §16). Clients that update their known_hosts learn them
+    /// before the server starts signing with them.
+    /// </summary>
+    public List<SshHostKey> AnnouncedHostKeys { get; } = [];
+
+    /// <summary>
+    /// Whether to send <c>hostkeys-00@openssh.com</c> (every host key, signing and announced) after each login and to answer
+    /// <c>hostkeys-prove-00@openssh.com</c>. On by default, as in OpenSSH's sshd; clients that do not know the request ignore it
+    /// (it wants no reply, RFC 4254 §4).
+    /// </summary>
+    public bool AnnounceHostKeys { get; set; } = true;
+
     /// <summary>The software version in our identification line (<c>SSH-2.0-Wharf_x</c>).</summary>
     public string SoftwareVersion { get; set; } = "Wharf_0.1";
 

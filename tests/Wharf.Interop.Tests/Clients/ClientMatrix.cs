@@ -7,12 +7,26 @@ namespace Wharf.Interop.Tests.Clients;
 /// wants to be told it, the helper programs next to the test assembly, and one git round trip (clone, push,
 /// push again, clone again) through whatever ssh program a client provides.
 /// </summary>
-public static class ClientMatrix
+public static partial class ClientMatrix
 {
     /// <summary>Debian's paramiko and asyncssh belong to this interpreter; the first python3 on PATH may be another.</summary>
     public const string DebianPython = "/usr/bin/python3";
 
-    public static string Greeting(string user) => SshSessionTests.Greeting(user);
+    /// <summary>
+    /// The greeting of a client whose key the test did not keep (the client matrix makes keys in each client's own
+    /// format): the exact first line and tail, and a key line of the right shape.
+    /// </summary>
+    public static void ExpectGreeting(WharfServer server, string user, ProcessResult run, string because)
+    {
+        var lines = run.Stdout.Split('\n');
+        var fixedParts = lines.Length == 6 && lines[0] == $"logged in as {user}." && lines[2] == ""
+            && lines[3] == "You can use git or hg to connect to Wharf. Shell access is disabled."
+            && lines[4] == $"Run '{SshSessionTests.HelpCommand(server)}' for the other commands." && lines[5] == "";
+        Expect.That(fixedParts && KeyLine().IsMatch(lines[1]), $"{because}: the greeting of {user}", run, server);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Key '[^']+': [a-z0-9@.-]+ SHA256:[A-Za-z0-9+/]{43}, does not expire\.$")]
+    private static partial System.Text.RegularExpressions.Regex KeyLine();
 
     /// <summary>A program of a Debian package, or a failure that says scripts/test.sh installs it.</summary>
     public static string Require(string program, string debianPackage) => Tools.Require(program, debianPackage);

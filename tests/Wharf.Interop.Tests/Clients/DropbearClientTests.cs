@@ -44,7 +44,7 @@ public sealed class DropbearClientTests(WharfServer server) : IClassFixture<Whar
             new Dictionary<string, string?> { ["HOME"] = server.Home });
 
         Expect.ExitCode(0, run, server, "dbclient -T");
-        Expect.StdoutIs(ClientMatrix.Greeting("alice"), run, server, "dbclient -T");
+        ClientMatrix.ExpectGreeting(server, "alice", run, "dbclient -T");
         Expect.StderrContains($"(ssh-ed25519 fingerprint {hostKey})", run, server, "dbclient -y shows the host key it accepted");
     }
 

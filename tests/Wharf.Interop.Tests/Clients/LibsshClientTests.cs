@@ -49,7 +49,7 @@ public sealed class LibsshClientTests(WharfServer server) : IClassFixture<WharfS
             new Dictionary<string, string?> { ["HOME"] = server.Home });
 
         Expect.ExitCode(0, run, server, "libssh: shell request");
-        Expect.StdoutIs(ClientMatrix.Greeting("alice"), run, server, "libssh: shell request");
+        ClientMatrix.ExpectGreeting(server, "alice", run, "libssh: shell request");
         Expect.StderrContains("libssh_client: exit status 0\n", run, server, "libssh must have received the exit-status");
     }
 

@@ -37,7 +37,7 @@ public sealed class OpenSshAgentClientTests(WharfServer server) : IClassFixture<
             agent.Environment(server));
 
         Expect.ExitCode(0, run, server, "ssh -T with the key in ssh-agent");
-        Expect.StdoutIs(ClientMatrix.Greeting("alice"), run, server, "ssh -T with the key in ssh-agent");
+        ClientMatrix.ExpectGreeting(server, "alice", run, "ssh -T with the key in ssh-agent");
         Expect.StderrContains($"Server accepts key: {agent.Comment} ED25519 {agent.Fingerprint} agent", run, server, "ssh -v must show the agent's key was the one accepted");
     }
 
@@ -54,7 +54,7 @@ public sealed class OpenSshAgentClientTests(WharfServer server) : IClassFixture<
             agent.Environment(server));
 
         Expect.ExitCode(0, run, server, "ssh -T -A");
-        Expect.StdoutIs(ClientMatrix.Greeting("alice"), run, server, "ssh -T -A");
+        ClientMatrix.ExpectGreeting(server, "alice", run, "ssh -T -A");
         Expect.StderrContains("Requesting authentication agent forwarding.", run, server, "ssh -v -A must have asked for agent forwarding");
         // A granted forwarding shows as the server opening an agent channel back to the client, which ssh -v logs.
         Expect.That(!run.Stderr.Contains("ctype auth-agent@openssh.com", StringComparison.Ordinal),

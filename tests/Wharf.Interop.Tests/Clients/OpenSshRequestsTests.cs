@@ -43,7 +43,7 @@ public sealed class OpenSshRequestsTests(WharfServer server) : IClassFixture<Wha
         var run = await server.SshAsync(Alice.Key, ["-T", "-R", "127.0.0.1:0:127.0.0.1:9"]);
 
         Expect.ExitCode(0, run, server, "ssh -T -R");
-        Expect.StdoutIs(ClientMatrix.Greeting("alice"), run, server, "ssh -T -R");
+        ClientMatrix.ExpectGreeting(server, "alice", run, "ssh -T -R");
         Expect.StderrContains("Warning: remote port forwarding failed for listen port 0", run, server, "ssh -T -R must be refused");
     }
 
@@ -69,7 +69,7 @@ public sealed class OpenSshRequestsTests(WharfServer server) : IClassFixture<Wha
             new Dictionary<string, string?> { ["HOME"] = server.Home, ["DISPLAY"] = ":0" });
 
         Expect.ExitCode(0, run, server, "ssh -T -X");
-        Expect.StdoutIs(ClientMatrix.Greeting("alice"), run, server, "ssh -T -X");
+        ClientMatrix.ExpectGreeting(server, "alice", run, "ssh -T -X");
         Expect.StderrContains("X11 forwarding request failed on channel 0", run, server, "ssh -T -X must be refused");
     }
 }

@@ -32,7 +32,7 @@ public sealed class ParamikoClientTests(WharfServer server) : IClassFixture<Whar
             new Dictionary<string, string?> { ["HOME"] = server.Home });
 
         Expect.ExitCode(0, run, server, "paramiko: session, shell request without a PTY");
-        Expect.StdoutIs(ClientMatrix.Greeting("alice"), run, server, "paramiko: session, shell request without a PTY");
+        ClientMatrix.ExpectGreeting(server, "alice", run, "paramiko: session, shell request without a PTY");
     }
 
     [Fact]

@@ -55,7 +55,7 @@ public sealed class PuttyClientTests(WharfServer server) : IClassFixture<WharfSe
             Environment);
 
         Expect.ExitCode(0, run, server, "plink -T with a .ppk key");
-        Expect.StdoutIs(ClientMatrix.Greeting("alice"), run, server, "plink -T with a .ppk key");
+        ClientMatrix.ExpectGreeting(server, "alice", run, "plink -T with a .ppk key");
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class PuttyClientTests(WharfServer server) : IClassFixture<WharfSe
             Environment);
 
         Expect.ExitCode(0, run, server, "plink with a .ppk key, PTY requested");
-        Expect.StdoutIs(ClientMatrix.Greeting("alice"), run, server, "plink with a .ppk key, PTY requested");
+        ClientMatrix.ExpectGreeting(server, "alice", run, "plink with a .ppk key, PTY requested");
         Expect.StderrContains("Server refused to allocate pty", run, server, "plink must be told no PTY");
     }
 
@@ -105,7 +105,7 @@ public sealed class PuttyClientTests(WharfServer server) : IClassFixture<WharfSe
             new Dictionary<string, string?> { ["HOME"] = server.Home, ["SSH_AUTH_SOCK"] = pageant.Socket });
 
         Expect.ExitCode(0, run, server, $"plink -T with the key in pageant\n{pageant.Log()}");
-        Expect.StdoutIs(ClientMatrix.Greeting("alice"), run, server, $"plink -T with the key in pageant\n{pageant.Log()}");
+        ClientMatrix.ExpectGreeting(server, "alice", run, $"plink -T with the key in pageant\n{pageant.Log()}");
         Expect.StderrContains($"Authenticating with public key \"{comment}\" from agent", run, server, "plink -v must show it signed through pageant");
     }
 

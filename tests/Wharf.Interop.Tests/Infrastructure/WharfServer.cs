@@ -97,6 +97,20 @@ public partial class WharfServer : IAsyncLifetime
         if (kill.ExitCode != 0) throw new InvalidOperationException(kill.Describe());
     }
 
+    /// <summary>
+    /// Stops `wharf serve` as systemd does (<see cref="TerminateAsync"/>), waits for it to exit, and starts it again over the
+    /// same data on the same SSH port, so clients' known_hosts entries (<c>[127.0.0.1]:PORT</c>) still name it.
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        var old = Process;
+        await TerminateAsync();
+        if (!old.WaitForExit(60_000)) throw new InvalidOperationException($"`wharf serve` did not exit within 60 s of SIGTERM\n{ServerLog()}");
+        old.Dispose();
+        server = null;
+        (SshPort, HttpBaseUrl) = await StartNodeAsync("serve", SshPort);
+    }
+
     public TestUser Alice { get; private set; } = null!;
 
     public TestUser Bob { get; private set; } = null!;
@@ -180,13 +194,14 @@ public partial class WharfServer : IAsyncLifetime
     /// Starts one `wharf serve` on this fixture's data directory (and database) on fresh ports and waits until it
     /// says where it listens. The first is <see cref="Process"/>; more are nodes of the same service.
     /// </summary>
-    protected async Task<(int SshPort, string HttpBaseUrl)> StartNodeAsync(string name)
+    protected async Task<(int SshPort, string HttpBaseUrl)> StartNodeAsync(string name, int listenPort = 0)
     {
         // Under coreutils' timeout: a server whose test host was killed (a hang, Ctrl+C) still goes away.
         string[] arguments =
         [
             "--kill-after=10s", "30m",
-            Tools.Dotnet, WharfDll, "serve", "--data", DataDirectory, .. DatabaseArguments, "--http", "127.0.0.1:0", "--ssh", SshListen,
+            Tools.Dotnet, WharfDll, "serve", "--data", DataDirectory, .. DatabaseArguments, "--http", "127.0.0.1:0", "--ssh",
+            listenPort == 0 ? SshListen : "127.0.0.1:" + listenPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ];
         // Each node its own HOME, as if on its own machine: nothing may be shared through the user's home
         // directory (ASP.NET keeps data protection keys there unless told otherwise).

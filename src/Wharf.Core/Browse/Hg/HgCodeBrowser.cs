@@ -78,7 +78,8 @@ public sealed partial class HgCodeBrowser(HgBinary hg, BrowseLimits limits) : IC
         }
         cancellationToken.ThrowIfCancellationRequested();
         if (timeout.IsCancellationRequested)
-            throw new TimeoutException($"Reading {repository.FullName} with hg {arguments[0]} took longer than {Limits.Timeout.TotalSeconds:0.#} seconds.");
+            throw new TimeoutException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Reading {repository.FullName} with hg {arguments[0]} took longer than {Limits.Timeout.TotalMilliseconds} ms; it was stopped."));
         return new HgRun<T>(value, process.ExitCode, await stderr);
     }
 

@@ -83,6 +83,15 @@ public sealed class HgCodeBrowserTests(HgRepositoryFixture repo) : IClassFixture
     private static DateTimeOffset At(long seconds, int eastHours = 0) =>
         DateTimeOffset.FromUnixTimeSeconds(seconds).ToOffset(TimeSpan.FromHours(eastHours));
 
+    private static CommitSummary Summary(string id, long seconds, string subject, int eastHours = 0) =>
+        new(id, "Alice Example", At(seconds, eastHours), $"{seconds} {-eastHours * 3600}", subject);
+
+    private CommitSummary C0 => Summary(repo.Commit0, 1700000000, "Initial import", 1);
+    private CommitSummary C1 => Summary(repo.Commit1, 1700000100, "Rename a to b");
+    private CommitSummary C2 => Summary(repo.Commit2, 1700000200, "Added tag v1.0");
+    private CommitSummary C3 => Summary(repo.Commit3, 1700000300, "Start feature");
+    private CommitSummary C4 => Summary(repo.Commit4, 1700000400, "Add subrepository");
+
     [Fact]
     public async Task RefsListBranchesWithCountsThenBookmarksThenTagsWithoutTip()
     {
@@ -149,18 +158,19 @@ public sealed class HgCodeBrowserTests(HgRepositoryFixture repo) : IClassFixture
         Assert.Equal((repo.Commit4, "", 0), (tree!.Commit, tree.Path, tree.Omitted));
         Assert.Equal<TreeEntry>(
         [
-            new("d01", "d01", EntryKind.Directory, null, null, null),
+            new("d01", "d01", EntryKind.Directory, null, null, null) { LastCommit = C0 },
+            // A subrepository's own history is not the parent's: its state changes show on .hgsubstate.
             new("lib", "lib", EntryKind.Submodule, null, "https://example.org/lib", repo.LibNode),
-            new("many", "many", EntryKind.Directory, null, null, null),
-            new("odd", "odd", EntryKind.Directory, null, null, null),
-            new("src", "src", EntryKind.Directory, null, null, null),
-            new(".hgsub", ".hgsub", EntryKind.File, hgsub, null, null),
-            new(".hgsubstate", ".hgsubstate", EntryKind.File, 45, null, null),
-            new(".hgtags", ".hgtags", EntryKind.File, 46, null, null),
-            new("README.md", "README.md", EntryKind.File, 8, null, null),
-            new("big.txt", "big.txt", EntryKind.File, 2000, null, null),
-            new("bin.dat", "bin.dat", EntryKind.File, 6, null, null),
-            new("link", "link", EntryKind.Symlink, 9, "README.md", null),
+            new("many", "many", EntryKind.Directory, null, null, null) { LastCommit = C0 },
+            new("odd", "odd", EntryKind.Directory, null, null, null) { LastCommit = C4 },
+            new("src", "src", EntryKind.Directory, null, null, null) { LastCommit = C1 },
+            new(".hgsub", ".hgsub", EntryKind.File, hgsub, null, null) { LastCommit = C4 },
+            new(".hgsubstate", ".hgsubstate", EntryKind.File, 45, null, null) { LastCommit = C4 },
+            new(".hgtags", ".hgtags", EntryKind.File, 46, null, null) { LastCommit = C2 },
+            new("README.md", "README.md", EntryKind.File, 8, null, null) { LastCommit = C0 },
+            new("big.txt", "big.txt", EntryKind.File, 2000, null, null) { LastCommit = C0 },
+            new("bin.dat", "bin.dat", EntryKind.File, 6, null, null) { LastCommit = C1 },
+            new("link", "link", EntryKind.Symlink, 9, "README.md", null) { LastCommit = C0 },
         ], tree.Entries);
     }
 
@@ -169,12 +179,12 @@ public sealed class HgCodeBrowserTests(HgRepositoryFixture repo) : IClassFixture
     {
         var src = await _browser.TreeAsync(Repo, repo.Commit0, "src/", None);
         Assert.Equal((repo.Commit0, "src", 0), (src!.Commit, src.Path, src.Omitted));
-        Assert.Equal([new TreeEntry("a.txt", "src/a.txt", EntryKind.File, 14, null, null)], src.Entries);
+        Assert.Equal([new TreeEntry("a.txt", "src/a.txt", EntryKind.File, 14, null, null) { LastCommit = C0 }], src.Entries);
         var nineteen = string.Join('/', Enumerable.Range(1, 19).Select(i => $"d{i:00}"));
         var deep = await _browser.TreeAsync(Repo, repo.Commit4, nineteen, None);
-        Assert.Equal([new TreeEntry("d20", nineteen + "/d20", EntryKind.Directory, null, null, null)], deep!.Entries);
+        Assert.Equal([new TreeEntry("d20", nineteen + "/d20", EntryKind.Directory, null, null, null) { LastCommit = C0 }], deep!.Entries);
         var leaf = await _browser.TreeAsync(Repo, repo.Commit4, nineteen + "/d20", None);
-        Assert.Equal([new TreeEntry("leaf.txt", nineteen + "/d20/leaf.txt", EntryKind.File, 5, null, null)], leaf!.Entries);
+        Assert.Equal([new TreeEntry("leaf.txt", nineteen + "/d20/leaf.txt", EntryKind.File, 5, null, null) { LastCommit = C0 }], leaf!.Entries);
 
         var odd = await _browser.TreeAsync(Repo, repo.Commit4, "odd", None);
         Assert.Equal([new TreeEntry("bad\uFFFDname", "odd/bad\uFFFDname", EntryKind.File, 0, null, null) { NameNotUtf8 = true }], odd!.Entries);
@@ -187,7 +197,7 @@ public sealed class HgCodeBrowserTests(HgRepositoryFixture repo) : IClassFixture
     {
         var many = await _tight.TreeAsync(Repo, repo.Commit4, "many", None);
         Assert.Equal((repo.Commit4, "many", 2), (many!.Commit, many.Path, many.Omitted));
-        Assert.Equal(Enumerable.Range(1, 5).Select(i => new TreeEntry($"f{i}.txt", $"many/f{i}.txt", EntryKind.File, 2, null, null)), many.Entries);
+        Assert.Equal(Enumerable.Range(1, 5).Select(i => new TreeEntry($"f{i}.txt", $"many/f{i}.txt", EntryKind.File, 2, null, null) { LastCommit = C0 }), many.Entries);
     }
 
     [Theory]
@@ -250,13 +260,7 @@ public sealed class HgCodeBrowserTests(HgRepositoryFixture repo) : IClassFixture
     [Fact]
     public async Task CommitsAreTheRevisionsAncestorsNewestFirstWithPagingAndAPathFilter()
     {
-        CommitSummary Summary(string id, long seconds, string subject, int eastHours = 0) =>
-            new(id, "Alice Example", At(seconds, eastHours), $"{seconds} {-eastHours * 3600}", subject);
-        var c4 = Summary(repo.Commit4, 1700000400, "Add subrepository");
-        var c2 = Summary(repo.Commit2, 1700000200, "Added tag v1.0");
-        var c1 = Summary(repo.Commit1, 1700000100, "Rename a to b");
-        var c0 = Summary(repo.Commit0, 1700000000, "Initial import", 1);
-        var c3 = Summary(repo.Commit3, 1700000300, "Start feature");
+        var (c0, c1, c2, c3, c4) = (C0, C1, C2, C3, C4);
 
         Assert.Equal([c4, c2, c1, c0], (await _browser.CommitsAsync(Repo, "default", null, 0, 10, None)).Commits);
         Assert.False((await _browser.CommitsAsync(Repo, "default", null, 0, 4, None)).HasMore);

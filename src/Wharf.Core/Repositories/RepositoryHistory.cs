@@ -101,6 +101,10 @@ public sealed class RepositoryHistory(GitBinary git, HgBinary hg)
         }).ToList();
     }
 
+    /// <summary>Mercurial's date as <c>hgdate</c> prints it, "SECONDS OFFSET-WEST"; null when .NET cannot hold it.</summary>
+    internal static DateTimeOffset? HgDate(long seconds, long west) =>
+        Math.Abs(west) > 1_000_000 ? null : At(seconds, TimeSpan.FromSeconds(-west));
+
     /// <summary>Mercurial's date, [unix seconds, offset west of UTC in seconds]; null when .NET cannot hold it.</summary>
     internal static DateTimeOffset? HgDate(JsonElement date)
     {

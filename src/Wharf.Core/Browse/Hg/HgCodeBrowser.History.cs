@@ -27,7 +27,8 @@ public sealed partial class HgCodeBrowser
         if (await NodeAsync(repository, revision, cancellationToken) is not { } node) return null;
         var run = await RunBytesAsync(repository, ["log", "-r", Id(node), "-T", "json(node,parents,user,date,desc,branch)"], cancellationToken);
         if (run.ExitCode != 0 || run.Value.Truncated) return null;
-        using var json = JsonDocument.Parse(run.Value.Bytes);
+        // Decoded first: bytes that are not UTF-8 become replacement characters instead of a JSON error.
+        using var json = JsonDocument.Parse(Text(run.Value.Bytes));
         if (json.RootElement.GetArrayLength() != 1) return null;
         var c = json.RootElement[0];
         var date = c.GetProperty("date");

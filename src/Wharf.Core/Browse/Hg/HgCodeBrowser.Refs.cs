@@ -65,7 +65,7 @@ public sealed partial class HgCodeBrowser
         var labelled = new List<Labelled>();
         foreach (var line in Records(run.Value.Bytes, (byte)'\n'))
         {
-            using var json = JsonDocument.Parse(line);
+            using var json = JsonDocument.Parse(Text(line));
             var c = json.RootElement;
             var node = c.GetProperty("node").GetString() ?? "";
             if (!FullNode().IsMatch(node) || node is NullNode) continue;

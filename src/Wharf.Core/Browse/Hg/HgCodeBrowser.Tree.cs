@@ -69,7 +69,72 @@ public sealed partial class HgCodeBrowser
             shown = shown.Select(e => e.Kind == EntryKind.Symlink && targets.TryGetValue(e.Path, out var target)
                 ? e with { Target = Text(target) } : e).ToList();
         }
-        return new TreeListing(node, dir, shown, entries.Count - shown.Count);
+        return new TreeListing(node, dir, await WithLastCommitsAsync(repository, node, dir, shown, cancellationToken), entries.Count - shown.Count);
+    }
+
+    /// <summary>How many changesets, newest first, are searched for the last change of each listed entry.</summary>
+    public const int MaxLastCommitScan = 1000;
+
+    /// <summary>
+    /// Each entry's last change: one <c>hg log</c> walks the changesets that touched the directory, newest first,
+    /// and stops once every entry has one (or after <see cref="MaxLastCommitScan"/> changesets; the rest stay null).
+    /// </summary>
+    private async Task<List<TreeEntry>> WithLastCommitsAsync(RepositoryInfo repository, string node, string dir, List<TreeEntry> entries,
+        CancellationToken cancellationToken)
+    {
+        if (entries.Count == 0) return entries;
+        var found = new Dictionary<string, CommitSummary>(StringComparer.Ordinal);
+        var wanted = entries.Where(e => !e.NameNotUtf8).Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
+        var prefix = Encoding.UTF8.GetBytes(dir.Length == 0 ? "" : dir + "/");
+        var history = $"reverse(ancestors({Id(node)}))";
+        if (dir.Length > 0) history += $" and file({RevsetString(PathPattern(dir))})";
+        var scanned = 0;
+        // Fields end with NUL: node, user, date, subject, then the changed files; a newline ends the changeset.
+        await RunAsync(repository, ["log", "-r", $"limit({history}, {MaxLastCommitScan})", "-T",
+                "{node}\\0{user}\\0{date|hgdate}\\0{desc|firstline}\\0{join(files, '\\0')}\\0\\n"],
+            async (stdout, ct) =>
+            {
+                using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                try
+                {
+                    await ReadRecordsAsync(stdout, (byte)'\n', 16 * 1024 * 1024, changeset =>
+                    {
+                        if (wanted.Count == 0) return;
+                        scanned++;
+                        var fields = Records(changeset.ToArray(), 0);
+                        if (fields.Count < 4) return;
+                        CommitSummary? summary = null;
+                        foreach (var file in fields.Skip(4))
+                        {
+                            if (!file.AsSpan().StartsWith(prefix)) continue;
+                            var rest = file.AsSpan(prefix.Length);
+                            var slash = rest.IndexOf((byte)'/');
+                            var name = Text(slash < 0 ? rest : rest[..slash]);
+                            if (!wanted.Remove(name)) continue;
+                            summary ??= Summary(Text(fields[0]), Text(fields[1]), Text(fields[2]), Text(fields[3]));
+                            found[name] = summary;
+                        }
+                        if (wanted.Count == 0) done.Cancel();
+                    }, done.Token);
+                }
+                catch (OperationCanceledException) when (done.IsCancellationRequested && !ct.IsCancellationRequested)
+                {
+                    // Every entry has its changeset: the rest of the history is not read.
+                }
+                return true;
+            }, cancellationToken);
+        return entries.Select(e => found.TryGetValue(e.Name, out var last) && !e.NameNotUtf8 ? e with { LastCommit = last } : e).ToList();
+    }
+
+    private static CommitSummary Summary(string node, string user, string rawDate, string subject)
+    {
+        var lt = user.IndexOf('<');
+        var author = lt > 0 ? user[..lt].Trim() : user;
+        var when = rawDate.Split(' ') is [var seconds, var west]
+            && long.TryParse(seconds, System.Globalization.CultureInfo.InvariantCulture, out var s)
+            && long.TryParse(west, System.Globalization.CultureInfo.InvariantCulture, out var w)
+            ? RepositoryHistory.HgDate(s, w) : null;
+        return new CommitSummary(node, author, when, rawDate, subject);
     }
 
     private static string Join(string dir, string name) => dir.Length == 0 ? name : dir + "/" + name;

@@ -421,6 +421,33 @@ public sealed class HgCodeBrowserTests(HgRepositoryFixture repo) : IClassFixture
     }
 
     [Fact]
+    public async Task AWideDirectoryAHugeFileAndAChangesetOfThousandsOfFilesStayWithinTheDefaultCaps()
+    {
+        using var hg = new HgWorkingCopy();
+        for (var i = 0; i < 2000; i++) hg.Write($"wide/f{i:0000}.txt", $"{i}\n");
+        var huge = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(new string('a', 99) + "\n", 52428)));
+        hg.Write("huge.txt", huge);
+        var node = hg.Commit("Wide and huge");
+        var info = new RepositoryInfo(4, 1, "alice", "wide", hg.Directory) { Scm = Scm.Hg };
+        var browser = new HgCodeBrowser(new HgBinary(), new BrowseLimits());
+
+        var wide = await browser.TreeAsync(info, node, "wide", None);
+        Assert.Equal(1000, wide!.Omitted);
+        Assert.Equal(Enumerable.Range(0, 1000).Select(i => $"f{i:0000}.txt"), wide.Entries.Select(e => e.Name));
+
+        Assert.Equal(new FileContent("huge.txt", 5242800, false, true, null, null), await browser.FileAsync(info, "default", "huge.txt", None));
+        using var copy = new MemoryStream();
+        Assert.True(await browser.CopyFileAsync(info, node, "huge.txt", copy, None));
+        Assert.Equal(huge, copy.ToArray());
+
+        var diff = await browser.DiffAsync(info, null, node, None);
+        Assert.Equal((300, 1701), (diff!.Files.Count, diff.FilesOmitted));
+        // The huge file alone is past the 20,000-line cap: it and every file after it are listed with counts only.
+        AssertFile(new FileDiff(null, "huge.txt", FileChange.Added, 52428, 0, false, []) { LinesOmitted = true }, diff.Files[0]);
+        AssertFile(new FileDiff(null, "wide/f0000.txt", FileChange.Added, 1, 0, false, []) { LinesOmitted = true }, diff.Files[1]);
+    }
+
+    [Fact]
     public async Task AReadPastTheTimeoutIsStopped()
     {
         var slow = new HgCodeBrowser(new HgBinary(), new BrowseLimits { Timeout = TimeSpan.FromMilliseconds(1) });

@@ -448,6 +448,36 @@ public sealed class HgCodeBrowserTests(HgRepositoryFixture repo) : IClassFixture
     }
 
     [Fact]
+    public async Task ASymlinkOutOfTheRepositoryIsShownNeverFollowedAndANestedSubrepositoryMakesItsDirectory()
+    {
+        using var hg = new HgWorkingCopy();
+        hg.Write("README", "x\n");
+        File.CreateSymbolicLink(Path.Combine(hg.Directory, "escape"), "/etc/passwd");
+        // Inside the parent's working copy, which removes it with the rest.
+        var lib = new HgWorkingCopy(Path.Combine(hg.Directory, "vendor", "lib"));
+        lib.Write("a.txt", "a\n");
+        var libNode = lib.Commit("lib");
+        const string hgsub = "# vendored\nvendor/lib = ../lib\n\n[subpaths]\n../lib = https://example.org/lib\n";
+        hg.Write(".hgsub", hgsub);
+        var node = hg.Commit("Vendor");
+        var info = new RepositoryInfo(5, 1, "alice", "vendor", hg.Directory) { Scm = Scm.Hg };
+
+        var root = await _browser.TreeAsync(info, node, "", None);
+        Assert.Equal([("vendor", EntryKind.Directory, (long?)null, (string?)null, (string?)null, (string?)null), (".hgsub", EntryKind.File, hgsub.Length, null, null, node),
+                (".hgsubstate", EntryKind.File, 52, null, null, node), ("README", EntryKind.File, 2, null, null, node),
+                ("escape", EntryKind.Symlink, 11, "/etc/passwd", null, node)],
+            root!.Entries.Select(e => (e.Name, e.Kind, e.Size, e.Target, e.ObjectId, e.LastCommit?.Id)));
+        var vendor = await _browser.TreeAsync(info, node, "vendor", None);
+        Assert.Equal([new TreeEntry("lib", "vendor/lib", EntryKind.Submodule, null, "../lib", libNode)], vendor!.Entries);
+        Assert.Null(await _browser.TreeAsync(info, node, "vendor/lib", None));
+
+        Assert.Equal(new FileContent("escape", 11, false, false, "/etc/passwd", null), await _browser.FileAsync(info, node, "escape", None));
+        using var copy = new MemoryStream();
+        Assert.True(await _browser.CopyFileAsync(info, node, "escape", copy, None));
+        Assert.Equal("/etc/passwd", Encoding.UTF8.GetString(copy.ToArray()));
+    }
+
+    [Fact]
     public async Task AReadPastTheTimeoutIsStopped()
     {
         var slow = new HgCodeBrowser(new HgBinary(), new BrowseLimits { Timeout = TimeSpan.FromMilliseconds(1) });

@@ -13,7 +13,8 @@ public sealed partial class HgCodeBrowser
     public async Task<TreeListing?> TreeAsync(RepositoryInfo repository, string commit, string path, CancellationToken cancellationToken)
     {
         if (CleanPath(path) is not { } dir || await NodeAsync(repository, commit, cancellationToken) is not { } node) return null;
-        var prefix = Encoding.UTF8.GetBytes(dir.Length == 0 ? "" : dir + "/");
+        var textPrefix = dir.Length == 0 ? "" : dir + "/";
+        var prefix = Encoding.UTF8.GetBytes(textPrefix);
 
         // Mercurial keeps no directories: they are the prefixes of the manifest's file names. One pass over the
         // files below the directory finds its subdirectories and files (and whether the changeset has subrepositories).
@@ -38,22 +39,23 @@ public sealed partial class HgCodeBrowser
             }, ct), cancellationToken);
         // 1: no file matched (a missing directory, or an empty changeset); 255: no such changeset.
         if (run.ExitCode is not (0 or 1)) return null;
-        // A path that names a file, or nothing, is not a directory (the root always is, even of an empty changeset).
-        if (dir.Length > 0 && directories.Count == 0 && files.Count == 0) return null;
 
-        var sizes = files.Count == 0 ? [] : await SizesAsync(repository, node, dir, cancellationToken);
-        var subrepositories = hasSubrepositories ? await SubrepositoriesAsync(repository, node, cancellationToken) : [];
-
+        // Subrepositories are not in the manifest: one directly here is an entry, a deeper one makes a directory.
         var entries = new List<TreeEntry>();
+        var subrepositories = hasSubrepositories ? await SubrepositoriesAsync(repository, node, cancellationToken) : [];
         foreach (var (sub, (source, state)) in subrepositories)
         {
-            var at = sub.LastIndexOf('/');
-            if ((at >= 0 ? sub[..at] : "") != dir) continue;
-            var name = sub[(at + 1)..];
-            directories.Remove(name);
-            files.Remove(name);
-            entries.Add(new TreeEntry(name, sub, EntryKind.Submodule, null, source, state));
+            if (!sub.StartsWith(textPrefix, StringComparison.Ordinal)) continue;
+            var rest = sub[textPrefix.Length..];
+            if (rest.IndexOf('/') is var slash and >= 0) { directories.TryAdd(rest[..slash], false); continue; }
+            directories.Remove(rest);
+            files.Remove(rest);
+            entries.Add(new TreeEntry(rest, sub, EntryKind.Submodule, null, source, state));
         }
+        // A path that names a file, or nothing, is not a directory (the root always is, even of an empty changeset).
+        if (dir.Length > 0 && directories.Count == 0 && files.Count == 0 && entries.Count == 0) return null;
+
+        var sizes = files.Count == 0 ? [] : await SizesAsync(repository, node, dir, cancellationToken);
         entries.AddRange(directories.Select(d => new TreeEntry(d.Key, Join(dir, d.Key), EntryKind.Directory, null, null, null) { NameNotUtf8 = d.Value }));
         entries.AddRange(files.Values.Select(f => new TreeEntry(f.Name, Join(dir, f.Name), f.Flags.Contains('l') ? EntryKind.Symlink : EntryKind.File,
             sizes.TryGetValue(f.Name, out var size) ? size : null, null, null) { NameNotUtf8 = f.NameNotUtf8 }));

@@ -109,6 +109,7 @@ public abstract class WharfDbContext(DbContextOptions options) : DbContext(optio
             e.Property(a => a.Actor).HasMaxLength(100).IsRequired();
             // An IPv6 address with a zone id fits in 64.
             e.Property(a => a.SourceAddress).HasMaxLength(64);
+            e.Property(a => a.Detail).HasMaxLength(AuditEntry.MaxDetailLength);
             e.HasIndex(a => new { a.UserId, a.At });
             e.HasIndex(a => a.KeyFingerprint);
             e.Property(a => a.Repository).HasMaxLength(Core.Names.MaxUserNameLength + 1 + Core.Names.MaxRepositoryNameLength);

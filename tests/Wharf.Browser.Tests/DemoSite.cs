@@ -164,4 +164,6 @@ public static class Viewports
     public const int Desktop = 1280;
     /// <summary>390x844 with touch, a phone (iPhone 12 to 15 in CSS px).</summary>
     public const int Phone = 390;
+    /// <summary>360 CSS px, the narrowest phones in common use; the phone rows check for sideways scroll at this width too.</summary>
+    public const int NarrowPhone = 360;
 }

@@ -7,7 +7,7 @@ namespace Wharf.Browser.Tests;
 /// Walks every page of <see cref="SitePages.All"/> at 1280x800 and at 390x844 (a phone: touch, mobile
 /// viewport) on one server with demo data (<see cref="DemoSite"/>), one theory row per page and width. Each row
 /// fails, listing every problem at once, when the page answers another status than its own, when axe-core finds a
-/// violation of impact serious or critical, when the page scrolls sideways, when a tap target is under 24x24 CSS
+/// violation of impact serious or critical, when the page scrolls sideways (at 390 and again at 360 px), when a tap target is under 24x24 CSS
 /// px, when it has no or several h1, or when its skip link does not move the focus to main
 /// (<see cref="PageChecks"/>). Each row also keeps a full-page screenshot, NAME-WIDTH.png, in TestResults/browser/walk,
 /// or in the directory named by WHARF_SCREENSHOTS (scripts/screenshots.sh sets it to docs/screenshots).
@@ -59,6 +59,12 @@ public sealed class PageWalkTests(DemoSite site) : IClassFixture<DemoSite>
         if (width == Viewports.Phone) problems.AddRange(await PageChecks.NoHorizontalScrollAsync(tab));
         problems.AddRange(await PageChecks.TapTargetsAsync(tab));
         problems.AddRange(await PageChecks.SkipLinkAsync(tab));
+        if (width == Viewports.Phone)
+        {
+            // The narrowest phones in common use are 360 CSS px wide: the page must fit those too.
+            await tab.SetViewportSizeAsync(Viewports.NarrowPhone, 800);
+            problems.AddRange(await PageChecks.NoHorizontalScrollAsync(tab));
+        }
 
         if (problems.Count == 0) return;
         var report = new StringBuilder($"Page {page} at {width} px ({tab.Url}) has {problems.Count} problem(s):");

@@ -259,6 +259,7 @@ public sealed class MailTests : IDisposable
         var services = new ServiceCollection().AddSingleton<TimeProvider>(time).AddWharf(_data.Paths, _data.Database).BuildServiceProvider();
         await using var _ = services;
         await WharfServices.PrepareAsync(services, CancellationToken.None);
+        services.GetRequiredService<WebAddress>().BaseUrl = "https://wharf.example.org/";
         User alice;
         await using (var scope = services.CreateAsyncScope())
         {
@@ -283,6 +284,8 @@ public sealed class MailTests : IDisposable
         var expiry = Assert.Single(OutboxMessages(), m => m.Subject == KeyMessages.ExpirySubject);
         Assert.Contains("Label: expiring", Lines(expiry));
         Assert.Contains(Lines(expiry), l => l.Contains("expires on 2026-01-31 12:00:00 UTC", StringComparison.Ordinal));
+        Assert.Contains("Make a new key (ssh-keygen -t ed25519) and add it at https://wharf.example.org/account/ssh-keys before then " +
+            "(the guide there shows every step: https://wharf.example.org/account/ssh-keys/guide).", expiry.TextBody);
 
         Assert.Equal(0, await PassAsync(364.9));
         Assert.Equal(1, await PassAsync(365));
@@ -291,6 +294,7 @@ public sealed class MailTests : IDisposable
         var rotation = Assert.Single(OutboxMessages(), m => m.Subject == KeyMessages.RotationSubject);
         Assert.Contains("Label: old", Lines(rotation));
         Assert.Contains(Lines(rotation), l => l.Contains("one year ago", StringComparison.Ordinal));
+        Assert.Contains("add it at https://wharf.example.org/account/ssh-keys, then remove the old one there.", rotation.TextBody);
         Assert.Equal(1, Count(KeyMessages.ExpirySubject));
         // Recorded in the owner's audit log, once each.
         Assert.Equal(1, await _data.CountAsync(db => db.AuditLog.Where(a => a.Action == KeyReminders.ExpiryReminderSent)));

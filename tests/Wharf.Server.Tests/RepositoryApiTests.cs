@@ -178,6 +178,14 @@ public sealed class RepositoryApiTests : IAsyncLifetime
         ServeHost.AssertError(goneBody, "access-key-not-found", $"Repository alice/site has no access key with id '{id}'.");
         // The key material goes with its last repository.
         Assert.Equal(0, await _host.Data.CountAsync(db => db.AccessKeys));
+        // The audit log names the API's caller, not the command line.
+        await using var db = _host.Data.OpenDatabase();
+        var entries = await db.AuditLog.AsNoTracking()
+            .Where(a => a.Action == Core.Audit.AuditActions.AccessKeyAdded || a.Action == Core.Audit.AuditActions.AccessKeyRemoved)
+            .OrderBy(a => a.Id).Select(a => new { a.Action, a.Actor, a.SourceAddress }).ToListAsync();
+        Assert.Equal([(Core.Audit.AuditActions.AccessKeyAdded, "alice"), (Core.Audit.AuditActions.AccessKeyRemoved, "alice")],
+            entries.Select(e => (e.Action, e.Actor)));
+        Assert.All(entries, e => Assert.NotEqual("local", e.SourceAddress));
     }
 
     [Fact]

@@ -184,6 +184,35 @@ public sealed partial class WebAccountPagesTests : WebPageTestBase
     }
 
     [Fact]
+    public async Task Password_reset_mails_are_limited_per_account_and_requests_per_address_with_the_same_answer()
+    {
+        foreach (var name in new[] { "ann", "cat" })
+        {
+            var session = await SignUpAsync(name);
+            await session.Client.GetAsync($"{AccountMailer.VerifyPath}?token={LinkToken($"{name}@example.org", AccountMailer.VerifySubject, AccountMailer.VerifyPath)}");
+        }
+        using var stranger = new WebSession(Host.BaseAddress);
+        async Task<string> AskAsync(string login)
+        {
+            var response = await stranger.PostFormAsync(AccountMailer.PasswordResetPath, AccountMailer.PasswordResetPath, ("login", login));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return Regex.Replace(await response.Content.ReadAsStringAsync(), "name=\"__RequestVerificationToken\" value=\"[^\"]+\"", "");
+        }
+        var answers = new List<string>();
+        // Five asks for ann: three mails, then the same answer and no mail.
+        for (var i = 0; i < 5; i++) answers.Add(await AskAsync("ann"));
+        Assert.Equal(PasswordResetThrottle.MaxMailsPerAccount, MailsTo("ann@example.org", AccountMailer.ResetSubject).Count);
+        // Five more from the same address use up its ten; cat's request after them sends nothing.
+        for (var i = 0; i < 5; i++) answers.Add(await AskAsync("nobody"));
+        answers.Add(await AskAsync("cat"));
+        Assert.Empty(MailsTo("cat@example.org", AccountMailer.ResetSubject));
+        Assert.Single(answers.Distinct());
+        // Only the newest of ann's links is kept, and cat got none.
+        await using var db = Host.Data.OpenDatabase();
+        Assert.Equal(1, await db.EmailTokens.CountAsync(t => t.Purpose == EmailTokenPurpose.PasswordReset));
+    }
+
+    [Fact]
     public async Task Password_reset_answers_the_same_for_anyone_and_its_link_works_once_and_ends_every_session()
     {
         var ann = await SignUpAsync("ann");

@@ -79,13 +79,16 @@ public sealed partial class WebAuditTests : WebPageTestBase
             db.AuditLog.Add(new AuditEntry
             {
                 UserId = id, Action = AuditActions.Push, KeyFingerprint = "SHA256:abc", KeyLabel = "laptop", Actor = "alice", SourceAddress = "192.0.2.7",
-                At = DateTimeOffset.UtcNow, RepositoryId = 42, Repository = "alice/gone",
+                At = DateTimeOffset.UtcNow, RepositoryId = 42, Repository = "alice/gone", Detail = "main 1a2b3c4→5d6e7f8, trunk new 9abcdef",
             });
             await db.SaveChangesAsync();
         }
         var row = Assert.Single(Rows((await alice.GetAsync(AuditPages.Path)).Html));
+        // Razor writes the arrow as a character reference.
         Assert.Contains("<td data-label=\"Event\">Push</td><td data-label=\"Repository\" class=\"audit-repository\"><a href=\"/alice/gone\">alice/gone</a></td>" +
-            "<td data-label=\"Key\" class=\"audit-subject\">laptop</td><td data-label=\"Fingerprint\"><code>SHA256:abc</code></td>", row.Cells);
+            "<td data-label=\"Key\" class=\"audit-subject\">laptop</td>" +
+            "<td data-label=\"Changes\" class=\"audit-detail\">main 1a2b3c4&#x2192;5d6e7f8, trunk new 9abcdef</td>" +
+            "<td data-label=\"Fingerprint\"><code>SHA256:abc</code></td>", row.Cells);
     }
 
     [Fact]

@@ -166,7 +166,7 @@ public sealed class WebRepositoryTests : WebPageTestBase
             db.AuditLog.Add(new AuditEntry
             {
                 UserId = user.Id, Action = AuditActions.Push, KeyFingerprint = "SHA256:x", KeyLabel = "<laptop>", Actor = "alice",
-                At = pushedAt, RepositoryId = repository.Id, Repository = "alice/site",
+                At = pushedAt, RepositoryId = repository.Id, Repository = "alice/site", Detail = "main new 1a2b3c4, <b>x</b> new 9abcdef",
             });
             await db.SaveChangesAsync();
         }
@@ -178,7 +178,9 @@ public sealed class WebRepositoryTests : WebPageTestBase
         const string Pushed = "<time datetime=\"2026-11-24T08:30:00Z\" title=\"2026-11-24 08:30 UTC\">";
         Assert.Contains("<dd id=\"last-pushed\">" + Pushed, page);
         Assert.Contains("<tr class=\"push\"><td data-label=\"When\">" + Pushed, page);
-        Assert.Contains("</time></td><td data-label=\"Who\">alice</td><td data-label=\"Key\">&lt;laptop&gt;</td></tr>", page);
+        // The changed refs (git allows '<' in a branch name) are text, not markup.
+        Assert.Contains("</time></td><td data-label=\"Who\">alice</td><td data-label=\"Key\">&lt;laptop&gt;</td>" +
+            "<td data-label=\"Changes\" class=\"push-detail\">main new 1a2b3c4, &lt;b&gt;x&lt;/b&gt; new 9abcdef</td></tr>", page);
         Assert.Contains("<td data-label=\"Last pushed\">" + Pushed, Tags((await alice.GetAsync(RepositoryPages.ListPath)).Html));
     }
 

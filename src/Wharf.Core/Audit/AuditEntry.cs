@@ -23,6 +23,17 @@ public sealed class AuditEntry
     public long? RepositoryId { get; set; }
     /// <summary>For repository events: OWNER/NAME as it was then.</summary>
     public string? Repository { get; set; }
+    /// <summary>
+    /// For pushes: what changed, e.g. <c>main 1a2b3c4→5d6e7f8, feature new 9abcdef</c> (git) or
+    /// <c>default: 2 new changesets</c> (Mercurial), cut at <see cref="MaxDetailLength"/>.
+    /// </summary>
+    public string? Detail { get; set; }
+
+    public const int MaxDetailLength = 1000;
+
+    /// <summary><paramref name="text"/> cut to <see cref="MaxDetailLength"/>, ending in "…" when cut; null stays null.</summary>
+    public static string? FitDetail(string? text) =>
+        text is null || text.Length <= MaxDetailLength ? text : text[..(MaxDetailLength - 1)] + "…";
 }
 
 public static class AuditActions

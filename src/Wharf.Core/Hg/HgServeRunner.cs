@@ -10,8 +10,11 @@ namespace Wharf.Core.Hg;
 /// </summary>
 public sealed class HgServeRunner(HgBinary hg, ProcessLimits? limits = null)
 {
-    /// <returns>hg's exit status, and whether a transaction was committed (a push that changed the repository).</returns>
-    public async Task<(int Status, bool Changed)> RunAsync(string repositoryPath, string repositoryName, bool canWrite,
+    /// <returns>
+    /// hg's exit status, whether a transaction was committed (a push that changed the repository), and what the push
+    /// added per branch (<c>default: 2 new changesets</c>), null when it added no changesets (a bookmark or phase move).
+    /// </returns>
+    public async Task<(int Status, bool Changed, string? Detail)> RunAsync(string repositoryPath, string repositoryName, bool canWrite,
         Stream input, Stream output, Stream error, CancellationToken cancellationToken)
     {
         // hg refuses "serve --stdio" with any argument beyond "-R REPO serve --stdio" (a guard against clients
@@ -19,10 +22,12 @@ public sealed class HgServeRunner(HgBinary hg, ProcessLimits? limits = null)
         // Only a validated repository name and GUID paths are written into it, never client text.
         var session = Path.Combine(Path.GetTempPath(), "wharf-hg-" + Guid.NewGuid().ToString("N"));
         var marker = session + ".pushed";
+        var nodes = session + ".nodes";
         var rc = session + ".hgrc";
         var refuse = $"echo 'wharf: You have read access to {repositoryName}; pushing needs write access.' >&2; exit 1";
         await File.WriteAllTextAsync(rc, canWrite
-            ? $"[hooks]\ntxnclose.wharf = touch '{marker}'\n"
+            // changegroup runs once per group of changesets a push adds, naming the first and last (hex ids).
+            ? $"[hooks]\ntxnclose.wharf = touch '{marker}'\nchangegroup.wharf = echo \"$HG_NODE $HG_NODE_LAST\" >> '{nodes}'\n"
             : $"[hooks]\npretxnopen.wharf = {refuse}\nprepushkey.wharf = {refuse}\n", cancellationToken);
         try
         {
@@ -30,12 +35,39 @@ public sealed class HgServeRunner(HgBinary hg, ProcessLimits? limits = null)
             psi.Environment["HGRCPATH"] = rc;
             var status = await GitProcessRunner.RunProcessAsync(hg.Start(psi), input, output, error, cancellationToken,
                 (limits ?? ProcessLimits.Default).NoProgressTimeout);
-            return (status, File.Exists(marker));
+            var changed = File.Exists(marker);
+            var detail = changed && File.Exists(nodes)
+                ? await AddedAsync(repositoryPath, await File.ReadAllLinesAsync(nodes, CancellationToken.None), CancellationToken.None)
+                : null;
+            return (status, changed, detail);
         }
         finally
         {
-            foreach (var file in new[] { rc, marker })
+            foreach (var file in new[] { rc, marker, nodes })
                 try { File.Delete(file); } catch (IOException) { }
         }
     }
+
+    /// <summary>
+    /// The changesets between each recorded first and last node, counted per branch: <c>default: 2 new changesets,
+    /// stable: 1 new changeset</c>. Only 40-digit hex ids reach the revset; null when there are none or hg fails
+    /// (the push still happened; the audit entry then has no detail).
+    /// </summary>
+    private async Task<string?> AddedAsync(string repositoryPath, IEnumerable<string> groups, CancellationToken cancellationToken)
+    {
+        var ranges = groups.Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length == 2 && f.All(IsNode))
+            .Select(f => $"{f[0]}:{f[1]}")
+            .ToList();
+        if (ranges.Count == 0) return null;
+        var run = await ChildProcess.RunToEndAsync(hg.Start,
+            hg.StartInfo("-R", repositoryPath, "log", "-r", string.Join(" + ", ranges), "-T", "{branch}\\n"), cancellationToken);
+        if (run.ExitCode != 0) return null;
+        var counts = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .GroupBy(b => b, StringComparer.Ordinal)
+            .Select(g => $"{g.Key}: {g.Count()} new changeset{(g.Count() == 1 ? "" : "s")}");
+        return string.Join(", ", counts);
+    }
+
+    private static bool IsNode(string text) => text.Length == 40 && text.All(char.IsAsciiHexDigitLower);
 }

@@ -26,19 +26,19 @@ public static class KeyMessages
         key, at, actor,
         $"If you did not remove this key, sign in and check your SSH keys at {site}/account/ssh-keys and the audit log at {site}/account/audit.");
 
-    public static Notification Expiry(User user, SshKey key, DateTimeOffset at)
+    public static Notification Expiry(User user, SshKey key, DateTimeOffset at, string site = "")
     {
         var expires = key.ExpiresAt ?? throw new ArgumentException("The key has no expiry.", nameof(key));
         return Build(user, ExpirySubject,
             $"Your SSH key \"{key.Label}\" on the Wharf account {user.Name} expires on {Utc(expires)}. From then on it no longer logs in.",
             key, at, actor: null,
-            "Make a new key (ssh-keygen -t ed25519) and add it under Settings, SSH keys before then.");
+            $"Make a new key (ssh-keygen -t ed25519) and add it at {site}/account/ssh-keys before then (the guide there shows every step: {site}/account/ssh-keys/guide).");
     }
 
-    public static Notification Rotation(User user, SshKey key, TimeSpan age, DateTimeOffset at) => Build(user, RotationSubject,
+    public static Notification Rotation(User user, SshKey key, TimeSpan age, DateTimeOffset at, string site = "") => Build(user, RotationSubject,
         $"Your SSH key \"{key.Label}\" on the Wharf account {user.Name} was added on {Utc(key.CreatedAt)}, {Age(age)} ago. Consider replacing it with a new key.",
         key, at, actor: null,
-        "Make a new key (ssh-keygen -t ed25519), add it under Settings, SSH keys, then remove the old one.");
+        $"Make a new key (ssh-keygen -t ed25519), add it at {site}/account/ssh-keys, then remove the old one there.");
 
     /// <summary>Where a change came from, in words: the client's address, or the server's own command line.</summary>
     public static string Source(Actor actor) => actor.SourceAddress switch

@@ -27,10 +27,13 @@ public interface IKeyReminderStore
 }
 
 /// <summary>One pass of the reminder job: run once a day (and at start) by <c>wharf serve</c>.</summary>
-public sealed class KeyReminders(IKeyReminderStore store, INotificationSender sender, KeyReminderOptions options, TimeProvider time)
+/// <param name="site">The web server's public address without a trailing slash ("" when unknown), for the links in the mails.</param>
+public sealed class KeyReminders(IKeyReminderStore store, INotificationSender sender, KeyReminderOptions options, TimeProvider time, Func<string>? site = null)
 {
     public const string ExpiryReminderSent = "expiry-reminder-sent";
     public const string RotationReminderSent = "rotation-reminder-sent";
+
+    private string Site => site?.Invoke() ?? "";
 
     /// <summary>Sends every reminder now due and not yet sent; returns how many were sent.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
@@ -42,9 +45,9 @@ public sealed class KeyReminders(IKeyReminderStore store, INotificationSender se
             var key = candidate.Key;
             if (key.IsExpired(now)) continue;
             if (key.ExpiresAt is { } e && e <= now + options.ExpiryNotice)
-                sent += await SendOnceAsync(candidate, ExpiryReminderSent, KeyMessages.Expiry(candidate.Owner, key, now), now, cancellationToken);
+                sent += await SendOnceAsync(candidate, ExpiryReminderSent, KeyMessages.Expiry(candidate.Owner, key, now, Site), now, cancellationToken);
             if (key.CreatedAt <= now - options.RotationAge)
-                sent += await SendOnceAsync(candidate, RotationReminderSent, KeyMessages.Rotation(candidate.Owner, key, options.RotationAge, now), now, cancellationToken);
+                sent += await SendOnceAsync(candidate, RotationReminderSent, KeyMessages.Rotation(candidate.Owner, key, options.RotationAge, now, Site), now, cancellationToken);
         }
         return sent;
     }

@@ -61,7 +61,8 @@ public static class WharfServices
         services.AddSingleton<INotificationSender, MailSender>();
         services.AddSingleton<IKeyChangeNotifier, KeyChangeMailer>();
         services.AddScoped<AccountMailer>();
-        services.AddScoped<KeyReminders>();
+        services.AddScoped(sp => ActivatorUtilities.CreateInstance<KeyReminders>(sp,
+            (Func<string>)(() => sp.GetRequiredService<WebAddress>().BaseUrl?.TrimEnd('/') ?? "")));
 
         services.AddScoped<UserService>();
         // Here, not with the web pages: `wharf admin user password` hashes exactly as the sign-up page does.

@@ -94,9 +94,10 @@ public sealed partial class RepositorySessions(
 
             int status;
             bool changed;
+            string? detail;
             if (command.Operation == RepositoryOperation.HgServe)
             {
-                (status, changed) = await hg.RunAsync(repository.Path, repository.FullName, level >= AccessLevel.Write,
+                (status, changed, detail) = await hg.RunAsync(repository.Path, repository.FullName, level >= AccessLevel.Write,
                     input, output, error, cancellationToken);
             }
             else
@@ -105,12 +106,12 @@ public sealed partial class RepositorySessions(
                 var pushing = gitService == GitService.ReceivePack;
                 var before = pushing ? await gitBinary.RefsAsync(repository.Path, cancellationToken) : null;
                 status = await git.RunAsync(gitService, repository.Path, gitProtocol, input, output, error, cancellationToken);
-                changed = pushing && await AfterPushAsync(services, identity, repository, before!);
+                (changed, detail) = pushing ? await AfterPushAsync(services, identity, repository, before!) : (false, null);
             }
             LogFinished(logger, identity.Name, operation, repository.FullName, status);
             metrics?.GitOperation(service, status.ToString(System.Globalization.CultureInfo.InvariantCulture), time.GetElapsedTime(started));
             // Recorded even when the client went away at the end: the repository did change.
-            if (changed) await RecordPushAsync(services, identity, repository, sourceAddress);
+            if (changed) await RecordPushAsync(services, identity, repository, sourceAddress, detail);
             return status;
         }
         catch (WharfException e)
@@ -130,11 +131,11 @@ public sealed partial class RepositorySessions(
     }
 
     /// <summary>
-    /// Whether the push changed any ref; when it did, a new repository's first pushed branch becomes its default
+    /// Whether the push changed any ref, and which (<see cref="GitBinary.RefChanges"/>, for the audit entry); when it did, a new repository's first pushed branch becomes its default
     /// branch if the configured one does not exist. Refs that cannot be read after the push are logged as an error
     /// and the push is recorded anyway: receive-pack ran, so the repository may have changed.
     /// </summary>
-    private async Task<bool> AfterPushAsync(IServiceProvider services, WharfIdentity identity, RepositoryInfo repository, string before)
+    private async Task<(bool Changed, string? Detail)> AfterPushAsync(IServiceProvider services, WharfIdentity identity, RepositoryInfo repository, string before)
     {
         string after;
         try
@@ -144,10 +145,11 @@ public sealed partial class RepositorySessions(
         catch (InvalidOperationException e)
         {
             LogRefsUnreadable(logger, e, identity.Name, repository.FullName);
-            return true;
+            return (true, null);
         }
-        if (after == before) return false;
-        LogRefsChanged(logger, identity.Name, repository.FullName, string.Join(", ", GitBinary.RefChanges(before, after)));
+        if (after == before) return (false, null);
+        var changes = string.Join(", ", GitBinary.RefChanges(before, after));
+        LogRefsChanged(logger, identity.Name, repository.FullName, changes);
         try
         {
             if (await services.GetRequiredService<RepositoryService>().AdoptPushedBranchAsync(repository, before, after, CancellationToken.None) is { } branch)
@@ -157,10 +159,10 @@ public sealed partial class RepositorySessions(
         {
             LogDefaultBranchFailed(logger, e, repository.FullName);
         }
-        return true;
+        return (true, changes);
     }
 
-    private async Task RecordPushAsync(IServiceProvider services, WharfIdentity identity, RepositoryInfo repository, string? sourceAddress)
+    private async Task RecordPushAsync(IServiceProvider services, WharfIdentity identity, RepositoryInfo repository, string? sourceAddress, string? detail)
     {
         var now = time.GetUtcNow();
         await services.GetRequiredService<IRepositoryStore>().MarkPushedAsync(repository.Id, now, CancellationToken.None);
@@ -184,6 +186,7 @@ public sealed partial class RepositorySessions(
             At = now,
             RepositoryId = repository.Id,
             Repository = repository.FullName,
+            Detail = AuditEntry.FitDetail(detail),
         }, CancellationToken.None);
     }
 

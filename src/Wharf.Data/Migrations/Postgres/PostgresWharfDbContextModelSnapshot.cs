@@ -125,6 +125,10 @@ namespace Wharf.Data.Migrations.Postgres
                     b.Property<DateTimeOffset>("At")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<string>("Detail")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
                     b.Property<string>("KeyFingerprint")
                         .IsRequired()
                         .HasMaxLength(64)

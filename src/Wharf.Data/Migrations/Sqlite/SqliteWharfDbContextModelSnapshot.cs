@@ -114,6 +114,10 @@ namespace Wharf.Data.Migrations.Sqlite
                     b.Property<long>("At")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("Detail")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("KeyFingerprint")
                         .IsRequired()
                         .HasMaxLength(64)

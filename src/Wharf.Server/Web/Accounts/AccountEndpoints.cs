@@ -37,6 +37,7 @@ public static class AccountEndpoints
         // another machine, and shared by every Wharf the same OS user runs.
         services.AddDataProtection().SetApplicationName("wharf").PersistKeysToFileSystem(new DirectoryInfo(paths.WebKeys));
         services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<PasswordResetThrottle>();
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "wharf.af";
@@ -299,13 +300,15 @@ public static class AccountEndpoints
             WebPage.Render<PasswordResetPage>(http, new { Token = string.IsNullOrEmpty(token) ? null : token, SignUpOpen = signUp.Open }));
 
         app.MapPost(AccountMailer.PasswordResetPath, async ([FromForm] string? login, HttpContext http, IUserStore users, AccountMailer mailer,
-            SignUpPolicy signUp, CancellationToken ct) =>
+            SignUpPolicy signUp, PasswordResetThrottle throttle, CancellationToken ct) =>
         {
             login = login?.Trim() ?? "";
-            var user = login.Contains('@') ? await users.FindByEmailAsync(login, ct)
+            // Past the limits nothing is looked up or sent, and the answer is the same.
+            var user = !throttle.TryRequest(ClientAddress(http)) ? null
+                : login.Contains('@') ? await users.FindByEmailAsync(login, ct)
                 : Names.IsValidUserName(login) ? await users.FindByNameAsync(login, ct) : null;
             // Only to a verified address: an unverified one may be someone else's, and the link is the account.
-            if (user is { EmailVerified: true, LowerEmail: not null, IsDisabled: false })
+            if (user is { EmailVerified: true, LowerEmail: not null, IsDisabled: false } && throttle.TryMail(user.Id))
                 await mailer.SendPasswordResetAsync(user, ct);
             return WebPage.Render<PasswordResetPage>(http, new { Sent = true, SignUpOpen = signUp.Open });
         });

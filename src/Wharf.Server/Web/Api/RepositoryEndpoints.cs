@@ -135,7 +135,8 @@ public static class RepositoryEndpoints
             var (r, level) = await OpenAsync(workspace, repoSlug, AccessLevel.Admin, me, users, access, ct);
             var body = await ApiJson.ReadAsync<AddDeployKeyRequest>(http.Request, AddDeployKeyRequest.Example, ct);
             // Read-only unless asked otherwise: a build server's key should not be able to push by accident.
-            var added = await service.AddAsync(r, level, body.Key, body.Label, canWrite: body.ReadOnly == false, ct);
+            var added = await service.AddAsync(r, level, body.Key, body.Label, canWrite: body.ReadOnly == false, ct,
+                Accounts.AuditPages.ActorOf(me.Identity?.Name ?? "api", http));
             return TypedResults.Ok(DeployKeyDto.From(added, r));
         }).DocumentJsonBody<AddDeployKeyRequest>();
 
@@ -158,11 +159,11 @@ public static class RepositoryEndpoints
             return TypedResults.Ok(DeployKeyDto.From(updated, r));
         }).DocumentJsonBody<UpdateDeployKeyRequest>();
 
-        keys.MapDelete("/{keyId}", async (string workspace, string repoSlug, string keyId, ClaimsPrincipal me, IUserStore users,
+        keys.MapDelete("/{keyId}", async (string workspace, string repoSlug, string keyId, HttpContext http, ClaimsPrincipal me, IUserStore users,
             RepositoryAccess access, AccessKeyService service, CancellationToken ct) =>
         {
             var (r, level) = await OpenAsync(workspace, repoSlug, AccessLevel.Admin, me, users, access, ct);
-            await service.RemoveAsync(r, level, keyId, ct);
+            await service.RemoveAsync(r, level, keyId, ct, Accounts.AuditPages.ActorOf(me.Identity?.Name ?? "api", http));
             return TypedResults.NoContent();
         });
 

@@ -56,17 +56,23 @@ public sealed partial class HgCodeBrowser(HgBinary hg, BrowseLimits limits) : IC
         process.StandardInput.Close();
         await using var kill = timeout.Token.Register(() => Kill(process));
         var stderr = ReadCappedTextAsync(process.StandardError.BaseStream, 8192);
+        var stdout = new EndWatchingStream(process.StandardOutput.BaseStream);
         T value;
         try
         {
-            value = await read(process.StandardOutput.BaseStream, timeout.Token);
+            value = await read(stdout, timeout.Token);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException && timeout.IsCancellationRequested)
         {
             value = default!;
         }
-        // The reader may have stopped early at a cap: the rest of the output is not wanted.
-        if (!process.HasExited) Kill(process);
+        catch
+        {
+            Kill(process);
+            throw;
+        }
+        // A reader that stopped before the end (at a cap) wants no more: hg is stopped rather than left writing.
+        if (!stdout.AtEnd) Kill(process);
         try
         {
             await process.WaitForExitAsync(timeout.Token);
@@ -81,6 +87,39 @@ public sealed partial class HgCodeBrowser(HgBinary hg, BrowseLimits limits) : IC
             throw new TimeoutException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"Reading {repository.FullName} with hg {arguments[0]} took longer than {Limits.Timeout.TotalMilliseconds} ms; it was stopped."));
         return new HgRun<T>(value, process.ExitCode, await stderr);
+    }
+
+    /// <summary>hg's output as the readers see it, noting whether they read it to its end.</summary>
+    private sealed class EndWatchingStream(Stream inner) : Stream
+    {
+        public bool AtEnd { get; private set; }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var n = await inner.ReadAsync(buffer, cancellationToken);
+            if (n == 0 && buffer.Length > 0) AtEnd = true;
+            return n;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var n = inner.Read(buffer, offset, count);
+            if (n == 0 && count > 0) AtEnd = true;
+            return n;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private static void Kill(Process process)

@@ -87,7 +87,7 @@ public sealed class RepositoryHistory(GitBinary git, HgBinary hg)
         }
     }
 
-    private static List<CommitSummary> HgChangesets(string output)
+    internal static List<CommitSummary> HgChangesets(string output)
     {
         using var json = JsonDocument.Parse(output);
         return json.RootElement.EnumerateArray().Select(c =>
@@ -101,8 +101,12 @@ public sealed class RepositoryHistory(GitBinary git, HgBinary hg)
         }).ToList();
     }
 
+    /// <summary>Mercurial's date as <c>hgdate</c> prints it, "SECONDS OFFSET-WEST"; null when .NET cannot hold it.</summary>
+    internal static DateTimeOffset? HgDate(long seconds, long west) =>
+        Math.Abs(west) > 1_000_000 ? null : At(seconds, TimeSpan.FromSeconds(-west));
+
     /// <summary>Mercurial's date, [unix seconds, offset west of UTC in seconds]; null when .NET cannot hold it.</summary>
-    private static DateTimeOffset? HgDate(JsonElement date)
+    internal static DateTimeOffset? HgDate(JsonElement date)
     {
         if (date.ValueKind != JsonValueKind.Array || date.GetArrayLength() != 2
             || date[0].ValueKind != JsonValueKind.Number || date[1].ValueKind != JsonValueKind.Number

@@ -193,7 +193,7 @@ public sealed class SshCommandsTests : IAsyncLifetime
 
         var (status, output, error) = await RunAsync("host_key_info --json", await LoginAsync(_aliceKey), provider.GetRequiredService<WharfSshHandler>());
         Assert.Equal((0, "{\"host\":\"[git.example.org]:2222\",\"keys\":[{\"type\":\"ssh-ed25519\",\"bits\":256,"
-            + $"\"fingerprint\":\"{key.PublicKey.FingerprintSha256}\",\"public_key\":\"{line}\"}}],\"known_hosts\":[\"[git.example.org]:2222 {line}\"]}}\n", ""),
+            + $"\"fingerprint\":\"{key.PublicKey.FingerprintSha256}\",\"public_key\":\"{line}\",\"state\":\"active\"}}],\"known_hosts\":[\"[git.example.org]:2222 {line}\"]}}\n", ""),
             (status, output, error));
     }
 

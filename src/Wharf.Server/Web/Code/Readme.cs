@@ -76,6 +76,9 @@ public static class Readme
         {
             if (e.Node is not AngleSharp.Dom.IElement element) return;
             if (element.GetAttribute("id") is { Length: > 0 } id) element.SetAttribute("id", IdPrefix + id);
+            // A task list's checkbox gets a name, as screen readers need one.
+            if (element.LocalName == "input" && element.GetAttribute("type") == "checkbox")
+                element.SetAttribute("aria-label", element.HasAttribute("checked") ? "done" : "not done");
             if (element.GetAttribute("href") is { } href && href.StartsWith('#') && href.Length > 1) element.SetAttribute("href", "#" + IdPrefix + href[1..]);
         };
         return sanitizer;

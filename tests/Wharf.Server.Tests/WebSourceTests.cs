@@ -43,7 +43,7 @@ public sealed class WebSourceTests : WebPageTestBase
 
         // The README: a table, a task list, links inside the repository at the same ref, heading ids kept apart from the page's.
         Assert.Contains("<h2 id=\"readme-title\" class=\"readme-title\">README.md</h2>", page);
-        Assert.Contains("<h1 id=\"readme-demo-project\">Demo project</h1>", page);
+        Assert.Contains("<h2 id=\"readme-demo-project\">Demo project</h2>", page);
         Assert.Contains("<table><thead><tr><th>Column</th><th>Value</th></tr></thead><tbody><tr><td>one</td><td>1</td></tr></tbody></table>", page);
         Assert.Contains("<li><input disabled=\"disabled\" type=\"checkbox\" checked=\"checked\" aria-label=\"done\"> done</li><li><input disabled=\"disabled\" type=\"checkbox\" aria-label=\"not done\"> to do</li>", page);
         Assert.Contains("<p><a>click</a></p>", page);

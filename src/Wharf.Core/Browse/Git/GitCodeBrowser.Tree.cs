@@ -162,15 +162,6 @@ public sealed partial class GitCodeBrowser
         return await reader.CopyAsync(found.Item.Id, destination, cancellationToken) is not null;
     }
 
-    /// <summary>The blob's size without reading it; null when the path is not a file (for the raw download's length).</summary>
-    public async Task<long?> FileSizeAsync(RepositoryInfo repository, string commit, string path, CancellationToken cancellationToken)
-    {
-        if (!IsObjectId(commit) || SplitPath(path) is not { Length: > 0 } segments) return null;
-        await using var reader = OpenReader(repository, cancellationToken);
-        if (await FindAsync(reader, commit, segments) is not { Item.IsBlob: true } found) return null;
-        return (await reader.InfoAsync(found.Item.Id))?.Size;
-    }
-
     private const string BranchPrefix = "refs/heads/";
     private const string TagPrefix = "refs/tags/";
 

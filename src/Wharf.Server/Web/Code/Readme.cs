@@ -47,6 +47,8 @@ public static class Readme
     {
         var document = Markdown.Parse(markdown, Pipeline);
         var directory = readmePath.Contains('/') ? readmePath[..readmePath.LastIndexOf('/')] : "";
+        // The page has its own h1 (and h2 for the README's name): the README's headings sit one level below.
+        foreach (var heading in document.Descendants<HeadingBlock>()) heading.Level = Math.Min(6, heading.Level + 1);
         foreach (var link in document.Descendants<LinkInline>())
         {
             if (link.Url is not { } url || !IsRelative(url)) continue;

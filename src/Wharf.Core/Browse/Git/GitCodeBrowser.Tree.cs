@@ -260,6 +260,9 @@ public sealed partial class GitCodeBrowser
     {
         var result = new CommitSummary?[items.Count];
         if (items.Count == 0) return result;
+        // A commit id fixes its history, so a directory's answer at a commit never changes: repeated views skip the walk.
+        var cacheKey = (repository.Path, commit, string.Join('/', segments));
+        if (LastCommitCache.TryGet(cacheKey, out var known) && known.Length == items.Count) return known;
         var index = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         for (var i = 0; i < items.Count; i++)
         {
@@ -325,7 +328,9 @@ public sealed partial class GitCodeBrowser
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            // Out of budget: the entries not reached show no last commit.
+            // Out of budget: the entries not reached show no last commit, and the answer is not kept (a later view may
+            // have more time).
+            return result;
         }
         finally
         {
@@ -337,8 +342,11 @@ public sealed partial class GitCodeBrowser
             try { await stderr; }
             catch (IOException) { /* killed */ }
         }
+        LastCommitCache.Add(cacheKey, result);
         return result;
     }
+
+    private static readonly BoundedCache<(string, string, string), CommitSummary?[]> LastCommitCache = new(512);
 
     private static CommitSummary? ParseSummary(string header)
     {

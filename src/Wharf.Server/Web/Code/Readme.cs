@@ -24,6 +24,8 @@ public static class Readme
 
     private const string IdPrefix = "readme-";
 
+    private static readonly Wharf.Core.Browse.BoundedCache<(string, string, string, string), string> Rendered = new(256);
+
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder()
         .UsePipeTables().UseTaskLists().UseAutoLinks().UseAutoIdentifiers(Markdig.Extensions.AutoIdentifiers.AutoIdentifierOptions.GitHub)
         .UseEmphasisExtras().UseFootnotes().Build();
@@ -39,7 +41,14 @@ public static class Readme
         var extension = System.IO.Path.GetExtension(name);
         if (!extension.Equals(".md", StringComparison.OrdinalIgnoreCase) && !extension.Equals(".markdown", StringComparison.OrdinalIgnoreCase))
             return new ReadmeView(name, file.Path, null, text, false);
-        return new ReadmeView(name, file.Path, Render(text, repositoryPath, reference, file.Path), null, false);
+        // The same blob at the same ref renders the same: repeated views skip Markdig and the sanitiser.
+        var key = (repositoryPath, reference, file.ObjectId ?? "", file.Path);
+        if (!Rendered.TryGet(key, out var html))
+        {
+            html = Render(text, repositoryPath, reference, file.Path);
+            if (file.ObjectId is not null) Rendered.Add(key, html);
+        }
+        return new ReadmeView(name, file.Path, html, null, false);
     }
 
     /// <summary>Markdown to sanitised HTML, links relative to <paramref name="readmePath"/> resolved at <paramref name="reference"/>.</summary>

@@ -97,8 +97,12 @@ public sealed class DemoSite : IAsyncLifetime
         Git.Ok(work, "init", "-q");
         Git.Ok(work, "config", "user.name", "Alice");
         Git.Ok(work, "config", "user.email", "alice@example.org");
-        await File.WriteAllTextAsync(Path.Combine(work, "README.md"), "# site\n\nThe team's web site.\n");
-        Git.Ok(work, "add", "README.md");
+        await File.WriteAllTextAsync(Path.Combine(work, "README.md"),
+            "# site\n\nThe team's web site.\n\n| Page | Owner |\n| --- | --- |\n| Home | alice |\n| Blog | bob |\n\n- [x] home page\n- [ ] blog\n\nSee [the script](src/app.cs).\n");
+        Directory.CreateDirectory(Path.Combine(work, "src"));
+        await File.WriteAllTextAsync(Path.Combine(work, "src", "app.cs"),
+            "using System;\n\n// Serves the site.\npublic static class App\n{\n    public static void Main() => Console.WriteLine(\"hello\");\n}\n");
+        Git.Ok(work, "add", "README.md", "src/app.cs");
         Git.Ok(work, "commit", "-q", "-m", "Start the site");
         Git.Ok(work, "-c", "core.sshCommand=" + ssh, "push", "-q", url, "main");
         Git.Ok(work, "checkout", "-q", "-b", "phone-layout");

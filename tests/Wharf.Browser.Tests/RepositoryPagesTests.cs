@@ -50,7 +50,7 @@ public sealed class RepositoryPagesTests : BrowserTest
         Assert.Equal(404, hidden!.Status);
         await Assertions.Expect(bob.Locator("#page-error")).ToHaveTextAsync("Repository 'alice/site' does not exist, or you do not have access to it.");
 
-        await alice.GetByRole(AriaRole.Link, new() { Name = "Settings" }).ClickAsync();
+        await alice.GetByRole(AriaRole.Navigation, new() { Name = "Repository" }).GetByRole(AriaRole.Link, new() { Name = "Settings" }).ClickAsync();
         await alice.GetByLabel("User", new() { Exact = true }).FillAsync("bob");
         await alice.Locator("#grant-permission").SelectOptionAsync("write");
         await Button(alice, "Give access").ClickAsync();
@@ -99,7 +99,7 @@ public sealed class RepositoryPagesTests : BrowserTest
         await Assertions.Expect(Page.Locator("#clone-command")).ToHaveTextAsync("hg clone " + url);
         await Assertions.Expect(Page.Locator("#set-url-command")).ToHaveCountAsync(0);
 
-        await Page.GetByRole(AriaRole.Link, new() { Name = "Settings" }).ClickAsync();
+        await Page.GetByRole(AriaRole.Navigation, new() { Name = "Repository" }).GetByRole(AriaRole.Link, new() { Name = "Settings" }).ClickAsync();
         await Page.GetByRole(AriaRole.Link, new() { Name = "Delete repository" }).ClickAsync();
         await Page.GetByLabel("Type carol/notes to confirm").FillAsync("notes");
         await Button(Page, "Delete repository").ClickAsync();

@@ -6,8 +6,9 @@ namespace Wharf.Server.Tests;
 /// <summary><c>wharf serve</c> running in this process on ports chosen by the OS, stopped (as Ctrl+C would) on dispose.</summary>
 public sealed class InProcessServe : IAsyncDisposable
 {
-    // A server whose test hangs still stops.
-    private readonly CancellationTokenSource _stop = new(TimeSpan.FromMinutes(5));
+    // A server whose test hangs still stops. Long enough for the browser page walk's shared demo server, which serves
+    // every row of the walk (over 5 minutes on a loaded 2-core machine once the source pages joined it).
+    private readonly CancellationTokenSource _stop = new(TimeSpan.FromMinutes(20));
     // serve's standard error, kept so that a server that fails to start says why in the test's failure.
     private readonly StringWriter _error = new() { NewLine = "\n" };
     private readonly TextWriter _errorWriter;

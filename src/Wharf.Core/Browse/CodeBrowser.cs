@@ -123,7 +123,12 @@ public sealed record TreeEntry(string Name, string Path, EntryKind Kind, long? S
 public sealed record TreeListing(string Commit, string Path, IReadOnlyList<TreeEntry> Entries, int Omitted);
 
 /// <param name="Text">The content as UTF-8 text; null when binary or too large.</param>
-public sealed record FileContent(string Path, long Size, bool IsBinary, bool TooLarge, string? Text, string? ObjectId);
+public sealed record FileContent(string Path, long Size, bool IsBinary, bool TooLarge, string? Text, string? ObjectId)
+{
+    /// <summary><see cref="EntryKind.File"/>, or a symlink (its target text in <see cref="Target"/>) or a submodule (its URL, when known).</summary>
+    public EntryKind Kind { get; init; } = EntryKind.File;
+    public string? Target { get; init; }
+}
 
 public sealed record CommitList(IReadOnlyList<CommitSummary> Commits, bool HasMore);
 

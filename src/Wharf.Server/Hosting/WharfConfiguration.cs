@@ -44,6 +44,41 @@ public static class WharfConfiguration
         };
     }
 
+    /// <summary>
+    /// The <c>Browse</c> section (<c>MaxFileBytes</c>, <c>MaxTreeEntries</c>, <c>MaxDiffFiles</c>, <c>MaxDiffLines</c>: positive
+    /// whole numbers; <c>Timeout</c>: a positive duration, "30" is seconds); a bad value is a start-up error.
+    /// </summary>
+    public static Core.Browse.BrowseLimits Browse(IConfiguration? configuration)
+    {
+        var limits = new Core.Browse.BrowseLimits();
+        if (configuration is null) return limits;
+        limits.MaxFileBytes = Count(configuration, "Browse:MaxFileBytes") ?? limits.MaxFileBytes;
+        limits.MaxTreeEntries = (int?)Count(configuration, "Browse:MaxTreeEntries", int.MaxValue) ?? limits.MaxTreeEntries;
+        limits.MaxDiffFiles = (int?)Count(configuration, "Browse:MaxDiffFiles", int.MaxValue) ?? limits.MaxDiffFiles;
+        limits.MaxDiffLines = (int?)Count(configuration, "Browse:MaxDiffLines", int.MaxValue) ?? limits.MaxDiffLines;
+        var timeout = configuration["Browse:Timeout"];
+        if (!string.IsNullOrWhiteSpace(timeout))
+        {
+            var culture = System.Globalization.CultureInfo.InvariantCulture;
+            if (long.TryParse(timeout, System.Globalization.NumberStyles.None, culture, out var seconds) && seconds is > 0 and <= 86400)
+                limits.Timeout = TimeSpan.FromSeconds(seconds);
+            else if (timeout.Contains(':') && TimeSpan.TryParse(timeout, culture, out var value) && value > TimeSpan.Zero)
+                limits.Timeout = value;
+            else
+                throw WharfException.InvalidArgument($"Invalid setting 'Browse:Timeout': '{timeout}' is not a positive duration (seconds, or hh:mm:ss).");
+        }
+        return limits;
+    }
+
+    private static long? Count(IConfiguration configuration, string key, long max = long.MaxValue)
+    {
+        var text = configuration[key];
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) || value < 1 || value > max)
+            throw WharfException.InvalidArgument($"Invalid setting '{key}': '{text}' is not a whole number from 1 to {max}.");
+        return value;
+    }
+
     private static TimeSpan? Duration(IConfiguration configuration, string key)
     {
         var text = configuration[key];

@@ -41,7 +41,7 @@ public static class WharfServices
         services.AddSingleton<Wharf.Core.Hg.HgServeRunner>();
         services.AddSingleton<RepositoryHistory>();
         // The code pages and API: one ICodeBrowser per version control system, registered beside it.
-        services.AddSingleton(new Wharf.Core.Browse.BrowseLimits());
+        services.AddSingleton(WharfConfiguration.Browse(configuration));
         services.AddSingleton<Wharf.Core.Browse.ICodeBrowser, Wharf.Core.Browse.Git.GitCodeBrowser>();
         services.AddSingleton<Wharf.Core.Browse.ICodeBrowser, Wharf.Core.Browse.Hg.HgCodeBrowser>();
         services.AddSingleton<Wharf.Core.Browse.CodeBrowsers>();

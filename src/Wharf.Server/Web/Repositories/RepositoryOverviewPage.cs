@@ -17,7 +17,7 @@ internal static partial class RepositoryOverviewPage
     public static void Map(RouteGroupBuilder repository)
     {
         repository.MapGet("/", async (string owner, string repo, HttpContext http, RepositoryHistory history, IAuditLog audit,
-            RepositoryService service, WebAddress address, ILoggerFactory loggers, CancellationToken ct) =>
+            RepositoryService service, WebAddress address, Core.Browse.CodeBrowsers browsers, ILoggerFactory loggers, CancellationToken ct) =>
         {
             // A clone URL's path pasted into the address bar: the page is at the name without ".git". Answered before
             // any lookup, so it says nothing about whether the repository exists.
@@ -31,7 +31,17 @@ internal static partial class RepositoryOverviewPage
             catch (InvalidOperationException e) { LogBranchUnreadable(loggers.CreateLogger(typeof(RepositoryOverviewPage)), e, view.Repository.FullName); }
             var pushes = (await audit.ListForRepositoryAsync(view.Repository.Id, RecentPushes, ct)).Where(a => a.Action == AuditActions.Push).ToList();
             var url = CloneUrls.Ssh(view.Repository, address, http.Request);
-            return WebPage.Render<RepositoryOverviewView>(http, new { View = view, Url = url, Log = log, Branch = branch, Pushes = pushes });
+            Code.CodeOverview? code = null;
+            if (log.Failure is null && log.Commits.Count > 0)
+            {
+                try { code = await Code.CodePages.OverviewAsync(view, browsers, ct); }
+                catch (Exception e) when (e is InvalidOperationException or NotImplementedException or Core.Errors.WharfException { Category: Core.Errors.ErrorCategory.Unavailable })
+                {
+                    // The page still shows what it can (clone URL, history, pushes) when the files cannot be read.
+                    LogCodeUnreadable(loggers.CreateLogger(typeof(RepositoryOverviewPage)), e, view.Repository.FullName);
+                }
+            }
+            return WebPage.Render<RepositoryOverviewView>(http, new { View = view, Url = url, Log = log, Branch = branch, Pushes = pushes, Code = code });
         });
     }
 
@@ -43,6 +53,9 @@ internal static partial class RepositoryOverviewPage
 
     [LoggerMessage(EventId = 1153, Level = LogLevel.Error, Message = "Could not read the history of {Repository}: {Failure}")]
     private static partial void LogHistoryUnreadable(ILogger logger, string repository, string failure);
+
+    [LoggerMessage(EventId = 1170, Level = LogLevel.Error, Message = "Could not read the files of {Repository}")]
+    private static partial void LogCodeUnreadable(ILogger logger, Exception exception, string repository);
 
     [LoggerMessage(EventId = 1154, Level = LogLevel.Error, Message = "Could not read the default branch of {Repository}")]
     private static partial void LogBranchUnreadable(ILogger logger, Exception exception, string repository);

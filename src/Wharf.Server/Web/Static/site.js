@@ -30,6 +30,12 @@
     selection.addRange(range);
   }
 
+  // The branch/tag selector: choosing a ref submits its GET form (the Go button does the same without script).
+  document.addEventListener("change", function (event) {
+    var select = event.target.closest("select[data-autosubmit]");
+    if (select && select.form) select.form.submit();
+  });
+
   // After a refused form: focus the first field in error (or the form's error), so keyboard and screen-reader
   // users land on what needs fixing.
   document.addEventListener("DOMContentLoaded", function () {

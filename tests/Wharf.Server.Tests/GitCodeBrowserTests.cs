@@ -1,0 +1,91 @@
+using Wharf.Core.Browse;
+using Wharf.Core.Browse.Git;
+using Wharf.Core.Errors;
+using Wharf.Core.Git;
+using Wharf.Core.Repositories;
+
+namespace Wharf.Server.Tests;
+
+/// <summary><see cref="GitCodeBrowser"/>'s refs, ref/path resolution, caps and deadline on bare repositories made by real git.</summary>
+public sealed class GitCodeBrowserTests : IDisposable
+{
+    private readonly TestData _data = new();
+    private readonly RepositoryInfo _repository;
+
+    public GitCodeBrowserTests()
+    {
+        var bare = Path.Combine(_data.Root, "site.git");
+        Git.Ok(_data.Root, "init", "-q", "--bare", bare);
+        SourceRepositories.PushDemo(_data.Root, bare);
+        Git.Ok(bare, "branch", "release/2.0", "trunk");
+        _repository = new RepositoryInfo(1, 1, "alice", "site", bare);
+    }
+
+    public void Dispose() => _data.Dispose();
+
+    private static GitCodeBrowser Browser(BrowseLimits? limits = null) => new(new GitBinary(), limits ?? new BrowseLimits());
+
+    private string Rev(string name) => Git.Ok(_repository.Path, "rev-parse", name);
+
+    [Fact]
+    public async Task Refs_list_branches_with_the_default_marked_and_tags_peeled_to_their_commit()
+    {
+        var refs = await Browser().RefsAsync(_repository, CancellationToken.None);
+        Assert.Equal(
+            [("main", RefKind.Branch, Rev("main"), true), ("release/2.0", RefKind.Branch, Rev("trunk"), false), ("trunk", RefKind.Branch, Rev("trunk"), false),
+             ("light", RefKind.Tag, Rev("trunk"), false), ("v1.0", RefKind.Tag, Rev("main"), false)],
+            refs.Select(r => (r.Name, r.Kind, r.Target, r.IsDefault)).ToList());
+        Assert.Equal("Release 1.0", refs.Single(r => r.Name == "v1.0").Message);
+        Assert.Null(refs.Single(r => r.Name == "light").Message);
+        Assert.All(refs, r => Assert.Null(r.Ahead));
+    }
+
+    [Theory]
+    [InlineData("main", "main", "")]
+    [InlineData("main/", "main", "")]
+    [InlineData("main/src/app.cs", "main", "src/app.cs")]
+    [InlineData("release/2.0/src/trunk-only.txt", "release/2.0", "src/trunk-only.txt")]
+    [InlineData("v1.0/docs", "v1.0", "docs")]
+    public async Task Resolve_takes_the_longest_ref_and_leaves_the_rest_as_the_path(string input, string reference, string path)
+    {
+        var at = await Browser().ResolveAsync(_repository, input, CancellationToken.None);
+        Assert.Equal((reference, Rev(reference + "^{commit}"), path), (at?.Ref, at?.Commit, at?.Path));
+    }
+
+    [Fact]
+    public async Task Resolve_takes_a_full_or_abbreviated_commit_id_and_refuses_revision_syntax_and_bad_paths()
+    {
+        var id = Rev("trunk");
+        var browser = Browser();
+        Assert.Equal(new RefPath(id[..7], id, "src"), await browser.ResolveAsync(_repository, id[..7] + "/src", CancellationToken.None));
+        Assert.Equal(new RefPath(id, id, ""), await browser.ResolveAsync(_repository, id, CancellationToken.None));
+        foreach (var bad in new[] { "main/../../config", "main//etc/passwd", "/main", "main/a\nb", "main/./src", "HEAD~1", "main^", "main:src",
+            "nope", "", Rev("main^{tree}") })
+            Assert.Null(await browser.ResolveAsync(_repository, bad, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_directory_is_capped_at_MaxTreeEntries_with_the_rest_counted_and_a_file_over_MaxFileBytes_is_not_read()
+    {
+        var browser = Browser(new BrowseLimits { MaxTreeEntries = 2, MaxFileBytes = 10 });
+        var tree = await browser.TreeAsync(_repository, Rev("main"), "", CancellationToken.None);
+        Assert.NotNull(tree);
+        Assert.Equal((2, 3), (tree.Entries.Count, tree.Omitted));
+        var file = await browser.FileAsync(_repository, Rev("main"), "src/app.cs", CancellationToken.None);
+        Assert.Equal((true, false, (string?)null, 111L), (file?.TooLarge, file?.IsBinary, file?.Text, file?.Size));
+        var small = await browser.FileAsync(_repository, Rev("main"), "docs/guide.md", CancellationToken.None);
+        Assert.Equal((false, "# Guide\n"), (small?.TooLarge, small?.Text));
+        Assert.Null(await browser.FileAsync(_repository, Rev("main"), "docs", CancellationToken.None));
+        Assert.Null(await browser.TreeAsync(_repository, Rev("main"), "docs/guide.md", CancellationToken.None));
+        Assert.Null(await browser.TreeAsync(_repository, "main", "", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_read_past_Browse_Timeout_kills_git_and_says_so()
+    {
+        var browser = Browser(new BrowseLimits { Timeout = TimeSpan.FromMilliseconds(1) });
+        var e = await Assert.ThrowsAsync<WharfException>(() => browser.FileAsync(_repository, Rev("main"), "src/app.cs", CancellationToken.None));
+        Assert.Equal((ErrorCategory.Unavailable, BrowseErrors.TimeoutCode), (e.Category, e.Code));
+        Assert.Equal("Reading the repository took longer than 1 ms, so it was stopped. Try again, or ask the administrator to raise Browse:Timeout.", e.Message);
+    }
+}

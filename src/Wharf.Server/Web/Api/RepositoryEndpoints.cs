@@ -174,7 +174,7 @@ public static class RepositoryEndpoints
     private static RepositoryDto Dto(RepositoryInfo r, HttpRequest request, WebAddress address) =>
         RepositoryDto.From(r, ApiPaging.BaseUrl(request), CloneUrls.Ssh(r, address, request));
 
-    private static async Task<(RepositoryInfo Repository, AccessLevel Level)> OpenAsync(string workspace, string slug, AccessLevel needed,
+    internal static async Task<(RepositoryInfo Repository, AccessLevel Level)> OpenAsync(string workspace, string slug, AccessLevel needed,
         ClaimsPrincipal me, IUserStore users, RepositoryAccess access, CancellationToken ct)
     {
         var caller = await SshKeyEndpoints.CallerAsync(me, users, ct);

@@ -37,7 +37,6 @@ public static class RepositoryPages
         var repository = app.MapGroup("/{owner:" + OwnerRouteConstraint.Name + "}/{repo}").RequireAuthorization(AccountEndpoints.Policy).WithPageErrors()
             .WithMetadata(new RequireAntiforgeryTokenAttribute());
         RepositoryOverviewPage.Map(repository);
-        Code.CommitPages.Map(repository);
         var settings = repository.MapGroup(Settings);
         // The settings have no page of their own: the address goes to the first one, for those who may see it.
         settings.MapGet("/", async (string owner, string repo, HttpContext http, CancellationToken ct) =>
@@ -49,6 +48,8 @@ public static class RepositoryPages
         AccessKeyPages.Map(settings);
         DefaultBranchPage.Map(settings);
         DeleteRepositoryPage.Map(settings);
+        // History: commits, one commit with its diff, branches, tags (Web/Code).
+        Code.CommitPages.Map(repository);
         return app;
     }
 

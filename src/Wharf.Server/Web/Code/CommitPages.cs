@@ -86,13 +86,18 @@ public static partial class CommitPages
         var shown = branch ?? DefaultBranchName(r);
         // git: the exact branch ref, so a tag of the same name never stands in for it; Mercurial: the branch or bookmark name.
         var revision = r.Scm == Scm.Git ? (branch is null ? "HEAD" : "refs/heads/" + branch) : shown ?? "default";
-        var tip = await browser.CommitAsync(r, revision, ct);
-        if (tip is null && branch is not null) throw NoBranch(branch, view);
-        var list = tip is null ? new CommitList([], false)
-            : await browser.CommitsAsync(r, tip.Id, path, (int)Math.Min((long)(number - 1) * PageSize, int.MaxValue), PageSize, ct);
+        var skip = (int)Math.Min((long)(number - 1) * PageSize, int.MaxValue);
+        // One git process on the common path; only an empty answer asks whether the branch exists at all.
+        var list = await browser.CommitsAsync(r, revision, path, skip, PageSize, ct);
+        var empty = false;
+        if (list.Commits.Count == 0 && await browser.CommitAsync(r, revision, ct) is null)
+        {
+            if (branch is not null) throw NoBranch(branch, view);
+            empty = true;
+        }
         return WebPage.Render<CommitListView>(http, new
         {
-            View = view, Branch = branch, Shown = shown, Path = path, Page = number, List = list, Empty = tip is null,
+            View = view, Branch = branch, Shown = shown, Path = path, Page = number, List = list, Empty = empty,
         });
     }
 

@@ -32,8 +32,13 @@ public static partial class CommitPages
         {
             var view = await RepositoryPages.OpenAsync(http, owner, repo, AccessLevel.Read, ct);
             var browser = browsers.For(view.Repository);
-            var commit = (IsCommitId(hash) ? await browser.CommitAsync(view.Repository, hash, ct) : null) ?? throw NoCommit(hash, view);
-            var diff = await browser.DiffAsync(view.Repository, null, commit.Id, ct) ?? throw NoCommit(hash, view);
+            if (!IsCommitId(hash)) throw NoCommit(hash, view);
+            // The commit and its diff are two git processes that need nothing from each other: run side by side.
+            var reading = browser.CommitAsync(view.Repository, hash, ct);
+            var diffing = browser.DiffAsync(view.Repository, null, hash, ct);
+            await Task.WhenAll(reading, diffing);
+            var commit = await reading ?? throw NoCommit(hash, view);
+            var diff = await diffing ?? throw NoCommit(hash, view);
             return WebPage.Render<CommitView>(http, new { View = view, Commit = commit, Diff = diff });
         });
 

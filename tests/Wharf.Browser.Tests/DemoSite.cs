@@ -110,6 +110,16 @@ public sealed class DemoSite : IAsyncLifetime
         Git.Ok(work, "add", "site.css");
         Git.Ok(work, "commit", "-q", "-m", "Fit phones");
         Git.Ok(work, "-c", "core.sshCommand=" + ssh, "push", "-q", url, "phone-layout");
+        // Two more commits on main (a file added, then one of its lines changed) and an annotated tag, so the commit
+        // page has a diff with added and deleted lines, and the branches and tags pages have something to compare.
+        Git.Ok(work, "checkout", "-q", "main");
+        await File.WriteAllTextAsync(Path.Combine(work, "CHANGES.md"), "# Changes\n\n- first page\n- a style sheet\n");
+        Git.Ok(work, "add", "CHANGES.md");
+        Git.Ok(work, "commit", "-q", "-m", "Keep a change log");
+        Git.Ok(work, "tag", "-a", "v1.0", "-m", "First release");
+        await File.WriteAllTextAsync(Path.Combine(work, "CHANGES.md"), "# Changes\n\n- the first page\n- a style sheet\n- a change log\n");
+        Git.Ok(work, "commit", "-q", "-a", "-m", "Say more in the change log\n\nEach change gets its own line.");
+        Git.Ok(work, "-c", "core.sshCommand=" + ssh, "push", "-q", url, "main", "v1.0");
 
         foreach (var user in new[] { "alice", "bob", "carol" }) await SignedInAsync(Host, user);
     }

@@ -62,6 +62,15 @@ public static class SitePages
         new("settings-access-keys", "/alice/site/settings/access-keys", "access keys, one read-only key"),
         new("settings-branch", "/alice/site/settings/branch", "default branch of two"),
         new("settings-delete", "/alice/site/settings/delete", "delete confirmation"),
+        new("commits", "/alice/site/commits", "commits of the default branch"),
+        new("commits-branch", "/alice/site/commits/branch/phone-layout", "commits of another branch"),
+        new("commit", "/alice/site/commits", "a commit with its diff: lines added and deleted", Act: async page =>
+        {
+            await page.Locator("#commit-list a.commit-id").First.ClickAsync();
+            await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/alice/site/commits/[0-9a-f]{40}$"));
+        }),
+        new("branches", "/alice/site/branches", "branches: main (default) and phone-layout, ahead/behind"),
+        new("tags", "/alice/site/tags", "one annotated tag"),
         new("404", "/no/such/page", "unknown address", Status: 404),
         new("404-repository", "/alice/nothing", "repository that does not exist", Status: 404),
         new("403", "/alice/site/settings/permissions", "settings of a repository bob may only read", As: "bob", Status: 403),

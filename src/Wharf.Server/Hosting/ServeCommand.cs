@@ -121,6 +121,7 @@ public static class ServeCommand
         app.MapTokenPages();
         app.MapSshKeyApi();
         app.MapRepositoryApi();
+        app.MapHistoryApi();
         app.MapOpenApi("/2.0/openapi.json");
         // /OWNER/NAME takes the two-segment paths whose first segment no fixed route has (routing prefers literal
         // segments whatever the order); Names.ReservedUserNames keeps accounts off those first segments.

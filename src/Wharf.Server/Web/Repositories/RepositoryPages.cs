@@ -49,6 +49,8 @@ public static class RepositoryPages
         AccessKeyPages.Map(settings);
         DefaultBranchPage.Map(settings);
         DeleteRepositoryPage.Map(settings);
+        // History: commits, one commit with its diff, branches, tags (Web/Code).
+        Code.CommitPages.Map(repository);
         return app;
     }
 

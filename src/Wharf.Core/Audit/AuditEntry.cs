@@ -44,6 +44,12 @@ public static class AuditActions
     public const string KeyExpired = "key-expired";
     /// <summary>A login with a stored key that the key policy (allowed types, RSA size, ROCA) no longer accepts was refused.</summary>
     public const string KeyRefused = "key-refused";
+    /// <summary>A login with a key that may not log in at all (signing-only, or reported compromised) was refused; the detail says which.</summary>
+    public const string KeyLoginRefused = "key-login-refused";
+    /// <summary>A key's usage (authentication, signing, both) changed; the detail says from what to what.</summary>
+    public const string UsageChanged = "usage-changed";
+    /// <summary>The owner or an administrator reported a key compromised; the detail gives the date.</summary>
+    public const string KeyCompromised = "key-compromised";
     public const string Push = "push";
     public const string TokenCreated = "token-created";
     public const string TokenDeleted = "token-deleted";

@@ -32,7 +32,8 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
     public async Task<AddedKey> AddAsync(string userName, string text, string? label, DateTimeOffset? expiresAt, Actor actor, CancellationToken cancellationToken) =>
         await AddAsync(await new UserService(users, time).GetAsync(userName, cancellationToken), text, label, expiresAt, actor, cancellationToken);
 
-    public async Task<AddedKey> AddAsync(User user, string? text, string? label, DateTimeOffset? expiresAt, Actor actor, CancellationToken cancellationToken)
+    public async Task<AddedKey> AddAsync(User user, string? text, string? label, DateTimeOffset? expiresAt, Actor actor, CancellationToken cancellationToken,
+        KeyUsage usage = KeyUsage.Authentication)
     {
         var parsed = Check(text);
         var key = parsed.Key;
@@ -53,6 +54,7 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
             Comment = StoredComment(key),
             CreatedAt = now,
             ExpiresAt = expiresAt,
+            Usage = usage,
         };
         try
         {
@@ -107,6 +109,39 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
             throw KeyErrors.LabelTaken(chosen);
         await keys.UpdateLabelAsync(key, chosen, Audit(user, AuditActions.LabelChanged, key, actor, chosen), cancellationToken);
         key.Label = chosen;
+        return key;
+    }
+
+    /// <summary>Changes what the key may be used for; null changes nothing. Recorded in the audit log and mailed to the owner.</summary>
+    public async Task<SshKey> ChangeUsageAsync(User user, SshKey key, KeyUsage? usage, Actor actor, CancellationToken cancellationToken)
+    {
+        if (usage is not { } chosen || chosen == key.Usage) return key;
+        var from = key.Usage;
+        var audit = Audit(user, AuditActions.UsageChanged, key, actor);
+        audit.Detail = $"{from.ToApi()} → {chosen.ToApi()}";
+        await keys.UpdateUsageAsync(key, chosen, audit, cancellationToken);
+        key.Usage = chosen;
+        if (notifier is not null) await notifier.UsageChangedAsync(user, key, from, actor, time.GetUtcNow());
+        return key;
+    }
+
+    /// <summary>
+    /// Reports the key compromised since <paramref name="since"/> (now when null): from then on it neither logs in nor
+    /// signs, and signature verdicts recorded with it since then read as revoked. A later report can only move the date
+    /// earlier. Recorded in the audit log and mailed to the owner.
+    /// </summary>
+    public async Task<SshKey> ReportCompromisedAsync(User user, SshKey key, DateTimeOffset? since, Actor actor, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var date = since ?? now;
+        if (date > now) throw KeyErrors.CompromisedInFuture();
+        if (key.CompromisedSince is { } already && already <= date) throw KeyErrors.CompromisedAlready(already);
+        var day = date.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var audit = Audit(user, AuditActions.KeyCompromised, key, actor);
+        audit.Detail = "compromised since " + date.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
+        await keys.MarkCompromisedAsync(key, date, Signatures.SignatureReasons.Revoked(day), Signatures.SignatureReasons.CompromisedLater(day), audit, cancellationToken);
+        key.CompromisedSince = date;
+        if (notifier is not null) await notifier.KeyCompromisedAsync(user, key, actor, now);
         return key;
     }
 

@@ -125,6 +125,16 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
         return key;
     }
 
+    /// <summary>The date a compromise report would record (now when null); refused when in the future or not earlier than one already recorded.</summary>
+    public DateTimeOffset CheckCompromiseDate(SshKey key, DateTimeOffset? since)
+    {
+        var now = time.GetUtcNow();
+        var date = since ?? now;
+        if (date > now) throw KeyErrors.CompromisedInFuture();
+        if (key.CompromisedSince is { } already && already <= date) throw KeyErrors.CompromisedAlready(already);
+        return date;
+    }
+
     /// <summary>
     /// Reports the key compromised since <paramref name="since"/> (now when null): from then on it neither logs in nor
     /// signs, and signature verdicts recorded with it since then read as revoked. A later report can only move the date
@@ -133,9 +143,7 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
     public async Task<SshKey> ReportCompromisedAsync(User user, SshKey key, DateTimeOffset? since, Actor actor, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var date = since ?? now;
-        if (date > now) throw KeyErrors.CompromisedInFuture();
-        if (key.CompromisedSince is { } already && already <= date) throw KeyErrors.CompromisedAlready(already);
+        var date = CheckCompromiseDate(key, since);
         var day = date.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         var audit = Audit(user, AuditActions.KeyCompromised, key, actor);
         audit.Detail = "compromised since " + date.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture);

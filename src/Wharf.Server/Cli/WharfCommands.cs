@@ -15,6 +15,8 @@ public static class WharfCommands
         KeyCommands.List,              // wharf admin key list USER
         KeyCommands.Remove,            // wharf admin key remove USER (--label LABEL | --fingerprint FP)
         KeyCommands.Relabel,           // wharf admin key label USER --label OLD --to NEW
+        KeyCommands.Usage,             // wharf admin key usage USER --label LABEL --to USAGE
+        KeyCommands.Compromised,       // wharf admin key compromised USER --label LABEL [--since DATE]
         OpenSsh.OpenSshCommands.Authorized, // wharf keys authorized --user %u --type %t --key %k   (sshd AuthorizedKeysCommand)
         OpenSsh.OpenSshCommands.Shell, // wharf shell --key-id N | --access-key-id N              (its forced command)
         TokenCommands.Create,          // wharf admin token create USER [--name NAME]

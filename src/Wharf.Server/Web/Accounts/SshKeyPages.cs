@@ -48,15 +48,19 @@ public static class SshKeyPages
         });
 
         pages.MapPost("/", async ([FromForm] string? label, [FromForm] string? key, [FromForm] string? expires, [FromForm] string? from,
-            HttpContext http, ClaimsPrincipal me, IUserStore users, SshKeyService keys, CancellationToken ct) =>
+            [FromForm] string? usage, HttpContext http, ClaimsPrincipal me, IUserStore users, SshKeyService keys, CancellationToken ct) =>
         {
             var user = await CurrentAsync(me, users, ct);
             var fromGuide = from == "guide";
             AddedKey added;
-            try { added = await keys.AddAsync(user, key, label, KeyExpiry.Parse(expires, "expiry date"), Actor(user, http), ct); }
+            try
+            {
+                var chosen = string.IsNullOrEmpty(usage) ? KeyUsage.Authentication : KeyUsages.Parse(usage);
+                added = await keys.AddAsync(user, key, label, KeyExpiry.Parse(expires, "expiry date"), Actor(user, http), ct, chosen);
+            }
             catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument or ErrorCategory.AlreadyExists)
             {
-                var form = AddKeyForm.Refused(e, label ?? "", key ?? "", expires ?? "");
+                var form = AddKeyForm.Refused(e, label ?? "", key ?? "", expires ?? "", usage ?? KeyUsages.AuthenticationName);
                 return fromGuide
                     ? await GuidePageAsync(http, user, keys, null, form, ct, StatusCodes.Status400BadRequest)
                     : await KeysPageAsync(http, user, keys, form, null, ct, StatusCodes.Status400BadRequest);
@@ -97,6 +101,25 @@ public static class SshKeyPages
                 return await KeysPageAsync(http, user, keys, new AddKeyForm(), new RenameForm(uuid, label ?? "", e.Message), ct, StatusCodes.Status400BadRequest);
             }
             return WebPage.RedirectWithFlash(http, Path, $"Label changed to {Display.Quote(renamed.Label, SshKeyService.MaxLabelLength)}.");
+        });
+
+        pages.MapPost("/{uuid:guid}/usage", async (Guid uuid, [FromForm] string? usage, HttpContext http, ClaimsPrincipal me,
+            IUserStore users, SshKeyService keys, CancellationToken ct) =>
+        {
+            var user = await CurrentAsync(me, users, ct);
+            var key = await keys.GetAsync(user, uuid, ct);
+            key = await keys.ChangeUsageAsync(user, key, KeyUsages.Parse(usage), Actor(user, http), ct);
+            return WebPage.RedirectWithFlash(http, Path, $"Key {Display.Quote(key.Label, SshKeyService.MaxLabelLength)} is now for {key.Usage.ForPeople()}.");
+        });
+
+        pages.MapPost("/{uuid:guid}/compromised", async (Guid uuid, [FromForm] string? since, HttpContext http, ClaimsPrincipal me,
+            IUserStore users, SshKeyService keys, CancellationToken ct) =>
+        {
+            var user = await CurrentAsync(me, users, ct);
+            var key = await keys.GetAsync(user, uuid, ct);
+            key = await keys.ReportCompromisedAsync(user, key, KeyExpiry.Parse(since, "compromise date"), Actor(user, http), ct);
+            return WebPage.RedirectWithFlash(http, Path,
+                $"Key {Display.Quote(key.Label, SshKeyService.MaxLabelLength)} reported compromised since {key.CompromisedSince!.Value.UtcDateTime:yyyy-MM-dd}: it no longer logs in or signs.");
         });
 
         // The confirmation is now a dialog on the keys page; an old link to the confirmation page lands on the key.

@@ -50,6 +50,8 @@ public static class AuditActions
     public const string UsageChanged = "usage-changed";
     /// <summary>The owner or an administrator reported a key compromised; the detail gives the date.</summary>
     public const string KeyCompromised = "key-compromised";
+    /// <summary>The key left this account: another account proved it holds the private key (the other account is not named).</summary>
+    public const string KeyTakenOver = "key-taken-over";
     public const string Push = "push";
     public const string TokenCreated = "token-created";
     public const string TokenDeleted = "token-deleted";

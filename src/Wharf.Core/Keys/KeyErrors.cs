@@ -38,13 +38,14 @@ public static class KeyErrors
     public const string NotFound = "key-not-found";
     public const string UsageBad = "key-usage-invalid";
     public const string CompromisedBad = "key-compromised-invalid";
+    public const string ProofBad = "key-proof-invalid";
 
     /// <summary>All codes, for the test that keeps them distinct and for documentation.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
         Empty, Unrecognised, InvalidBase64, Truncated, TypeMismatch, TypeUnsupported, TypeRefused, TooSmall, TooLarge,
         InvalidKeyData, Private, Multiple, TooLong, WeakRoca, LabelTooLong, LabelInvalid, LabelAmbiguous, LabelEmpty, LabelDuplicate, KeyImmutable, ExpiryInPast, ExpiryInvalid,
-        DuplicateOwn, InUse, NotFound, UsageBad, CompromisedBad,
+        DuplicateOwn, InUse, NotFound, UsageBad, CompromisedBad, ProofBad,
     ];
 
     public static string CodeFor(SshKeyError error) => error switch
@@ -122,4 +123,7 @@ public static class KeyErrors
 
     public static WharfException CompromisedAlready(DateTimeOffset since) => WharfException.InvalidArgument(
         $"This key is already reported compromised since {since:yyyy-MM-dd}; a report can only move that date earlier.", CompromisedBad);
+
+    public static WharfException ProofInvalid(string why) => WharfException.InvalidArgument(
+        $"The proof of possession does not hold: {why}", ProofBad);
 }

@@ -32,16 +32,28 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
     public async Task<AddedKey> AddAsync(string userName, string text, string? label, DateTimeOffset? expiresAt, Actor actor, CancellationToken cancellationToken) =>
         await AddAsync(await new UserService(users, time).GetAsync(userName, cancellationToken), text, label, expiresAt, actor, cancellationToken);
 
+    /// <param name="proof">
+    /// With <paramref name="challenge"/>: an SSHSIG over the challenge made with the key (<see cref="KeyProof"/>). A proven key
+    /// is marked so, and takes the key over from another account that holds it without proof: that account loses it
+    /// and is mailed (without learning who took it); both audit logs record it.
+    /// </param>
     public async Task<AddedKey> AddAsync(User user, string? text, string? label, DateTimeOffset? expiresAt, Actor actor, CancellationToken cancellationToken,
-        KeyUsage usage = KeyUsage.Authentication)
+        KeyUsage usage = KeyUsage.Authentication, string? challenge = null, string? proof = null)
     {
         var parsed = Check(text);
         var key = parsed.Key;
         var chosenLabel = ChooseLabel(label, key);
         var now = time.GetUtcNow();
         if (expiresAt is { } e && e <= now) throw KeyErrors.ExpiryPassed();
+        var proven = !string.IsNullOrWhiteSpace(proof);
+        if (proven) KeyProof.Verify(key, challenge ?? "", proof!);
 
-        await ThrowIfRegisteredAsync(user, key.FingerprintSha256, cancellationToken);
+        SshKey? takeOver = null;
+        if (proven && await keys.FindKeyByFingerprintAsync(key.FingerprintSha256, cancellationToken) is { } held
+            && held.UserId != user.Id && held.PossessionProvenAt is null)
+            takeOver = held;
+        else
+            await ThrowIfRegisteredAsync(user, key.FingerprintSha256, cancellationToken);
         var entity = new SshKey
         {
             Uuid = Guid.NewGuid(),
@@ -55,11 +67,29 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
             CreatedAt = now,
             ExpiresAt = expiresAt,
             Usage = usage,
+            PossessionProvenAt = proven ? now : null,
         };
+        if (takeOver is not null)
+        {
+            var loser = await users.FindByIdAsync(takeOver.UserId, cancellationToken) ?? throw KeyErrors.KeyInUse();
+            var loserAudit = Audit(loser, AuditActions.KeyTakenOver, takeOver, Actor.System);
+            loserAudit.Detail = "another account proved that it holds this key's private key; this account never had";
+            var winnerAudit = Audit(user, AuditActions.KeyAdded, entity, actor);
+            winnerAudit.Detail = "possession proven; the key was taken over from another account that had not proven it";
+            await keys.TakeOverAsync(takeOver, entity, loserAudit, winnerAudit, cancellationToken);
+            if (notifier is not null)
+            {
+                await notifier.KeyTakenOverAsync(loser, takeOver, now);
+                await notifier.KeyAddedAsync(user, entity, actor, now);
+            }
+            return new AddedKey(entity, parsed);
+        }
         try
         {
             // The store checks uniqueness again: the index is the real guard against a concurrent add.
-            await keys.AddAsync(entity, Audit(user, AuditActions.KeyAdded, entity, actor), cancellationToken);
+            var added = Audit(user, AuditActions.KeyAdded, entity, actor);
+            if (proven) added.Detail = "possession proven";
+            await keys.AddAsync(entity, added, cancellationToken);
         }
         catch (WharfException ex) when (ex.Code == KeyErrors.InUse)
         {

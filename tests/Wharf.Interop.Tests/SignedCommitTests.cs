@@ -213,4 +213,30 @@ public sealed class SignedCommitTests(WharfServer server) : IClassFixture<WharfS
         Assert.Contains(actions, a => a.Action == AuditActions.KeyCompromised && a.KeyLabel == "hugo-early" && a.Detail == $"compromised since {yesterday:yyyy-MM-dd} 00:00:00 UTC");
         Assert.Contains(actions, a => a.Action == AuditActions.KeyLoginRefused && a.KeyLabel == "hugo-early" && a.Detail!.StartsWith("the key was reported compromised since ", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task ARepositoryThatRequiresSignedCommitsRefusesAPushWithAnUnverifiedCommitOverGitsErrorChannelAndMovesNoRef()
+    {
+        var ivy = await server.CreateUserAsync("ivy", "ed25519");
+        var signer = await AddKeyAsync(ivy, "ed25519", "ivy-sign", "signing");
+        var repository = await server.CreateRepositoryAsync(ivy, "strict");
+        await server.WharfOrThrowAsync(["admin", "repo", "signed-commits", repository, "--require", "on"]);
+
+        var work = server.NewDirectory("strict");
+        await GitOkAsync(ivy, work, "init", "-q", "-b", "main");
+        var signed = await CommitAsync(ivy, work, "signed", signer);
+        var unsigned = await CommitAsync(ivy, work, "unsigned on top", null);
+        await GitOkAsync(ivy, work, "remote", "add", "origin", server.Url(repository));
+        var refused = await server.GitAsync(ivy, work, ["push", "origin", "main"]);
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains($"remote: wharf: refused: {unsigned[..12]} is not a verified signed commit (unsigned: no signature)", refused.Stderr);
+        Assert.DoesNotContain(signed[..12] + " is not", refused.Stderr);
+        Assert.Contains("[remote rejected] main -> main (pre-receive hook declined)", refused.Stderr);
+        Assert.Equal("", (await GitOkAsync(ivy, work, "ls-remote", "origin")).Trim());
+
+        await GitOkAsync(ivy, work, "reset", "-q", "--hard", signed);
+        await GitOkAsync(ivy, work, "push", "-q", "origin", "main");
+        Assert.StartsWith(signed, await GitOkAsync(ivy, work, "ls-remote", "origin", "refs/heads/main"));
+        Assert.Equal(SignatureStatus.Verified, (await VerdictsAsync(repository))[signed].Status);
+    }
 }

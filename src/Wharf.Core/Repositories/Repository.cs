@@ -31,6 +31,7 @@ public sealed record RepositoryInfo(long Id, long OwnerId, string OwnerName, str
     public bool IsPrivate { get; init; } = true;
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? LastPushedAt { get; init; }
+    public bool RequireSignedCommits { get; init; }
 
     public string FullName => $"{OwnerName}/{Name}";
 }

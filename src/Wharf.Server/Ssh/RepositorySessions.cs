@@ -106,7 +106,11 @@ public sealed partial class RepositorySessions(
                 var gitService = GitServiceExtensions.ForOperation(command.Operation)!.Value;
                 var pushing = gitService == GitService.ReceivePack;
                 var before = pushing ? await gitBinary.RefsAsync(repository.Path, cancellationToken) : null;
-                status = await git.RunAsync(gitService, repository.Path, gitProtocol, input, output, error, cancellationToken);
+                // "Require signed commits": Wharf's own pre-receive hook checks the pushed objects before any ref moves.
+                var (hooks, hookEnvironment) = pushing && repository.RequireSignedCommits
+                    ? Signing.SignedPushes.Prepare(services.GetRequiredService<Core.WharfPaths>(), services.GetRequiredService<Data.DatabaseTarget>(), repository)
+                    : (null, null);
+                status = await git.RunAsync(gitService, repository.Path, gitProtocol, input, output, error, cancellationToken, hooks, hookEnvironment);
                 (changed, detail) = pushing ? await AfterPushAsync(services, identity, repository, before!) : (false, null);
                 if (pushing && changed) await RecordSignaturesAsync(services, repository, before!);
             }

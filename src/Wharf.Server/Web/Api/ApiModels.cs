@@ -49,5 +49,5 @@ public sealed record AddKeyRequest(string? Key, string? Label, string? ExpiresOn
 /// <c>usage_type</c> changes what the key is for; <c>compromised_since</c> (a date or time, not in the future) reports it compromised.
 public sealed record UpdateKeyRequest(string? Label, string? Key, string? UsageType = null, string? CompromisedSince = null)
 {
-    public const string Example = """{"label": "new label", "usage_type": "authentication_and_signing"}""";
+    public const string Example = """{"label": "new label"}""";
 }

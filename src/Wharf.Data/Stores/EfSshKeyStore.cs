@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
 using Wharf.Core.Audit;
 using Wharf.Core.Keys;
 
@@ -45,11 +46,17 @@ public sealed class EfSshKeyStore(WharfDbContext db) : ISshKeyStore
         }
     }
 
-    public async Task UpdateLabelAsync(SshKey key, string label, AuditEntry audit, CancellationToken cancellationToken)
+    public Task UpdateLabelAsync(SshKey key, string label, AuditEntry audit, CancellationToken cancellationToken) =>
+        UpdateWithAuditAsync(key, s => s.SetProperty(k => k.Label, label), audit, cancellationToken);
+
+    public Task UpdateUsageAsync(SshKey key, KeyUsage usage, AuditEntry audit, CancellationToken cancellationToken) =>
+        UpdateWithAuditAsync(key, s => s.SetProperty(k => k.Usage, usage), audit, cancellationToken);
+
+    /// <summary>One change to the key's row and its audit entry, in one transaction; a key deleted meanwhile is not found.</summary>
+    private async Task UpdateWithAuditAsync(SshKey key, Action<UpdateSettersBuilder<SshKey>> set, AuditEntry audit, CancellationToken cancellationToken)
     {
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        var changed = await db.SshKeys.Where(k => k.Id == key.Id)
-            .ExecuteUpdateAsync(s => s.SetProperty(k => k.Label, label), cancellationToken);
+        var changed = await db.SshKeys.Where(k => k.Id == key.Id).ExecuteUpdateAsync(set, cancellationToken);
         if (changed == 0) throw KeyErrors.KeyNotFound("with id {" + key.Uuid + "}");
         db.AuditLog.Add(audit);
         await db.SaveChangesAsync(cancellationToken);
@@ -61,17 +68,6 @@ public sealed class EfSshKeyStore(WharfDbContext db) : ISshKeyStore
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         var removed = await db.SshKeys.Where(k => k.Id == key.Id).ExecuteDeleteAsync(cancellationToken);
         if (removed == 0) throw KeyErrors.KeyNotFound("with id {" + key.Uuid + "}");
-        db.AuditLog.Add(audit);
-        await db.SaveChangesAsync(cancellationToken);
-        await tx.CommitAsync(cancellationToken);
-    }
-
-    public async Task UpdateUsageAsync(SshKey key, KeyUsage usage, AuditEntry audit, CancellationToken cancellationToken)
-    {
-        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        var changed = await db.SshKeys.Where(k => k.Id == key.Id)
-            .ExecuteUpdateAsync(s => s.SetProperty(k => k.Usage, usage), cancellationToken);
-        if (changed == 0) throw KeyErrors.KeyNotFound("with id {" + key.Uuid + "}");
         db.AuditLog.Add(audit);
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);

@@ -71,4 +71,19 @@ public sealed class CommitSignatureStoreTests : IDisposable
         Assert.Equal((tag, "t@example.org"), (Encoding.UTF8.GetString(signedTag.Payload), signedTag.SignerEmail));
         Assert.Null(CommitSignatures.Parse("tag", Encoding.UTF8.GetBytes(tag)).Signature);
     }
+
+    [Fact]
+    public void TheApisSignatureObjectHasTheIssuesShape()
+    {
+        var verdict = new CommitSignature
+        {
+            ObjectId = new string('a', 40), Status = SignatureStatus.Revoked, Reason = "Revoked: key reported compromised on 2026-03-06",
+            KeyFingerprint = "SHA256:abc", KeyLabel = "signer", Account = "alice", VerifiedAt = new DateTimeOffset(2026, 3, 7, 8, 9, 10, TimeSpan.Zero),
+        };
+        var json = System.Text.Json.JsonSerializer.Serialize(Web.Api.SignatureDto.From(verdict),
+            new System.Text.Json.JsonSerializerOptions { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower });
+        Assert.Equal("""{"status":"revoked","reason":"Revoked: key reported compromised on 2026-03-06","key":{"label":"signer","fingerprint":"SHA256:abc"},"account":"alice","verified_at":"2026-03-07T08:09:10+00:00"}""", json);
+        var unsigned = Web.Api.SignatureDto.From(new CommitSignature { ObjectId = "b", Status = SignatureStatus.Unsigned, Reason = SignatureReasons.NoSignature });
+        Assert.Equal(("unsigned", null, null), (unsigned.Status, unsigned.Key, unsigned.Account));
+    }
 }

@@ -51,3 +51,16 @@ public sealed record UpdateKeyRequest(string? Label, string? Key, string? UsageT
 {
     public const string Example = """{"label": "new label"}""";
 }
+
+/// <summary>
+/// The <c>signature</c> object of a commit (issue 13 point 4): <c>status</c> verified, unverified, revoked or unsigned, the
+/// reason, the key (label, SHA256 fingerprint) and account it was checked against, and when (<c>verified_at</c>).
+/// Built from <see cref="Core.Signatures.CommitSignatures.ForAsync"/>, which records a first check of a commit never pushed.
+/// </summary>
+public sealed record SignatureDto(string Status, string? Reason, SignatureKeyDto? Key, string? Account, DateTimeOffset VerifiedAt)
+{
+    public static SignatureDto From(Core.Signatures.CommitSignature v) => new(Core.Signatures.SignatureStatuses.ToApi(v.Status), v.Reason,
+        v.KeyFingerprint is null ? null : new SignatureKeyDto(v.KeyLabel, v.KeyFingerprint), v.Account, v.VerifiedAt);
+}
+
+public sealed record SignatureKeyDto(string? Label, string Fingerprint);

@@ -26,6 +26,7 @@ public abstract class WharfDbContext(DbContextOptions options) : DbContext(optio
     public DbSet<RepositoryAccessKey> RepositoryAccessKeys => Set<RepositoryAccessKey>();
     public DbSet<UserSession> UserSessions => Set<UserSession>();
     public DbSet<EmailToken> EmailTokens => Set<EmailToken>();
+    public DbSet<Core.Signatures.CommitSignature> CommitSignatures => Set<Core.Signatures.CommitSignature>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -85,6 +86,29 @@ public abstract class WharfDbContext(DbContextOptions options) : DbContext(optio
             e.HasIndex(k => k.Fingerprint).IsUnique();
             e.HasIndex(k => k.UserId);
             e.HasOne<User>().WithMany().HasForeignKey(k => k.UserId).OnDelete(DeleteBehavior.Cascade);
+            // Spelled as in the API; every key stored before usages existed logs in, as it did.
+            e.Property(k => k.Usage).HasConversion(v => v.ToApi(), v => KeyUsages.Parse(v)).HasMaxLength(32).IsRequired()
+                .HasDefaultValue(KeyUsage.Authentication).HasSentinel((KeyUsage)(-1));
+        });
+
+        model.Entity<Core.Signatures.CommitSignature>(e =>
+        {
+            e.ToTable("commit_signatures");
+            e.HasKey(c => c.Id);
+            // A SHA-256 object id is 64 hex digits.
+            e.Property(c => c.ObjectId).HasMaxLength(64).IsRequired();
+            e.Property(c => c.Status).HasConversion(v => Core.Signatures.SignatureStatuses.ToApi(v), v => Core.Signatures.SignatureStatuses.FromApi(v))
+                .HasMaxLength(16).IsRequired();
+            e.Property(c => c.Reason).HasMaxLength(Core.Signatures.CommitSignature.MaxReasonLength);
+            e.Property(c => c.KeyFingerprint).HasMaxLength(64);
+            e.Property(c => c.KeyLabel).HasMaxLength(SshKeyService.MaxLabelLength);
+            e.Property(c => c.Account).HasMaxLength(Core.Names.MaxUserNameLength);
+            // The first verdict on an object in a repository is the one kept.
+            e.HasIndex(c => new { c.RepositoryId, c.ObjectId }).IsUnique();
+            // A compromise report finds the verdicts made with the key.
+            e.HasIndex(c => c.KeyFingerprint);
+            e.HasOne<Repository>().WithMany().HasForeignKey(c => c.RepositoryId).OnDelete(DeleteBehavior.Cascade);
+            // No foreign key to the account or the key: what was verified stays recorded after either is deleted.
         });
 
         model.Entity<ApiToken>(e =>

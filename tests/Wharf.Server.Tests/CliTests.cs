@@ -58,7 +58,7 @@ public sealed class CliTests : IDisposable
         var code = await new CliApp(WharfCommands.All).RunAsync(["--help"],
             new CliContext(new StringReader(""), output, new StringWriter(), _ => null), CancellationToken.None);
         Assert.Equal(0, code);
-        Assert.Contains("wharf admin key add USER [--label LABEL] [--expires DATE] [--data DIR] [--database URL]", output.ToString());
+        Assert.Contains("wharf admin key add USER [--label LABEL] [--expires DATE] [--usage USAGE] [--data DIR] [--database URL]", output.ToString());
     }
 
     [Theory]

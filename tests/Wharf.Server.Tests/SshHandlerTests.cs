@@ -421,5 +421,10 @@ public sealed class SshHandlerTests : IAsyncLifetime
         public Task MarkUsedAsync(long keyId, DateTimeOffset when, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<bool> RecordRefusedOnceAsync(SshKeyOwner key, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<IReadOnlyList<SshKeyOwner>> FindByIdsAsync(IReadOnlyCollection<long> keyIds, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task UpdateUsageAsync(SshKey key, KeyUsage usage, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task MarkCompromisedAsync(SshKey key, DateTimeOffset since, string revokedReason, string earlierNote, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task MarkPossessionProvenAsync(SshKey key, DateTimeOffset at, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task TakeOverAsync(SshKey lost, SshKey added, AuditEntry loserAudit, AuditEntry winnerAudit, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<SshKey?> FindKeyByFingerprintAsync(string fingerprint, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

@@ -46,6 +46,14 @@ public static class AuditActions
     public const string KeyRefused = "key-refused";
     /// <summary>A login with an OpenSSH user certificate naming the account was refused (the label says which and why).</summary>
     public const string CertificateRefused = "certificate-refused";
+    /// <summary>A login with a key that may not log in at all (signing-only, or reported compromised) was refused; the detail says which.</summary>
+    public const string KeyLoginRefused = "key-login-refused";
+    /// <summary>A key's usage (authentication, signing, both) changed; the detail says from what to what.</summary>
+    public const string UsageChanged = "usage-changed";
+    /// <summary>The owner or an administrator reported a key compromised; the detail gives the date.</summary>
+    public const string KeyCompromised = "key-compromised";
+    /// <summary>The key left this account: another account proved it holds the private key (the other account is not named).</summary>
+    public const string KeyTakenOver = "key-taken-over";
     public const string Push = "push";
     public const string TokenCreated = "token-created";
     public const string TokenDeleted = "token-deleted";

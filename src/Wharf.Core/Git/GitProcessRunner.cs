@@ -28,8 +28,11 @@ public sealed partial class GitProcessRunner(GitBinary git, ProcessLimits? limit
 
     /// <param name="gitProtocol">The client's GIT_PROTOCOL, or null. It is the only variable passed from the client.</param>
     /// <param name="input">Client to git's stdin; git's stdin is closed when a read returns 0 (client EOF).</param>
+    /// <param name="hooksDirectory">For receive-pack: a hooks directory of Wharf's own (<c>core.hooksPath</c>) instead of the repository's.</param>
+    /// <param name="environment">Variables for that hook (never from the client).</param>
     public async Task<int> RunAsync(GitService service, string repositoryPath, string? gitProtocol,
-        Stream input, Stream output, Stream error, CancellationToken cancellationToken)
+        Stream input, Stream output, Stream error, CancellationToken cancellationToken,
+        string? hooksDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         // upload-pack's own inactivity bound (git-upload-pack(1) --timeout, whole seconds) backs ours up from inside
         // git. It is 5 s longer, so that ours, which tells the client why, normally fires first (git's ends silently).
@@ -37,7 +40,9 @@ public sealed partial class GitProcessRunner(GitBinary git, ProcessLimits? limit
         var arguments = service == GitService.UploadPack && _limits.NoProgressTimeout != Timeout.InfiniteTimeSpan
             ? new[] { service.Subcommand(), "--timeout=" + ((long)Math.Ceiling(_limits.NoProgressTimeout.TotalSeconds) + 5).ToString(System.Globalization.CultureInfo.InvariantCulture), repositoryPath }
             : [service.Subcommand(), repositoryPath];
+        if (hooksDirectory is not null) arguments = ["-c", "core.hooksPath=" + hooksDirectory, .. arguments];
         var psi = git.StartInfo(arguments);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) psi.Environment[name] = value;
         if (gitProtocol is not null && IsAcceptedGitProtocol(gitProtocol)) psi.Environment["GIT_PROTOCOL"] = gitProtocol;
         return await RunProcessAsync(git.Start(psi), input, output, error, cancellationToken, _limits.NoProgressTimeout);
     }

@@ -30,6 +30,27 @@ public interface ISshKeyStore
 
     Task RemoveAsync(SshKey key, AuditEntry audit, CancellationToken cancellationToken);
 
+    Task UpdateUsageAsync(SshKey key, KeyUsage usage, AuditEntry audit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Sets <see cref="SshKey.CompromisedSince"/> and, in the same transaction, turns the verified signature verdicts
+    /// recorded with the key since then into revoked ones (<paramref name="revokedReason"/>), and notes
+    /// <paramref name="earlierNote"/> on the earlier verified ones.
+    /// </summary>
+    Task MarkCompromisedAsync(SshKey key, DateTimeOffset since, string revokedReason, string earlierNote, AuditEntry audit, CancellationToken cancellationToken);
+
+    /// <summary>Records that the account proved it holds the key's private key.</summary>
+    Task MarkPossessionProvenAsync(SshKey key, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Moves a key to another account after a proof of possession: removes <paramref name="lost"/> and stores
+    /// <paramref name="added"/>, with an entry in each account's audit log, in one transaction.
+    /// </summary>
+    Task TakeOverAsync(SshKey lost, SshKey added, AuditEntry loserAudit, AuditEntry winnerAudit, CancellationToken cancellationToken);
+
+    /// <summary>The stored key with this SHA256 fingerprint, whoever owns it, or null. Database errors propagate.</summary>
+    Task<SshKey?> FindKeyByFingerprintAsync(string fingerprint, CancellationToken cancellationToken);
+
     Task MarkUsedAsync(long keyId, DateTimeOffset when, CancellationToken cancellationToken);
 
     /// <summary>

@@ -36,13 +36,16 @@ public static class KeyErrors
     public const string DuplicateOwn = "key-duplicate-own";
     public const string InUse = "key-in-use";
     public const string NotFound = "key-not-found";
+    public const string UsageBad = "key-usage-invalid";
+    public const string CompromisedBad = "key-compromised-invalid";
+    public const string ProofBad = "key-proof-invalid";
 
     /// <summary>All codes, for the test that keeps them distinct and for documentation.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
         Empty, Unrecognised, InvalidBase64, Truncated, TypeMismatch, TypeUnsupported, TypeRefused, TooSmall, TooLarge,
         InvalidKeyData, Private, Multiple, TooLong, WeakRoca, LabelTooLong, LabelInvalid, LabelAmbiguous, LabelEmpty, LabelDuplicate, KeyImmutable, ExpiryInPast, ExpiryInvalid,
-        DuplicateOwn, InUse, NotFound,
+        DuplicateOwn, InUse, NotFound, UsageBad, CompromisedBad, ProofBad,
     ];
 
     public static string CodeFor(SshKeyError error) => error switch
@@ -111,4 +114,16 @@ public static class KeyErrors
 
     public static WharfException AmbiguousLabel(string label, int count) => WharfException.InvalidArgument(
         $"{count} keys are labelled {Display.Quote(label, KeyPolicy.MaxLabelLength)}; name the key by its fingerprint instead.", LabelAmbiguous);
+
+    public static WharfException UsageInvalid(string? given) => WharfException.InvalidArgument(
+        $"The key usage {Display.Quote(given ?? "", 64)} is not known; use authentication, signing or authentication_and_signing.", UsageBad);
+
+    public static WharfException CompromisedInFuture() => WharfException.InvalidArgument(
+        "The compromise date is in the future; give the date from which the key may have been in other hands (today or earlier).", CompromisedBad);
+
+    public static WharfException CompromisedAlready(DateTimeOffset since) => WharfException.InvalidArgument(
+        $"This key is already reported compromised since {since:yyyy-MM-dd}; a report can only move that date earlier.", CompromisedBad);
+
+    public static WharfException ProofInvalid(string why) => WharfException.InvalidArgument(
+        $"The proof of possession does not hold: {why}", ProofBad);
 }

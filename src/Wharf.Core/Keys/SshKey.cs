@@ -21,9 +21,20 @@ public sealed class SshKey
     /// <summary>From this moment the key no longer logs in; null for never.</summary>
     public DateTimeOffset? ExpiresAt { get; set; }
 
+    /// <summary>Logging in, signing, or both; <see cref="KeyUsage.Authentication"/> for keys older than usages.</summary>
+    public KeyUsage Usage { get; set; }
+    /// <summary>
+    /// Set when the owner or an administrator reported the key compromised: from this moment on the key neither logs
+    /// in nor signs, and signatures recorded since then read as revoked. Only ever moves earlier.
+    /// </summary>
+    public DateTimeOffset? CompromisedSince { get; set; }
+    /// <summary>When the account proved it holds the private key (an SSHSIG over a one-time challenge); null if never.</summary>
+    public DateTimeOffset? PossessionProvenAt { get; set; }
+
     public bool IsExpired(DateTimeOffset now) => ExpiresAt is { } e && e <= now;
+    public bool IsCompromised(DateTimeOffset now) => CompromisedSince is { } c && c <= now;
 }
 
 /// <summary>What an SSH login needs to know about a key: which key, whose it is, and until when it works.</summary>
 public sealed record SshKeyOwner(long KeyId, string PublicKey, long UserId, string UserName, string Label, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt,
-    bool IsAdmin = false, bool UserDisabled = false);
+    bool IsAdmin = false, bool UserDisabled = false, KeyUsage Usage = KeyUsage.Authentication, DateTimeOffset? CompromisedSince = null);

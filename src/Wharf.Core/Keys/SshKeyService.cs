@@ -32,15 +32,28 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
     public async Task<AddedKey> AddAsync(string userName, string text, string? label, DateTimeOffset? expiresAt, Actor actor, CancellationToken cancellationToken) =>
         await AddAsync(await new UserService(users, time).GetAsync(userName, cancellationToken), text, label, expiresAt, actor, cancellationToken);
 
-    public async Task<AddedKey> AddAsync(User user, string? text, string? label, DateTimeOffset? expiresAt, Actor actor, CancellationToken cancellationToken)
+    /// <param name="proof">
+    /// With <paramref name="challenge"/>: an SSHSIG over the challenge made with the key (<see cref="KeyProof"/>). A proven key
+    /// is marked so, and takes the key over from another account that holds it without proof: that account loses it
+    /// and is mailed (without learning who took it); both audit logs record it.
+    /// </param>
+    public async Task<AddedKey> AddAsync(User user, string? text, string? label, DateTimeOffset? expiresAt, Actor actor, CancellationToken cancellationToken,
+        KeyUsage usage = KeyUsage.Authentication, string? challenge = null, string? proof = null)
     {
         var parsed = Check(text);
         var key = parsed.Key;
         var chosenLabel = ChooseLabel(label, key);
         var now = time.GetUtcNow();
         if (expiresAt is { } e && e <= now) throw KeyErrors.ExpiryPassed();
+        var proven = !string.IsNullOrWhiteSpace(proof);
+        if (proven) KeyProof.Verify(key, challenge ?? "", proof!);
 
-        await ThrowIfRegisteredAsync(user, key.FingerprintSha256, cancellationToken);
+        SshKey? takeOver = null;
+        if (proven && await keys.FindKeyByFingerprintAsync(key.FingerprintSha256, cancellationToken) is { } held
+            && held.UserId != user.Id && held.PossessionProvenAt is null)
+            takeOver = held;
+        else
+            await ThrowIfRegisteredAsync(user, key.FingerprintSha256, cancellationToken);
         var entity = new SshKey
         {
             Uuid = Guid.NewGuid(),
@@ -53,11 +66,30 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
             Comment = StoredComment(key),
             CreatedAt = now,
             ExpiresAt = expiresAt,
+            Usage = usage,
+            PossessionProvenAt = proven ? now : null,
         };
+        if (takeOver is not null)
+        {
+            var loser = await users.FindByIdAsync(takeOver.UserId, cancellationToken) ?? throw KeyErrors.KeyInUse();
+            var loserAudit = Audit(loser, AuditActions.KeyTakenOver, takeOver, Actor.System);
+            loserAudit.Detail = "another account proved that it holds this key's private key; this account never had";
+            var winnerAudit = Audit(user, AuditActions.KeyAdded, entity, actor);
+            winnerAudit.Detail = "possession proven; the key was taken over from another account that had not proven it";
+            await keys.TakeOverAsync(takeOver, entity, loserAudit, winnerAudit, cancellationToken);
+            if (notifier is not null)
+            {
+                await notifier.KeyTakenOverAsync(loser, takeOver, now);
+                await notifier.KeyAddedAsync(user, entity, actor, now);
+            }
+            return new AddedKey(entity, parsed);
+        }
         try
         {
             // The store checks uniqueness again: the index is the real guard against a concurrent add.
-            await keys.AddAsync(entity, Audit(user, AuditActions.KeyAdded, entity, actor), cancellationToken);
+            var added = Audit(user, AuditActions.KeyAdded, entity, actor);
+            if (proven) added.Detail = "possession proven";
+            await keys.AddAsync(entity, added, cancellationToken);
         }
         catch (WharfException ex) when (ex.Code == KeyErrors.InUse)
         {
@@ -107,6 +139,47 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
             throw KeyErrors.LabelTaken(chosen);
         await keys.UpdateLabelAsync(key, chosen, Audit(user, AuditActions.LabelChanged, key, actor, chosen), cancellationToken);
         key.Label = chosen;
+        return key;
+    }
+
+    /// <summary>Changes what the key may be used for; null changes nothing. Recorded in the audit log and mailed to the owner.</summary>
+    public async Task<SshKey> ChangeUsageAsync(User user, SshKey key, KeyUsage? usage, Actor actor, CancellationToken cancellationToken)
+    {
+        if (usage is not { } chosen || chosen == key.Usage) return key;
+        var from = key.Usage;
+        var audit = Audit(user, AuditActions.UsageChanged, key, actor);
+        audit.Detail = $"{from.ToApi()} → {chosen.ToApi()}";
+        await keys.UpdateUsageAsync(key, chosen, audit, cancellationToken);
+        key.Usage = chosen;
+        if (notifier is not null) await notifier.UsageChangedAsync(user, key, from, actor, time.GetUtcNow());
+        return key;
+    }
+
+    /// <summary>The date a compromise report would record (now when null); refused when in the future or not earlier than one already recorded.</summary>
+    public DateTimeOffset CheckCompromiseDate(SshKey key, DateTimeOffset? since)
+    {
+        var now = time.GetUtcNow();
+        var date = since ?? now;
+        if (date > now) throw KeyErrors.CompromisedInFuture();
+        if (key.CompromisedSince is { } already && already <= date) throw KeyErrors.CompromisedAlready(already);
+        return date;
+    }
+
+    /// <summary>
+    /// Reports the key compromised since <paramref name="since"/> (now when null): from then on it neither logs in nor
+    /// signs, and signature verdicts recorded with it since then read as revoked. A later report can only move the date
+    /// earlier. Recorded in the audit log and mailed to the owner.
+    /// </summary>
+    public async Task<SshKey> ReportCompromisedAsync(User user, SshKey key, DateTimeOffset? since, Actor actor, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var date = CheckCompromiseDate(key, since);
+        var day = date.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var audit = Audit(user, AuditActions.KeyCompromised, key, actor);
+        audit.Detail = "compromised since " + date.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
+        await keys.MarkCompromisedAsync(key, date, Signatures.SignatureReasons.Revoked(day), Signatures.SignatureReasons.CompromisedLater(day), audit, cancellationToken);
+        key.CompromisedSince = date;
+        if (notifier is not null) await notifier.KeyCompromisedAsync(user, key, actor, now);
         return key;
     }
 

@@ -13,6 +13,9 @@ public static class KeyMessages
     public const string RemovedSubject = "SSH key removed";
     public const string ExpirySubject = "SSH key expires soon";
     public const string RotationSubject = "SSH key rotation reminder";
+    public const string UsageSubject = "SSH key usage changed";
+    public const string CompromisedSubject = "SSH key reported compromised";
+    public const string TakenOverSubject = "SSH key moved to another account";
     public const string CommandLine = "the command line on the server";
 
     /// <summary><paramref name="site"/>: the web server's public address (no trailing slash), or "" when unknown.</summary>
@@ -25,6 +28,26 @@ public static class KeyMessages
         $"An SSH key was removed from your Wharf account {user.Name}. It no longer logs in.",
         key, at, actor,
         $"If you did not remove this key, sign in and check your SSH keys at {site}/account/ssh-keys and the audit log at {site}/account/audit.");
+
+    public static Notification UsageChanged(User user, SshKey key, KeyUsage from, Actor actor, DateTimeOffset at, string site = "") => Build(user, UsageSubject,
+        $"The usage of an SSH key on your Wharf account {user.Name} changed from {from.ForPeople()} to {key.Usage.ForPeople()}." +
+        (key.Usage.CanLogIn() ? " It can log in over SSH." : " It no longer logs in over SSH.") +
+        (key.Usage.CanSign() ? " Commits and tags signed with it can show as verified." : " Signatures made with it no longer verify new commits."),
+        key, at, actor,
+        $"If you did not make this change, check your SSH keys at {site}/account/ssh-keys and the audit log at {site}/account/audit.");
+
+    public static Notification Compromised(User user, SshKey key, Actor actor, DateTimeOffset at, string site = "") => Build(user, CompromisedSubject,
+        $"An SSH key on your Wharf account {user.Name} was reported compromised since {key.CompromisedSince!.Value.UtcDateTime:yyyy-MM-dd}. " +
+        "It no longer logs in and no longer signs; commit signatures Wharf recorded from that date on now show as revoked, earlier ones stay verified with a note.",
+        key, at, actor,
+        $"Make a new key (ssh-keygen -t ed25519) and add it at {site}/account/ssh-keys. If you did not report this, check the audit log at {site}/account/audit.");
+
+    /// <summary>Never names the account that took the key: that would tell the loser who holds the private key.</summary>
+    public static Notification TakenOver(User user, SshKey key, DateTimeOffset at, string site = "") => Build(user, TakenOverSubject,
+        $"An SSH key on your Wharf account {user.Name} was removed from it: another account proved that it holds the private key of this key, " +
+        "which this account never did. The key no longer logs in to or signs for your account.",
+        key, at, actor: null,
+        $"If this key is yours, someone else holds its private key: make a new key and add it at {site}/account/ssh-keys, proving possession.");
 
     public static Notification Expiry(User user, SshKey key, DateTimeOffset at, string site = "")
     {

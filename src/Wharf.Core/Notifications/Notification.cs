@@ -20,4 +20,8 @@ public interface IKeyChangeNotifier
 {
     Task KeyAddedAsync(Users.User user, Keys.SshKey key, Audit.Actor actor, DateTimeOffset at);
     Task KeyRemovedAsync(Users.User user, Keys.SshKey key, Audit.Actor actor, DateTimeOffset at);
+    Task UsageChangedAsync(Users.User user, Keys.SshKey key, Keys.KeyUsage from, Audit.Actor actor, DateTimeOffset at) => Task.CompletedTask;
+    Task KeyCompromisedAsync(Users.User user, Keys.SshKey key, Audit.Actor actor, DateTimeOffset at) => Task.CompletedTask;
+    /// <summary>The key was taken over by an account that proved it holds the private key; never says which account.</summary>
+    Task KeyTakenOverAsync(Users.User user, Keys.SshKey key, DateTimeOffset at) => Task.CompletedTask;
 }

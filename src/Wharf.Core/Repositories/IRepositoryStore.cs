@@ -25,6 +25,9 @@ public interface IRepositoryStore
 
     Task MarkPushedAsync(long repositoryId, DateTimeOffset when, CancellationToken cancellationToken);
 
+    /// <summary>Turns "Require signed commits" on or off.</summary>
+    Task SetRequireSignedCommitsAsync(long repositoryId, bool required, CancellationToken cancellationToken);
+
     Task<AccessLevel?> FindGrantAsync(long repositoryId, long userId, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<GrantInfo>> ListGrantsAsync(long repositoryId, CancellationToken cancellationToken);

@@ -18,6 +18,8 @@ public sealed class Repository
     public DateTimeOffset CreatedAt { get; set; }
     /// <summary>When a push last changed the repository; null until one does.</summary>
     public DateTimeOffset? LastPushedAt { get; set; }
+    /// <summary>Pushes that bring a commit or annotated tag whose signature is not verified are refused (git only).</summary>
+    public bool RequireSignedCommits { get; set; }
 }
 
 /// <summary>A repository with its owner's name, as a request resolves it.</summary>
@@ -29,6 +31,7 @@ public sealed record RepositoryInfo(long Id, long OwnerId, string OwnerName, str
     public bool IsPrivate { get; init; } = true;
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? LastPushedAt { get; init; }
+    public bool RequireSignedCommits { get; init; }
 
     public string FullName => $"{OwnerName}/{Name}";
 }

@@ -39,6 +39,7 @@ public sealed class EfRepositoryStore(WharfDbContext db) : IRepositoryStore
         select new RepositoryInfo(r.Id, u.Id, u.Name, r.Name, r.Path)
         {
             Uuid = r.Uuid, OwnerUuid = u.Uuid, Scm = r.Scm, IsPrivate = r.IsPrivate, CreatedAt = r.CreatedAt, LastPushedAt = r.LastPushedAt,
+            RequireSignedCommits = r.RequireSignedCommits,
         };
 
     public async Task AddAsync(Repository repository, CancellationToken cancellationToken)
@@ -68,6 +69,9 @@ public sealed class EfRepositoryStore(WharfDbContext db) : IRepositoryStore
 
     public Task MarkPushedAsync(long repositoryId, DateTimeOffset when, CancellationToken cancellationToken) =>
         db.Repositories.Where(r => r.Id == repositoryId).ExecuteUpdateAsync(s => s.SetProperty(r => r.LastPushedAt, when), cancellationToken);
+
+    public Task SetRequireSignedCommitsAsync(long repositoryId, bool required, CancellationToken cancellationToken) =>
+        db.Repositories.Where(r => r.Id == repositoryId).ExecuteUpdateAsync(s => s.SetProperty(r => r.RequireSignedCommits, required), cancellationToken);
 
     public async Task<AccessLevel?> FindGrantAsync(long repositoryId, long userId, CancellationToken cancellationToken) =>
         await db.RepositoryGrants.Where(g => g.RepositoryId == repositoryId && g.UserId == userId)

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
 using Wharf.Core.Audit;
 using Wharf.Core.Keys;
 
@@ -23,7 +24,7 @@ public sealed class EfSshKeyStore(WharfDbContext db) : ISshKeyStore
     private IQueryable<SshKeyOwner> Owners(IQueryable<SshKey> keys) =>
         from k in keys
         join u in db.Users on k.UserId equals u.Id
-        select new SshKeyOwner(k.Id, k.PublicKey, u.Id, u.Name, k.Label, k.CreatedAt, k.ExpiresAt, u.IsAdmin, u.IsDisabled);
+        select new SshKeyOwner(k.Id, k.PublicKey, u.Id, u.Name, k.Label, k.CreatedAt, k.ExpiresAt, u.IsAdmin, u.IsDisabled, k.Usage, k.CompromisedSince);
 
     public async Task<IReadOnlyList<SshKey>> ListAsync(long userId, CancellationToken cancellationToken) =>
         await db.SshKeys.AsNoTracking().Where(k => k.UserId == userId).OrderBy(k => k.CreatedAt).ThenBy(k => k.Id).ToListAsync(cancellationToken);
@@ -45,11 +46,17 @@ public sealed class EfSshKeyStore(WharfDbContext db) : ISshKeyStore
         }
     }
 
-    public async Task UpdateLabelAsync(SshKey key, string label, AuditEntry audit, CancellationToken cancellationToken)
+    public Task UpdateLabelAsync(SshKey key, string label, AuditEntry audit, CancellationToken cancellationToken) =>
+        UpdateWithAuditAsync(key, s => s.SetProperty(k => k.Label, label), audit, cancellationToken);
+
+    public Task UpdateUsageAsync(SshKey key, KeyUsage usage, AuditEntry audit, CancellationToken cancellationToken) =>
+        UpdateWithAuditAsync(key, s => s.SetProperty(k => k.Usage, usage), audit, cancellationToken);
+
+    /// <summary>One change to the key's row and its audit entry, in one transaction; a key deleted meanwhile is not found.</summary>
+    private async Task UpdateWithAuditAsync(SshKey key, Action<UpdateSettersBuilder<SshKey>> set, AuditEntry audit, CancellationToken cancellationToken)
     {
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
-        var changed = await db.SshKeys.Where(k => k.Id == key.Id)
-            .ExecuteUpdateAsync(s => s.SetProperty(k => k.Label, label), cancellationToken);
+        var changed = await db.SshKeys.Where(k => k.Id == key.Id).ExecuteUpdateAsync(set, cancellationToken);
         if (changed == 0) throw KeyErrors.KeyNotFound("with id {" + key.Uuid + "}");
         db.AuditLog.Add(audit);
         await db.SaveChangesAsync(cancellationToken);
@@ -65,6 +72,55 @@ public sealed class EfSshKeyStore(WharfDbContext db) : ISshKeyStore
         await db.SaveChangesAsync(cancellationToken);
         await tx.CommitAsync(cancellationToken);
     }
+
+    public async Task MarkCompromisedAsync(SshKey key, DateTimeOffset since, string revokedReason, string earlierNote, AuditEntry audit, CancellationToken cancellationToken)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var changed = await db.SshKeys.Where(k => k.Id == key.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(k => k.CompromisedSince, since), cancellationToken);
+        if (changed == 0) throw KeyErrors.KeyNotFound("with id {" + key.Uuid + "}");
+        var fingerprint = key.Fingerprint;
+        // Verified or already revoked by an earlier, later-dated report: from the (new) date on they are revoked.
+        await db.CommitSignatures
+            .Where(c => c.KeyFingerprint == fingerprint && c.VerifiedAt >= since
+                && (c.Status == Core.Signatures.SignatureStatus.Verified || c.Status == Core.Signatures.SignatureStatus.Revoked))
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Status, Core.Signatures.SignatureStatus.Revoked).SetProperty(c => c.Reason, revokedReason), cancellationToken);
+        await db.CommitSignatures
+            .Where(c => c.KeyFingerprint == fingerprint && c.VerifiedAt < since && c.Status == Core.Signatures.SignatureStatus.Verified)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Reason, earlierNote), cancellationToken);
+        db.AuditLog.Add(audit);
+        await db.SaveChangesAsync(cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    public Task MarkPossessionProvenAsync(SshKey key, DateTimeOffset at, CancellationToken cancellationToken) =>
+        db.SshKeys.Where(k => k.Id == key.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.PossessionProvenAt, at), cancellationToken);
+
+    public async Task TakeOverAsync(SshKey lost, SshKey added, AuditEntry loserAudit, AuditEntry winnerAudit, CancellationToken cancellationToken)
+    {
+        await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
+        var removed = await db.SshKeys.Where(k => k.Id == lost.Id && k.UserId == lost.UserId).ExecuteDeleteAsync(cancellationToken);
+        // Someone else removed or moved it meanwhile: the add below meets the unique index if it is still taken.
+        _ = removed;
+        db.SshKeys.Add(added);
+        db.AuditLog.Add(loserAudit);
+        db.AuditLog.Add(winnerAudit);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException e) when (UniqueViolation.Is(e))
+        {
+            db.Entry(added).State = EntityState.Detached;
+            db.Entry(loserAudit).State = EntityState.Detached;
+            db.Entry(winnerAudit).State = EntityState.Detached;
+            throw KeyErrors.KeyInUse();
+        }
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    public Task<SshKey?> FindKeyByFingerprintAsync(string fingerprint, CancellationToken cancellationToken) =>
+        db.SshKeys.AsNoTracking().SingleOrDefaultAsync(k => k.Fingerprint == fingerprint, cancellationToken);
 
     public Task MarkUsedAsync(long keyId, DateTimeOffset when, CancellationToken cancellationToken) =>
         db.SshKeys.Where(k => k.Id == keyId)

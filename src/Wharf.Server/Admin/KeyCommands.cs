@@ -16,18 +16,20 @@ public static class KeyCommands
     public static readonly CliCommand Add = new(
         "admin key add",
         "Adds the SSH public key on standard input (OpenSSH line, RFC 4716 or PEM) to USER; prints its SHA256 fingerprint. " +
-        "--expires 2027-01-31: the key stops working at the start of that day (UTC).",
-        ["USER"], [Label, new CliOption("--expires", "DATE", Required: false)],
+        "--expires 2027-01-31: the key stops working at the start of that day (UTC). " +
+        "--usage authentication (the default), signing or authentication_and_signing: what the key may do.",
+        ["USER"], [Label, new CliOption("--expires", "DATE", Required: false), new CliOption("--usage", "USAGE", Required: false)],
         (args, console, ct) => AdminCommand.RunAsync(args, console, ct, async services =>
         {
             var expiresAt = KeyExpiry.Parse(args["--expires"], "--expires");
+            var usage = args["--usage"] is { } u ? KeyUsages.Parse(u) : KeyUsage.Authentication;
             var text = await ReadInputAsync(console.In, ct);
             if (string.IsNullOrWhiteSpace(text))
                 throw WharfException.InvalidArgument(
                     "No public key on standard input: pipe in one line such as 'ssh-ed25519 AAAA... you@host', e.g. < ~/.ssh/id_ed25519.pub",
                     KeyErrors.Empty);
             var added = await services.GetRequiredService<SshKeyService>()
-                .AddAsync(args.Positionals[0], text, args["--label"], expiresAt, Actor.Cli, ct);
+                .AddAsync(await services.GetRequiredService<UserService>().GetAsync(args.Positionals[0], ct), text, args["--label"], expiresAt, Actor.Cli, ct, usage);
             if (added.Parsed.OptionsDropped)
                 await console.Error.WriteLineAsync("wharf: note: the authorized_keys options in front of the key were dropped; Wharf does not apply them.");
             // Only the fingerprint on stdout, so scripts can capture it.
@@ -78,6 +80,35 @@ public static class KeyCommands
             var key = await keys.FindAsync(user, args["--label"], fingerprint: null, ct);
             key = await keys.RelabelAsync(user, key, args["--to"], Actor.Cli, ct);
             await console.Out.WriteLineAsync($"Key {key.Fingerprint} is now labelled {Display.Quote(key.Label, KeyPolicy.MaxLabelLength)}.");
+            return ExitCodes.Success;
+        }));
+
+    public static readonly CliCommand Usage = new(
+        "admin key usage", "Changes what USER's key labelled LABEL may do: authentication, signing or authentication_and_signing.",
+        ["USER"], [new CliOption("--label", "LABEL", Required: true), new CliOption("--to", "USAGE", Required: true)],
+        (args, console, ct) => AdminCommand.RunAsync(args, console, ct, async services =>
+        {
+            var usage = KeyUsages.Parse(args["--to"]);
+            var user = await services.GetRequiredService<UserService>().GetAsync(args.Positionals[0], ct);
+            var keys = services.GetRequiredService<SshKeyService>();
+            var key = await keys.FindAsync(user, args["--label"], fingerprint: null, ct);
+            key = await keys.ChangeUsageAsync(user, key, usage, Actor.Cli, ct);
+            await console.Out.WriteLineAsync($"Key {key.Fingerprint} is now for {key.Usage.ToApi()}.");
+            return ExitCodes.Success;
+        }));
+
+    public static readonly CliCommand Compromised = new(
+        "admin key compromised",
+        "Reports USER's key labelled LABEL compromised since DATE (default now): it no longer logs in or signs, and signatures recorded since then read as revoked.",
+        ["USER"], [new CliOption("--label", "LABEL", Required: true), new CliOption("--since", "DATE", Required: false)],
+        (args, console, ct) => AdminCommand.RunAsync(args, console, ct, async services =>
+        {
+            var since = KeyExpiry.Parse(args["--since"], "--since");
+            var user = await services.GetRequiredService<UserService>().GetAsync(args.Positionals[0], ct);
+            var keys = services.GetRequiredService<SshKeyService>();
+            var key = await keys.FindAsync(user, args["--label"], fingerprint: null, ct);
+            key = await keys.ReportCompromisedAsync(user, key, since, Actor.Cli, ct);
+            await console.Out.WriteLineAsync($"Key {key.Fingerprint} is reported compromised since {Time(key.CompromisedSince!.Value)}.");
             return ExitCodes.Success;
         }));
 

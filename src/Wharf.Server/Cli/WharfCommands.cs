@@ -15,6 +15,8 @@ public static class WharfCommands
         KeyCommands.List,              // wharf admin key list USER
         KeyCommands.Remove,            // wharf admin key remove USER (--label LABEL | --fingerprint FP)
         KeyCommands.Relabel,           // wharf admin key label USER --label OLD --to NEW
+        KeyCommands.Usage,             // wharf admin key usage USER --label LABEL --to USAGE
+        KeyCommands.Compromised,       // wharf admin key compromised USER --label LABEL [--since DATE]
         OpenSsh.OpenSshCommands.Authorized, // wharf keys authorized --user %u --type %t --key %k   (sshd AuthorizedKeysCommand)
         OpenSsh.OpenSshCommands.Principals, // wharf keys principals --user %u --certificate %k          (sshd AuthorizedPrincipalsCommand)
         OpenSsh.OpenSshCommands.Shell, // wharf shell --key-id N | --access-key-id N              (its forced command)
@@ -25,6 +27,8 @@ public static class WharfCommands
         RepositoryCommands.Grant,      // wharf admin repo grant OWNER/NAME USER --permission read|write|admin
         RepositoryCommands.Revoke,     // wharf admin repo revoke OWNER/NAME USER
         RepositoryCommands.DefaultBranch, // wharf admin repo default-branch OWNER/NAME BRANCH
+        Signing.SignedPushes.Require,  // wharf admin repo signed-commits OWNER/NAME --require on|off
+        Signing.SignedPushes.CheckPush, // wharf signatures check-push (the pre-receive hook of such repositories)
         RepositoryCommands.AddAccessKey, // wharf admin repo access-key add OWNER/NAME [--label L] [--write]   < key.pub
         BackupCommands.Backup,         // wharf admin backup --to FILE
         HostKeyCommands.Add,           // wharf admin host-key add ed25519|rsa-3072|rsa-4096

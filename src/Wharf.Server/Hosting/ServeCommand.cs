@@ -126,6 +126,8 @@ public static class ServeCommand
         // /OWNER/NAME takes the two-segment paths whose first segment no fixed route has (routing prefers literal
         // segments whatever the order); Names.ReservedUserNames keeps accounts off those first segments.
         app.MapRepositoryPages();
+        // /USER.keys and /OWNER/NAME/allowed_signers: public keys as OpenSSH and git read them.
+        Web.Signing.PublicKeyEndpoints.MapPublicKeyFiles(app);
 
         var webAddress = app.Services.GetRequiredService<WebAddress>();
         webAddress.SshHost = publicHost;

@@ -52,6 +52,8 @@ public static class WharfServices
         services.AddScoped<IUserSessionStore, EfUserSessionStore>();
         services.AddScoped<IEmailTokenStore, EfEmailTokenStore>();
         services.AddScoped<ISshKeyStore, EfSshKeyStore>();
+        services.AddScoped<Wharf.Core.Signatures.ICommitSignatureStore, EfCommitSignatureStore>();
+        services.AddScoped<Wharf.Core.Signatures.CommitSignatures>();
         services.AddScoped<IRepositoryStore, EfRepositoryStore>();
         services.AddScoped<Wharf.Core.AccessKeys.IAccessKeyStore, EfAccessKeyStore>();
         services.AddScoped<IApiTokenStore, EfApiTokenStore>();

@@ -16,6 +16,13 @@ public sealed partial class KeyChangeMailer(INotificationSender sender, WebAddre
 
     public Task KeyRemovedAsync(User user, SshKey key, Actor actor, DateTimeOffset at) => SendAsync(KeyMessages.Removed(user, key, actor, at, Site), user);
 
+    public Task UsageChangedAsync(User user, SshKey key, KeyUsage from, Actor actor, DateTimeOffset at) =>
+        SendAsync(KeyMessages.UsageChanged(user, key, from, actor, at, Site), user);
+
+    public Task KeyCompromisedAsync(User user, SshKey key, Actor actor, DateTimeOffset at) => SendAsync(KeyMessages.Compromised(user, key, actor, at, Site), user);
+
+    public Task KeyTakenOverAsync(User user, SshKey key, DateTimeOffset at) => SendAsync(KeyMessages.TakenOver(user, key, at, Site), user);
+
     private string Site => address.BaseUrl?.TrimEnd('/') ?? "";
 
     private async Task SendAsync(Notification message, User user)

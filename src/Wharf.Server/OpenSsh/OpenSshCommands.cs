@@ -48,6 +48,11 @@ public static class OpenSshCommands
                     await console.Error.WriteLineAsync($"wharf: SSH key {key.FingerprintSha256} of {Wharf.Core.Errors.Display.Printable(owner.UserName)} expired on {e.UtcDateTime:yyyy-MM-dd}.");
                     return ExitCodes.Success;
                 }
+                if (standing.LoginRefusal(owner) is { } notForLogin)
+                {
+                    await console.Error.WriteLineAsync($"wharf: SSH key {key.FingerprintSha256} of {Wharf.Core.Errors.Display.Printable(owner.UserName)} may not log in: {notForLogin}.");
+                    return ExitCodes.Success;
+                }
                 if (standing.PolicyRefusal(owner.PublicKey) is { } refused)
                 {
                     await console.Error.WriteLineAsync($"wharf: SSH key {key.FingerprintSha256} of {owner.UserName} is no longer allowed by the key policy: {refused}");

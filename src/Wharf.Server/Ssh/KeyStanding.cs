@@ -58,10 +58,20 @@ public sealed class KeyStanding(KeyPolicy policy, TimeProvider time, WebAddress 
         }
     }
 
+    /// <summary>
+    /// Why the account key may not log in at all, whatever else holds: it is for signing only, or it was reported
+    /// compromised. Null when neither. At login such a key is refused like an unknown key (no banner).
+    /// </summary>
+    public string? LoginRefusal(SshKeyOwner owner) =>
+        !owner.Usage.CanLogIn() ? "the key is registered for signing only, not for logging in"
+        : owner.CompromisedSince is { } c && c <= time.GetUtcNow() ? $"the key was reported compromised since {c.UtcDateTime:yyyy-MM-dd}"
+        : null;
+
     /// <summary>Null when the account key may log in now; else the banner that says why and where to add a new key.</summary>
     public string? Refusal(SshKeyOwner owner, string fingerprint)
     {
         if (owner.UserDisabled) return DisabledBanner(owner.UserName);
+        if (LoginRefusal(owner) is { } notForLogin) return PolicyBanner(owner.Label, fingerprint, notForLogin, web.SshKeysPage);
         if (owner.ExpiresAt is { } expiresAt && expiresAt <= time.GetUtcNow())
             return ExpiredBanner(owner.Label, fingerprint, expiresAt, web.SshKeysPage);
         return PolicyRefusal(owner.PublicKey) is { } why ? PolicyBanner(owner.Label, fingerprint, why, web.SshKeysPage) : null;

@@ -6,6 +6,7 @@ using Wharf.Core.Errors;
 using Wharf.Core.Git;
 using Wharf.Core.Hg;
 using Wharf.Core.Repositories;
+using Wharf.Core.Signatures;
 
 namespace Wharf.Server.Ssh;
 
@@ -80,8 +81,13 @@ public sealed partial class RepositorySessions(
                 var gitService = GitServiceExtensions.ForOperation(command.Operation)!.Value;
                 var pushing = gitService == GitService.ReceivePack;
                 var before = pushing ? await gitBinary.RefsAsync(repository.Path, cancellationToken) : null;
-                status = await git.RunAsync(gitService, repository.Path, gitProtocol, input, output, error, cancellationToken);
+                // "Require signed commits": Wharf's own pre-receive hook checks the pushed objects before any ref moves.
+                var (hooks, hookEnvironment) = pushing && repository.RequireSignedCommits
+                    ? Signing.SignedPushes.Prepare(services.GetRequiredService<Core.WharfPaths>(), services.GetRequiredService<Data.DatabaseTarget>(), repository)
+                    : (null, null);
+                status = await git.RunAsync(gitService, repository.Path, gitProtocol, input, output, error, cancellationToken, hooks, hookEnvironment);
                 (changed, detail) = pushing ? await AfterPushAsync(services, identity, repository, before!) : (false, null);
+                if (pushing && changed) await RecordSignaturesAsync(services, repository, before!);
             }
             LogFinished(logger, identity.Name, operation, repository.FullName, status);
             metrics?.GitOperation(service, status.ToString(System.Globalization.CultureInfo.InvariantCulture), time.GetElapsedTime(started));
@@ -136,6 +142,25 @@ public sealed partial class RepositorySessions(
         }
         return (true, changes);
     }
+
+    /// <summary>
+    /// Checks and records the signatures of the commits and tags the push brought (<see cref="CommitSignatures.RecordPushAsync"/>).
+    /// A failure is logged and never fails the push, which has landed: those commits are checked when first shown.
+    /// </summary>
+    private async Task RecordSignaturesAsync(IServiceProvider services, RepositoryInfo repository, string before)
+    {
+        try
+        {
+            await services.GetRequiredService<CommitSignatures>().RecordPushAsync(repository, before, CancellationToken.None);
+        }
+        catch (Exception e) when (e is InvalidOperationException or WharfException or System.Data.Common.DbException)
+        {
+            LogSignaturesFailed(logger, e, repository.FullName);
+        }
+    }
+
+    [LoggerMessage(EventId = 1144, Level = LogLevel.Warning, Message = "Could not record the commit signatures of a push to {Repository}; they are checked when first shown")]
+    private static partial void LogSignaturesFailed(ILogger logger, Exception exception, string repository);
 
     private async Task RecordPushAsync(IServiceProvider services, WharfIdentity identity, RepositoryInfo repository, string? sourceAddress, string? detail)
     {

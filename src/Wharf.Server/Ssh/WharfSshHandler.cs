@@ -45,6 +45,15 @@ public sealed partial class WharfSshHandler(
         }
         // The fingerprint is a hash of the key; comparing the key itself costs nothing and removes the question.
         if (owner.PublicKey != line) return null;
+        if (standing.LoginRefusal(owner) is { } notForLogin)
+        {
+            // A signing-only or compromised key is refused like an unknown key: no banner, the same failure the client
+            // sees for a key Wharf never heard of. The query is answered yes only so that the client proves it holds
+            // the private key, and the audit log can then say why without a mere public key writing to it.
+            if (!request.SignatureVerified) return Principal(owner, fingerprint);
+            await RecordRefusedAsync(scope.ServiceProvider, owner, request, cancellationToken, notForLogin);
+            return null;
+        }
         if (certificates.Requires(owner.UserName))
         {
             // As for a refused key below: yes to the query, so that the holder signs and reads why.
@@ -126,13 +135,15 @@ public sealed partial class WharfSshHandler(
     private static WharfPrincipal Principal(SshKeyOwner owner, string fingerprint) =>
         new(owner.UserId, owner.UserName, owner.KeyId, fingerprint, owner.Label, owner.IsAdmin);
 
-    private async Task RecordRefusedAsync(IServiceProvider services, SshKeyOwner owner, SshAuthRequest request, CancellationToken cancellationToken)
+    private async Task RecordRefusedAsync(IServiceProvider services, SshKeyOwner owner, SshAuthRequest request, CancellationToken cancellationToken,
+        string? notForLogin = null)
     {
-        var expired = owner.ExpiresAt is { } e && e <= time.GetUtcNow();
+        var expired = notForLogin is null && owner.ExpiresAt is { } e && e <= time.GetUtcNow();
         var entry = new AuditEntry
         {
             UserId = owner.UserId,
-            Action = expired ? AuditActions.KeyExpired : AuditActions.KeyRefused,
+            Action = notForLogin is not null ? AuditActions.KeyLoginRefused : expired ? AuditActions.KeyExpired : AuditActions.KeyRefused,
+            Detail = notForLogin,
             KeyFingerprint = request.Key.FingerprintSha256,
             KeyLabel = owner.Label,
             Actor = Actor.System.Name,
@@ -140,7 +151,8 @@ public sealed partial class WharfSshHandler(
             At = time.GetUtcNow(),
         };
         if (!await services.GetRequiredService<ISshKeyStore>().RecordRefusedOnceAsync(owner, entry, cancellationToken)) return;
-        if (expired) LogKeyExpired(logger, owner.UserName, request.Key.FingerprintSha256, owner.ExpiresAt!.Value);
+        if (notForLogin is not null) LogKeyNotForLogin(logger, owner.UserName, request.Key.FingerprintSha256, notForLogin);
+        else if (expired) LogKeyExpired(logger, owner.UserName, request.Key.FingerprintSha256, owner.ExpiresAt!.Value);
         else LogKeyRefused(logger, owner.UserName, request.Key.FingerprintSha256, standing.PolicyRefusal(owner.PublicKey) ?? "");
     }
 
@@ -196,6 +208,9 @@ public sealed partial class WharfSshHandler(
 
     [LoggerMessage(EventId = 1120, Level = LogLevel.Information, Message = "Refused SSH key {Fingerprint} of {User}: the key policy no longer allows it ({Reason})")]
     private static partial void LogKeyRefused(ILogger logger, string user, string fingerprint, string reason);
+
+    [LoggerMessage(EventId = 1143, Level = LogLevel.Information, Message = "Refused SSH key {Fingerprint} of {User}: {Reason}")]
+    private static partial void LogKeyNotForLogin(ILogger logger, string user, string fingerprint, string reason);
 
     [LoggerMessage(EventId = 1121, Level = LogLevel.Information, Message = "Refused access key {Fingerprint}: the key policy no longer allows it")]
     private static partial void LogAccessKeyRefused(ILogger logger, string fingerprint);

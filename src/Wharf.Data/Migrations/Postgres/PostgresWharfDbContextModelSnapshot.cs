@@ -179,6 +179,9 @@ namespace Wharf.Data.Migrations.Postgres
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)");
 
+                    b.Property<DateTimeOffset?>("CompromisedSince")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -203,10 +206,20 @@ namespace Wharf.Data.Migrations.Postgres
                     b.Property<DateTimeOffset?>("LastUsedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<DateTimeOffset?>("PossessionProvenAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("PublicKey")
                         .IsRequired()
                         .HasMaxLength(4096)
                         .HasColumnType("character varying(4096)");
+
+                    b.Property<string>("Usage")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasDefaultValue("authentication");
 
                     b.Property<long>("UserId")
                         .HasColumnType("bigint");
@@ -262,6 +275,9 @@ namespace Wharf.Data.Migrations.Postgres
                         .HasMaxLength(4096)
                         .HasColumnType("character varying(4096)");
 
+                    b.Property<bool>("RequireSignedCommits")
+                        .HasColumnType("boolean");
+
                     b.Property<string>("Scm")
                         .IsRequired()
                         .HasMaxLength(8)
@@ -311,6 +327,59 @@ namespace Wharf.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("repository_grants", (string)null);
+                });
+
+            modelBuilder.Entity("Wharf.Core.Signatures.CommitSignature", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Account")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<string>("KeyFingerprint")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("KeyLabel")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)");
+
+                    b.Property<string>("ObjectId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<long>("RepositoryId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<long?>("UserId")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("VerifiedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("KeyFingerprint");
+
+                    b.HasIndex("RepositoryId", "ObjectId")
+                        .IsUnique();
+
+                    b.ToTable("commit_signatures", (string)null);
                 });
 
             modelBuilder.Entity("Wharf.Core.Tokens.ApiToken", b =>
@@ -530,6 +599,15 @@ namespace Wharf.Data.Migrations.Postgres
                     b.HasOne("Wharf.Core.Users.User", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Wharf.Core.Signatures.CommitSignature", b =>
+                {
+                    b.HasOne("Wharf.Core.Repositories.Repository", null)
+                        .WithMany()
+                        .HasForeignKey("RepositoryId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

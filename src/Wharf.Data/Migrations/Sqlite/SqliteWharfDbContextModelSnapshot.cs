@@ -166,6 +166,9 @@ namespace Wharf.Data.Migrations.Sqlite
                         .HasMaxLength(255)
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("CompromisedSince")
+                        .HasColumnType("INTEGER");
+
                     b.Property<long>("CreatedAt")
                         .HasColumnType("INTEGER");
 
@@ -190,10 +193,20 @@ namespace Wharf.Data.Migrations.Sqlite
                     b.Property<long?>("LastUsedAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<long?>("PossessionProvenAt")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("PublicKey")
                         .IsRequired()
                         .HasMaxLength(4096)
                         .HasColumnType("TEXT");
+
+                    b.Property<string>("Usage")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("authentication");
 
                     b.Property<long>("UserId")
                         .HasColumnType("INTEGER");
@@ -247,6 +260,9 @@ namespace Wharf.Data.Migrations.Sqlite
                         .HasMaxLength(4096)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("RequireSignedCommits")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Scm")
                         .IsRequired()
                         .HasMaxLength(8)
@@ -294,6 +310,57 @@ namespace Wharf.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("repository_grants", (string)null);
+                });
+
+            modelBuilder.Entity("Wharf.Core.Signatures.CommitSignature", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Account")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyFingerprint")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("KeyLabel")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ObjectId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RepositoryId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("UserId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("VerifiedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("KeyFingerprint");
+
+                    b.HasIndex("RepositoryId", "ObjectId")
+                        .IsUnique();
+
+                    b.ToTable("commit_signatures", (string)null);
                 });
 
             modelBuilder.Entity("Wharf.Core.Tokens.ApiToken", b =>
@@ -507,6 +574,15 @@ namespace Wharf.Data.Migrations.Sqlite
                     b.HasOne("Wharf.Core.Users.User", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Wharf.Core.Signatures.CommitSignature", b =>
+                {
+                    b.HasOne("Wharf.Core.Repositories.Repository", null)
+                        .WithMany()
+                        .HasForeignKey("RepositoryId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

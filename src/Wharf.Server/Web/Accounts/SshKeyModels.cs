@@ -10,13 +10,17 @@ namespace Wharf.Server.Web.Accounts;
 /// refusal beside Label, an expiry refusal beside Expires, every other refusal from <see cref="KeyErrors"/> beside Key).
 /// </summary>
 public sealed record AddKeyForm(string Label = "", string Key = "", string Expires = "",
-    string? LabelError = null, string? KeyError = null, string? ExpiresError = null)
+    string? LabelError = null, string? KeyError = null, string? ExpiresError = null, string Usage = KeyUsages.AuthenticationName, string? UsageError = null,
+    string Challenge = "", string Proof = "", string? ProofError = null)
 {
-    public static AddKeyForm Refused(WharfException e, string label, string key, string expires) => e.Code switch
+    public static AddKeyForm Refused(WharfException e, string label, string key, string expires, string usage = KeyUsages.AuthenticationName,
+        string challenge = "", string proof = "") => e.Code switch
     {
-        { } c when c.StartsWith("label-", StringComparison.Ordinal) => new(label, key, expires, LabelError: e.Message),
-        { } c when c.StartsWith("expiry-", StringComparison.Ordinal) => new(label, key, expires, ExpiresError: e.Message),
-        _ => new(label, key, expires, KeyError: e.Message),
+        { } c when c.StartsWith("label-", StringComparison.Ordinal) => new(label, key, expires, LabelError: e.Message, Usage: usage, Challenge: challenge, Proof: proof),
+        { } c when c.StartsWith("expiry-", StringComparison.Ordinal) => new(label, key, expires, ExpiresError: e.Message, Usage: usage, Challenge: challenge, Proof: proof),
+        KeyErrors.UsageBad => new(label, key, expires, UsageError: e.Message, Challenge: challenge, Proof: proof),
+        KeyErrors.ProofBad => new(label, key, expires, Usage: usage, Challenge: challenge, Proof: proof, ProofError: e.Message),
+        _ => new(label, key, expires, KeyError: e.Message, Usage: usage, Challenge: challenge, Proof: proof),
     };
 }
 

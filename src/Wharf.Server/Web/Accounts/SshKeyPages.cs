@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Claims;
 using System.Text;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Wharf.Core.Audit;
@@ -48,22 +49,32 @@ public static class SshKeyPages
         });
 
         pages.MapPost("/", async ([FromForm] string? label, [FromForm] string? key, [FromForm] string? expires, [FromForm] string? from,
+            [FromForm] string? usage, [FromForm] string? challenge, [FromForm] string? proof,
             HttpContext http, ClaimsPrincipal me, IUserStore users, SshKeyService keys, CancellationToken ct) =>
         {
             var user = await CurrentAsync(me, users, ct);
             var fromGuide = from == "guide";
             AddedKey added;
-            try { added = await keys.AddAsync(user, key, label, KeyExpiry.Parse(expires, "expiry date"), Actor(user, http), ct); }
+            try
+            {
+                var chosen = string.IsNullOrEmpty(usage) ? KeyUsage.Authentication : KeyUsages.Parse(usage);
+                if (!string.IsNullOrWhiteSpace(proof) && !ChallengeIsValid(http, user, challenge))
+                    throw KeyErrors.ProofInvalid("the challenge is not one this page gave you, or it is more than an hour old. Sign the new challenge below.");
+                added = await keys.AddAsync(user, key, label, KeyExpiry.Parse(expires, "expiry date"), Actor(user, http), ct, chosen, challenge, proof);
+            }
             catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument or ErrorCategory.AlreadyExists)
             {
-                var form = AddKeyForm.Refused(e, label ?? "", key ?? "", expires ?? "");
+                // A refused proof gets a new challenge; anything else keeps the one the person may already have signed.
+                var form = AddKeyForm.Refused(e, label ?? "", key ?? "", expires ?? "", usage ?? KeyUsages.AuthenticationName,
+                    e.Code == KeyErrors.ProofBad || !ChallengeIsValid(http, user, challenge) ? "" : challenge!, proof ?? "");
                 return fromGuide
                     ? await GuidePageAsync(http, user, keys, null, form, ct, StatusCodes.Status400BadRequest)
                     : await KeysPageAsync(http, user, keys, form, null, ct, StatusCodes.Status400BadRequest);
             }
             // Post/redirect/get: reloading the page must not add the key twice. From the guide, back to the guide,
             // which then watches for the key's first login.
-            var message = $"Key {Display.Quote(added.Key.Label, SshKeyService.MaxLabelLength)} added.";
+            var message = $"Key {Display.Quote(added.Key.Label, SshKeyService.MaxLabelLength)} added" +
+                (added.Key.PossessionProvenAt is not null ? ", possession proven." : ".");
             return WebPage.RedirectWithFlash(http, fromGuide ? $"{GuidePath}?key={added.Key.Uuid:D}#{WatchId}" : Path, message);
         });
 
@@ -97,6 +108,25 @@ public static class SshKeyPages
                 return await KeysPageAsync(http, user, keys, new AddKeyForm(), new RenameForm(uuid, label ?? "", e.Message), ct, StatusCodes.Status400BadRequest);
             }
             return WebPage.RedirectWithFlash(http, Path, $"Label changed to {Display.Quote(renamed.Label, SshKeyService.MaxLabelLength)}.");
+        });
+
+        pages.MapPost("/{uuid:guid}/usage", async (Guid uuid, [FromForm] string? usage, HttpContext http, ClaimsPrincipal me,
+            IUserStore users, SshKeyService keys, CancellationToken ct) =>
+        {
+            var user = await CurrentAsync(me, users, ct);
+            var key = await keys.GetAsync(user, uuid, ct);
+            key = await keys.ChangeUsageAsync(user, key, KeyUsages.Parse(usage), Actor(user, http), ct);
+            return WebPage.RedirectWithFlash(http, Path, $"Key {Display.Quote(key.Label, SshKeyService.MaxLabelLength)} is now for {key.Usage.ForPeople()}.");
+        });
+
+        pages.MapPost("/{uuid:guid}/compromised", async (Guid uuid, [FromForm] string? since, HttpContext http, ClaimsPrincipal me,
+            IUserStore users, SshKeyService keys, CancellationToken ct) =>
+        {
+            var user = await CurrentAsync(me, users, ct);
+            var key = await keys.GetAsync(user, uuid, ct);
+            key = await keys.ReportCompromisedAsync(user, key, KeyExpiry.Parse(since, "compromise date"), Actor(user, http), ct);
+            return WebPage.RedirectWithFlash(http, Path,
+                $"Key {Display.Quote(key.Label, SshKeyService.MaxLabelLength)} reported compromised since {key.CompromisedSince!.Value.UtcDateTime:yyyy-MM-dd}: it no longer logs in or signs.");
         });
 
         // The confirmation is now a dialog on the keys page; an old link to the confirmation page lands on the key.
@@ -157,9 +187,38 @@ public static class SshKeyPages
         return own is null ? preview : Results.Ok(new KeyPreview(false, KeyErrors.AlreadyYours(own.Label).Message, null, null, null, false));
     }
 
+    /// <summary>How long a proof-of-possession challenge shown on the form stays valid.</summary>
+    public static readonly TimeSpan ChallengeLifetime = TimeSpan.FromHours(1);
+
+    private static ITimeLimitedDataProtector ChallengeProtector(HttpContext http) =>
+        http.RequestServices.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>()
+            .CreateProtector("Wharf.SshKeyPages.Proof").ToTimeLimitedDataProtector();
+
+    /// <summary>A challenge bound to the account and to a moment: signed data the server can recognise without storing it.</summary>
+    internal static string NewChallenge(HttpContext http, User user) =>
+        "wharf-key-proof:" + ChallengeProtector(http).Protect(user.Uuid.ToString("N") + ":" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
+            ChallengeLifetime);
+
+    internal static bool ChallengeIsValid(HttpContext http, User user, string? challenge)
+    {
+        if (challenge is null || !challenge.StartsWith("wharf-key-proof:", StringComparison.Ordinal)) return false;
+        try
+        {
+            return ChallengeProtector(http).Unprotect(challenge["wharf-key-proof:".Length..]).StartsWith(user.Uuid.ToString("N") + ":", StringComparison.Ordinal);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return false;
+        }
+    }
+
+    private static AddKeyForm WithChallenge(HttpContext http, User user, AddKeyForm form) =>
+        form.Challenge.Length > 0 ? form : form with { Challenge = NewChallenge(http, user) };
+
     private static async Task<IResult> KeysPageAsync(HttpContext http, User user, SshKeyService keys, AddKeyForm form, RenameForm? rename,
         CancellationToken ct, int status = StatusCodes.Status200OK)
     {
+        form = WithChallenge(http, user, form);
         var list = await keys.ListAsync(user, ct);
         return WebPage.Render<SshKeysPage>(http, new Dictionary<string, object?>
         {
@@ -175,6 +234,7 @@ public static class SshKeyPages
     private static async Task<IResult> GuidePageAsync(HttpContext http, User user, SshKeyService keys, Guid? watch, AddKeyForm form,
         CancellationToken ct, int status = StatusCodes.Status200OK)
     {
+        form = WithChallenge(http, user, form);
         var list = await keys.ListAsync(user, ct);
         // The key the page watches: the one just added (named in the address), else the newest key never used yet.
         var watched = watch is { } id ? list.FirstOrDefault(k => k.Uuid == id) : list.Where(k => k.LastUsedAt is null).MaxBy(k => k.CreatedAt);

@@ -60,7 +60,8 @@ public static class SshKeyEndpoints
         {
             var owner = await OwnerAsync(user, me, users, userService, ct);
             var body = await ApiJson.ReadAsync<AddKeyRequest>(http.Request, AddKeyRequest.Example, ct);
-            var added = await service.AddAsync(owner, body.Key, body.Label, KeyExpiry.Parse(body.ExpiresOn, "expires_on"), Actor(me, http), ct);
+            var usage = body.UsageType is null ? KeyUsage.Authentication : KeyUsages.Parse(body.UsageType);
+            var added = await service.AddAsync(owner, body.Key, body.Label, KeyExpiry.Parse(body.ExpiresOn, "expires_on"), Actor(me, http), ct, usage);
             var dto = SshKeyDto.From(added.Key);
             return TypedResults.Created($"/2.0/users/{Uri.EscapeDataString(user)}/ssh-keys/{Uri.EscapeDataString(dto.Uuid)}", dto);
         }).DocumentJsonBody<AddKeyRequest>();
@@ -81,7 +82,16 @@ public static class SshKeyEndpoints
             // Only the label changes. A "key" other than the stored one is refused rather than ignored: the caller
             // would believe the key replaced. No "label" keeps the label.
             SshKeyService.RefuseKeyChange(key.Fingerprint, body.Key);
-            return TypedResults.Ok(SshKeyDto.From(await service.RelabelAsync(owner, key, body.Label, Actor(me, http), ct)));
+            // Everything is read before anything changes: a bad usage or date changes nothing.
+            KeyUsage? usage = body.UsageType is null ? null : KeyUsages.Parse(body.UsageType);
+            var compromised = KeyExpiry.Parse(body.CompromisedSince, "compromised_since");
+            if (body.Label is not null) SshKeyService.ValidateNewLabel(body.Label);
+            if (compromised is not null) service.CheckCompromiseDate(key, compromised);
+            key = await service.RelabelAsync(owner, key, body.Label, Actor(me, http), ct);
+            key = await service.ChangeUsageAsync(owner, key, usage, Actor(me, http), ct);
+            if (compromised is not null)
+                key = await service.ReportCompromisedAsync(owner, key, compromised, Actor(me, http), ct);
+            return TypedResults.Ok(SshKeyDto.From(key));
         }).DocumentJsonBody<UpdateKeyRequest>();
 
         keys.MapDelete("/{keyId}", async (string user, string keyId, HttpContext http, ClaimsPrincipal me, IUserStore users,

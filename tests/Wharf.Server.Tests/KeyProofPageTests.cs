@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Wharf.Core.Audit;
+using Wharf.Server.Web.Accounts;
+
+namespace Wharf.Server.Tests;
+
+/// <summary>
+/// Issue 13 point 6 on the keys page: the add-key form shows a challenge; a key added with an SSHSIG over it (made by
+/// the real <c>ssh-keygen -Y sign -n wharf-key-proof</c>) is "possession proven" and takes the key back from an account
+/// that claimed it without proof; a proof by another key, for another namespace or over another account's challenge is
+/// refused beside its field and stores nothing.
+/// </summary>
+public sealed partial class KeyProofPageTests : WebPageTestBase
+{
+    private const string Keys = SshKeyPages.Path;
+
+    [GeneratedRegex("name=\"challenge\" value=\"([^\"]+)\"")]
+    private static partial Regex ChallengeField();
+
+    private static async Task<string> RunAsync(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        p.StandardInput.Close();
+        var output = await p.StandardOutput.ReadToEndAsync();
+        var error = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        Assert.True(p.ExitCode == 0, $"{file} {string.Join(' ', args)}: {error}");
+        return output;
+    }
+
+    private sealed record KeyPair(string PrivatePath, string PublicLine);
+
+    private async Task<KeyPair> NewKeyAsync(string name)
+    {
+        var dir = Directory.CreateTempSubdirectory("wharf-proof-");
+        var path = Path.Combine(dir.FullName, name);
+        await RunAsync("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", path);
+        return new KeyPair(path, (await File.ReadAllTextAsync(path + ".pub")).Trim());
+    }
+
+    /// <summary>What the form tells a person to run: <c>echo CHALLENGE | ssh-keygen -Y sign -n NS -f KEY</c>.</summary>
+    private static async Task<string> SignAsync(KeyPair key, string challenge, string ns = "wharf-key-proof")
+    {
+        var file = key.PrivatePath + "-" + Guid.NewGuid().ToString("N")[..8] + ".txt";
+        await File.WriteAllTextAsync(file, challenge + "\n");
+        await RunAsync("ssh-keygen", "-Y", "sign", "-n", ns, "-f", key.PrivatePath, file);
+        return await File.ReadAllTextAsync(file + ".sig");
+    }
+
+    private static async Task<string> ChallengeAsync(WebSession session)
+    {
+        var (_, html) = await session.GetAsync(Keys);
+        return System.Net.WebUtility.HtmlDecode(ChallengeField().Match(html).Groups[1].Value);
+    }
+
+    [Fact]
+    public async Task A_proven_key_takes_the_key_back_from_a_squatter_who_loses_it_and_both_logs_record_it()
+    {
+        using var mallory = await SignUpAsync("mallory");
+        using var alice = await SignUpAsync("alice");
+        var key = await NewKeyAsync("alice_laptop");
+        // Mallory copied alice's public key (they are public) and added it first, without proof.
+        var squat = await mallory.PostFormAsync(Keys, Keys, ("label", "not mine"), ("key", key.PublicLine));
+        Assert.Equal(HttpStatusCode.Redirect, squat.StatusCode);
+
+        // Without proof alice is told the key is in use, as before.
+        var plain = await alice.PostFormAsync(Keys, Keys, ("label", "laptop"), ("key", key.PublicLine));
+        Assert.Equal(HttpStatusCode.BadRequest, plain.StatusCode);
+
+        var challenge = await ChallengeAsync(alice);
+        Assert.StartsWith("wharf-key-proof:", challenge);
+        var proof = await SignAsync(key, challenge);
+        var added = await alice.PostFormAsync(Keys, Keys, ("label", "laptop"), ("key", key.PublicLine), ("challenge", challenge), ("proof", proof));
+        Assert.Equal((HttpStatusCode.Redirect, Keys), (added.StatusCode, added.Headers.Location?.OriginalString));
+        var (_, html) = await alice.GetAsync(Keys);
+        Assert.Equal("Key 'laptop' added, possession proven.", FlashOf(html));
+        Assert.Contains(">possession proven</span>", html);
+
+        await using var db = Host.Data.OpenDatabase();
+        var stored = await db.SshKeys.AsNoTracking().SingleAsync();
+        var owner = await db.Users.SingleAsync(u => u.Id == stored.UserId);
+        Assert.Equal(("alice", "laptop"), (owner.Name, stored.Label));
+        Assert.NotNull(stored.PossessionProvenAt);
+        var malloryId = await db.Users.Where(u => u.Name == "mallory").Select(u => u.Id).SingleAsync();
+        var lost = await db.AuditLog.SingleAsync(a => a.UserId == malloryId && a.Action == AuditActions.KeyTakenOver);
+        Assert.Equal(("not mine", "system", "another account proved that it holds this key's private key; this account never had"),
+            (lost.KeyLabel, lost.Actor, lost.Detail));
+        Assert.DoesNotContain("alice", lost.Detail);
+        var won = await db.AuditLog.Where(a => a.UserId == owner.Id && a.Action == AuditActions.KeyAdded).SingleAsync();
+        Assert.Equal("possession proven; the key was taken over from another account that had not proven it", won.Detail);
+
+        // Once proven, nobody takes it over again without proof, and even with a proof the proven owner keeps it.
+        var again = await mallory.PostFormAsync(Keys, Keys, ("label", "mine now"), ("key", key.PublicLine));
+        Assert.Equal(HttpStatusCode.BadRequest, again.StatusCode);
+        Assert.Equal("alice", (await db.Users.SingleAsync(u => u.Id == db.SshKeys.Single().UserId)).Name);
+    }
+
+    [Fact]
+    public async Task Proofs_by_another_key_for_another_namespace_or_over_another_accounts_challenge_are_refused_and_store_nothing()
+    {
+        using var alice = await SignUpAsync("alice");
+        using var bob = await SignUpAsync("bob");
+        var key = await NewKeyAsync("alice_key");
+        var other = await NewKeyAsync("other_key");
+        var challenge = await ChallengeAsync(alice);
+
+        async Task RefusedAsync(string challengeSent, string proof, string message)
+        {
+            var response = await alice.PostFormAsync(Keys, Keys, ("label", "laptop"), ("key", key.PublicLine), ("challenge", challengeSent), ("proof", proof));
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var html = await response.Content.ReadAsStringAsync();
+            Assert.Contains(System.Text.Encodings.Web.HtmlEncoder.Default.Encode(message), html);
+        }
+
+        await RefusedAsync(challenge, await SignAsync(other, challenge),
+            "The proof of possession does not hold: it was made with another key than the one pasted above.");
+        await RefusedAsync(challenge, await SignAsync(key, challenge, "file"),
+            "The proof of possession does not hold: it was made for the namespace 'file'; sign with -n wharf-key-proof.");
+        await RefusedAsync(challenge, await SignAsync(key, challenge + "x"),
+            "The proof of possession does not hold: the signature does not match the challenge shown on this page.");
+        var bobs = await ChallengeAsync(bob);
+        await RefusedAsync(bobs, await SignAsync(key, bobs),
+            "The proof of possession does not hold: the challenge is not one this page gave you, or it is more than an hour old. Sign the new challenge below.");
+
+        await using var db = Host.Data.OpenDatabase();
+        Assert.Equal(0, await db.SshKeys.CountAsync());
+        Assert.Equal(0, await db.AuditLog.CountAsync(a => a.Action == AuditActions.KeyAdded));
+    }
+}

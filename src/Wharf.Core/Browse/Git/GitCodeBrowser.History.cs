@@ -86,7 +86,7 @@ public sealed partial class GitCodeBrowser
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             HistoryProcess.Kill(process);
-            throw HistoryProcess.TimedOut("the diff", Limits);
+            throw BrowseErrors.TooSlow(Limits.Timeout);
         }
         catch
         {
@@ -122,7 +122,7 @@ public sealed partial class GitCodeBrowser
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             HistoryProcess.Kill(process);
-            throw HistoryProcess.TimedOut("the patch", Limits);
+            throw BrowseErrors.TooSlow(Limits.Timeout);
         }
         catch
         {
@@ -437,7 +437,7 @@ file static class HistoryProcess
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             Kill(process);
-            throw TimedOut(what, limits);
+            throw BrowseErrors.TooSlow(limits.Timeout);
         }
         catch
         {
@@ -466,9 +466,6 @@ file static class HistoryProcess
         catch (InvalidOperationException) { } // already gone
         catch (System.ComponentModel.Win32Exception) { }
     }
-
-    public static WharfException TimedOut(string what, BrowseLimits limits) => WharfException.Unavailable(
-        $"Reading {what} took longer than {limits.Timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s and was stopped.", "browse-timeout");
 }
 
 file static class HistoryText

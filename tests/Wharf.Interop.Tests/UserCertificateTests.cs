@@ -248,7 +248,7 @@ public sealed class UserCertificateTests(CertificateServer server) : IClassFixtu
         var (bad, _) = await server.CertifiedKeyAsync("nora_bad", "nora-bad", "nora", options: ["-O", "force-command=rm -rf /"]);
         var run = await server.SshAsync(bad, [], $"git-upload-pack '{other}.git'");
         Expect.ExitCode(1, run, server, "a forced command that is no git or hg command");
-        Expect.StderrContains("wharf: Unknown command 'rm -rf /'. Try 'ssh -p {server.SshPort} git@127.0.0.1 help'.", run, server, "the forced command is parsed like any command and refused");
+        Expect.StderrContains($"wharf: Unknown command 'rm -rf /'. Try 'ssh -p {server.SshPort} git@127.0.0.1 help'.", run, server, "the forced command is parsed like any command and refused");
     }
 
     [Fact]

@@ -17,8 +17,7 @@ namespace Wharf.Interop.Tests;
 /// </summary>
 public sealed class ProxiedWharfServer : WharfServer
 {
-    protected override IReadOnlyDictionary<string, string?> ServerEnvironment { get; } =
-        new Dictionary<string, string?> { ["WHARF_Ssh__TrustedProxies"] = "127.0.0.1" };
+    protected override IReadOnlyDictionary<string, string?> ServerEnvironment => Haproxy.NodeEnvironment;
 
     private Haproxy? _haproxy;
 

@@ -22,6 +22,10 @@ public sealed class Haproxy : IDisposable
         Port = port;
     }
 
+    /// <summary>The setting every node behind it needs: haproxy connects from 127.0.0.1.</summary>
+    public static IReadOnlyDictionary<string, string?> NodeEnvironment { get; } =
+        new Dictionary<string, string?> { ["WHARF_Ssh__TrustedProxies"] = "127.0.0.1" };
+
     /// <summary>The port haproxy listens on (127.0.0.1).</summary>
     public int Port { get; }
 

@@ -43,7 +43,8 @@ fi
 #    itself); python3-aiosmtpd, the real SMTP server the mail tests (tests/Wharf.Server.Tests/MailTests.cs) send
 #    to; postgresql for the second run of the server tests and the several-nodes interop tests (only its
 #    binaries are used: the policy below keeps the package from starting the system's cluster); haproxy
-#    (tests/Wharf.Interop.Tests/ProxyProtocolTests.cs put it in front of `wharf serve` with send-proxy-v2; the
+#    (tests/Wharf.Interop.Tests/ProxyProtocolTests.cs and SeveralNodesBehindHaproxyTests.cs put it in front of one
+#    and of two `wharf serve` with send-proxy-v2; the
 #    same policy keeps its service from starting), python3-pygit2 and curl (libgit2 and curl on libssh2 1.10,
 #    tests/Wharf.Interop.Tests/Clients/Libssh2ClientTests.cs).
 # ---------------------------------------------------------------------------------------------------------

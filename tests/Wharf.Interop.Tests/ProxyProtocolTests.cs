@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -11,62 +10,31 @@ using Wharf.Interop.Tests.Infrastructure;
 namespace Wharf.Interop.Tests;
 
 /// <summary>
-/// `wharf serve` with <c>Ssh:TrustedProxies=127.0.0.1</c> behind Debian's haproxy (<c>send-proxy-v2</c>, connecting
-/// from 127.0.0.1), as docs/OPERATIONS.md ("HAProxy in front of the SSH port") sets it up. Clients connect to haproxy
+/// `wharf serve` with <c>Ssh:TrustedProxies=127.0.0.1</c> behind Debian's haproxy (<see cref="Haproxy"/>: the
+/// configuration of docs/OPERATIONS.md, "HAProxy in front of the SSH port", with this one node). Clients connect to haproxy
 /// from other loopback addresses (127.0.0.5, 127.0.0.6; <c>ssh -b</c>), so the address Wharf records shows whether it
 /// took the client's address from the header or the proxy's from the socket.
 /// </summary>
 public sealed class ProxiedWharfServer : WharfServer
 {
-    protected override IReadOnlyDictionary<string, string?> ServerEnvironment { get; } =
-        new Dictionary<string, string?> { ["WHARF_Ssh__TrustedProxies"] = "127.0.0.1" };
+    protected override IReadOnlyDictionary<string, string?> ServerEnvironment => Haproxy.NodeEnvironment;
 
-    private Process? _haproxy;
-    private readonly List<string> _haproxyLog = [];
+    private Haproxy? _haproxy;
 
     /// <summary>The port haproxy listens on (127.0.0.1), forwarding to the node's SSH port.</summary>
-    public int ProxyPort { get; private set; }
+    public int ProxyPort => _haproxy?.Port ?? throw new InvalidOperationException("haproxy is not running");
 
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        var haproxy = Tools.Require("haproxy", "haproxy");
-        ProxyPort = LocalPorts.Free();
-        var config = Path.Combine(Root, "haproxy.cfg");
-        // The block of docs/OPERATIONS.md with one node, loopback addresses and short timeouts.
-        await File.WriteAllTextAsync(config, $"""
-            defaults
-                mode tcp
-                timeout connect 5s
-                timeout client 2m
-                timeout server 2m
-
-            frontend ssh
-                bind 127.0.0.1:{ProxyPort}
-                default_backend wharf_ssh
-
-            backend wharf_ssh
-                server node1 127.0.0.1:{SshPort} send-proxy-v2 source 127.0.0.1
-
-            """);
-        _haproxy = Process.Start(ProcessRunner.StartInfo(haproxy, ["-db", "-f", config], Root))!;
-        _haproxy.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_haproxyLog) _haproxyLog.Add(e.Data); };
-        _haproxy.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_haproxyLog) _haproxyLog.Add(e.Data); };
-        _haproxy.BeginErrorReadLine();
-        _haproxy.BeginOutputReadLine();
-        _haproxy.StandardInput.Close();
-        for (var i = 0; i < 100 && !LocalPorts.Accepting(ProxyPort); i++) await Task.Delay(100);
-        if (!LocalPorts.Accepting(ProxyPort)) throw new InvalidOperationException("haproxy did not start:\n" + HaproxyLog());
+        _haproxy = await Haproxy.StartAsync(Root, [SshPort]);
     }
 
-    public string HaproxyLog()
-    {
-        lock (_haproxyLog) return "--- haproxy ---\n" + string.Join('\n', _haproxyLog);
-    }
+    public string HaproxyLog() => _haproxy?.Log() ?? "--- haproxy (not started) ---";
 
     public override async Task DisposeAsync()
     {
-        if (_haproxy is not null) ProcessRunner.Kill(_haproxy);
+        _haproxy?.Dispose();
         await base.DisposeAsync();
     }
 }

@@ -10,7 +10,7 @@ namespace Wharf.Interop.Tests.Infrastructure;
 /// is the inherited <see cref="WharfServer"/> (<see cref="WharfServer.SshPort"/>); the second starts once the
 /// first has created the schema, the host keys and the accounts.
 /// </summary>
-public sealed class WharfCluster : WharfServer
+public class WharfCluster : WharfServer
 {
     public const string ServerVariable = "WHARF_TEST_POSTGRES";
 
@@ -18,6 +18,9 @@ public sealed class WharfCluster : WharfServer
     private string databaseUrl = "";
 
     protected override IReadOnlyList<string> DatabaseArguments => ["--database", databaseUrl];
+
+    /// <summary>The second node's name in <see cref="WharfServer.StderrLines(string)"/>.</summary>
+    public const string SecondNode = "node 2";
 
     public int SecondSshPort { get; private set; }
 
@@ -37,9 +40,14 @@ public sealed class WharfCluster : WharfServer
     {
         databaseUrl = new UriBuilder(PostgresServer()) { Path = "/" + databaseName, Query = "" }.Uri.AbsoluteUri;
         await base.InitializeAsync();
-        var (port, url) = await StartNodeAsync("node 2");
+        var (port, url) = await StartNodeAsync(SecondNode);
         (SecondSshPort, SecondHttpAddress) = (port, new Uri(url));
     }
+
+    /// <summary>The nodes' database, to read what they stored; the caller disposes it.</summary>
+    public Wharf.Data.WharfDbContext OpenDatabase() =>
+        Wharf.Data.WharfDatabase.Open(Wharf.Data.DatabaseTarget.Postgres(Wharf.Data.PostgresConnection.Parse(databaseUrl, ServerVariable)),
+            new Wharf.Core.WharfPaths(DataDirectory));
 
     public override async Task DisposeAsync()
     {

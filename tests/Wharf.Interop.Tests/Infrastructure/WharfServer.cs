@@ -16,7 +16,7 @@ public partial class WharfServer : IAsyncLifetime
 
     private readonly object logLock = new();
     private readonly StringBuilder log = new();
-    private readonly List<string> stderrLines = [];
+    private readonly List<(string Node, string Line)> stderrLines = [];
     private Process? server;
     private readonly List<Process> otherNodes = [];
     private int repositoryCounter;
@@ -80,7 +80,22 @@ public partial class WharfServer : IAsyncLifetime
     {
         lock (logLock)
         {
-            return [.. stderrLines];
+            return [.. stderrLines.Select(l => l.Line)];
+        }
+    }
+
+    /// <summary>
+    /// The name of the first node in <see cref="StderrLines(string)"/>; the others are named when started
+    /// (<see cref="StartNodeAsync"/>).
+    /// </summary>
+    public const string FirstNode = "serve";
+
+    /// <summary>Every line the node named <paramref name="node"/> wrote to stderr so far, in order.</summary>
+    public IReadOnlyList<string> StderrLines(string node)
+    {
+        lock (logLock)
+        {
+            return [.. stderrLines.Where(l => l.Node == node).Select(l => l.Line)];
         }
     }
 
@@ -108,7 +123,7 @@ public partial class WharfServer : IAsyncLifetime
         if (!old.WaitForExit(60_000)) throw new InvalidOperationException($"`wharf serve` did not exit within 60 s of SIGTERM\n{ServerLog()}");
         old.Dispose();
         server = null;
-        (SshPort, HttpBaseUrl) = await StartNodeAsync("serve", SshPort);
+        (SshPort, HttpBaseUrl) = await StartNodeAsync(FirstNode, SshPort);
     }
 
     public TestUser Alice { get; private set; } = null!;
@@ -188,7 +203,7 @@ public partial class WharfServer : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private async Task StartAsync() => (SshPort, HttpBaseUrl) = await StartNodeAsync("serve");
+    private async Task StartAsync() => (SshPort, HttpBaseUrl) = await StartNodeAsync(FirstNode);
 
     /// <summary>
     /// Starts one `wharf serve` on this fixture's data directory (and database) on fresh ports and waits until it
@@ -226,7 +241,7 @@ public partial class WharfServer : IAsyncLifetime
                 log.Append('[').Append(name).Append(' ').Append(stream).Append("] ").AppendLine(line);
                 if (stream == "err")
                 {
-                    stderrLines.Add(line);
+                    stderrLines.Add((name, line));
                 }
             }
 

@@ -34,6 +34,9 @@ public sealed class PageWalkTests(DemoSite site) : IClassFixture<DemoSite>
         await using var context = await site.NewContextAsync(host, page.As, width);
         // A missing label or button fails its row in seconds, not after Playwright's default 30.
         context.SetDefaultTimeout(10_000);
+        // Loading a page may take longer on a loaded machine (a sign-in's password hash, a first Razor render): that
+        // is not what the walk checks, so navigations and load waits get Playwright's usual 30 s.
+        context.SetDefaultNavigationTimeout(30_000);
         var tab = await context.NewPageAsync();
         var problems = new List<string>();
 

@@ -88,7 +88,8 @@ public sealed partial class SignatureBadgeTests : IAsyncLifetime
     [GeneratedRegex("<span class=\"badge signature-badge [^\"]*\">([^<]*)</span>")]
     private static partial Regex BadgeText();
 
-    private static string Row(string html, string id) => Regex.Match(html, $"<tr class=\"commit\" data-id=\"{id}\">.*?</tr>").Value;
+    /// <summary>A commit's row, with character references decoded (Razor writes a fingerprint's '+' as <c>&amp;#x2B;</c>).</summary>
+    private static string Row(string html, string id) => WebUtility.HtmlDecode(Regex.Match(html, $"<tr class=\"commit\" data-id=\"{id}\">.*?</tr>").Value);
 
     [Fact]
     public async Task TheCommitListShowsEachCommitsBadgeWithItsDetailsInADisclosure()
@@ -105,7 +106,7 @@ public sealed partial class SignatureBadgeTests : IAsyncLifetime
             "<dt>Account</dt><dd class=\"signature-account\">alice</dd><dt>Checked</dt><dd class=\"signature-checked\"><time datetime=", verified);
 
         var unknown = Row(html, _unknown);
-        Assert.Contains($"<dt>Reason</dt><dd class=\"signature-reason\">{WebUtility.HtmlEncode(SignatureReasons.UnknownKey)}</dd>", unknown);
+        Assert.Contains($"<dt>Reason</dt><dd class=\"signature-reason\">{SignatureReasons.UnknownKey}</dd>", unknown);
         Assert.Contains("<dd class=\"signature-key\">not registered on this Wharf</dd>", unknown);
         Assert.Contains($"<dd class=\"signature-fingerprint mono\">{TestKeys.Fingerprint(_stranger.Public)}</dd>", unknown);
         Assert.DoesNotContain("signature-account", unknown);
@@ -158,5 +159,25 @@ public sealed partial class SignatureBadgeTests : IAsyncLifetime
             (unknown.GetProperty("signature").GetProperty("status").GetString(), unknown.GetProperty("signature").GetProperty("reason").GetString(),
              unknown.GetProperty("signature").GetProperty("key").GetProperty("label").ValueKind,
              unknown.GetProperty("signature").GetProperty("key").GetProperty("fingerprint").GetString()));
+    }
+
+    [Fact]
+    public async Task AMercurialChangesetShowsNoBadgeAndHasNoSignatureObject()
+    {
+        var (status, _) = await _host.SendAsync(HttpMethod.Post, "/2.0/repositories/alice/notes", _token, new { scm = "hg", is_private = false });
+        Assert.Equal(HttpStatusCode.OK, status);
+        using var hg = new HgWorkingCopy(Path.Combine(_host.Data.Root, "hg-work"));
+        var node = hg.Write("notes.txt", "one\n").Commit("First note");
+        hg.Hg("push", "-q", Path.Combine(_host.Data.Paths.DataDirectory, "repositories", "alice", "notes.hg"));
+
+        var list = await PageAsync("/alice/notes/commits");
+        Assert.Contains($"<tr class=\"commit\" data-id=\"{node}\">", list);
+        Assert.DoesNotContain("Signature", list);
+        Assert.DoesNotContain("signature-badge", list);
+        Assert.DoesNotContain("commit-signature", await PageAsync($"/alice/notes/commits/{node}"));
+        var (_, page) = await _host.SendAsync(HttpMethod.Get, "/2.0/repositories/alice/notes/commits", _token);
+        Assert.Equal([(node, false)], page.GetProperty("values").EnumerateArray().Select(v => (v.GetProperty("hash").GetString(), v.TryGetProperty("signature", out _))));
+        var (_, one) = await _host.SendAsync(HttpMethod.Get, $"/2.0/repositories/alice/notes/commit/{node}", _token);
+        Assert.False(one.TryGetProperty("signature", out _));
     }
 }

@@ -79,7 +79,8 @@ public sealed class DemoSite : IAsyncLifetime
         // alice's laptop key is a real one (ssh-keygen), so that git can push with it.
         var keyFile = Path.Combine(Host.Data.Root, "alice_ed25519");
         Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "alice@laptop", "-f", keyFile);
-        await CliAsync(Host, await File.ReadAllTextAsync(keyFile + ".pub"), "admin", "key", "add", "alice", "--label", "laptop");
+        await CliAsync(Host, await File.ReadAllTextAsync(keyFile + ".pub"), "admin", "key", "add", "alice", "--label", "laptop",
+            "--usage", "authentication_and_signing");
         await CliAsync(Host, TestKeys.Rsa(3072).Replace(" rsa@test", " alice@desktop", StringComparison.Ordinal) + "\n", "admin", "key", "add", "alice", "--label", "work desktop");
 
         await CliAsync(Host, "", "admin", "repo", "create", "alice/site");
@@ -118,7 +119,8 @@ public sealed class DemoSite : IAsyncLifetime
         Git.Ok(work, "commit", "-q", "-m", "Keep a change log");
         Git.Ok(work, "tag", "-a", "v1.0", "-m", "First release");
         await File.WriteAllTextAsync(Path.Combine(work, "CHANGES.md"), "# Changes\n\n- the first page\n- a style sheet\n- a change log\n");
-        Git.Ok(work, "commit", "-q", "-a", "-m", "Say more in the change log\n\nEach change gets its own line.");
+        // Signed with alice's laptop key (git's SSH signing), so the history shows a Verified badge.
+        Git.Ok(work, "-c", "gpg.format=ssh", "-c", "user.signingkey=" + keyFile, "commit", "-q", "-S", "-a", "-m", "Say more in the change log\n\nEach change gets its own line.");
         Git.Ok(work, "-c", "core.sshCommand=" + ssh, "push", "-q", url, "main", "v1.0");
 
         foreach (var user in new[] { "alice", "bob", "carol" }) await SignedInAsync(Host, user);

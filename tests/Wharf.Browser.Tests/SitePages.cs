@@ -64,10 +64,15 @@ public static class SitePages
         new("settings-delete", "/alice/site/settings/delete", "delete confirmation"),
         new("commits", "/alice/site/commits", "commits of the default branch"),
         new("commits-branch", "/alice/site/commits/branch/phone-layout", "commits of another branch"),
-        new("commit", "/alice/site/commits", "a commit with its diff: lines added and deleted", Act: async page =>
+        new("commit", "/alice/site/commits", "a signed commit with its diff: lines added and deleted, its Verified badge open", Act: async page =>
         {
             await page.Locator("#commit-list a.commit-id").First.ClickAsync();
             await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/alice/site/commits/[0-9a-f]{40}$"));
+            // The newest commit is signed: its badge opens (from the keyboard) into the details, which the checks then see.
+            await Assertions.Expect(page.Locator("#commit-signature .signature-badge")).ToHaveTextAsync("Verified");
+            await page.Locator("#commit-signature summary").FocusAsync();
+            await page.Keyboard.PressAsync("Enter");
+            await Assertions.Expect(page.Locator("#commit-signature .signature-account")).ToHaveTextAsync("alice");
         }),
         new("branches", "/alice/site/branches", "branches: main (default) and phone-layout, ahead/behind"),
         new("tags", "/alice/site/tags", "one annotated tag"),

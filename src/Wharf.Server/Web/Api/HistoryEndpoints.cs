@@ -3,6 +3,7 @@ using Wharf.Core.Access;
 using Wharf.Core.Browse;
 using Wharf.Core.Errors;
 using Wharf.Core.Repositories;
+using Wharf.Core.Signatures;
 using Wharf.Core.Users;
 
 namespace Wharf.Server.Web.Api;
@@ -10,7 +11,7 @@ namespace Wharf.Server.Web.Api;
 /// <summary>
 /// Refs, commits and diffs under <c>/2.0/repositories/{workspace}/{slug}</c>, in Bitbucket Cloud's shape: <c>/refs</c>,
 /// <c>/refs/branches</c>, <c>/refs/tags</c>, <c>/commits</c> (the default branch), <c>/commits/{revision}</c>,
-/// <c>/commit/{node}</c>, <c>/diff/{spec}</c> (text/plain) and <c>/diffstat/{spec}</c>. A spec is one commit (against its
+/// <c>/commit/{node}</c> (commit objects carry their <c>signature</c> verdict in a git repository), <c>/diff/{spec}</c> (text/plain) and <c>/diffstat/{spec}</c>. A spec is one commit (against its
 /// first parent) or <c>SOURCE..DESTINATION</c>, Bitbucket's order: the change from DESTINATION to SOURCE. Every request
 /// opens the repository at Read level through <see cref="RepositoryAccess"/>, so a repository the caller cannot read
 /// answers exactly as one that does not exist.
@@ -36,19 +37,20 @@ public static class HistoryEndpoints
             RefsAsync(workspace, repoSlug, page, pagelen, http, me, users, access, browsers, r => r.Kind == RefKind.Tag, ct));
 
         repo.MapGet("/commits", (string workspace, string repoSlug, string? path, int? page, int? pagelen, HttpContext http, ClaimsPrincipal me,
-            IUserStore users, RepositoryAccess access, CodeBrowsers browsers, CancellationToken ct) =>
-            CommitsAsync(workspace, repoSlug, null, path, page, pagelen, http, me, users, access, browsers, ct));
+            IUserStore users, RepositoryAccess access, CodeBrowsers browsers, CommitSignatures signatures, CancellationToken ct) =>
+            CommitsAsync(workspace, repoSlug, null, path, page, pagelen, http, me, users, access, browsers, signatures, ct));
 
         repo.MapGet("/commits/{**revision}", (string workspace, string repoSlug, string revision, string? path, int? page, int? pagelen, HttpContext http,
-            ClaimsPrincipal me, IUserStore users, RepositoryAccess access, CodeBrowsers browsers, CancellationToken ct) =>
-            CommitsAsync(workspace, repoSlug, revision, path, page, pagelen, http, me, users, access, browsers, ct));
+            ClaimsPrincipal me, IUserStore users, RepositoryAccess access, CodeBrowsers browsers, CommitSignatures signatures, CancellationToken ct) =>
+            CommitsAsync(workspace, repoSlug, revision, path, page, pagelen, http, me, users, access, browsers, signatures, ct));
 
         repo.MapGet("/commit/{node}", async (string workspace, string repoSlug, string node, HttpContext http, ClaimsPrincipal me, IUserStore users,
-            RepositoryAccess access, CodeBrowsers browsers, CancellationToken ct) =>
+            RepositoryAccess access, CodeBrowsers browsers, CommitSignatures signatures, CancellationToken ct) =>
         {
             var (r, _) = await RepositoryEndpoints.OpenAsync(workspace, repoSlug, AccessLevel.Read, me, users, access, ct);
             var commit = await browsers.For(r).CommitAsync(r, node, ct) ?? throw NoRevision(node, r);
-            return TypedResults.Ok(CommitDto.From(commit, r, ApiPaging.BaseUrl(http.Request)));
+            var verdicts = await Code.CommitPages.SignaturesAsync(signatures, r, [commit.Id], ct);
+            return TypedResults.Ok(CommitDto.From(commit, r, ApiPaging.BaseUrl(http.Request), verdicts));
         });
 
         repo.MapGet("/diff/{**spec}", async (string workspace, string repoSlug, string spec, HttpContext http, ClaimsPrincipal me, IUserStore users,
@@ -97,7 +99,8 @@ public static class HistoryEndpoints
     }
 
     private static async Task<IResult> CommitsAsync(string workspace, string repoSlug, string? revision, string? path, int? page, int? pagelen,
-        HttpContext http, ClaimsPrincipal me, IUserStore users, RepositoryAccess access, CodeBrowsers browsers, CancellationToken ct)
+        HttpContext http, ClaimsPrincipal me, IUserStore users, RepositoryAccess access, CodeBrowsers browsers, CommitSignatures signatures,
+        CancellationToken ct)
     {
         var (r, _) = await RepositoryEndpoints.OpenAsync(workspace, repoSlug, AccessLevel.Read, me, users, access, ct);
         var size = pagelen ?? DefaultCommitPageLength;
@@ -116,9 +119,11 @@ public static class HistoryEndpoints
         var skip = (int)Math.Min((long)(number - 1) * size, int.MaxValue);
         var list = await browser.CommitsAsync(r, tip.Id, path, skip, size, ct);
         var values = new List<CommitDto>();
+        // The signature verdicts of the page's commits in one query (a commit never seen by a push is checked now).
+        var verdicts = await Code.CommitPages.SignaturesAsync(signatures, r, list.Commits.Select(c => c.Id).ToList(), ct);
         // The list gives summaries; the API's commit objects carry parents and both people, read per commit of the page.
         foreach (var c in list.Commits)
-            if (await browser.CommitAsync(r, c.Id, ct) is { } detail) values.Add(CommitDto.From(detail, r, baseUrl));
+            if (await browser.CommitAsync(r, c.Id, ct) is { } detail) values.Add(CommitDto.From(detail, r, baseUrl, verdicts));
         var request = http.Request;
         string? next = null;
         if (list.HasMore)

@@ -21,11 +21,19 @@ public sealed record ParentLinksDto(HrefDto Self, HrefDto Html);
 /// <summary>
 /// Bitbucket's <c>commit</c>: <c>hash</c>, <c>date</c> (the author date; null when .NET cannot represent the recorded one),
 /// <c>author</c>, <c>message</c>, <c>summary</c>, <c>parents</c>, <c>repository</c>, <c>links</c>; plus <c>committer</c>
-/// and <c>committer_date</c>, which Bitbucket leaves out.
+/// and <c>committer_date</c>, which Bitbucket leaves out, and in a git repository <c>signature</c> (<see cref="SignatureDto"/>;
+/// absent for a Mercurial changeset, whose signatures Wharf does not check).
 /// </summary>
 public sealed record CommitDto(string Type, string Hash, DateTimeOffset? Date, AuthorDto Author, AuthorDto Committer, DateTimeOffset? CommitterDate,
     string Message, RenderedDto Summary, IReadOnlyList<ParentDto> Parents, RepositoryRefDto Repository, CommitLinksDto Links)
 {
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public SignatureDto? Signature { get; init; }
+
+    /// <summary>The commit object with its signature verdict from <paramref name="verdicts"/> (null: none, Mercurial).</summary>
+    public static CommitDto From(CommitDetail c, RepositoryInfo r, string baseUrl, IReadOnlyDictionary<string, Core.Signatures.CommitSignature>? verdicts) =>
+        From(c, r, baseUrl) with { Signature = verdicts?.GetValueOrDefault(c.Id) is { } v ? SignatureDto.From(v) : null };
+
     public static CommitDto From(CommitDetail c, RepositoryInfo r, string baseUrl) => new("commit", c.Id, c.Author.When,
         AuthorDto.From(c.Author), AuthorDto.From(c.Committer), c.Committer.When, c.Message,
         new RenderedDto("rendered", c.Message, "plaintext", "<p>" + Html.E(c.Message) + "</p>"),

@@ -4,6 +4,7 @@ using Wharf.Core.Browse;
 using Wharf.Core.Errors;
 using Wharf.Core.Git;
 using Wharf.Core.Repositories;
+using Wharf.Core.Signatures;
 using Wharf.Server.Web.Repositories;
 
 namespace Wharf.Server.Web.Code;
@@ -22,13 +23,14 @@ public static partial class CommitPages
 
     public static void Map(RouteGroupBuilder repository)
     {
-        repository.MapGet(Commits, (string owner, string repo, string? path, int? page, HttpContext http, CodeBrowsers browsers, CancellationToken ct) =>
-            ListAsync(http, browsers, owner, repo, null, path, page, ct));
+        repository.MapGet(Commits, (string owner, string repo, string? path, int? page, HttpContext http, CodeBrowsers browsers,
+            CommitSignatures signatures, CancellationToken ct) => ListAsync(http, browsers, signatures, owner, repo, null, path, page, ct));
 
         repository.MapGet(Commits + "/branch/{**branch}", (string owner, string repo, string branch, string? path, int? page, HttpContext http,
-            CodeBrowsers browsers, CancellationToken ct) => ListAsync(http, browsers, owner, repo, branch, path, page, ct));
+            CodeBrowsers browsers, CommitSignatures signatures, CancellationToken ct) => ListAsync(http, browsers, signatures, owner, repo, branch, path, page, ct));
 
-        repository.MapGet(Commits + "/{hash}", async (string owner, string repo, string hash, HttpContext http, CodeBrowsers browsers, CancellationToken ct) =>
+        repository.MapGet(Commits + "/{hash}", async (string owner, string repo, string hash, HttpContext http, CodeBrowsers browsers,
+            CommitSignatures signatures, CancellationToken ct) =>
         {
             var view = await RepositoryPages.OpenAsync(http, owner, repo, AccessLevel.Read, ct);
             var browser = browsers.For(view.Repository);
@@ -39,7 +41,8 @@ public static partial class CommitPages
             await Task.WhenAll(reading, diffing);
             var commit = await reading ?? throw NoCommit(hash, view);
             var diff = await diffing ?? throw NoCommit(hash, view);
-            return WebPage.Render<CommitView>(http, new { View = view, Commit = commit, Diff = diff });
+            var verdicts = await SignaturesAsync(signatures, view.Repository, [commit.Id], ct);
+            return WebPage.Render<CommitView>(http, new { View = view, Commit = commit, Diff = diff, Signature = verdicts?.GetValueOrDefault(commit.Id) });
         });
 
         repository.MapGet(Commits + "/{hash}/patch", async (string owner, string repo, string hash, HttpContext http, CodeBrowsers browsers, CancellationToken ct) =>
@@ -77,7 +80,15 @@ public static partial class CommitPages
     private static WharfException NoCommit(string hash, RepositoryView view) =>
         WharfException.NotFound($"There is no commit '{Display.Printable(hash)}' in {view.Repository.FullName}.");
 
-    private static async Task<IResult> ListAsync(HttpContext http, CodeBrowsers browsers, string owner, string repo, string? branch, string? path,
+    /// <summary>
+    /// The signature verdicts of a page's commits (git only: Mercurial changesets have none), read in one query; commits
+    /// never seen by a push are checked now and recorded (<see cref="CommitSignatures.ForAsync"/>).
+    /// </summary>
+    internal static async Task<IReadOnlyDictionary<string, CommitSignature>?> SignaturesAsync(CommitSignatures signatures, RepositoryInfo r,
+        IReadOnlyCollection<string> ids, CancellationToken ct) =>
+        r.Scm == Scm.Git ? await signatures.ForAsync(r, ids, ct) : null;
+
+    private static async Task<IResult> ListAsync(HttpContext http, CodeBrowsers browsers, CommitSignatures signatures, string owner, string repo, string? branch, string? path,
         int? page, CancellationToken ct)
     {
         var view = await RepositoryPages.OpenAsync(http, owner, repo, AccessLevel.Read, ct);
@@ -100,9 +111,10 @@ public static partial class CommitPages
             if (branch is not null) throw NoBranch(branch, view);
             empty = true;
         }
+        var verdicts = await SignaturesAsync(signatures, r, list.Commits.Select(c => c.Id).ToList(), ct);
         return WebPage.Render<CommitListView>(http, new
         {
-            View = view, Branch = branch, Shown = shown, Path = path, Page = number, List = list, Empty = empty,
+            View = view, Branch = branch, Shown = shown, Path = path, Page = number, List = list, Empty = empty, Signatures = verdicts,
         });
     }
 

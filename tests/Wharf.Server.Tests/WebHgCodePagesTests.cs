@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Wharf.Core.Repositories;
 using static Wharf.Server.Web.Html;
 
@@ -156,6 +157,18 @@ public sealed class WebHgCodePagesTests : WebPageTestBase
         var (overview, page) = await alice.GetAsync("/alice/empty");
         Assert.Equal(HttpStatusCode.OK, overview);
         Assert.DoesNotContain("id=\"ref-select\"", page);
+    }
+
+    [Fact]
+    public async Task AReadPastBrowseTimeoutAnswersTooSlowAsForGit()
+    {
+        var (alice, _) = await SiteAsync();
+        // The running host's limits, shortened so that every hg process is stopped.
+        Host.Services.GetRequiredService<Wharf.Core.Browse.BrowseLimits>().Timeout = TimeSpan.FromMilliseconds(1);
+        var (status, html) = await alice.GetAsync("/alice/notes/src/default/");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Contains("<h1>Too slow</h1>", Tags(html));
+        Assert.Equal(E("Reading the repository took longer than 1 ms, so it was stopped. Try again, or ask the administrator to raise Browse:Timeout."), PageErrorOf(html));
     }
 
     private static List<string> EntryNames(string html) =>

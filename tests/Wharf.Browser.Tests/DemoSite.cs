@@ -123,6 +123,20 @@ public sealed class DemoSite : IAsyncLifetime
         Git.Ok(work, "-c", "gpg.format=ssh", "-c", "user.signingkey=" + keyFile, "commit", "-q", "-S", "-a", "-m", "Say more in the change log\n\nEach change gets its own line.");
         Git.Ok(work, "-c", "core.sshCommand=" + ssh, "push", "-q", url, "main", "v1.0");
 
+        // alice/notes (Mercurial): a README, a change on default and a named branch, pushed into the repository by hg.
+        var notes = Path.Combine(Host.Data.Root, "alice-notes-work");
+        string[] hg = ["--config", "ui.username=Alice <alice@example.org>"];
+        Run("hg", "init", notes);
+        await File.WriteAllTextAsync(Path.Combine(notes, "README.md"), "# notes\n\nMeeting notes, kept in Mercurial.\n");
+        await File.WriteAllTextAsync(Path.Combine(notes, "monday.txt"), "- plan the week\n");
+        Run("hg", [.. hg, "-R", notes, "commit", "-q", "-A", "-m", "First notes"]);
+        await File.WriteAllTextAsync(Path.Combine(notes, "monday.txt"), "- plan the week\n- ship the site\n");
+        Run("hg", [.. hg, "-R", notes, "commit", "-q", "-m", "Add to Monday"]);
+        Run("hg", [.. hg, "-R", notes, "branch", "-q", "stable"]);
+        await File.WriteAllTextAsync(Path.Combine(notes, "stable.txt"), "kept\n");
+        Run("hg", [.. hg, "-R", notes, "commit", "-q", "-A", "-m", "Start stable"]);
+        Run("hg", "-R", notes, "push", "-q", "--new-branch", Host.Data.Paths.Repository("alice", "notes", Wharf.Core.Repositories.Scm.Hg));
+
         foreach (var user in new[] { "alice", "bob", "carol" }) await SignedInAsync(Host, user);
     }
 

@@ -53,7 +53,13 @@ public static class SitePages
         }),
         new("repository", "/alice/site", "git repository with pushes on two branches"),
         new("repository-empty", "/alice/empty", "empty git repository: push instructions"),
-        new("repository-hg", "/alice/notes", "public Mercurial repository"),
+        new("repository-hg", "/alice/notes", "public Mercurial repository: files and README of default, branch selector"),
+        new("commit-hg", "/alice/notes/commits", "a Mercurial changeset with its diff, from the changeset list", Act: async page =>
+        {
+            await page.Locator("#commit-list a.commit-id").First.ClickAsync();
+            await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/alice/notes/commits/[0-9a-f]{40}$"));
+        }),
+        new("branches-hg", "/alice/notes/branches", "Mercurial branches: default (marked) and stable"),
         new("repository-read", "/alice/site", "repository shared with bob to read", As: "bob"),
         new("source-directory", "/alice/site/src/main/src", "a directory of the default branch"),
         new("source-file", "/alice/site/src/main/src/app.cs", "a C# file, highlighted, with line numbers"),

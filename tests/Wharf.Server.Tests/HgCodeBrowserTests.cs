@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Wharf.Core.Browse;
 using Wharf.Core.Browse.Hg;
+using Wharf.Core.Errors;
 using Wharf.Core.Hg;
 using Wharf.Core.Repositories;
 using Wharf.Server.Tests.Support;
@@ -481,8 +482,10 @@ public sealed class HgCodeBrowserTests(HgRepositoryFixture repo) : IClassFixture
     public async Task AReadPastTheTimeoutIsStopped()
     {
         var slow = new HgCodeBrowser(new HgBinary(), new BrowseLimits { Timeout = TimeSpan.FromMilliseconds(1) });
-        var e = await Assert.ThrowsAsync<TimeoutException>(() => slow.RefsAsync(Repo, None));
-        Assert.Equal("Reading alice/notes with hg log took longer than 1 ms; it was stopped.", e.Message);
+        // The same refusal as the git browser's, so the pages say "Too slow" and the API answers 503 browse-timeout.
+        var e = await Assert.ThrowsAsync<WharfException>(() => slow.RefsAsync(Repo, None));
+        Assert.Equal((ErrorCategory.Unavailable, BrowseErrors.TimeoutCode), (e.Category, e.Code));
+        Assert.Equal("Reading the repository took longer than 1 ms, so it was stopped. Try again, or ask the administrator to raise Browse:Timeout.", e.Message);
     }
 
     private static void AssertNoCommits(CommitList list)

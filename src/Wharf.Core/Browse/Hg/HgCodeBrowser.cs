@@ -43,7 +43,7 @@ public sealed partial class HgCodeBrowser(HgBinary hg, BrowseLimits limits) : IC
     /// <summary>
     /// Runs <c>hg -R REPOSITORY ARGS</c>, handing its standard output to <paramref name="read"/>. When the reader stops
     /// before the end of the output (it reached a cap) the process is killed; when the process outlives
-    /// <see cref="BrowseLimits.Timeout"/> it is killed and a <see cref="TimeoutException"/> thrown.
+    /// <see cref="BrowseLimits.Timeout"/> it is killed and <see cref="BrowseErrors.TooSlow"/> thrown (the pages' "Too slow" answer, the API's 503 with code <c>browse-timeout</c>), as the git browser does.
     /// </summary>
     private async Task<HgRun<T>> RunAsync<T>(RepositoryInfo repository, IReadOnlyList<string> arguments,
         Func<Stream, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
@@ -84,8 +84,7 @@ public sealed partial class HgCodeBrowser(HgBinary hg, BrowseLimits limits) : IC
         }
         cancellationToken.ThrowIfCancellationRequested();
         if (timeout.IsCancellationRequested)
-            throw new TimeoutException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"Reading {repository.FullName} with hg {arguments[0]} took longer than {Limits.Timeout.TotalMilliseconds} ms; it was stopped."));
+            throw BrowseErrors.TooSlow(Limits.Timeout);
         return new HgRun<T>(value, process.ExitCode, await stderr);
     }
 

@@ -35,7 +35,7 @@ internal static partial class RepositoryOverviewPage
             if (log.Failure is null && log.Commits.Count > 0)
             {
                 try { code = await Code.CodePages.OverviewAsync(view, browsers, ct); }
-                catch (Exception e) when (e is InvalidOperationException or NotImplementedException or Core.Errors.WharfException { Category: Core.Errors.ErrorCategory.Unavailable })
+                catch (Exception e) when (e is InvalidOperationException or Core.Errors.WharfException { Category: Core.Errors.ErrorCategory.Unavailable })
                 {
                     // The page still shows what it can (clone URL, history, pushes) when the files cannot be read.
                     LogCodeUnreadable(loggers.CreateLogger(typeof(RepositoryOverviewPage)), e, view.Repository.FullName);

@@ -23,50 +23,13 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 publish_wharf
-DATA="$TMP/data"
-PASSWORD="bench password long enough"
-mkdir -p "$DATA"
-echo "$PASSWORD" | wharf admin user create alice --email alice@example.org --password-stdin --data "$DATA" >/dev/null
-ssh-keygen -q -t ed25519 -N '' -C bench -f "$TMP/key"
-wharf admin key add alice --label bench --data "$DATA" <"$TMP/key.pub" >/dev/null
-wharf admin repo create alice/bench --data "$DATA" >/dev/null
-
-SSH_PORT=$(free_port)
-start_wharf WHARF "$DATA" "$SSH_PORT"
-PIDS+=("$WHARF_TIMEOUT_PID")
-BASE=$WHARF_HTTP
-
-echo "== pushing $SOURCE (HEAD as main) over SSH"
-SSH="ssh -i $TMP/key -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
-git -C "$SOURCE" -c core.sshCommand="$SSH" push -q "ssh://git@127.0.0.1:$SSH_PORT/alice/bench.git" HEAD:refs/heads/main
-BARE="$DATA/repositories/alice/bench.git"
+browse_setup "$SOURCE"
 COMMITS=$(git --git-dir "$BARE" rev-list --count main)
 ENTRIES=$(git --git-dir "$BARE" ls-tree main | wc -l)
 FILES=$(git --git-dir "$BARE" ls-tree -r main | wc -l)
 FILE=${FILE:-$(git --git-dir "$BARE" ls-tree -r --name-only main | grep -m1 -E '\.(cs|c|py|js|rs|go|java)$' || git --git-dir "$BARE" ls-tree -r --name-only main | head -1)}
 FILE_BYTES=$(git --git-dir "$BARE" cat-file -s "main:$FILE")
 echo "   $COMMITS commits, $ENTRIES entries at the root, $FILES files; file: $FILE ($FILE_BYTES bytes)"
-
-echo "== signing in"
-JAR="$TMP/cookies"
-TOKEN=$(curl -s -c "$JAR" -b "$JAR" "$BASE/signin" | sed -n 's/.*name="__RequestVerificationToken" value="\([^"]*\)".*/\1/p' | head -1)
-STATUS=$(curl -s -o /dev/null -w '%{http_code}' -c "$JAR" -b "$JAR" --data-urlencode "username=alice" --data-urlencode "password=$PASSWORD" \
-  --data-urlencode "__RequestVerificationToken=$TOKEN" "$BASE/signin")
-[ "$STATUS" = 302 ] || { echo "sign-in failed: HTTP $STATUS" >&2; exit 1; }
-
-page_ms() { # path: time to the last byte, in ms; fails unless 200
-  local out
-  out=$(curl -s -o /dev/null -b "$JAR" -w '%{http_code} %{time_total}' "$BASE$1")
-  [ "${out%% *}" = 200 ] || { echo "GET $1 answered ${out%% *}" >&2; exit 1; }
-  awk -v t="${out#* }" 'BEGIN { printf "%.3f\n", t * 1000 }'
-}
-git_ms() { # git arguments: wall-clock of one process, in ms
-  local t0 t1
-  t0=$(now_ns)
-  git --git-dir "$BARE" "$@" >/dev/null
-  t1=$(now_ns)
-  awk -v d=$((t1 - t0)) 'BEGIN { printf "%.3f\n", d / 1e6 }'
-}
 
 ESCAPED_FILE=$(python3 -c 'import sys, urllib.parse; print("/".join(urllib.parse.quote(s, safe="") for s in sys.argv[1].split("/")))' "$FILE")
 # Warm up: JIT, the first process starts, the page cache.

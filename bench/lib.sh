@@ -101,3 +101,45 @@ CONF
   printf -v "${name}_PID" '%s' "$!"
   wait_port "$port" 20
 }
+
+# The code-page benchmarks (browse.sh, browse-history.sh): a fresh `wharf serve` with alice, her key and
+# alice/bench, SOURCE's HEAD pushed into it as main over SSH, and a signed-in cookie jar. Needs TMP, PIDS and
+# publish_wharf's WHARF_DLL; sets DATA, BASE, BARE and JAR.
+browse_setup() { # source
+  local password="bench password long enough" ssh_port token status ssh
+  DATA="$TMP/data"
+  mkdir -p "$DATA"
+  echo "$password" | wharf admin user create alice --email alice@example.org --password-stdin --data "$DATA" >/dev/null
+  ssh-keygen -q -t ed25519 -N '' -C bench -f "$TMP/key"
+  wharf admin key add alice --label bench --data "$DATA" <"$TMP/key.pub" >/dev/null
+  wharf admin repo create alice/bench --data "$DATA" >/dev/null
+  ssh_port=$(free_port)
+  start_wharf WHARF "$DATA" "$ssh_port"
+  PIDS+=("$WHARF_TIMEOUT_PID")
+  BASE=$WHARF_HTTP
+  echo "== pushing $1 (HEAD as main) over SSH"
+  ssh="ssh -i $TMP/key -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
+  git -C "$1" -c core.sshCommand="$ssh" push -q "ssh://git@127.0.0.1:$ssh_port/alice/bench.git" HEAD:refs/heads/main
+  BARE="$DATA/repositories/alice/bench.git"
+  echo "== signing in"
+  JAR="$TMP/cookies"
+  token=$(curl -s -c "$JAR" -b "$JAR" "$BASE/signin" | sed -n 's/.*name="__RequestVerificationToken" value="\([^"]*\)".*/\1/p' | head -1)
+  status=$(curl -s -o /dev/null -w '%{http_code}' -c "$JAR" -b "$JAR" --data-urlencode "username=alice" --data-urlencode "password=$password" \
+    --data-urlencode "__RequestVerificationToken=$token" "$BASE/signin")
+  [ "$status" = 302 ] || { echo "sign-in failed: HTTP $status" >&2; exit 1; }
+}
+
+page_ms() { # path: curl's time to the last byte with the signed-in jar, in ms; fails unless 200
+  local out
+  out=$(curl -s -o /dev/null -b "$JAR" -w '%{http_code} %{time_total}' "$BASE$1")
+  [ "${out%% *}" = 200 ] || { echo "GET $1 answered ${out%% *}" >&2; exit 1; }
+  awk -v t="${out#* }" 'BEGIN { printf "%.3f\n", t * 1000 }'
+}
+
+git_ms() { # git arguments: wall-clock of one git process on BARE, in ms
+  local t0 t1
+  t0=$(now_ns)
+  git --git-dir "$BARE" "$@" >/dev/null
+  t1=$(now_ns)
+  awk -v d=$((t1 - t0)) 'BEGIN { printf "%.3f\n", d / 1e6 }'
+}

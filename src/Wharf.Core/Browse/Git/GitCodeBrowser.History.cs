@@ -28,7 +28,7 @@ public sealed partial class GitCodeBrowser
             "--end-of-options", revision, "--",
         ];
         if (pathspec is not null) arguments.Add(pathspec);
-        var run = await HistoryProcess.RunAsync(Git, Limits, repository, arguments, "the commit list", cancellationToken);
+        var run = await HistoryProcess.RunAsync(Git, Limits, repository, arguments, cancellationToken);
         if (run.ExitCode != 0) return new CommitList([], false);
         var fields = run.Stdout.Split('\0');
         var commits = new List<CommitSummary>();
@@ -46,8 +46,7 @@ public sealed partial class GitCodeBrowser
         if (!IsSafeRevision(revision)) return null;
         // The message (%B) is last: it may hold anything but NUL.
         var run = await HistoryProcess.RunAsync(Git, Limits, repository,
-            ["log", "-1", "-z", "--date=raw", "--format=%H%x00%P%x00%an%x00%ae%x00%ad%x00%cn%x00%ce%x00%cd%x00%B", "--end-of-options", revision, "--"],
-            "the commit", cancellationToken);
+            ["log", "-1", "-z", "--date=raw", "--format=%H%x00%P%x00%an%x00%ae%x00%ad%x00%cn%x00%ce%x00%cd%x00%B", "--end-of-options", revision, "--"], cancellationToken);
         if (run.ExitCode != 0) return null;
         var f = run.Stdout.Split('\0', 9);
         if (f.Length < 9 || f[0].Length == 0) return null;
@@ -61,14 +60,10 @@ public sealed partial class GitCodeBrowser
     public async Task<Diff?> DiffAsync(RepositoryInfo repository, string? from, string to, CancellationToken cancellationToken)
     {
         if (!IsSafeRevision(to) || (from is not null && !IsSafeRevision(from))) return null;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Limits.Timeout);
-        using var process = Git.Start(HistoryProcess.StartInfo(Git, repository, DiffArguments(from, to, raw: true)));
-        var stderr = HistoryProcess.DrainAsync(process.StandardError, timeout.Token);
-        try
+        return await HistoryProcess.WithProcessAsync(Git, Limits, repository, DiffArguments(from, to, raw: true), async (process, stderr, ct) =>
         {
             var parser = new DiffParser(Limits);
-            var complete = await parser.ReadAsync(process.StandardOutput.BaseStream, timeout.Token);
+            var complete = await parser.ReadAsync(process.StandardOutput.BaseStream, ct);
             if (!complete)
             {
                 // Past a cap: what follows is not read, and git is stopped instead of writing it into a full pipe.
@@ -77,22 +72,12 @@ public sealed partial class GitCodeBrowser
             }
             else
             {
-                await process.WaitForExitAsync(timeout.Token);
+                await process.WaitForExitAsync(ct);
                 if (process.ExitCode != 0) return null; // an unknown revision, or one that is not a commit
             }
             await stderr;
             return parser.Result(from, to);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            HistoryProcess.Kill(process);
-            throw BrowseErrors.TooSlow(Limits.Timeout);
-        }
-        catch
-        {
-            HistoryProcess.Kill(process);
-            throw;
-        }
+        }, cancellationToken);
     }
 
     public async Task<bool> CopyPatchAsync(RepositoryInfo repository, string? from, string to, Stream destination, CancellationToken cancellationToken)
@@ -100,35 +85,20 @@ public sealed partial class GitCodeBrowser
         if (!IsSafeRevision(to) || (from is not null && !IsSafeRevision(from))) return false;
         // Both revisions must name commits before the first byte goes out: after it, the answer can no longer be "not found".
         List<string> verify = ["rev-parse", "--verify", "--quiet", "--end-of-options", to + "^{commit}"];
-        var check = await HistoryProcess.RunAsync(Git, Limits, repository, verify, "the patch", cancellationToken);
+        var check = await HistoryProcess.RunAsync(Git, Limits, repository, verify, cancellationToken);
         if (check.ExitCode != 0) return false;
         if (from is not null)
         {
-            check = await HistoryProcess.RunAsync(Git, Limits, repository, ["rev-parse", "--verify", "--quiet", "--end-of-options", from + "^{commit}"],
-                "the patch", cancellationToken);
+            check = await HistoryProcess.RunAsync(Git, Limits, repository, ["rev-parse", "--verify", "--quiet", "--end-of-options", from + "^{commit}"], cancellationToken);
             if (check.ExitCode != 0) return false;
         }
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Limits.Timeout);
-        using var process = Git.Start(HistoryProcess.StartInfo(Git, repository, DiffArguments(from, to, raw: false)));
-        var stderr = HistoryProcess.DrainAsync(process.StandardError, timeout.Token);
-        try
+        return await HistoryProcess.WithProcessAsync(Git, Limits, repository, DiffArguments(from, to, raw: false), async (process, stderr, ct) =>
         {
-            await process.StandardOutput.BaseStream.CopyToAsync(destination, timeout.Token);
-            await process.WaitForExitAsync(timeout.Token);
+            await process.StandardOutput.BaseStream.CopyToAsync(destination, ct);
+            await process.WaitForExitAsync(ct);
             await stderr;
             return true;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            HistoryProcess.Kill(process);
-            throw BrowseErrors.TooSlow(Limits.Timeout);
-        }
-        catch
-        {
-            HistoryProcess.Kill(process);
-            throw;
-        }
+        }, cancellationToken);
     }
 
     public async Task<AheadBehind?> AheadBehindAsync(RepositoryInfo repository, string commit, string baseCommit, CancellationToken cancellationToken)
@@ -136,7 +106,7 @@ public sealed partial class GitCodeBrowser
         if (!IsSafeRevision(commit) || !IsSafeRevision(baseCommit)) return null;
         // Checked one by one above, so the symmetric range is made here and only here.
         var run = await HistoryProcess.RunAsync(Git, Limits, repository,
-            ["rev-list", "--left-right", "--count", "--end-of-options", commit + "..." + baseCommit], "the ahead/behind counts", cancellationToken);
+            ["rev-list", "--left-right", "--count", "--end-of-options", commit + "..." + baseCommit], cancellationToken);
         if (run.ExitCode != 0) return null;
         var counts = run.Stdout.Trim().Split('\t');
         return counts.Length == 2 && int.TryParse(counts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var ahead)
@@ -421,18 +391,31 @@ file static class HistoryProcess
         return psi;
     }
 
-    public static async Task<ProcessOutput> RunAsync(Wharf.Core.Git.GitBinary git, BrowseLimits limits, RepositoryInfo repository,
-        IEnumerable<string> arguments, string what, CancellationToken cancellationToken)
+    /// <summary>git ARGUMENTS run to the end under <see cref="BrowseLimits.Timeout"/>, both outputs read.</summary>
+    public static Task<ProcessOutput> RunAsync(Wharf.Core.Git.GitBinary git, BrowseLimits limits, RepositoryInfo repository,
+        IEnumerable<string> arguments, CancellationToken cancellationToken) =>
+        WithProcessAsync(git, limits, repository, arguments, async (process, stderr, ct) =>
+        {
+            var stdout = process.StandardOutput.ReadToEndAsync(ct);
+            await process.WaitForExitAsync(ct);
+            return new ProcessOutput(process.ExitCode, await stdout, await stderr);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Starts git ARGUMENTS, drains its stderr, and hands the process to <paramref name="read"/> with a token that
+    /// ends at <see cref="BrowseLimits.Timeout"/>. git is killed when <paramref name="read"/> fails; running out of
+    /// time is <see cref="BrowseErrors.TooSlow"/>, the caller's own cancellation stays a cancellation.
+    /// </summary>
+    public static async Task<T> WithProcessAsync<T>(Wharf.Core.Git.GitBinary git, BrowseLimits limits, RepositoryInfo repository,
+        IEnumerable<string> arguments, Func<Process, Task<string>, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(limits.Timeout);
         using var process = git.Start(StartInfo(git, repository, arguments));
+        var stderr = DrainAsync(process.StandardError, timeout.Token);
         try
         {
-            var stderr = DrainAsync(process.StandardError, timeout.Token);
-            var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-            await process.WaitForExitAsync(timeout.Token);
-            return new ProcessOutput(process.ExitCode, await stdout, await stderr);
+            return await read(process, stderr, timeout.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -141,7 +141,7 @@ timeout --kill-after=30s 50m \
   dotnet test Wharf.slnx -c "$configuration" --no-build -nologo \
     --results-directory "$results" \
     --logger trx \
-    --logger "console;verbosity=normal" \
+    --logger "console;verbosity=minimal" \
     --blame-hang-timeout 10m --blame-hang-dump-type none \
   || test_status=$?
 
@@ -150,7 +150,7 @@ timeout --kill-after=30s 25m env WHARF_TEST_DATABASE=postgres \
   dotnet test tests/Wharf.Server.Tests/Wharf.Server.Tests.csproj -c "$configuration" --no-build -nologo \
     --results-directory "$results/postgres" \
     --logger "trx;LogFileName=Wharf.Server.Tests.postgres.trx" \
-    --logger "console;verbosity=normal" \
+    --logger "console;verbosity=minimal" \
     --blame-hang-timeout 10m --blame-hang-dump-type none \
   || test_status=$?
 
@@ -192,6 +192,27 @@ read -r pg_passed pg_failed pg_skipped pg_projects <<<"$pg_counts"
 say "on PostgreSQL (TestResults/postgres): $pg_passed passed, $pg_failed failed, $pg_skipped skipped"
 say "on SQLite and the other projects: $((passed - pg_passed)) passed, $((failed - pg_failed)) failed, $((skipped - pg_skipped)) skipped"
 
+# The failed tests last, by name with the start of their message and stack, so the end of a long log says
+# which test failed and why without a search through the output above.
+"$py" - "$results" <<'PY' || true
+import glob, os, sys
+import xml.etree.ElementTree as ET
+ns = "{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}"
+for path in sorted(glob.glob(os.path.join(sys.argv[1], "**", "*.trx"), recursive=True)):
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError:
+        continue
+    for result in root.iter(f"{ns}UnitTestResult"):
+        if result.get("outcome") in ("Passed", "NotExecuted"):
+            continue
+        print(f"FAILED {result.get('testName')} ({os.path.relpath(path, sys.argv[1])}, {result.get('duration')})")
+        for tag, lines in (("Message", 25), ("StackTrace", 12)):
+            element = result.find(f".//{ns}{tag}")
+            if element is not None and element.text:
+                for line in element.text.strip().splitlines()[:lines]:
+                    print(f"    {line}")
+PY
 say "TRX results: $projects file(s) in ${results#"$root"/}"
 exit_status=0
 if ((test_status != 0)); then

@@ -211,7 +211,7 @@ public sealed class KeyCommandTests : IDisposable
         copy.UserId = bob.Id;
         var store = new Wharf.Data.Stores.EfSshKeyStore(db);
         var e = await Assert.ThrowsAsync<Wharf.Core.Errors.WharfException>(() => store.AddAsync(copy,
-            new AuditEntry { UserId = bob.Id, Action = AuditActions.KeyAdded, KeyFingerprint = copy.Fingerprint, KeyLabel = "x", Actor = "test" }, CancellationToken.None));
+            new AuditEntry { UserId = bob.Id, Action = AuditActions.KeyAdded, KeyFingerprint = copy.Fingerprint, KeyLabel = "x", Actor = "test" }, null, CancellationToken.None));
         Assert.Equal(KeyErrors.InUse, e.Code);
         Assert.Equal(1, await _data.CountAsync(d => d.SshKeys));
     }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Wharf.Core.Audit;
 using Wharf.Server.Web.Accounts;
 
@@ -125,10 +126,85 @@ public sealed partial class KeyProofPageTests : WebPageTestBase
             "The proof of possession does not hold: the signature does not match the challenge shown on this page.");
         var bobs = await ChallengeAsync(bob);
         await RefusedAsync(bobs, await SignAsync(key, bobs),
-            "The proof of possession does not hold: the challenge is not one this page gave you, or it is more than an hour old. Sign the new challenge below.");
+            "The proof of possession does not hold: the challenge is not one this page gave you. Sign the new challenge below.");
 
         await using var db = Host.Data.OpenDatabase();
         Assert.Equal(0, await db.SshKeys.CountAsync());
         Assert.Equal(0, await db.AuditLog.CountAsync(a => a.Action == AuditActions.KeyAdded));
+    }
+
+    private async Task<(int Keys, int Added, int Spent, int TakenOver)> CountsAsync()
+    {
+        await using var db = Host.Data.OpenDatabase();
+        return (await db.SshKeys.CountAsync(), await db.AuditLog.CountAsync(a => a.Action == AuditActions.KeyAdded),
+            await db.EmailTokens.CountAsync(t => t.Purpose == Core.Users.EmailTokenPurpose.KeyProofSpent),
+            await db.AuditLog.CountAsync(a => a.Action == AuditActions.KeyTakenOver));
+    }
+
+    [Fact]
+    public async Task A_challenge_proves_a_key_once_and_a_replayed_proof_is_refused_changing_nothing()
+    {
+        using var alice = await SignUpAsync("alice");
+        using var mallory = await SignUpAsync("mallory");
+        var key = await NewKeyAsync("alice_laptop");
+        var challenge = await ChallengeAsync(alice);
+        var proof = await SignAsync(key, challenge);
+        var first = await alice.PostFormAsync(Keys, Keys, ("label", "laptop"), ("key", key.PublicLine), ("challenge", challenge), ("proof", proof));
+        Assert.Equal(HttpStatusCode.Redirect, first.StatusCode);
+        Assert.Equal((1, 1, 1, 0), await CountsAsync());
+
+        // The key is deleted and someone squats it; the same proof sent again proves nothing: it neither adds the key
+        // back nor takes it from the squatter, and the form offers a new challenge.
+        await using (var db = Host.Data.OpenDatabase())
+        {
+            var uuid = await db.SshKeys.Select(k => k.Uuid).SingleAsync();
+            Assert.Equal(HttpStatusCode.Redirect, (await alice.PostFormAsync(Keys, $"{Keys}/{uuid:D}/delete")).StatusCode);
+        }
+        Assert.Equal(HttpStatusCode.Redirect, (await mallory.PostFormAsync(Keys, Keys, ("label", "not mine"), ("key", key.PublicLine))).StatusCode);
+        var before = await CountsAsync();
+        Assert.Equal((1, 2, 1, 0), before);
+
+        var replayed = await alice.PostFormAsync(Keys, Keys, ("label", "laptop"), ("key", key.PublicLine), ("challenge", challenge), ("proof", proof));
+        Assert.Equal(HttpStatusCode.BadRequest, replayed.StatusCode);
+        var html = await replayed.Content.ReadAsStringAsync();
+        Assert.Contains(System.Text.Encodings.Web.HtmlEncoder.Default.Encode("The proof of possession does not hold: this challenge was already used to prove a key, " +
+            "and each challenge can be used only once. Sign the new challenge below."), html);
+        var offered = System.Net.WebUtility.HtmlDecode(ChallengeField().Match(html).Groups[1].Value);
+        Assert.StartsWith("wharf-key-proof:", offered);
+        Assert.NotEqual(challenge, offered);
+        Assert.Equal(before, await CountsAsync());
+        await using (var db = Host.Data.OpenDatabase())
+            Assert.Equal("mallory", await db.Users.Where(u => u.Id == db.SshKeys.Single().UserId).Select(u => u.Name).SingleAsync());
+
+        // A new challenge signed with the same key still works, and takes the key back from the squatter.
+        var fresh = await ChallengeAsync(alice);
+        var again = await alice.PostFormAsync(Keys, Keys, ("label", "laptop"), ("key", key.PublicLine), ("challenge", fresh), ("proof", await SignAsync(key, fresh)));
+        Assert.Equal(HttpStatusCode.Redirect, again.StatusCode);
+        Assert.Equal((1, 3, 2, 1), await CountsAsync());
+    }
+
+    [Fact]
+    public async Task An_expired_challenge_is_refused_with_its_own_message_and_stores_nothing()
+    {
+        using var alice = await SignUpAsync("alice");
+        var key = await NewKeyAsync("alice_laptop");
+        Guid uuid;
+        await using (var db = Host.Data.OpenDatabase())
+            uuid = await db.Users.Where(u => u.Name == "alice").Select(u => u.Uuid).SingleAsync();
+        // A challenge this server gave alice, whose hour ended a second ago.
+        var now = Host.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var expired = SshKeyPages.NewChallenge(Host.Services, uuid, now.AddSeconds(-1));
+        var response = await alice.PostFormAsync(Keys, Keys, ("label", "laptop"), ("key", key.PublicLine), ("challenge", expired), ("proof", await SignAsync(key, expired)));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(System.Text.Encodings.Web.HtmlEncoder.Default.Encode(
+            "The proof of possession does not hold: the challenge expired (a challenge is good for 60 minutes). Sign the new challenge below."),
+            await response.Content.ReadAsStringAsync());
+        Assert.Equal((0, 0, 0, 0), await CountsAsync());
+
+        // The same, still within its hour, is accepted: only the expiry was wrong.
+        var current = SshKeyPages.NewChallenge(Host.Services, uuid, now.AddMinutes(5));
+        var accepted = await alice.PostFormAsync(Keys, Keys, ("label", "laptop"), ("key", key.PublicLine), ("challenge", current), ("proof", await SignAsync(key, current)));
+        Assert.Equal(HttpStatusCode.Redirect, accepted.StatusCode);
+        Assert.Equal((1, 1, 1, 0), await CountsAsync());
     }
 }

@@ -415,7 +415,7 @@ public sealed class SshHandlerTests : IAsyncLifetime
             throw new InvalidOperationException("database is locked");
         public Task<SshKeyOwner?> FindByIdAsync(long keyId, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<IReadOnlyList<SshKey>> ListAsync(long userId, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task AddAsync(SshKey key, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task AddAsync(SshKey key, AuditEntry audit, Core.Users.EmailToken? spentChallenge, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task UpdateLabelAsync(SshKey key, string label, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task RemoveAsync(SshKey key, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task MarkUsedAsync(long keyId, DateTimeOffset when, CancellationToken cancellationToken) => throw new NotSupportedException();
@@ -424,7 +424,7 @@ public sealed class SshHandlerTests : IAsyncLifetime
         public Task UpdateUsageAsync(SshKey key, KeyUsage usage, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task MarkCompromisedAsync(SshKey key, DateTimeOffset since, string revokedReason, string earlierNote, AuditEntry audit, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task MarkPossessionProvenAsync(SshKey key, DateTimeOffset at, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task TakeOverAsync(SshKey lost, SshKey added, AuditEntry loserAudit, AuditEntry winnerAudit, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task TakeOverAsync(SshKey lost, SshKey added, AuditEntry loserAudit, AuditEntry winnerAudit, Core.Users.EmailToken spentChallenge, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<SshKey?> FindKeyByFingerprintAsync(string fingerprint, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

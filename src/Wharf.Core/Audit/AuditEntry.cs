@@ -64,6 +64,8 @@ public static class AuditActions
     public const string RepositoryDeleted = "repository-deleted";
     public const string AccessKeyAdded = "access-key-added";
     public const string AccessKeyRemoved = "access-key-removed";
+    /// <summary>A repository's "Require signed commits" setting was turned on or off; the label says which.</summary>
+    public const string SignedCommitsChanged = "signed-commits-changed";
 
     /// <summary>
     /// An entry for an event that is not about one of the account's own SSH keys: <paramref name="subject"/> (the

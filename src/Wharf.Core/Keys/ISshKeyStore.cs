@@ -23,8 +23,12 @@ public interface ISshKeyStore
     /// <summary>The user's keys, oldest first.</summary>
     Task<IReadOnlyList<SshKey>> ListAsync(long userId, CancellationToken cancellationToken);
 
-    /// <summary>Stores a new key. Throws <see cref="Errors.WharfException"/> (<see cref="KeyErrors.InUse"/>) when the fingerprint is taken.</summary>
-    Task AddAsync(SshKey key, AuditEntry audit, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stores a new key. Throws <see cref="Errors.WharfException"/> (<see cref="KeyErrors.InUse"/>) when the fingerprint is taken.
+    /// With <paramref name="spentChallenge"/> (a proven key): records that challenge as used in the same transaction, and
+    /// throws <see cref="KeyErrors.ProofSpent"/> storing nothing when it was used before.
+    /// </summary>
+    Task AddAsync(SshKey key, AuditEntry audit, Users.EmailToken? spentChallenge, CancellationToken cancellationToken);
 
     Task UpdateLabelAsync(SshKey key, string label, AuditEntry audit, CancellationToken cancellationToken);
 
@@ -44,9 +48,10 @@ public interface ISshKeyStore
 
     /// <summary>
     /// Moves a key to another account after a proof of possession: removes <paramref name="lost"/> and stores
-    /// <paramref name="added"/>, with an entry in each account's audit log, in one transaction.
+    /// <paramref name="added"/>, with an entry in each account's audit log and the proof's challenge recorded as used,
+    /// in one transaction; a challenge used before throws <see cref="KeyErrors.ProofSpent"/> and changes nothing.
     /// </summary>
-    Task TakeOverAsync(SshKey lost, SshKey added, AuditEntry loserAudit, AuditEntry winnerAudit, CancellationToken cancellationToken);
+    Task TakeOverAsync(SshKey lost, SshKey added, AuditEntry loserAudit, AuditEntry winnerAudit, Users.EmailToken spentChallenge, CancellationToken cancellationToken);
 
     /// <summary>The stored key with this SHA256 fingerprint, whoever owns it, or null. Database errors propagate.</summary>
     Task<SshKey?> FindKeyByFingerprintAsync(string fingerprint, CancellationToken cancellationToken);

@@ -126,4 +126,11 @@ public static class KeyErrors
 
     public static WharfException ProofInvalid(string why) => WharfException.InvalidArgument(
         $"The proof of possession does not hold: {why}", ProofBad);
+
+    /// <summary>A proof over a challenge that already proved a key: each challenge is good for one proof.</summary>
+    public static WharfException ProofSpent() =>
+        ProofInvalid("this challenge was already used to prove a key, and each challenge can be used only once. Sign the new challenge below.");
+
+    public static WharfException ChallengeExpired(TimeSpan lifetime) =>
+        ProofInvalid($"the challenge expired (a challenge is good for {lifetime.TotalMinutes:0} minutes). Sign the new challenge below.");
 }

@@ -12,6 +12,23 @@ public static class KeyProof
 {
     public const string Namespace = "wharf-key-proof";
 
+    /// <summary>How long a challenge stays good when its issuer does not say.</summary>
+    public static readonly TimeSpan DefaultChallengeLifetime = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// The record that <paramref name="challenge"/> has proved a key: its SHA-256, kept until <paramref name="expiresAt"/>
+    /// (a challenge is refused after that anyway), so that the same proof cannot be replayed.
+    /// </summary>
+    public static Users.EmailToken Spent(Users.User user, string challenge, DateTimeOffset now, DateTimeOffset expiresAt) => new()
+    {
+        UserId = user.Id,
+        Purpose = Users.EmailTokenPurpose.KeyProofSpent,
+        TokenHash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(challenge))),
+        Email = user.Email,
+        CreatedAt = now,
+        ExpiresAt = expiresAt,
+    };
+
     /// <summary>Throws <see cref="KeyErrors.ProofInvalid"/> unless <paramref name="proof"/> signs <paramref name="challenge"/> with <paramref name="key"/>.</summary>
     public static void Verify(SshPublicKey key, string challenge, string proof)
     {

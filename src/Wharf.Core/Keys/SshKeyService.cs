@@ -35,10 +35,11 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
     /// <param name="proof">
     /// With <paramref name="challenge"/>: an SSHSIG over the challenge made with the key (<see cref="KeyProof"/>). A proven key
     /// is marked so, and takes the key over from another account that holds it without proof: that account loses it
-    /// and is mailed (without learning who took it); both audit logs record it.
+    /// and is mailed (without learning who took it); both audit logs record it. The challenge is then spent: a proof over
+    /// it is refused from then until <paramref name="challengeExpiresAt"/> (after which the challenge itself is refused).
     /// </param>
     public async Task<AddedKey> AddAsync(User user, string? text, string? label, DateTimeOffset? expiresAt, Actor actor, CancellationToken cancellationToken,
-        KeyUsage usage = KeyUsage.Authentication, string? challenge = null, string? proof = null)
+        KeyUsage usage = KeyUsage.Authentication, string? challenge = null, string? proof = null, DateTimeOffset? challengeExpiresAt = null)
     {
         var parsed = Check(text);
         var key = parsed.Key;
@@ -47,6 +48,7 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
         if (expiresAt is { } e && e <= now) throw KeyErrors.ExpiryPassed();
         var proven = !string.IsNullOrWhiteSpace(proof);
         if (proven) KeyProof.Verify(key, challenge ?? "", proof!);
+        var spent = proven ? KeyProof.Spent(user, challenge ?? "", now, challengeExpiresAt ?? now + KeyProof.DefaultChallengeLifetime) : null;
 
         SshKey? takeOver = null;
         if (proven && await keys.FindKeyByFingerprintAsync(key.FingerprintSha256, cancellationToken) is { } held
@@ -76,7 +78,7 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
             loserAudit.Detail = "another account proved that it holds this key's private key; this account never had";
             var winnerAudit = Audit(user, AuditActions.KeyAdded, entity, actor);
             winnerAudit.Detail = "possession proven; the key was taken over from another account that had not proven it";
-            await keys.TakeOverAsync(takeOver, entity, loserAudit, winnerAudit, cancellationToken);
+            await keys.TakeOverAsync(takeOver, entity, loserAudit, winnerAudit, spent!, cancellationToken);
             if (notifier is not null)
             {
                 await notifier.KeyTakenOverAsync(loser, takeOver, now);
@@ -89,7 +91,7 @@ public sealed class SshKeyService(ISshKeyStore keys, IUserStore users, KeyPolicy
             // The store checks uniqueness again: the index is the real guard against a concurrent add.
             var added = Audit(user, AuditActions.KeyAdded, entity, actor);
             if (proven) added.Detail = "possession proven";
-            await keys.AddAsync(entity, added, cancellationToken);
+            await keys.AddAsync(entity, added, spent, cancellationToken);
         }
         catch (WharfException ex) when (ex.Code == KeyErrors.InUse)
         {

@@ -18,6 +18,8 @@ public static class RepositoryErrors
     public const string InvalidBranch = "branch-name-invalid";
     public const string BranchNotFound = "branch-not-found";
     public const string HgDefaultBranch = "default-branch-hg";
+    public const string HgSignedCommits = "signed-commits-hg";
+    public const string InvalidSignedCommits = "signed-commits-invalid";
 
     public static WharfException AlreadyExists(string fullName) =>
         WharfException.AlreadyExists($"Repository '{fullName}' already exists.", Exists);
@@ -62,4 +64,15 @@ public static class RepositoryErrors
 
     public static WharfException DefaultBranchOfHg(string fullName) =>
         WharfException.InvalidArgument($"{fullName} is a Mercurial repository: Mercurial's default branch is always the one named 'default'.", HgDefaultBranch);
+
+    public static WharfException SignedCommitsOfHg(string fullName) =>
+        WharfException.InvalidArgument($"{fullName} is a Mercurial repository: only git repositories can require signed commits.", HgSignedCommits);
+
+    /// <summary>A "Require signed commits" value that is neither on nor off (the page's form, the API's JSON).</summary>
+    public static WharfException SignedCommitsValue(string? value) =>
+        WharfException.InvalidArgument($"Require signed commits takes on or off, not {Display.Quote(value ?? "")}.", InvalidSignedCommits);
+
+    /// <summary>The API's <c>require_signed_commits</c> given as something else than a JSON boolean (<paramref name="json"/> as sent).</summary>
+    public static WharfException SignedCommitsJson(string json) =>
+        WharfException.InvalidArgument($"require_signed_commits takes true or false, not {Display.Quote(json, 40)}.", InvalidSignedCommits);
 }

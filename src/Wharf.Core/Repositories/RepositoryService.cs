@@ -179,6 +179,23 @@ public sealed class RepositoryService(
     }
 
     /// <summary>
+    /// Turns "Require signed commits" on or off (Admin level, git repositories only): a push bringing a commit or
+    /// annotated tag whose signature is not Verified is then refused by the pre-receive hook. A change is recorded in
+    /// the owner's audit log with who made it; asking for the current state changes and records nothing.
+    /// Returns whether the setting changed.
+    /// </summary>
+    public async Task<bool> SetRequireSignedCommitsAsync(RepositoryInfo repository, AccessLevel callerLevel, bool required, CancellationToken cancellationToken,
+        Audit.Actor? actor = null)
+    {
+        RequireAdmin(repository, callerLevel);
+        if (repository.Scm == Scm.Hg) throw RepositoryErrors.SignedCommitsOfHg(repository.FullName);
+        if (repository.RequireSignedCommits == required) return false;
+        await repositories.SetRequireSignedCommitsAsync(repository.Id, required, cancellationToken);
+        await RecordAsync(repository, Audit.AuditActions.SignedCommitsChanged, $"Require signed commits: {(required ? "on" : "off")}", actor);
+        return true;
+    }
+
+    /// <summary>
     /// After a push that changed the refs (<paramref name="refsBefore"/> and <paramref name="refsAfter"/> as
     /// <see cref="GitBinary.RefsAsync"/> gives them): when HEAD names a branch that does not exist, as in a new
     /// repository whose first push was not the configured default branch, HEAD moves to a branch that exists, as

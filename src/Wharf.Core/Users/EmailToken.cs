@@ -4,7 +4,9 @@ namespace Wharf.Core.Users;
 /// A link mailed to an address: proof that its reader controls that address (<see cref="EmailTokenPurpose.Verify"/>)
 /// or may set the account's password (<see cref="EmailTokenPurpose.PasswordReset"/>). Only the SHA-256 of the
 /// token is stored; the token itself exists only in the mail. It is deleted when used (single use) and refused
-/// after <see cref="ExpiresAt"/>.
+/// after <see cref="ExpiresAt"/>. The same table remembers the proof-of-possession challenges already used
+/// (<see cref="EmailTokenPurpose.KeyProofSpent"/>: the SHA-256 of the challenge, kept until the challenge expires),
+/// so that each challenge proves one key once.
 /// </summary>
 public sealed class EmailToken
 {
@@ -23,6 +25,8 @@ public static class EmailTokenPurpose
 {
     public const string Verify = "verify";
     public const string PasswordReset = "password-reset";
+    /// <summary>A proof-of-possession challenge that proved a key (<see cref="Keys.KeyProof"/>); never mailed, never taken.</summary>
+    public const string KeyProofSpent = "key-proof-spent";
 }
 
 /// <summary>Persistence of mailed links; implemented by Wharf.Data for each database provider.</summary>

@@ -29,21 +29,39 @@ public sealed class EfSshKeyStore(WharfDbContext db) : ISshKeyStore
     public async Task<IReadOnlyList<SshKey>> ListAsync(long userId, CancellationToken cancellationToken) =>
         await db.SshKeys.AsNoTracking().Where(k => k.UserId == userId).OrderBy(k => k.CreatedAt).ThenBy(k => k.Id).ToListAsync(cancellationToken);
 
-    public async Task AddAsync(SshKey key, AuditEntry audit, CancellationToken cancellationToken)
+    public async Task AddAsync(SshKey key, AuditEntry audit, Core.Users.EmailToken? spentChallenge, CancellationToken cancellationToken)
     {
+        await RefuseSpentAsync(spentChallenge, cancellationToken);
         db.SshKeys.Add(key);
         db.AuditLog.Add(audit);
+        if (spentChallenge is not null) db.EmailTokens.Add(spentChallenge);
         try
         {
-            // One SaveChanges is one transaction: the key and its audit entry are stored together or not at all.
+            // One SaveChanges is one transaction: the key, its audit entry and the spent challenge are stored together or not at all.
             await db.SaveChangesAsync(cancellationToken);
         }
         catch (DbUpdateException e) when (UniqueViolation.Is(e))
         {
             db.Entry(key).State = EntityState.Detached;
             db.Entry(audit).State = EntityState.Detached;
+            if (spentChallenge is not null) db.Entry(spentChallenge).State = EntityState.Detached;
+            // Two uses of one challenge at once: the unique index on the hash lets one through.
+            await RefuseSpentAsync(spentChallenge, cancellationToken);
             throw KeyErrors.KeyInUse();
         }
+        if (spentChallenge is not null) db.Entry(spentChallenge).State = EntityState.Detached;
+    }
+
+    /// <summary>
+    /// Refuses a proof whose challenge already proved a key (<see cref="KeyErrors.ProofSpent"/>), and forgets the spent
+    /// challenges that have expired: those are refused as expired before they get here.
+    /// </summary>
+    private async Task RefuseSpentAsync(Core.Users.EmailToken? spentChallenge, CancellationToken cancellationToken)
+    {
+        if (spentChallenge is null) return;
+        var (hash, now) = (spentChallenge.TokenHash, spentChallenge.CreatedAt);
+        await db.EmailTokens.Where(t => t.Purpose == Core.Users.EmailTokenPurpose.KeyProofSpent && t.ExpiresAt < now).ExecuteDeleteAsync(cancellationToken);
+        if (await db.EmailTokens.AnyAsync(t => t.TokenHash == hash, cancellationToken)) throw KeyErrors.ProofSpent();
     }
 
     public Task UpdateLabelAsync(SshKey key, string label, AuditEntry audit, CancellationToken cancellationToken) =>
@@ -96,8 +114,10 @@ public sealed class EfSshKeyStore(WharfDbContext db) : ISshKeyStore
     public Task MarkPossessionProvenAsync(SshKey key, DateTimeOffset at, CancellationToken cancellationToken) =>
         db.SshKeys.Where(k => k.Id == key.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.PossessionProvenAt, at), cancellationToken);
 
-    public async Task TakeOverAsync(SshKey lost, SshKey added, AuditEntry loserAudit, AuditEntry winnerAudit, CancellationToken cancellationToken)
+    public async Task TakeOverAsync(SshKey lost, SshKey added, AuditEntry loserAudit, AuditEntry winnerAudit, Core.Users.EmailToken spentChallenge,
+        CancellationToken cancellationToken)
     {
+        await RefuseSpentAsync(spentChallenge, cancellationToken);
         await using var tx = await db.Database.BeginTransactionAsync(cancellationToken);
         var removed = await db.SshKeys.Where(k => k.Id == lost.Id && k.UserId == lost.UserId).ExecuteDeleteAsync(cancellationToken);
         // Someone else removed or moved it meanwhile: the add below meets the unique index if it is still taken.
@@ -105,6 +125,7 @@ public sealed class EfSshKeyStore(WharfDbContext db) : ISshKeyStore
         db.SshKeys.Add(added);
         db.AuditLog.Add(loserAudit);
         db.AuditLog.Add(winnerAudit);
+        db.EmailTokens.Add(spentChallenge);
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -114,8 +135,13 @@ public sealed class EfSshKeyStore(WharfDbContext db) : ISshKeyStore
             db.Entry(added).State = EntityState.Detached;
             db.Entry(loserAudit).State = EntityState.Detached;
             db.Entry(winnerAudit).State = EntityState.Detached;
+            db.Entry(spentChallenge).State = EntityState.Detached;
+            // The failed statement ends the transaction on PostgreSQL: roll back (putting the lost key back) before asking why.
+            await tx.RollbackAsync(cancellationToken);
+            await RefuseSpentAsync(spentChallenge, cancellationToken);
             throw KeyErrors.KeyInUse();
         }
+        db.Entry(spentChallenge).State = EntityState.Detached;
         await tx.CommitAsync(cancellationToken);
     }
 

@@ -98,7 +98,8 @@ public static class SignedPushes
             {
                 var store = services.GetRequiredService<IRepositoryStore>();
                 var repository = await store.FindAsync(name.Owner, name.Name, ct) ?? throw RepositoryErrors.NotFoundOrDenied(name.ToString());
-                await store.SetRequireSignedCommitsAsync(repository.Id, on, ct);
+                // The same path as the settings page and the API: git only, and the owner's audit log records the change.
+                await services.GetRequiredService<RepositoryService>().SetRequireSignedCommitsAsync(repository, Core.Access.AccessLevel.Admin, on, ct, Core.Audit.Actor.Cli);
                 await console.Out.WriteLineAsync($"{Core.Errors.Display.Printable(repository.FullName)} {(on ? "requires" : "no longer requires")} signed commits.");
                 return ExitCodes.Success;
             });

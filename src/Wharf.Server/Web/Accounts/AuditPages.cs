@@ -54,10 +54,16 @@ public static class AuditPages
         AuditActions.RepositoryDeleted => "Repository deleted",
         AuditActions.AccessKeyAdded => "Access key added",
         AuditActions.AccessKeyRemoved => "Access key removed",
+        AuditActions.KeyLoginRefused => "Key may not log in (login refused)",
+        AuditActions.UsageChanged => "Key usage changed",
+        AuditActions.KeyCompromised => "Key reported compromised",
+        AuditActions.KeyTakenOver => "Key taken over by an account that proved possession",
+        AuditActions.SignedCommitsChanged => "Require signed commits changed",
         _ => action,
     };
 
     /// <summary>Whether the entry's label column names a key (the account's or an access key), or another thing.</summary>
     public static bool IsKeyEvent(string action) => action is AuditActions.KeyAdded or AuditActions.LabelChanged or AuditActions.KeyDeleted
-        or AuditActions.KeyExpired or AuditActions.KeyRefused or AuditActions.CertificateRefused or AuditActions.Push or AuditActions.AccessKeyAdded or AuditActions.AccessKeyRemoved;
+        or AuditActions.KeyExpired or AuditActions.KeyRefused or AuditActions.CertificateRefused or AuditActions.Push or AuditActions.AccessKeyAdded or AuditActions.AccessKeyRemoved
+        or AuditActions.KeyLoginRefused or AuditActions.UsageChanged or AuditActions.KeyCompromised or AuditActions.KeyTakenOver;
 }

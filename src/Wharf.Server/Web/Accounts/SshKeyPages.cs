@@ -58,9 +58,9 @@ public static class SshKeyPages
             try
             {
                 var chosen = string.IsNullOrEmpty(usage) ? KeyUsage.Authentication : KeyUsages.Parse(usage);
-                if (!string.IsNullOrWhiteSpace(proof) && !ChallengeIsValid(http, user, challenge))
-                    throw KeyErrors.ProofInvalid("the challenge is not one this page gave you, or it is more than an hour old. Sign the new challenge below.");
-                added = await keys.AddAsync(user, key, label, KeyExpiry.Parse(expires, "expiry date"), Actor(user, http), ct, chosen, challenge, proof);
+                DateTimeOffset? challengeExpires = string.IsNullOrWhiteSpace(proof) ? null : CheckChallenge(http, user, challenge);
+                added = await keys.AddAsync(user, key, label, KeyExpiry.Parse(expires, "expiry date"), Actor(user, http), ct, chosen, challenge, proof,
+                    challengeExpires);
             }
             catch (WharfException e) when (e.Category is ErrorCategory.InvalidArgument or ErrorCategory.AlreadyExists)
             {
@@ -188,28 +188,52 @@ public static class SshKeyPages
     }
 
     /// <summary>How long a proof-of-possession challenge shown on the form stays valid.</summary>
-    public static readonly TimeSpan ChallengeLifetime = TimeSpan.FromHours(1);
+    public static readonly TimeSpan ChallengeLifetime = KeyProof.DefaultChallengeLifetime;
+    private const string ChallengePrefix = "wharf-key-proof:";
 
-    private static ITimeLimitedDataProtector ChallengeProtector(HttpContext http) =>
-        http.RequestServices.GetRequiredService<Microsoft.AspNetCore.DataProtection.IDataProtectionProvider>()
-            .CreateProtector("Wharf.SshKeyPages.Proof").ToTimeLimitedDataProtector();
+    private static IDataProtector ChallengeProtector(IServiceProvider services) =>
+        services.GetRequiredService<IDataProtectionProvider>().CreateProtector("Wharf.SshKeyPages.Proof.v2");
 
-    /// <summary>A challenge bound to the account and to a moment: signed data the server can recognise without storing it.</summary>
+    /// <summary>
+    /// A challenge bound to the account and to its expiry (by the server's clock): protected data the server can recognise
+    /// without storing it. Once a proof over it is accepted it is spent (<see cref="KeyProof.Spent"/>) and refused from then on.
+    /// </summary>
     internal static string NewChallenge(HttpContext http, User user) =>
-        "wharf-key-proof:" + ChallengeProtector(http).Protect(user.Uuid.ToString("N") + ":" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
-            ChallengeLifetime);
+        NewChallenge(http.RequestServices, user.Uuid, http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow() + ChallengeLifetime);
 
-    internal static bool ChallengeIsValid(HttpContext http, User user, string? challenge)
+    internal static string NewChallenge(IServiceProvider services, Guid account, DateTimeOffset expiresAt) =>
+        ChallengePrefix + ChallengeProtector(services).Protect(string.Join(':', account.ToString("N"),
+            Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)),
+            expiresAt.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>
+    /// The challenge's expiry, when it is one this server gave <paramref name="user"/> and it has not expired; else throws
+    /// <see cref="KeyErrors.ProofBad"/> saying which. Whether it was already used is decided when the key is stored.
+    /// </summary>
+    internal static DateTimeOffset CheckChallenge(HttpContext http, User user, string? challenge)
     {
-        if (challenge is null || !challenge.StartsWith("wharf-key-proof:", StringComparison.Ordinal)) return false;
+        string[] parts;
         try
         {
-            return ChallengeProtector(http).Unprotect(challenge["wharf-key-proof:".Length..]).StartsWith(user.Uuid.ToString("N") + ":", StringComparison.Ordinal);
+            parts = challenge is not null && challenge.StartsWith(ChallengePrefix, StringComparison.Ordinal)
+                ? ChallengeProtector(http.RequestServices).Unprotect(challenge[ChallengePrefix.Length..]).Split(':')
+                : [];
         }
         catch (System.Security.Cryptography.CryptographicException)
         {
-            return false;
+            parts = [];
         }
+        if (parts.Length != 3 || parts[0] != user.Uuid.ToString("N") || !long.TryParse(parts[2], CultureInfo.InvariantCulture, out var seconds))
+            throw KeyErrors.ProofInvalid("the challenge is not one this page gave you. Sign the new challenge below.");
+        var expires = DateTimeOffset.FromUnixTimeSeconds(seconds);
+        if (http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow() >= expires) throw KeyErrors.ChallengeExpired(ChallengeLifetime);
+        return expires;
+    }
+
+    internal static bool ChallengeIsValid(HttpContext http, User user, string? challenge)
+    {
+        try { CheckChallenge(http, user, challenge); return true; }
+        catch (WharfException e) when (e.Code == KeyErrors.ProofBad) { return false; }
     }
 
     private static AddKeyForm WithChallenge(HttpContext http, User user, AddKeyForm form) =>

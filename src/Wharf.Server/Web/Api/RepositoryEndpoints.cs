@@ -61,13 +61,21 @@ public static class RepositoryEndpoints
             return TypedResults.Ok(Dto(created, http.Request, address));
         }).DocumentJsonBody<CreateRepositoryRequest>();
 
-        // Bitbucket's repository update; here it changes the default branch, to one the repository has (Admin level).
+        // Bitbucket's repository update (Admin level); here it changes the default branch, to one the repository has, and
+        // "Require signed commits". Every value is checked before anything changes, so a refused request changes nothing.
         repo.MapPut("/", async (string workspace, string repoSlug, HttpContext http, ClaimsPrincipal me, IUserStore users, RepositoryAccess access,
             RepositoryService service, WebAddress address, CancellationToken ct) =>
         {
             var (r, level) = await OpenAsync(workspace, repoSlug, AccessLevel.Admin, me, users, access, ct);
             var body = await ApiJson.ReadAsync<UpdateRepositoryRequest>(http.Request, UpdateRepositoryRequest.Example, ct);
+            var signed = body.SignedCommits();
+            if (signed is true && r.Scm == Scm.Hg) throw RepositoryErrors.SignedCommitsOfHg(r.FullName);
             if (body.Mainbranch is { } branch) await service.SetDefaultBranchAsync(r, level, branch.Name, ct);
+            if (signed is { } required && r.Scm != Scm.Hg)
+            {
+                await service.SetRequireSignedCommitsAsync(r, level, required, ct, Accounts.AuditPages.ActorOf(me.Identity?.Name ?? "api", http));
+                r = r with { RequireSignedCommits = required };
+            }
             return TypedResults.Ok(Dto(r, http.Request, address));
         }).DocumentJsonBody<UpdateRepositoryRequest>();
 

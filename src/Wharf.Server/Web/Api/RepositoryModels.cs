@@ -20,12 +20,13 @@ public sealed record WorkspaceDto(string Type, string Uuid, string Slug, string 
 /// <summary>
 /// A repository as Bitbucket Cloud's <c>repository</c> object (the fields scripts read: <c>full_name</c>,
 /// <c>slug</c>, <c>scm</c>, <c>is_private</c>, <c>mainbranch</c>, <c>links.clone</c>), plus <c>last_pushed</c>.
-/// <c>mainbranch</c> is the branch HEAD names (null for Mercurial).
+/// <c>mainbranch</c> is the branch HEAD names (null for Mercurial). <c>require_signed_commits</c> is Wharf's own: whether
+/// pushes must bring only commits and annotated tags with a verified signature (always false for Mercurial).
 /// </summary>
 public sealed record RepositoryDto(
     string Type, string Uuid, string Name, string Slug, string FullName, string Scm, bool IsPrivate,
     RepositoryOwnerDto Owner, WorkspaceDto Workspace, DateTimeOffset CreatedOn, DateTimeOffset UpdatedOn, DateTimeOffset? LastPushed,
-    BranchDto? Mainbranch, RepositoryLinksDto Links)
+    BranchDto? Mainbranch, bool RequireSignedCommits, RepositoryLinksDto Links)
 {
     public static RepositoryDto From(RepositoryInfo r, string baseUrl, string sshUrl) => new(
         "repository", ApiIds.Format(r.Uuid), r.Name, r.Name.ToLowerInvariant(), r.FullName, r.Scm.ToApi(), r.IsPrivate,
@@ -33,6 +34,7 @@ public sealed record RepositoryDto(
         new WorkspaceDto("workspace", ApiIds.Format(r.OwnerUuid), r.OwnerName.ToLowerInvariant(), r.OwnerName),
         r.CreatedAt, r.LastPushedAt ?? r.CreatedAt, r.LastPushedAt,
         r.Scm == Core.Repositories.Scm.Hg || Core.Git.GitBinary.HeadBranch(r.Path) is not { } head ? null : new BranchDto("branch", head),
+        r.RequireSignedCommits,
         new RepositoryLinksDto(
             new HrefDto($"{baseUrl}/2.0/repositories/{r.FullName}"),
             new HrefDto($"{baseUrl}/{r.FullName}"),
@@ -73,10 +75,23 @@ public sealed record CreateRepositoryRequest(string? Scm, bool? IsPrivate)
 /// <summary>Bitbucket's short <c>branch</c> object, as in a repository's <c>mainbranch</c>.</summary>
 public sealed record BranchDto(string Type, string Name);
 
-/// <summary>What <c>PUT /2.0/repositories/{workspace}/{slug}</c> may change: only <c>mainbranch</c>; other fields are ignored.</summary>
-public sealed record UpdateRepositoryRequest(BranchNameRequest? Mainbranch)
+/// <summary>
+/// What <c>PUT /2.0/repositories/{workspace}/{slug}</c> may change: <c>mainbranch</c> and <c>require_signed_commits</c>
+/// (true or false; read as JSON here so that another value gets its own message); other fields are ignored.
+/// </summary>
+public sealed record UpdateRepositoryRequest(BranchNameRequest? Mainbranch, System.Text.Json.JsonElement? RequireSignedCommits)
 {
-    public const string Example = """{"mainbranch": {"type": "branch", "name": "main"}}""";
+    public const string Example = """{"mainbranch": {"type": "branch", "name": "main"}, "require_signed_commits": true}""";
+
+    /// <summary>The requested setting, or null when the request leaves it alone; anything but true, false or null is refused.</summary>
+    public bool? SignedCommits() => RequireSignedCommits switch
+    {
+        null => null,
+        { ValueKind: System.Text.Json.JsonValueKind.Null } => null,
+        { ValueKind: System.Text.Json.JsonValueKind.True } => true,
+        { ValueKind: System.Text.Json.JsonValueKind.False } => false,
+        { } other => throw RepositoryErrors.SignedCommitsJson(other.GetRawText()),
+    };
 }
 
 public sealed record BranchNameRequest(string? Type, string? Name);

@@ -48,6 +48,7 @@ public static class RepositoryPages
         PermissionPages.Map(settings);
         AccessKeyPages.Map(settings);
         DefaultBranchPage.Map(settings);
+        SignedCommitsPage.Map(settings);
         DeleteRepositoryPage.Map(settings);
         // History: commits, one commit with its diff, branches, tags (Web/Code).
         Code.CommitPages.Map(repository);
@@ -75,7 +76,7 @@ public static class RepositoryPages
     internal static readonly IReadOnlyList<(string Page, string Title)> SettingsPages =
     [
         (PermissionPages.Page, "Permissions"), (AccessKeyPages.Page, "Access keys"),
-        (DefaultBranchPage.Page, "Default branch"), (DeleteRepositoryPage.Page, "Delete repository"),
+        (DefaultBranchPage.Page, "Default branch"), (SignedCommitsPage.Page, "Signed commits"), (DeleteRepositoryPage.Page, "Delete repository"),
     ];
 
     /// <summary>How a level reads on the pages.</summary>

@@ -239,4 +239,46 @@ public sealed class SignedCommitTests(WharfServer server) : IClassFixture<WharfS
         Assert.StartsWith(signed, await GitOkAsync(ivy, work, "ls-remote", "origin", "refs/heads/main"));
         Assert.Equal(SignatureStatus.Verified, (await VerdictsAsync(repository))[signed].Status);
     }
+
+    [Fact]
+    public async Task RequireSignedCommitsSwitchedOnThroughTheApiRefusesAnUnsignedPushToMainWithGitsOwnMessageAndOffLetsItIn()
+    {
+        var jade = await server.CreateUserAsync("jade", "ed25519");
+        var repository = await server.CreateRepositoryAsync(jade, "guarded");
+        var token = (await server.WharfOrThrowAsync(["admin", "token", "create", "jade", "--name", "settings"])).Stdout.Trim().Split('\n')[^1].Trim();
+        using var http = new HttpClient { BaseAddress = server.HttpAddress };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        async Task<string> PutAsync(bool required)
+        {
+            using var body = new StringContent($"{{\"require_signed_commits\": {(required ? "true" : "false")}}}", Encoding.UTF8, "application/json");
+            var response = await http.PutAsync($"/2.0/repositories/{repository}", body);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+            return text;
+        }
+        Assert.Contains("\"require_signed_commits\":true", await PutAsync(true));
+
+        var work = server.NewDirectory("guarded");
+        await GitOkAsync(jade, work, "init", "-q", "-b", "main");
+        var unsigned = await CommitAsync(jade, work, "unsigned", null);
+        await GitOkAsync(jade, work, "remote", "add", "origin", server.Url(repository));
+        var refused = await server.GitAsync(jade, work, ["push", "origin", "main"]);
+        Assert.Equal(1, refused.ExitCode);
+        // What git prints, line by line: the hook's lines after "remote: ", then git's own verdict on the ref.
+        var lines = refused.Stderr.Replace("\r", "").Split('\n').Select(l => l.TrimEnd()).ToList();
+        Assert.Contains($"remote: wharf: refused: {unsigned[..12]} is not a verified signed commit (unsigned: no signature)", lines);
+        Assert.Contains("remote: wharf: this repository requires signed commits: every commit and annotated tag must carry a verified SSH signature.", lines);
+        Assert.Contains(" ! [remote rejected] main -> main (pre-receive hook declined)", lines);
+        Assert.Contains("error: failed to push some refs to '" + server.Url(repository) + "'", lines);
+        Assert.Equal("", await GitOkAsync(jade, work, "ls-remote", "origin"));
+
+        // Switched off again through the API, the same push goes in.
+        Assert.Contains("\"require_signed_commits\":false", await PutAsync(false));
+        await GitOkAsync(jade, work, "push", "-q", "origin", "main");
+        Assert.StartsWith(unsigned, await GitOkAsync(jade, work, "ls-remote", "origin", "refs/heads/main"));
+        await using var db = WharfDatabase.OpenSqlite(new WharfPaths(server.DataDirectory));
+        var jadeId = await db.Users.Where(u => u.LowerName == "jade").Select(u => u.Id).SingleAsync();
+        Assert.Equal(["Require signed commits: on", "Require signed commits: off"], await db.AuditLog
+            .Where(a => a.UserId == jadeId && a.Action == AuditActions.SignedCommitsChanged).OrderBy(a => a.Id).Select(a => a.KeyLabel).ToListAsync());
+    }
 }

@@ -64,6 +64,9 @@ public sealed partial class KeyProofPageTests : WebPageTestBase
     {
         using var mallory = await SignUpAsync("mallory");
         using var alice = await SignUpAsync("alice");
+        // Key notices go to verified addresses only: mallory's is, so she hears when she loses the key.
+        await using (var verify = Host.Data.OpenDatabase())
+            await verify.Users.Where(u => u.Name == "mallory").ExecuteUpdateAsync(s => s.SetProperty(u => u.EmailVerified, true));
         var key = await NewKeyAsync("alice_laptop");
         // Mallory copied alice's public key (they are public) and added it first, without proof.
         var squat = await mallory.PostFormAsync(Keys, Keys, ("label", "not mine"), ("key", key.PublicLine));
@@ -94,6 +97,16 @@ public sealed partial class KeyProofPageTests : WebPageTestBase
         Assert.DoesNotContain("alice", lost.Detail);
         var won = await db.AuditLog.Where(a => a.UserId == owner.Id && a.Action == AuditActions.KeyAdded).SingleAsync();
         Assert.Equal("possession proven; the key was taken over from another account that had not proven it", won.Detail);
+
+        // Mallory is mailed (no SMTP here: the outbox), told which key and why, never who took it.
+        var outbox = Mail.Outbox.Path(Host.Data.Paths);
+        var mail = Assert.Single(Directory.GetFiles(outbox, "*.eml").Select(f => MimeKit.MimeMessage.Load(f)), m => m.Subject == "SSH key moved to another account");
+        Assert.Equal("mallory@example.org", Assert.Single(mail.To.Mailboxes).Address);
+        var body = (mail.TextBody ?? "").Replace("\r\n", "\n");
+        Assert.Contains("Label: not mine\n", body);
+        Assert.Contains("Fingerprint: " + stored.Fingerprint + "\n", body);
+        Assert.DoesNotContain("alice", mail.ToString(), StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("PRIVATE KEY", mail.ToString(), StringComparison.Ordinal);
 
         // Once proven, nobody takes it over again without proof, and even with a proof the proven owner keeps it.
         var again = await mallory.PostFormAsync(Keys, Keys, ("label", "mine now"), ("key", key.PublicLine));

@@ -265,11 +265,18 @@ public sealed class SignedCommitTests(WharfServer server) : IClassFixture<WharfS
         var refused = await server.GitAsync(jade, work, ["push", "origin", "main"]);
         Assert.Equal(1, refused.ExitCode);
         // What git prints, line by line: the hook's lines after "remote: ", then git's own verdict on the ref.
-        var lines = refused.Stderr.Replace("\r", "").Split('\n').Select(l => l.TrimEnd()).ToList();
-        Assert.Contains($"remote: wharf: refused: {unsigned[..12]} is not a verified signed commit (unsigned: no signature)", lines);
-        Assert.Contains("remote: wharf: this repository requires signed commits: every commit and annotated tag must carry a verified SSH signature.", lines);
-        Assert.Contains(" ! [remote rejected] main -> main (pre-receive hook declined)", lines);
-        Assert.Contains("error: failed to push some refs to '" + server.Url(repository) + "'", lines);
+        var lines = refused.Stderr.Replace("\r", "").Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0).ToList();
+        var first = lines.FindIndex(l => l.StartsWith("remote: ", StringComparison.Ordinal));
+        Assert.True(first >= 0, refused.Stderr);
+        var to = lines[first + 2];
+        Assert.StartsWith("To ", to);
+        Assert.Equal([
+            $"remote: wharf: refused: {unsigned[..12]} is not a verified signed commit (unsigned: no signature)",
+            "remote: wharf: this repository requires signed commits: every commit and annotated tag must carry a verified SSH signature.",
+            to,
+            " ! [remote rejected] main -> main (pre-receive hook declined)",
+            $"error: failed to push some refs to '{to[3..]}'",
+        ], lines[first..]);
         Assert.Equal("", await GitOkAsync(jade, work, "ls-remote", "origin"));
 
         // Switched off again through the API, the same push goes in.

@@ -67,6 +67,7 @@ public static class SitePages
         new("settings-permissions", "/alice/site/settings/permissions", "permissions with bob's read grant"),
         new("settings-access-keys", "/alice/site/settings/access-keys", "access keys, one read-only key"),
         new("settings-branch", "/alice/site/settings/branch", "default branch of two"),
+        new("settings-signed-commits", "/alice/site/settings/signed-commits", "Require signed commits, off"),
         new("settings-delete", "/alice/site/settings/delete", "delete confirmation"),
         new("commits", "/alice/site/commits", "commits of the default branch"),
         new("commits-branch", "/alice/site/commits/branch/phone-layout", "commits of another branch"),

@@ -115,4 +115,20 @@ public sealed class RequireSignedCommitsApiTests : IAsyncLifetime
         var (_, read) = await _host.SendAsync(HttpMethod.Get, "/2.0/repositories/alice/notes", _alice);
         Assert.False(read.GetProperty("require_signed_commits").GetBoolean());
     }
+
+    [Fact]
+    public async Task The_cli_takes_the_same_path_recording_the_change_and_refusing_a_Mercurial_repository()
+    {
+        var on = await _host.Data.RunAsync("admin", "repo", "signed-commits", "alice/site", "--require", "on");
+        Assert.Equal((0, "alice/site requires signed commits.\n"), (on.ExitCode, on.Out));
+        Assert.True(await StoredAsync());
+        Assert.Equal([("Require signed commits: on", "admin (cli)")], await AuditAsync());
+
+        Assert.Equal(HttpStatusCode.OK, (await _host.SendAsync(HttpMethod.Post, "/2.0/repositories/alice/notes", _alice, new { scm = "hg" })).Status);
+        var hg = await _host.Data.RunAsync("admin", "repo", "signed-commits", "alice/notes", "--require", "on");
+        Assert.NotEqual(0, hg.ExitCode);
+        Assert.Contains("alice/notes is a Mercurial repository: only git repositories can require signed commits.", hg.Error);
+        Assert.False(await StoredAsync("notes"));
+        Assert.Single(await AuditAsync());
+    }
 }

@@ -7,5 +7,5 @@ using Wharf.Server.Cli;
 //   Web/                   HTTP endpoints
 //   Admin/                 admin verbs over the same services
 // sshd's two commands ask a running `wharf serve` first, before anything below is built (OpenSsh/FrontEndClient.cs).
-if (Wharf.Server.OpenSsh.FrontEndClient.TryRun(args) is { } answered) return answered;
+if (Wharf.Server.OpenSsh.FrontEndClient.TryRun(args, Wharf.Server.OpenSsh.SelfInvocation.Words()) is { } answered) return answered;
 return await new CliApp(WharfCommands.All).RunAsync(args, CliContext.System, CancellationToken.None);

@@ -16,19 +16,20 @@ public static class FrontEndClient
     /// <summary>How long a lookup waits for <c>wharf serve</c> before doing it itself.</summary>
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(10);
 
+    /// <param name="program">The words that start the program the forced command should name.</param>
     /// <returns>The exit status, or null to run the command the slow way.</returns>
-    public static int? TryRun(string[] args)
+    public static int? TryRun(string[] args, IReadOnlyList<string> program)
     {
         if (args is ["keys", "authorized", .. var keyArgs])
         {
             var options = Options(keyArgs, ["--user", "--type", "--key", "--data"]);
             if (options is null || !options.ContainsKey("--user") || !options.ContainsKey("--type") || !options.ContainsKey("--key")) return null;
-            return Keys(options);
+            return Keys(options, program);
         }
         if (args is ["shell", .. var shellArgs])
         {
-            var options = Options(shellArgs, [OpenSshCommands.KeyIdOption, OpenSshCommands.AccessKeyIdOption, "--data"]);
-            if (options is null || options.ContainsKey(OpenSshCommands.KeyIdOption) == options.ContainsKey(OpenSshCommands.AccessKeyIdOption)) return null;
+            var options = Options(shellArgs, [FrontEndProtocol.KeyIdOption, FrontEndProtocol.AccessKeyIdOption, "--data"]);
+            if (options is null || options.ContainsKey(FrontEndProtocol.KeyIdOption) == options.ContainsKey(FrontEndProtocol.AccessKeyIdOption)) return null;
             return Shell(options);
         }
         return null;
@@ -44,12 +45,12 @@ public static class FrontEndClient
         return options;
     }
 
-    /// <summary>As <see cref="Hosting.DataDirectory.Resolve"/>: <c>--data</c>, else <c>WHARF_DATA</c>, else <c>./data</c>.</summary>
+    /// <summary>As wharf's own commands resolve it: <c>--data</c>, else <c>WHARF_DATA</c>, else <c>./data</c>.</summary>
     private static string DataDirectory(Dictionary<string, string> options)
     {
         var dir = options.GetValueOrDefault("--data");
-        if (string.IsNullOrWhiteSpace(dir)) dir = Environment.GetEnvironmentVariable(Hosting.DataDirectory.EnvironmentVariable);
-        if (string.IsNullOrWhiteSpace(dir)) dir = Hosting.DataDirectory.Default;
+        if (string.IsNullOrWhiteSpace(dir)) dir = Environment.GetEnvironmentVariable(FrontEndProtocol.DataEnvironmentVariable);
+        if (string.IsNullOrWhiteSpace(dir)) dir = FrontEndProtocol.DefaultDataDirectory;
         return dir;
     }
 
@@ -71,7 +72,7 @@ public static class FrontEndClient
         }
     }
 
-    private static int? Keys(Dictionary<string, string> options)
+    private static int? Keys(Dictionary<string, string> options, IReadOnlyList<string> program)
     {
         var data = DataDirectory(options);
         using var socket = Connect(data);
@@ -108,10 +109,10 @@ public static class FrontEndClient
             stderr.Write(refusal.ToArray());
         }
         if (answer.Split(' ', 3) is [var option, var id, var keyLine]
-            && (option == OpenSshCommands.KeyIdOption || option == OpenSshCommands.AccessKeyIdOption))
+            && (option == FrontEndProtocol.KeyIdOption || option == FrontEndProtocol.AccessKeyIdOption))
         {
             using var stdout = Console.OpenStandardOutput();
-            stdout.Write(Encoding.UTF8.GetBytes(SelfInvocation.AuthorizedKeysLine(option, id, data, keyLine) + "\n"));
+            stdout.Write(Encoding.UTF8.GetBytes(FrontEndProtocol.AuthorizedKeysLine(program, option, id, data, keyLine) + "\n"));
         }
         return 0;
     }
@@ -124,7 +125,7 @@ public static class FrontEndClient
         {
             socket.ReceiveTimeout = (int)AnswerTimeout.TotalMilliseconds;
             socket.Send(FrontEndProtocol.Frame(FrontEndProtocol.ShellRequest, FrontEndProtocol.Request(
-                options.GetValueOrDefault(OpenSshCommands.KeyIdOption), options.GetValueOrDefault(OpenSshCommands.AccessKeyIdOption),
+                options.GetValueOrDefault(FrontEndProtocol.KeyIdOption), options.GetValueOrDefault(FrontEndProtocol.AccessKeyIdOption),
                 Environment.GetEnvironmentVariable("SSH_ORIGINAL_COMMAND"), Environment.GetEnvironmentVariable("GIT_PROTOCOL"),
                 Environment.GetEnvironmentVariable("SSH_CONNECTION"))));
             // serve takes the request with an empty answer before anything is read from stdin: until then, falling

@@ -41,6 +41,14 @@ public static class FrontEndProtocol
     /// <summary>Fields in a shell request: key id, access key id, SSH_ORIGINAL_COMMAND, GIT_PROTOCOL, SSH_CONNECTION.</summary>
     public const int ShellFields = 5;
 
+    /// <summary>The forced command's options naming the key (<c>wharf shell --key-id N</c> or <c>--access-key-id N</c>).</summary>
+    public const string KeyIdOption = "--key-id";
+    public const string AccessKeyIdOption = "--access-key-id";
+
+    /// <summary>The data directory without <c>--data</c>: this variable, else <see cref="DefaultDataDirectory"/>.</summary>
+    public const string DataEnvironmentVariable = "WHARF_DATA";
+    public const string DefaultDataDirectory = "data";
+
     /// <summary>Where <c>wharf serve</c> listens for the data directory <paramref name="dataDirectory"/>.</summary>
     public static string SocketPath(string dataDirectory) => Path.Combine(dataDirectory, "run", "wharf.sock");
 
@@ -139,4 +147,28 @@ public static class FrontEndProtocol
     /// <summary>The text of an <see cref="Answer"/>: empty for no line, else <c>OPTION ID KEYTYPE BASE64</c>.</summary>
     public static string AnswerText(string? option, long id, string? keyLine) =>
         option is null ? "" : $"{option} {id.ToString(System.Globalization.CultureInfo.InvariantCulture)} {keyLine}";
+
+    // Everything sshd could grant beyond running the forced command is refused; "restrict" covers the lot on
+    // OpenSSH 7.2+, the explicit options say the same to older servers and to people reading the line.
+    private const string Restrictions = "no-port-forwarding,no-X11-forwarding,no-agent-forwarding,no-pty,no-user-rc,restrict";
+
+    /// <summary>
+    /// The authorized_keys (or principals) line: forced command <c>PROGRAM shell OPTION VALUE --data DATA</c>, where
+    /// <paramref name="program"/> are the words that start the program sshd should run, the restrictions, then
+    /// <paramref name="keyOrPrincipal"/>.
+    /// </summary>
+    public static string AuthorizedKeysLine(IEnumerable<string> program, string option, string value, string dataDirectory, string keyOrPrincipal)
+    {
+        var forced = string.Join(' ', program.Concat(["shell", option, value, "--data", dataDirectory]).Select(ShellQuote));
+        return $"command=\"{forced.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)}\",{Restrictions} {keyOrPrincipal}";
+    }
+
+    /// <summary>
+    /// Quotes one word for the POSIX shell sshd runs a forced command with: single quotes, with each embedded
+    /// single quote closed, escaped and reopened.
+    /// </summary>
+    public static string ShellQuote(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or '=' or ':' or '+')
+            ? word
+            : "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }

@@ -70,8 +70,8 @@ public static class OpenSshCommands
         return KeyAnswer.None;
     }
 
-    public const string KeyIdOption = "--key-id";
-    public const string AccessKeyIdOption = "--access-key-id";
+    public const string KeyIdOption = FrontEndProtocol.KeyIdOption;
+    public const string AccessKeyIdOption = FrontEndProtocol.AccessKeyIdOption;
 
     /// <summary>One answer of <see cref="AuthorizeKeyAsync"/>: <see cref="Option"/> null means sshd gets no line.</summary>
     public sealed record KeyAnswer(string? Option, long Id, string? KeyLine, string? Refusal)

@@ -37,6 +37,13 @@ if [ -z "${HELPER:-}" ]; then
   HELPER="$TMP/helper/wharf-ssh-helper"
 fi
 [ -x "$HELPER" ] || { echo "wharf-ssh-helper not found" >&2; exit 1; }
+# sshd runs an AuthorizedKeysCommand only from a path whose every directory root owns and nobody else may write,
+# which /tmp is not: a copy under /run for the time of the run.
+HELPER_DIR=$(mktemp -d /run/wharf-front-end-helper.XXXXXX)
+chmod 755 "$HELPER_DIR"
+cp "$HELPER" "$HELPER_DIR/wharf-ssh-helper"
+HELPER="$HELPER_DIR/wharf-ssh-helper"
+trap 'cleanup; rm -rf "$HELPER_DIR"' EXIT
 DOTNET=$(readlink -f "$(command -v dotnet)")
 LOGIN=$(id -un)
 mkdir -p "$TMP/client"

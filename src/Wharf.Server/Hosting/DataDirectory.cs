@@ -6,8 +6,8 @@ namespace Wharf.Server.Hosting;
 /// <summary>Which data directory a command works on: <c>--data</c>, else <c>WHARF_DATA</c>, else <c>./data</c>.</summary>
 public static class DataDirectory
 {
-    public const string EnvironmentVariable = "WHARF_DATA";
-    public const string Default = "data";
+    public const string EnvironmentVariable = OpenSsh.FrontEndProtocol.DataEnvironmentVariable;
+    public const string Default = OpenSsh.FrontEndProtocol.DefaultDataDirectory;
 
     public static WharfPaths Resolve(CliArguments arguments, CliContext console)
     {

@@ -74,6 +74,8 @@ public static class ServeCommand
         // Ends the connections and commands of revoked keys and grants (Ssh:RevocationCheckInterval).
         builder.Services.AddHostedService<RevocationSweeper>();
         builder.Services.AddHostedService<KeyUsageFlusher>();
+        // The OpenSSH front end's fast path: wharf keys authorized and wharf shell ask this process (OpenSsh:Socket).
+        builder.Services.AddHostedService<OpenSsh.FrontEndSocket>();
         builder.Services.AddHostedService<Mail.KeyReminderService>();
         // Returns at once unless Smtp:Host is set.
         builder.Services.AddHostedService<Mail.OutboxSender>();

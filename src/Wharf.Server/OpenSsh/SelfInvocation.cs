@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Reflection;
 
 namespace Wharf.Server.OpenSsh;
@@ -15,12 +16,13 @@ public static class SelfInvocation
             : [process];
     }
 
-    /// <summary>
-    /// Quotes one word for the POSIX shell sshd runs a forced command with: single quotes, with each embedded
-    /// single quote closed, escaped and reopened.
-    /// </summary>
-    public static string ShellQuote(string word) =>
-        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or '=' or ':' or '+')
-            ? word
-            : "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+    /// <summary>Quotes one word for the POSIX shell sshd runs a forced command with (<see cref="FrontEndProtocol.ShellQuote"/>).</summary>
+    public static string ShellQuote(string word) => FrontEndProtocol.ShellQuote(word);
+
+    /// <summary>The line <c>wharf keys authorized</c> (or <c>keys principals</c>) prints, its forced command naming this same program.</summary>
+    public static string AuthorizedKeysLine(string option, string value, string dataDirectory, string keyOrPrincipal) =>
+        FrontEndProtocol.AuthorizedKeysLine(Words(), option, value, dataDirectory, keyOrPrincipal);
+
+    public static string AuthorizedKeysLine(string option, long id, string dataDirectory, string keyLine) =>
+        AuthorizedKeysLine(option, id.ToString(CultureInfo.InvariantCulture), dataDirectory, keyLine);
 }

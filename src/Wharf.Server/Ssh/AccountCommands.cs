@@ -57,9 +57,9 @@ public static class AccountCommands
 
     /// <summary>Runs one command for the identity; returns what goes to stdout. Refusals are thrown as <see cref="Core.Errors.WharfException"/>.</summary>
     public static async Task<string> RunAsync(AccountCommand? command, WharfIdentity identity, IServiceProvider services, PublishedHostKeys? hostKeys,
-        TimeProvider time, CancellationToken cancellationToken)
+        TimeProvider time, CancellationToken cancellationToken, WebAddress? address = null)
     {
-        var address = services.GetRequiredService<WebAddress>();
+        address ??= services.GetRequiredService<WebAddress>();
         var help = HelpCommand(address);
         var json = command?.Json == true;
         switch (command?.Name)

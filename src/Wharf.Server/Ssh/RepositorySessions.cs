@@ -33,9 +33,11 @@ public sealed partial class RepositorySessions(
 
     /// <param name="lease">The built-in server's record of this command (<see cref="LiveSessions"/>): told which repository
     /// it opened, so access taken away while it runs ends it. Null for <c>wharf shell</c>, one process per command.</param>
+    /// <param name="openSsh">For <c>wharf shell</c> (OpenSSH's sshd in front): the address the help hint names, where sshd was
+    /// reached; and the built-in server's host keys are not this connection's, so <c>host_key_info</c> has none to show.</param>
     /// <returns>The exit status for the client.</returns>
     public async Task<int> RunAsync(WharfIdentity identity, string? commandLine, string? gitProtocol, string? sourceAddress,
-        Stream input, Stream output, Stream error, CancellationToken cancellationToken, SessionLease? lease = null)
+        Stream input, Stream output, Stream error, CancellationToken cancellationToken, SessionLease? lease = null, Hosting.WebAddress? openSsh = null)
     {
         var started = time.GetTimestamp();
         var service = "invalid";
@@ -43,18 +45,19 @@ public sealed partial class RepositorySessions(
         {
             await using var scope = scopes.CreateAsyncScope();
             var services = scope.ServiceProvider;
+            var address = openSsh ?? services.GetRequiredService<Hosting.WebAddress>();
             // No command (ssh -T) greets; whoami, info, keys, host_key_info and help are answered here. Nothing else
             // but the git and hg forms of RepositoryCommand gets past this point.
             var asked = AccountCommand.TryParse(commandLine);
             if (commandLine is null || asked is not null)
             {
-                var answer = await AccountCommands.RunAsync(asked, identity, services, hostKeys, time, cancellationToken);
+                var answer = await AccountCommands.RunAsync(asked, identity, services, openSsh is null ? hostKeys : null, time, cancellationToken, address);
                 await output.WriteAsync(Encoding.UTF8.GetBytes(answer), cancellationToken);
                 await output.FlushAsync(cancellationToken);
                 return 0;
             }
 
-            var command = RepositoryCommand.Parse(commandLine, AccountCommands.HelpCommand(services.GetRequiredService<Hosting.WebAddress>()));
+            var command = RepositoryCommand.Parse(commandLine, AccountCommands.HelpCommand(address));
             service = MetricName(command.Operation);
             var (repository, level) = await services.GetRequiredService<RepositoryAccess>()
                 .OpenAsync(identity.Subject, command.Repository, command.RequiredAccess, cancellationToken);

@@ -8,6 +8,9 @@ public sealed class EfLfsLockStore(WharfDbContext db) : ILfsLockStore
 {
     public async Task<(LfsLockView Lock, bool Created)> CreateAsync(long repositoryId, string path, long ownerId, DateTimeOffset at, CancellationToken cancellationToken)
     {
+        // Looked up first so that the usual conflict is an answer, not a failed insert; the unique index settles a race.
+        if (await db.LfsLocks.AsNoTracking().Where(l => l.RepositoryId == repositoryId && l.Path == path).Select(l => (long?)l.Id).SingleOrDefaultAsync(cancellationToken) is { } held)
+            return ((await FindAsync(repositoryId, held, cancellationToken))!, false);
         var row = new LfsLock { RepositoryId = repositoryId, Path = path, OwnerId = ownerId, LockedAt = at };
         db.LfsLocks.Add(row);
         try

@@ -121,6 +121,73 @@ public sealed class LfsTests(WharfServer server) : IClassFixture<WharfServer>
         Assert.Equal(before, StoredFiles().ToList());
     }
 
+    /// <summary>
+    /// An ssh command for git and git-lfs that refuses to run git-lfs-transfer, as a server without the pure protocol
+    /// would: git-lfs then falls back to git-lfs-authenticate and the HTTP API (the hybrid protocol).
+    /// </summary>
+    private string SshWithoutTransfer(TestUser user)
+    {
+        var script = Path.Combine(server.Root, "ssh-without-lfs-transfer");
+        if (!File.Exists(script))
+        {
+            File.WriteAllText(script, "#!/bin/sh\ncase \"$*\" in *git-lfs-transfer*) echo 'git-lfs-transfer: not offered here' >&2; exit 1;; esac\n" +
+                $"exec {ProcessRunner.Quote(Tools.Ssh)} \"$@\"\n");
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+        return string.Join(' ', new[] { script }.Concat(server.SshOptions(user.Key)).Select(ProcessRunner.Quote));
+    }
+
+    [Fact]
+    public async Task PushAndCloneOverTheHybridProtocolUseTheHttpApiWithTheShortLivedHeader()
+    {
+        var repository = await server.CreateRepositoryAsync(Alice, "lfs-hybrid");
+        var (checkout, content, oid) = await CommitLfsFileAsync(Alice, "lfs-hybrid", 200_000, 5);
+        var ssh = SshWithoutTransfer(Alice);
+
+        var push = await GitAsync(Alice, checkout, ["push", "-q", server.Url(repository), "main"], ssh);
+
+        Expect.Succeeded(push, server, "git push with an LFS file over git-lfs-authenticate and HTTP");
+        Expect.That(CountLog($"runs LfsAuthenticateUpload on {repository}") > 0 && CountLog($"runs LfsTransferUpload on {repository}") == 0,
+            "git-lfs must have asked git-lfs-authenticate, not git-lfs-transfer", push, server);
+        Expect.That(StoredFiles().Count(f => Path.GetFileName(f) == oid) == 1, "the object is stored once", push, server);
+
+        var parent = server.NewDirectory("lfs-hybrid-clone");
+        var clone = await GitAsync(Alice, parent, ["clone", "-q", server.Url(repository), "copy"], ssh);
+        Expect.Succeeded(clone, server, "git clone with an LFS file over git-lfs-authenticate and HTTP");
+        Assert.Equal(content, await File.ReadAllBytesAsync(Path.Combine(parent, "copy", "data.bin")));
+        Expect.That(CountLog($"runs LfsAuthenticateDownload on {repository}") > 0, "the download went through git-lfs-authenticate", clone, server);
+    }
+
+    [Fact]
+    public async Task GitLfsAuthenticateAnswersAnHrefAndAHeaderGoodOnlyForThatRepositoryAndOperation()
+    {
+        var repository = await server.CreateRepositoryAsync(Alice, "lfs-auth");
+        var other = await server.CreateRepositoryAsync(Alice, "lfs-other");
+        var run = await server.SshAsync(Alice.Key, [], $"git-lfs-authenticate {repository}.git download");
+        Expect.Succeeded(run, server, "git-lfs-authenticate");
+        using var answer = System.Text.Json.JsonDocument.Parse(run.Stdout);
+        var root = answer.RootElement;
+        Assert.Equal($"{server.HttpBaseUrl}/{repository}.git/info/lfs", root.GetProperty("href").GetString());
+        Assert.Equal(300, root.GetProperty("expires_in").GetInt32());
+        var header = root.GetProperty("header").GetProperty("Authorization").GetString()!;
+        Assert.StartsWith("WharfLfs ", header, StringComparison.Ordinal);
+
+        using var http = new HttpClient { BaseAddress = server.HttpAddress };
+        async Task<(System.Net.HttpStatusCode, string)> BatchAsync(string repo, string operation)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/{repo}.git/info/lfs/objects/batch");
+            request.Headers.TryAddWithoutValidation("Authorization", header);
+            request.Content = new StringContent($"{{\"operation\":\"{operation}\",\"objects\":[]}}", Encoding.UTF8, "application/vnd.git-lfs+json");
+            using var response = await http.SendAsync(request);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await BatchAsync(repository, "download")).Item1);
+        Assert.Equal((System.Net.HttpStatusCode.Forbidden, $"{{\"message\":\"You need write access to {repository} to do this.\"}}"),
+            await BatchAsync(repository, "upload"));
+        Assert.Equal((System.Net.HttpStatusCode.NotFound, $"{{\"message\":\"Repository '{other}' does not exist, or you do not have access to it.\"}}"),
+            await BatchAsync(other, "download"));
+    }
+
     /// <summary>A hand-written git-lfs-transfer client: version 1, then a put-object whose bytes do not hash to its OID.</summary>
     [Fact]
     public async Task CorruptedUploadOverPureSshIsRefusedAndNothingIsStored()

@@ -65,7 +65,7 @@ public sealed class LfsTransfer(LfsObjectStore store, Guid repository, bool uplo
                     case "lock" or "unlock" or "list-lock" or "list-locks" when locks is not null:
                         await LockAsync(command, arguments, cancellationToken); break;
                     case "lock" or "unlock" or "list-lock" or "list-locks":
-                        throw new WharfException(ErrorCategory.Unavailable, "This server does not support LFS locks over SSH.");
+                        throw WharfException.PermissionDenied("LFS locks belong to accounts: this key cannot lock files.");
                     default: throw WharfException.InvalidArgument($"Unknown git-lfs-transfer command {Display.Quote(command, 80)}.");
                 }
             }

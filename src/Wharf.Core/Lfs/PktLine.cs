@@ -103,7 +103,7 @@ public sealed class PktLineWriter(Stream output)
 }
 
 /// <summary>The data packets of one message as a stream, ending at its flush packet (an upload's body).</summary>
-public sealed class PktLineDataStream(PktLineReader reader) : Stream
+public sealed class PktLineDataStream(PktLineReader reader) : ReadOnlyStream
 {
     private readonly byte[] packet = new byte[PktLineReader.MaxData];
     private int offset;
@@ -141,13 +141,4 @@ public sealed class PktLineDataStream(PktLineReader reader) : Stream
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

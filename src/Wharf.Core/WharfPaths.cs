@@ -11,6 +11,7 @@ namespace Wharf.Core;
 /// DATA/repositories/OWNER/NAME.hg    Mercurial repositories (the .hg folder inside)
 /// DATA/repositories/.tmp/            repositories being created, moved into place when complete
 /// DATA/repositories/.trash/          repositories being deleted, moved out of place first
+/// DATA/lfs/REPOSITORY-UUID/aa/bb/OID  Git LFS objects (Lfs.LfsObjectStore), keyed by the repository's uuid
 /// </code>
 /// </summary>
 public sealed class WharfPaths
@@ -32,6 +33,9 @@ public sealed class WharfPaths
     /// <summary>The bare repository directory. Names are validated by <see cref="Names"/>, so they cannot escape the root.</summary>
     public string Repository(string ownerName, string repositoryName, Repositories.Scm scm = Wharf.Core.Repositories.Scm.Git) =>
         Path.Combine(Repositories, Names.Lower(ownerName), Names.Lower(repositoryName) + (scm == Wharf.Core.Repositories.Scm.Hg ? ".hg" : ".git"));
+
+    /// <summary>Git LFS objects, one directory per repository uuid (<see cref="Lfs.LfsObjectStore"/>).</summary>
+    public string Lfs => Path.Combine(DataDirectory, "lfs");
 
     public string RepositoriesTrash => Path.Combine(Repositories, ".trash");
 

@@ -27,6 +27,7 @@ public abstract class WharfDbContext(DbContextOptions options) : DbContext(optio
     public DbSet<UserSession> UserSessions => Set<UserSession>();
     public DbSet<EmailToken> EmailTokens => Set<EmailToken>();
     public DbSet<Core.Signatures.CommitSignature> CommitSignatures => Set<Core.Signatures.CommitSignature>();
+    public DbSet<Core.Lfs.LfsLock> LfsLocks => Set<Core.Lfs.LfsLock>();
 
     protected override void OnModelCreating(ModelBuilder model)
     {
@@ -167,6 +168,17 @@ public abstract class WharfDbContext(DbContextOptions options) : DbContext(optio
             e.HasIndex(g => g.UserId);
             e.HasOne<Repository>().WithMany().HasForeignKey(g => g.RepositoryId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<User>().WithMany().HasForeignKey(g => g.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        model.Entity<Core.Lfs.LfsLock>(e =>
+        {
+            e.ToTable("lfs_locks");
+            e.HasKey(l => l.Id);
+            e.Property(l => l.Path).HasMaxLength(Core.Lfs.LfsLocks.MaxPathLength).IsRequired();
+            e.HasIndex(l => new { l.RepositoryId, l.Path }).IsUnique();
+            e.HasIndex(l => l.OwnerId);
+            e.HasOne<Repository>().WithMany().HasForeignKey(l => l.RepositoryId).OnDelete(DeleteBehavior.Cascade);
+            e.HasOne<User>().WithMany().HasForeignKey(l => l.OwnerId).OnDelete(DeleteBehavior.Cascade);
         });
 
         model.Entity<AccessKey>(e =>

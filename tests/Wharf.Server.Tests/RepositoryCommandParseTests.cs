@@ -71,6 +71,10 @@ public sealed class RepositoryCommandParseTests
     [InlineData("hg -R alice/site serve --stdio", RepositoryOperation.HgServe)]            // exactly what Mercurial sends
     [InlineData("hg -R /alice/site serve --stdio", RepositoryOperation.HgServe)]           // ssh://hg@host//alice/site
     [InlineData("hg -R 'alice/site' serve --stdio", RepositoryOperation.HgServe)]
+    [InlineData("git-lfs-transfer alice/site.git download", RepositoryOperation.LfsTransferDownload)]   // what git-lfs 3 sends
+    [InlineData("git-lfs-transfer /alice/site.git upload", RepositoryOperation.LfsTransferUpload)]      // ssh:// URLs keep the '/'
+    [InlineData("git-lfs-authenticate 'alice/site.git' download", RepositoryOperation.LfsAuthenticateDownload)]
+    [InlineData("git-lfs-authenticate alice/site upload", RepositoryOperation.LfsAuthenticateUpload)]
     public void AcceptedFormsNameTheOperationAndRepository(string commandLine, RepositoryOperation operation)
     {
         var command = RepositoryCommand.Parse(commandLine, Help);
@@ -83,10 +87,20 @@ public sealed class RepositoryCommandParseTests
     [InlineData("git-upload-archive 'alice/site.git'", AccessLevel.Read)]
     [InlineData("git-receive-pack 'alice/site.git'", AccessLevel.Write)]
     [InlineData("hg -R alice/site serve --stdio", AccessLevel.Read)]   // hg pushes are refused by hooks below Write
+    [InlineData("git-lfs-transfer alice/site.git download", AccessLevel.Read)]
+    [InlineData("git-lfs-transfer alice/site.git upload", AccessLevel.Write)]
+    [InlineData("git-lfs-authenticate alice/site.git download", AccessLevel.Read)]
+    [InlineData("git-lfs-authenticate alice/site.git upload", AccessLevel.Write)]
     public void EachOperationNeedsItsLevelBeforeAnythingRuns(string commandLine, AccessLevel level) =>
         Assert.Equal(level, RepositoryCommand.Parse(commandLine, Help).RequiredAccess);
 
     [Theory]
+    [InlineData("git-lfs-transfer alice/site.git", "Expected 'git-lfs-transfer OWNER/NAME.git upload' or 'git-lfs-transfer OWNER/NAME.git download'.")]
+    [InlineData("git-lfs-transfer alice/site.git lock", "Expected 'git-lfs-transfer OWNER/NAME.git upload' or 'git-lfs-transfer OWNER/NAME.git download'.")]
+    [InlineData("git-lfs-transfer alice/site.git upload --debug", "Expected 'git-lfs-transfer OWNER/NAME.git upload' or 'git-lfs-transfer OWNER/NAME.git download'.")]
+    [InlineData("git-lfs-authenticate alice/site.git Upload", "Expected 'git-lfs-authenticate OWNER/NAME.git upload' or 'git-lfs-authenticate OWNER/NAME.git download'.")]
+    [InlineData("git-lfs-transfer alice/../bob/site.git upload", "Invalid repository path 'alice/../bob/site.git': '.' and '..' are not allowed.")]
+    [InlineData("git-lfs-authenticate --help download", "Invalid repository path '--help': options are not accepted.")]
     [InlineData("git-upload-pack '../alice/site.git'", "Invalid repository path ''../alice/site.git'': '.' and '..' are not allowed.")]
     [InlineData("git-upload-pack 'alice/../bob/site.git'", "Invalid repository path ''alice/../bob/site.git'': '.' and '..' are not allowed.")]
     [InlineData("git-upload-pack '/alice/..'", "Invalid repository path ''/alice/..'': '.' and '..' are not allowed.")]

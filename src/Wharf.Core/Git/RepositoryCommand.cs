@@ -15,6 +15,14 @@ public enum RepositoryOperation
     GitUploadArchive,
     /// <summary>Mercurial's ssh protocol: pulls, and pushes where the caller may write (hooks refuse them otherwise).</summary>
     HgServe,
+    /// <summary>git-lfs's pure SSH protocol, fetching objects (<see cref="Lfs.LfsTransfer"/>).</summary>
+    LfsTransferDownload,
+    /// <summary>git-lfs's pure SSH protocol, storing objects.</summary>
+    LfsTransferUpload,
+    /// <summary>git-lfs's hybrid protocol: a short-lived header for the HTTP LFS API, to download.</summary>
+    LfsAuthenticateDownload,
+    /// <summary>The same, to upload.</summary>
+    LfsAuthenticateUpload,
 }
 
 /// <summary>
@@ -26,12 +34,13 @@ public sealed record RepositoryCommand(RepositoryOperation Operation, Repository
     // Far above any valid command (two names of at most 140 characters); bounds the work on hostile input.
     public const int MaxLength = 1024;
 
-    public const string Supported = "Wharf runs only git-upload-pack, git-receive-pack, git-upload-archive and hg -R OWNER/NAME serve --stdio over SSH.";
+    public const string Supported = "Wharf runs only git-upload-pack, git-receive-pack, git-upload-archive, git-lfs-transfer, git-lfs-authenticate and hg -R OWNER/NAME serve --stdio over SSH.";
 
     public Scm Scm => Operation == RepositoryOperation.HgServe ? Scm.Hg : Scm.Git;
 
     /// <summary>What the caller must hold before anything runs. Mercurial pushes are refused later, by hooks, below Write.</summary>
-    public AccessLevel RequiredAccess => Operation == RepositoryOperation.GitReceivePack ? AccessLevel.Write : AccessLevel.Read;
+    public AccessLevel RequiredAccess => Operation is RepositoryOperation.GitReceivePack or RepositoryOperation.LfsTransferUpload
+        or RepositoryOperation.LfsAuthenticateUpload ? AccessLevel.Write : AccessLevel.Read;
 
     /// <summary>
     /// Accepted forms:
@@ -41,6 +50,8 @@ public sealed record RepositoryCommand(RepositoryOperation Operation, Repository
     /// git-upload-archive 'OWNER/NAME.git'    git archive --remote
     /// git upload-pack 'OWNER/NAME.git'       older clients, GIT_SSH_VARIANT=simple setups
     /// hg -R OWNER/NAME serve --stdio         Mercurial's sshpeer, exactly
+    /// git-lfs-transfer OWNER/NAME.git upload|download       git-lfs 3's pure SSH protocol
+    /// git-lfs-authenticate OWNER/NAME.git upload|download   git-lfs's hybrid protocol (a header for HTTP)
     /// </code>
     /// The path may be single- or double-quoted, may start with '/' (ssh:// URLs keep it) or '~/', and may
     /// omit '.git'. Throws <see cref="WharfException"/> (InvalidArgument) for anything else: an unknown command
@@ -63,6 +74,12 @@ public sealed record RepositoryCommand(RepositoryOperation Operation, Repository
             ["git-receive-pack", var a] => new(RepositoryOperation.GitReceivePack, ParsePath(a)),
             ["git-upload-archive", var a] => new(RepositoryOperation.GitUploadArchive, ParsePath(a)),
             ["hg", "-R", var a, "serve", "--stdio"] => new(RepositoryOperation.HgServe, ParsePath(a)),
+            ["git-lfs-transfer", var a, "download"] => new(RepositoryOperation.LfsTransferDownload, ParsePath(a)),
+            ["git-lfs-transfer", var a, "upload"] => new(RepositoryOperation.LfsTransferUpload, ParsePath(a)),
+            ["git-lfs-authenticate", var a, "download"] => new(RepositoryOperation.LfsAuthenticateDownload, ParsePath(a)),
+            ["git-lfs-authenticate", var a, "upload"] => new(RepositoryOperation.LfsAuthenticateUpload, ParsePath(a)),
+            ["git-lfs-transfer" or "git-lfs-authenticate", ..] => throw WharfException.InvalidArgument(
+                $"Expected '{words[0]} OWNER/NAME.git upload' or '{words[0]} OWNER/NAME.git download'."),
             ["git-upload-pack" or "git-receive-pack" or "git-upload-archive", ..] =>
                 throw WharfException.InvalidArgument("Expected exactly one repository path, such as 'OWNER/NAME.git'."),
             ["hg", ..] => throw WharfException.InvalidArgument(

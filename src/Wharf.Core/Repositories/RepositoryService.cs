@@ -111,6 +111,8 @@ public sealed class RepositoryService(
             throw;
         }
         if (moved) TryDelete(trash);
+        // Its Git LFS objects (Lfs.LfsObjectStore) go with it; no other repository shares them.
+        if (repository.Uuid != Guid.Empty) TryDelete(Path.Combine(paths.Lfs, repository.Uuid.ToString("D")));
         await RecordAsync(repository, Audit.AuditActions.RepositoryDeleted, repository.FullName, actor);
     }
 

@@ -123,6 +123,7 @@ public static class ServeCommand
         app.MapTokenPages();
         app.MapSshKeyApi();
         app.MapRepositoryApi();
+        Web.Lfs.LfsEndpoints.MapLfs(app);
         app.MapHistoryApi();
         app.MapOpenApi("/2.0/openapi.json");
         // /OWNER/NAME takes the two-segment paths whose first segment no fixed route has (routing prefers literal

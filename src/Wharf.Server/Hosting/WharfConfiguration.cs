@@ -70,6 +70,21 @@ public static class WharfConfiguration
         return limits;
     }
 
+    /// <summary>
+    /// The <c>Lfs</c> section (docs/OPERATIONS.md, "Git LFS"): <c>MaxObjectBytes</c> (a positive whole number of bytes) and
+    /// <c>TokenLifetime</c> (seconds, 1 to 3600); a bad value is a start-up error.
+    /// </summary>
+    public static Core.Lfs.LfsSettings Lfs(IConfiguration? configuration)
+    {
+        var settings = new Core.Lfs.LfsSettings();
+        if (configuration is null) return settings;
+        return settings with
+        {
+            MaxObjectBytes = Count(configuration, "Lfs:MaxObjectBytes") ?? settings.MaxObjectBytes,
+            TokenLifetime = Count(configuration, "Lfs:TokenLifetime", 3600) is { } seconds ? TimeSpan.FromSeconds(seconds) : settings.TokenLifetime,
+        };
+    }
+
     private static long? Count(IConfiguration configuration, string key, long max = long.MaxValue)
     {
         var text = configuration[key];

@@ -46,6 +46,9 @@ public static class WharfServices
         services.AddSingleton<Wharf.Core.Browse.ICodeBrowser, Wharf.Core.Browse.Hg.HgCodeBrowser>();
         services.AddSingleton<Wharf.Core.Browse.CodeBrowsers>();
         services.AddSingleton<Ssh.RepositorySessions>();
+        services.AddSingleton(WharfConfiguration.Lfs(configuration));
+        services.AddSingleton<Wharf.Core.Lfs.LfsObjectStore>();
+        services.AddSingleton<Web.Lfs.LfsTokens>();
 
         services.AddWharfDatabase(database, paths);
         services.AddScoped<IUserStore, EfUserStore>();
@@ -58,6 +61,8 @@ public static class WharfServices
         services.AddScoped<Wharf.Core.AccessKeys.IAccessKeyStore, EfAccessKeyStore>();
         services.AddScoped<IApiTokenStore, EfApiTokenStore>();
         services.AddScoped<Wharf.Core.Audit.IAuditLog, EfAuditLog>();
+        services.AddScoped<Wharf.Core.Lfs.ILfsLockStore, EfLfsLockStore>();
+        services.AddScoped<Wharf.Core.Lfs.LfsLocks>();
 
         services.AddScoped<IKeyReminderStore, EfKeyReminderStore>();
         services.AddSingleton<Outbox>();

@@ -28,6 +28,8 @@ public sealed partial class RepositorySessions(
         RepositoryOperation.GitUploadPack => "upload-pack",
         RepositoryOperation.GitReceivePack => "receive-pack",
         RepositoryOperation.GitUploadArchive => "upload-archive",
+        RepositoryOperation.LfsTransferDownload or RepositoryOperation.LfsTransferUpload => "lfs-transfer",
+        RepositoryOperation.LfsAuthenticateDownload or RepositoryOperation.LfsAuthenticateUpload => "lfs-authenticate",
         _ => "hg-serve",
     };
 
@@ -74,7 +76,20 @@ public sealed partial class RepositorySessions(
             int status;
             bool changed;
             string? detail;
-            if (command.Operation == RepositoryOperation.HgServe)
+            if (command.Operation is RepositoryOperation.LfsTransferDownload or RepositoryOperation.LfsTransferUpload)
+            {
+                (status, changed, detail) = (await LfsTransferAsync(services, identity, repository, command.Operation == RepositoryOperation.LfsTransferUpload,
+                    input, output, error, cancellationToken), false, null);
+            }
+            else if (command.Operation is RepositoryOperation.LfsAuthenticateDownload or RepositoryOperation.LfsAuthenticateUpload)
+            {
+                var answer = await services.GetRequiredService<Web.Lfs.LfsTokens>().AuthenticateAsync(identity, repository,
+                    command.Operation == RepositoryOperation.LfsAuthenticateUpload, cancellationToken);
+                await output.WriteAsync(Encoding.UTF8.GetBytes(answer), cancellationToken);
+                await output.FlushAsync(cancellationToken);
+                (status, changed, detail) = (0, false, null);
+            }
+            else if (command.Operation == RepositoryOperation.HgServe)
             {
                 (status, changed, detail) = await hg.RunAsync(repository.Path, repository.FullName, level >= AccessLevel.Write,
                     input, output, error, cancellationToken);
@@ -113,6 +128,35 @@ public sealed partial class RepositorySessions(
             return SshErrors.InternalErrorStatus;
         }
     }
+
+    /// <summary>
+    /// git-lfs's pure SSH protocol on this connection (<see cref="Core.Lfs.LfsTransfer"/>), run in this process. A client that
+    /// breaks the protocol is told so on stderr and gets exit status 1; nothing it sent half-way is stored.
+    /// </summary>
+    private async Task<int> LfsTransferAsync(IServiceProvider services, WharfIdentity identity, RepositoryInfo repository, bool upload,
+        Stream input, Stream output, Stream error, CancellationToken cancellationToken)
+    {
+        // Responses are many short lines: buffered, and sent at the end of each response.
+        var buffered = new BufferedStream(output, 1 << 16);
+        var locks = identity is WharfPrincipal user ? new Web.Lfs.LfsLockHandler(scopes, repository, user.UserId, user.IsAdmin) : null;
+        try
+        {
+            var status = await new Core.Lfs.LfsTransfer(services.GetRequiredService<Core.Lfs.LfsObjectStore>(), repository.Uuid, upload,
+                input, buffered, locks).RunAsync(cancellationToken);
+            await buffered.FlushAsync(cancellationToken);
+            return status;
+        }
+        catch (InvalidDataException e)
+        {
+            LogLfsProtocol(logger, identity.Name, repository.FullName, e.Message);
+            await error.WriteAsync(SshErrors.Message("git-lfs-transfer: " + e.Message), cancellationToken);
+            await error.FlushAsync(cancellationToken);
+            return 1;
+        }
+    }
+
+    [LoggerMessage(EventId = 1156, Level = LogLevel.Information, Message = "{User}'s git-lfs-transfer on {Repository} broke the protocol: {Reason}")]
+    private static partial void LogLfsProtocol(ILogger logger, string user, string repository, string reason);
 
     /// <summary>
     /// Whether the push changed any ref, and which (<see cref="GitBinary.RefChanges"/>, for the audit entry); when it did, a new repository's first pushed branch becomes its default

@@ -20,7 +20,9 @@ public static class AntiforgeryGate
     /// <summary>Whether a request to <paramref name="path"/> with <paramref name="method"/> must carry the token.</summary>
     public static bool Applies(string method, PathString path) =>
         !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsOptions(method) || HttpMethods.IsTrace(method))
-        && !path.StartsWithSegments(ApiPrefix, StringComparison.OrdinalIgnoreCase);
+        && !path.StartsWithSegments(ApiPrefix, StringComparison.OrdinalIgnoreCase)
+        // The Git LFS API authenticates with a header as well (Web/Lfs/LfsAuthentication.cs).
+        && !Lfs.LfsEndpoints.IsLfsPath(path);
 
     /// <summary>After authentication (the token is bound to the signed-in user) and routing (only endpoints are checked).</summary>
     public static IApplicationBuilder UseAntiforgeryGate(this IApplicationBuilder app) => app.Use(async (http, next) =>

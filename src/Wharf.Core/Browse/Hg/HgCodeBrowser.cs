@@ -89,7 +89,7 @@ public sealed partial class HgCodeBrowser(HgBinary hg, BrowseLimits limits) : IC
     }
 
     /// <summary>hg's output as the readers see it, noting whether they read it to its end.</summary>
-    private sealed class EndWatchingStream(Stream inner) : Stream
+    private sealed class EndWatchingStream(Stream inner) : ReadOnlyStream
     {
         public bool AtEnd { get; private set; }
 
@@ -110,15 +110,6 @@ public sealed partial class HgCodeBrowser(HgBinary hg, BrowseLimits limits) : IC
             return n;
         }
 
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     private static void Kill(Process process)

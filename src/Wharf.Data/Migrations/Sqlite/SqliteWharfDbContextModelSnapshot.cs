@@ -227,6 +227,36 @@ namespace Wharf.Data.Migrations.Sqlite
                     b.ToTable("ssh_keys", (string)null);
                 });
 
+            modelBuilder.Entity("Wharf.Core.Lfs.LfsLock", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("LockedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("OwnerId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Path")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("RepositoryId")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OwnerId");
+
+                    b.HasIndex("RepositoryId", "Path")
+                        .IsUnique();
+
+                    b.ToTable("lfs_locks", (string)null);
+                });
+
             modelBuilder.Entity("Wharf.Core.Repositories.Repository", b =>
                 {
                     b.Property<long>("Id")
@@ -550,6 +580,21 @@ namespace Wharf.Data.Migrations.Sqlite
                     b.HasOne("Wharf.Core.Users.User", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Wharf.Core.Lfs.LfsLock", b =>
+                {
+                    b.HasOne("Wharf.Core.Users.User", null)
+                        .WithMany()
+                        .HasForeignKey("OwnerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("Wharf.Core.Repositories.Repository", null)
+                        .WithMany()
+                        .HasForeignKey("RepositoryId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Git LFS throughput: one large object (1 GiB by default) uploaded and downloaded through `wharf serve` by Debian's
+# git-lfs, over the pure SSH protocol (git-lfs-transfer) and over the hybrid one (git-lfs-authenticate, then the HTTP
+# API on plain http over loopback), beside `scp -O` (the classic scp protocol) of the same file to and from Debian's sshd with the same key and
+# cipher. Runs are interleaved (scp, ssh, http, scp, ...) so background load falls on all alike; medians reported,
+# with the ratio of each to scp (above 1.00: slower than scp) and wharf's peak resident memory (VmHWM).
+#
+#   sudo bench/lfs.sh                         # 1 GiB, 3 runs (installs git-lfs and openssh-server if missing)
+#   SIZE_MB=256 RUNS=1 bench/lfs.sh
+#   WHARF_DLL=/path/to/wharf.dll bench/lfs.sh # skip the publish step
+set -euo pipefail
+
+SIZE_MB=${SIZE_MB:-1024}
+RUNS=${RUNS:-3}
+CIPHER=${CIPHER:-aes128-gcm@openssh.com}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+[ "$(id -u)" = 0 ] || { echo "run as root: sshd needs it for a private config with -f" >&2; exit 2; }
+
+TMP=$(mktemp -d /tmp/wharf-bench-lfs.XXXXXX)
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+install_missing sshd:openssh-server git:git git-lfs:git-lfs scp:openssh-client
+publish_wharf
+
+echo "== setting up: alice, her key, alice/lfs, $SIZE_MB MiB of random bytes"
+DATA="$TMP/data"
+mkdir -p "$DATA"
+wharf admin user create alice --email alice@example.org --data "$DATA" >/dev/null
+ssh-keygen -q -t ed25519 -N '' -C bench -f "$TMP/key"
+wharf admin key add alice --label bench --data "$DATA" <"$TMP/key.pub" >/dev/null
+wharf admin repo create alice/lfs --data "$DATA" >/dev/null
+WHARF_PORT=$(free_port)
+start_wharf WHARF "$DATA" "$WHARF_PORT"
+PIDS+=("$WHARF_TIMEOUT_PID")
+SSHD_PORT=$(free_port)
+start_sshd SSHD "$SSHD_PORT" "$TMP/key.pub"
+PIDS+=("$SSHD_PID")
+
+SSH_OPTS="-i $TMP/key -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -c $CIPHER"
+# The hybrid path: an ssh that refuses git-lfs-transfer, as a server without the pure protocol would.
+cat >"$TMP/ssh-hybrid" <<SH
+#!/bin/sh
+case "\$*" in *git-lfs-transfer*) exit 1;; esac
+exec ssh "\$@"
+SH
+chmod 700 "$TMP/ssh-hybrid"
+export GIT_CONFIG_NOSYSTEM=1 HOME="$TMP/home" GIT_AUTHOR_NAME=alice GIT_AUTHOR_EMAIL=alice@example.org \
+  GIT_COMMITTER_NAME=alice GIT_COMMITTER_EMAIL=alice@example.org
+mkdir -p "$HOME"
+git config --global init.defaultBranch main
+git config --global lfs.ssh.automultiplex false
+git lfs install --skip-repo >/dev/null
+
+WORK="$TMP/work"
+mkdir -p "$WORK"
+git -C "$WORK" init -q
+git -C "$WORK" lfs track '*.bin' >/dev/null
+head -c "$((SIZE_MB * 1024 * 1024))" /dev/urandom >"$WORK/big.bin"
+cp "$WORK/big.bin" "$TMP/big.bin"
+git -C "$WORK" add -A
+git -C "$WORK" commit -q -m big
+REMOTE="ssh://git@127.0.0.1:$WHARF_PORT/alice/lfs.git"
+OID=$(sha256sum "$TMP/big.bin" | cut -d' ' -f1)
+STORED="$DATA/lfs"
+
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", (b - a) / 1e9 }'; }
+timed() { local t0 t1; t0=$(now_ns); "$@" >/dev/null; t1=$(now_ns); secs "$t0" "$t1"; }
+
+wharf_upload() { # ssh command
+  rm -rf "$STORED"   # the server must not have the object yet
+  # A new branch each time, so that git runs git-lfs's pre-push hook; pushed by URL, git-lfs sends every object.
+  GIT_SSH_COMMAND="$1 $SSH_OPTS -p $WHARF_PORT" timed git -C "$WORK" push -q "$REMOTE" "main:refs/heads/run-$(now_ns)"
+  [ "$(find "$STORED" -name "$OID" | wc -l)" = 1 ] || { echo "upload did not store $OID" >&2; exit 1; }
+}
+wharf_download() { # ssh command
+  rm -rf "$CLONE/.git/lfs/objects"
+  GIT_SSH_COMMAND="$1 $SSH_OPTS -p $WHARF_PORT" timed git -C "$CLONE" lfs fetch origin main
+}
+scp_up() { rm -f "$TMP/scp-target"; timed scp -O -q $SSH_OPTS -P "$SSHD_PORT" "$TMP/big.bin" "$(id -un)@127.0.0.1:$TMP/scp-target"; }
+scp_down() { rm -f "$TMP/scp-back"; timed scp -O -q $SSH_OPTS -P "$SSHD_PORT" "$(id -un)@127.0.0.1:$TMP/big.bin" "$TMP/scp-back"; }
+
+echo "== first push and a clone without LFS content (not timed)"
+GIT_SSH_COMMAND="ssh $SSH_OPTS -p $WHARF_PORT" git -C "$WORK" push -q "$REMOTE" main
+CLONE="$TMP/clone"
+GIT_LFS_SKIP_SMUDGE=1 GIT_SSH_COMMAND="ssh $SSH_OPTS -p $WHARF_PORT" git clone -q "$REMOTE" "$CLONE"
+
+: >"$TMP/r"
+for i in $(seq 1 "$RUNS"); do
+  echo "== run $i of $RUNS"
+  echo "scp_up $(scp_up)" >>"$TMP/r"
+  echo "ssh_up $(wharf_upload ssh)" >>"$TMP/r"
+  echo "http_up $(wharf_upload "$TMP/ssh-hybrid")" >>"$TMP/r"
+  echo "scp_down $(scp_down)" >>"$TMP/r"
+  echo "ssh_down $(wharf_download ssh)" >>"$TMP/r"
+  echo "http_down $(wharf_download "$TMP/ssh-hybrid")" >>"$TMP/r"
+done
+cmp -s "$CLONE/.git/lfs/objects/${OID:0:2}/${OID:2:2}/$OID" "$TMP/big.bin" || { echo "downloaded object differs" >&2; exit 1; }
+
+med() { awk -v k="$1" '$1 == k { print $2 }' "$TMP/r" | median; }
+mibs() { awk -v s="$1" -v m="$SIZE_MB" 'BEGIN { printf "%.0f", m / s }'; }
+echo
+echo "$SIZE_MB MiB, $RUNS runs, cipher $CIPHER, $(nproc) cores; median seconds, MiB/s, ratio to scp (lower is better)"
+printf '%-28s %8s %8s %8s\n' "" seconds "MiB/s" "vs scp"
+for dir in up down; do
+  base=$(med "scp_$dir")
+  printf '%-28s %8s %8s %8s\n' "scp ($dir)" "$base" "$(mibs "$base")" "1.00"
+  for way in ssh http; do
+    t=$(med "${way}_$dir")
+    label=$([ "$way" = ssh ] && echo "wharf git-lfs-transfer" || echo "wharf authenticate+HTTP")
+    printf '%-28s %8s %8s %8s\n' "$label ($dir)" "$t" "$(mibs "$t")" "$(ratio "$t" "$base")"
+  done
+done
+echo "wharf serve peak resident memory (VmHWM): $(awk '/^VmHWM:/ { print $2 }' "/proc/$WHARF_PID/status") KiB"

@@ -74,6 +74,9 @@ public static class ServeCommand
         // Ends the connections and commands of revoked keys and grants (Ssh:RevocationCheckInterval).
         builder.Services.AddHostedService<RevocationSweeper>();
         builder.Services.AddHostedService<KeyUsageFlusher>();
+        // Repacks git repositories after pushes, one at a time, never during a push (Maintenance:*).
+        builder.Services.AddSingleton<Maintenance.MaintenanceService>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Maintenance.MaintenanceService>());
         builder.Services.AddHostedService<Mail.KeyReminderService>();
         // Returns at once unless Smtp:Host is set.
         builder.Services.AddHostedService<Mail.OutboxSender>();

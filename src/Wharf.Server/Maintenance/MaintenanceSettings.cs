@@ -46,7 +46,7 @@ public sealed record MaintenanceSettings
         var section = configuration.GetSection(Section);
         foreach (var child in section.GetChildren())
             if (!Names.Contains(child.Key))
-                throw WharfException.InvalidArgument($"{Section}: unknown setting '{child.Key}'; known: {string.Join(", ", Names)}.");
+                throw WharfException.InvalidArgument($"Unknown maintenance setting '{Section}:{child.Key}'. Known settings: {string.Join(", ", Names)}.");
         var enabled = section[nameof(Enabled)] switch
         {
             null => defaults.Enabled,

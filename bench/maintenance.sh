@@ -68,20 +68,20 @@ mapfile -t COMMITS < <(git -C "$TMP/src" rev-list --reverse main)
 SSH="ssh -i $TMP/key -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
 MUX="$SSH -o ControlMaster=auto -o ControlPath=$TMP/mux-%C -o ControlPersist=600"
 URL="ssh://git@127.0.0.1:$PORT/alice"
-refspecs() { # commit number: the refs its push updates
+refspecs() { # commit number: sets specs to the refs its push updates (no subshell: the loop runs 2,000 times)
   local i=$1
-  echo "${COMMITS[$((i - 1))]}:refs/heads/main"
-  [ $((i % 100)) -ne 0 ] || echo "${COMMITS[$((i - 1))]}:refs/tags/v$i"
+  specs=("${COMMITS[$((i - 1))]}:refs/heads/main")
+  [ $((i % 100)) -ne 0 ] || specs+=("${COMMITS[$((i - 1))]}:refs/tags/v$i")
 }
 echo "== $PUSHES pushes over SSH into alice/pushed, and over file:// into alice/raw"
 t0=$(now_ns)
 for i in $(seq 1 "$PUSHES"); do
-  mapfile -t specs < <(refspecs "$i")
+  refspecs "$i"
   git -C "$TMP/src" -c core.sshCommand="$MUX" push -q "$URL/pushed.git" "${specs[@]}"
 done
 t1=$(now_ns)
 for i in $(seq 1 "$PUSHES"); do
-  mapfile -t specs < <(refspecs "$i")
+  refspecs "$i"
   git -C "$TMP/src" push -q "file://$REPOS/raw.git" "${specs[@]}"
 done
 $MUX -O exit -p "$PORT" git@127.0.0.1 2>/dev/null || true

@@ -17,8 +17,9 @@ public sealed class RepositoryMaintenanceSettingsTests : IDisposable
     public void Defaults_are_the_documented_ones_and_values_are_read()
     {
         var d = Build();
-        Assert.Equal((true, TimeSpan.FromMinutes(1), 50, 100, 10, 1, TimeSpan.FromMinutes(10)),
-            (d.Enabled, d.Delay, d.Pushes, d.LooseObjects, d.Packs, d.Concurrency, d.LockStaleAfter));
+        Assert.Equal((true, TimeSpan.FromMinutes(1), 50, 100, 10, 1, TimeSpan.FromMinutes(10), 64),
+            (d.Enabled, d.Delay, d.Pushes, d.LooseObjects, d.Packs, d.Concurrency, d.LockStaleAfter, d.FullRepackMiB));
+        Assert.Equal(0, Build(("Maintenance:FullRepackMiB", "0")).FullRepackMiB);
         var s = Build(("Maintenance:Enabled", "false"), ("Maintenance:Delay", "00:00:05"), ("Maintenance:Pushes", "7"),
             ("Maintenance:LooseObjects", "6700"), ("Maintenance:Packs", "50"), ("Maintenance:Concurrency", "2"), ("Maintenance:LockStaleAfter", "01:00:00"));
         Assert.Equal((false, TimeSpan.FromSeconds(5), 7, 6700, 50, 2, TimeSpan.FromHours(1)),
@@ -26,7 +27,7 @@ public sealed class RepositoryMaintenanceSettingsTests : IDisposable
     }
 
     [Theory]
-    [InlineData("Maintenance:Concurency", "1", "Unknown maintenance setting 'Maintenance:Concurency'. Known settings: Concurrency, Delay, Enabled, LockStaleAfter, LooseObjects, Packs, Pushes.")]
+    [InlineData("Maintenance:Concurency", "1", "Unknown maintenance setting 'Maintenance:Concurency'. Known settings: Concurrency, Delay, Enabled, FullRepackMiB, LockStaleAfter, LooseObjects, Packs, Pushes.")]
     [InlineData("Maintenance:Enabled", "yes", "Maintenance: Enabled must be true or false.")]
     [InlineData("Maintenance:Delay", "soon", "Maintenance: Delay must be a duration such as 00:01:00.")]
     [InlineData("Maintenance:Delay", "-00:00:01", "Maintenance: Delay must be between 00:00:00 and 1 day.")]

@@ -105,7 +105,7 @@ public static class RepositoryCommands
 
     public static readonly CliCommand Maintain = new(
         "admin repo maintain",
-        "Maintains git repository OWNER/NAME now, as the server does after pushes (packed refs, geometric repack with multi-pack index and bitmap, commit-graph), and prints what it did.",
+        "Maintains git repository OWNER/NAME now, as the server does after pushes (packed refs, a repack with multi-pack index and bitmap, commit-graph), and prints what it did.",
         ["OWNER/NAME"], [],
         (args, console, ct) => WithRepositoryAsync(args, console, ct, async (services, repo) =>
         {

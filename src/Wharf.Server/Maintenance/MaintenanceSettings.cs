@@ -27,6 +27,10 @@ public sealed record MaintenanceSettings
     /// <summary>Pack files at which a repository is maintained: git's own <c>maintenance.incremental-repack.auto</c> default.</summary>
     public int Packs { get; init; } = 10;
 
+    /// <summary>Repositories whose objects (packs and loose) take at most this many MiB are repacked whole, deltas recomputed
+    /// (<c>git repack -a -d -f</c>): seconds at this size, and the smallest pack; larger ones are repacked geometrically. 0: always geometric.</summary>
+    public int FullRepackMiB { get; init; } = 64;
+
     /// <summary>Repositories maintained at once on this node.</summary>
     public int Concurrency { get; init; } = 1;
 
@@ -36,7 +40,7 @@ public sealed record MaintenanceSettings
     /// <summary>The setting names under <c>Maintenance</c>.</summary>
     public static readonly IReadOnlySet<string> Names = new SortedSet<string>(StringComparer.OrdinalIgnoreCase)
     {
-        nameof(Enabled), nameof(Delay), nameof(Pushes), nameof(LooseObjects), nameof(Packs), nameof(Concurrency), nameof(LockStaleAfter),
+        nameof(Enabled), nameof(Delay), nameof(Pushes), nameof(LooseObjects), nameof(Packs), nameof(Concurrency), nameof(LockStaleAfter), nameof(FullRepackMiB),
     };
 
     public static MaintenanceSettings Build(IConfiguration? configuration)
@@ -65,6 +69,7 @@ public sealed record MaintenanceSettings
             LooseObjects = Count(section, nameof(LooseObjects), 1_000_000_000) ?? defaults.LooseObjects,
             Packs = Count(section, nameof(Packs), 1_000_000) ?? defaults.Packs,
             Concurrency = Count(section, nameof(Concurrency), 64) ?? defaults.Concurrency,
+            FullRepackMiB = section[nameof(FullRepackMiB)] == "0" ? 0 : Count(section, nameof(FullRepackMiB), 1_000_000) ?? defaults.FullRepackMiB,
             LockStaleAfter = stale,
         };
     }

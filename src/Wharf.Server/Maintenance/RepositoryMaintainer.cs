@@ -40,20 +40,26 @@ public sealed record MaintenanceResult(
 
 /// <summary>
 /// Puts one git repository into the shape git serves fastest, with git's own commands: refs packed into one file,
-/// packs combined geometrically (each at least twice the size of the next smaller; loose objects go into a new
-/// pack) with a multi-pack index and its reachability bitmap, and an incremental commit-graph. Geometric repacking
-/// rewrites only the small packs, so a run after a few pushes costs little even in a large repository. Runs only
+/// objects repacked (whole up to <see cref="MaintenanceSettings.FullRepackMiB"/>, else geometrically: each pack at
+/// least twice the size of the next smaller, loose objects into a new pack, so a run after a few pushes costs little
+/// even in a large repository) with a multi-pack index and its reachability bitmap, and an incremental commit-graph. Runs only
 /// under the repository's maintenance lock (<see cref="RepositoryLocks"/>), never during a push.
 /// </summary>
 public sealed class RepositoryMaintainer(GitBinary git, RepositoryLocks locks, MaintenanceSettings settings)
 {
-    /// <summary>The commands, in order; each gets <c>--git-dir REPOSITORY</c> in front.</summary>
-    public static readonly IReadOnlyList<string[]> Commands =
-    [
-        ["pack-refs", "--all", "--prune"],
-        ["repack", "--geometric=2", "-d", "--write-midx", "--write-bitmap-index", "--quiet"],
-        ["commit-graph", "write", "--reachable", "--split", "--no-progress"],
-    ];
+    private static readonly string[] PackRefs = ["pack-refs", "--all", "--prune"];
+    private static readonly string[] GeometricRepack = ["repack", "--geometric=2", "-d", "--write-midx", "--write-bitmap-index", "--quiet"];
+    private static readonly string[] FullRepack = ["repack", "-a", "-d", "-f", "--write-midx", "--write-bitmap-index", "--quiet"];
+    private static readonly string[] CommitGraph = ["commit-graph", "write", "--reachable", "--split", "--no-progress"];
+
+    /// <summary>
+    /// The commands for a repository with <paramref name="counts"/>, in order; each gets <c>--git-dir REPOSITORY</c> in
+    /// front. Up to <see cref="MaintenanceSettings.FullRepackMiB"/> every object goes into one pack with its deltas
+    /// recomputed across all pushes (a batch of loose objects packed alone can only be stored against its own batch);
+    /// above it, geometric repacking keeps each run's cost to the small packs.
+    /// </summary>
+    public IReadOnlyList<string[]> Commands(ObjectCounts counts) =>
+        [PackRefs, counts.PackKiB + counts.LooseKiB <= settings.FullRepackMiB * 1024L ? FullRepack : GeometricRepack, CommitGraph];
 
     public async Task<ObjectCounts> CountAsync(string repository, CancellationToken cancellationToken) =>
         ObjectCounts.Parse(await GitAsync(repository, ["count-objects", "-v"], cancellationToken));
@@ -76,7 +82,7 @@ public sealed class RepositoryMaintainer(GitBinary git, RepositoryLocks locks, M
             var before = await CountAsync(repository, cancellationToken);
             if (!force && !IsNeeded(before, pushes)) return new MaintenanceResult(MaintenanceOutcome.NotNeeded, before);
             var steps = new List<MaintenanceStep>();
-            foreach (var command in Commands)
+            foreach (var command in Commands(before))
             {
                 var stepStarted = Stopwatch.GetTimestamp();
                 await GitAsync(repository, command, cancellationToken);

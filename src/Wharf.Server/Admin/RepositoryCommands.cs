@@ -103,6 +103,16 @@ public static class RepositoryCommands
             return ExitCodes.Success;
         }));
 
+    public static readonly CliCommand Maintain = new(
+        "admin repo maintain",
+        "Maintains git repository OWNER/NAME now, as the server does after pushes (packed refs, a repack with multi-pack index and bitmap, commit-graph), and prints what it did.",
+        ["OWNER/NAME"], [],
+        (args, console, ct) => WithRepositoryAsync(args, console, ct, async (services, repo) =>
+        {
+            await console.Out.WriteLineAsync(await Maintenance.MaintenanceCommand.RunAsync(services, repo, ct));
+            return ExitCodes.Success;
+        }));
+
     private static Task<int> WithRepositoryAsync(CliArguments args, CliContext console, CancellationToken ct,
         Func<IServiceProvider, RepositoryInfo, Task<int>> body)
     {

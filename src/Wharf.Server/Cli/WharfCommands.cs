@@ -27,6 +27,7 @@ public static class WharfCommands
         RepositoryCommands.Grant,      // wharf admin repo grant OWNER/NAME USER --permission read|write|admin
         RepositoryCommands.Revoke,     // wharf admin repo revoke OWNER/NAME USER
         RepositoryCommands.DefaultBranch, // wharf admin repo default-branch OWNER/NAME BRANCH
+        RepositoryCommands.Maintain,   // wharf admin repo maintain OWNER/NAME
         Signing.SignedPushes.Require,  // wharf admin repo signed-commits OWNER/NAME --require on|off
         Signing.SignedPushes.CheckPush, // wharf signatures check-push (the pre-receive hook of such repositories)
         RepositoryCommands.AddAccessKey, // wharf admin repo access-key add OWNER/NAME [--label L] [--write]   < key.pub

@@ -76,6 +76,9 @@ public static class ServeCommand
         builder.Services.AddHostedService<KeyUsageFlusher>();
         // The OpenSSH front end's fast path: wharf keys authorized and wharf shell ask this process (OpenSsh:Socket).
         builder.Services.AddHostedService<OpenSsh.FrontEndSocket>();
+        // Repacks git repositories after pushes, one at a time, never during a push (Maintenance:*).
+        builder.Services.AddSingleton<Maintenance.MaintenanceService>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Maintenance.MaintenanceService>());
         builder.Services.AddHostedService<Mail.KeyReminderService>();
         // Returns at once unless Smtp:Host is set.
         builder.Services.AddHostedService<Mail.OutboxSender>();

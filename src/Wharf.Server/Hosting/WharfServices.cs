@@ -45,6 +45,9 @@ public static class WharfServices
         services.AddSingleton<Wharf.Core.Browse.ICodeBrowser, Wharf.Core.Browse.Git.GitCodeBrowser>();
         services.AddSingleton<Wharf.Core.Browse.ICodeBrowser, Wharf.Core.Browse.Hg.HgCodeBrowser>();
         services.AddSingleton<Wharf.Core.Browse.CodeBrowsers>();
+        services.AddSingleton(Maintenance.MaintenanceSettings.Build(configuration));
+        services.AddSingleton<Maintenance.RepositoryLocks>();
+        services.AddSingleton<Maintenance.RepositoryMaintainer>();
         services.AddSingleton<Ssh.RepositorySessions>();
         services.AddSingleton(WharfConfiguration.Lfs(configuration));
         services.AddSingleton<Wharf.Core.Lfs.LfsObjectStore>();

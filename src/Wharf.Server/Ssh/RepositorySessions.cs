@@ -17,7 +17,8 @@ namespace Wharf.Server.Ssh;
 /// </summary>
 public sealed partial class RepositorySessions(
     IServiceScopeFactory scopes, GitProcessRunner git, GitBinary gitBinary, HgServeRunner hg, TimeProvider time, ILogger<RepositorySessions> logger,
-    Operations.WharfMetrics? metrics = null, PublishedHostKeys? hostKeys = null)
+    Maintenance.RepositoryLocks locks, Operations.WharfMetrics? metrics = null, PublishedHostKeys? hostKeys = null,
+    Maintenance.MaintenanceService? maintenance = null)
 {
     /// <summary>The command that prints the host keys (as Bitbucket's does); only this exact word, optionally with --json.</summary>
     public const string HostKeyInfoCommand = "host_key_info";
@@ -98,6 +99,9 @@ public sealed partial class RepositorySessions(
             {
                 var gitService = GitServiceExtensions.ForOperation(command.Operation)!.Value;
                 var pushing = gitService == GitService.ReceivePack;
+                // Marks the push as running (waiting for a maintenance run of this repository to end first), on every
+                // node that shares the store: maintenance never repacks under a push (Maintenance.RepositoryLocks).
+                await using var pushMarker = pushing ? await locks.EnterPushAsync(repository.Path, cancellationToken) : null;
                 var before = pushing ? await gitBinary.RefsAsync(repository.Path, cancellationToken) : null;
                 // "Require signed commits": Wharf's own pre-receive hook checks the pushed objects before any ref moves.
                 var (hooks, hookEnvironment) = pushing && repository.RequireSignedCommits
@@ -106,6 +110,7 @@ public sealed partial class RepositorySessions(
                 status = await git.RunAsync(gitService, repository.Path, gitProtocol, input, output, error, cancellationToken, hooks, hookEnvironment);
                 (changed, detail) = pushing ? await AfterPushAsync(services, identity, repository, before!) : (false, null);
                 if (pushing && changed) await RecordSignaturesAsync(services, repository, before!);
+                if (pushing && changed) maintenance?.Pushed(repository.FullName, repository.Path);
             }
             LogFinished(logger, identity.Name, operation, repository.FullName, status);
             metrics?.GitOperation(service, status.ToString(System.Globalization.CultureInfo.InvariantCulture), time.GetElapsedTime(started));

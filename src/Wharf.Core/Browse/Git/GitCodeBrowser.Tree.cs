@@ -29,7 +29,10 @@ public sealed partial class GitCodeBrowser
 
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
-    public async Task<IReadOnlyList<RefInfo>> RefsAsync(RepositoryInfo repository, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<RefInfo>> RefsAsync(RepositoryInfo repository, CancellationToken cancellationToken) =>
+        _refs.GetAsync(repository, ListRefsAsync, cancellationToken);
+
+    private async Task<IReadOnlyList<RefInfo>> ListRefsAsync(RepositoryInfo repository, CancellationToken cancellationToken)
     {
         // Ref names cannot hold control characters (git-check-ref-format(1)), so NUL between fields and a line per ref.
         var output = await RunGitAsync(repository,
@@ -166,7 +169,7 @@ public sealed partial class GitCodeBrowser
     private const string TagPrefix = "refs/tags/";
 
     private GitObjectReader OpenReader(RepositoryInfo repository, CancellationToken cancellationToken) =>
-        GitObjectReader.Start(Git, repository.Path, Limits.Timeout, cancellationToken);
+        _readers.Rent(repository, Limits.Timeout, cancellationToken);
 
     /// <summary>
     /// A repository-relative path as its segments; null for one no tree can hold: empty segments (so no leading '/'),

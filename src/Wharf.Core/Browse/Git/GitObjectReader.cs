@@ -18,12 +18,12 @@ public sealed record GitTreeItem(string Mode, byte[] NameBytes, string Id)
 }
 
 /// <summary>
-/// One long-lived <c>git cat-file --batch-command --buffer</c> process for one request on one repository: every
-/// object a page needs is read through it (by object id only: ids are hex, so no name, newline or revision syntax
-/// ever reaches git's command line), instead of one process per object. Contents are streamed: a caller says how
-/// much it wants in memory, and the rest of an object is skipped or copied without being held. The whole reader is
-/// bounded by <see cref="BrowseLimits.Timeout"/>: when it passes, the process is killed and the read fails with
-/// <see cref="BrowseErrors.TooSlow"/>.
+/// One long-lived <c>git cat-file --batch-command --buffer</c> process on one repository: every object a page needs is
+/// read through it (by object id only: ids are hex, so no name, newline or revision syntax ever reaches git's command
+/// line), instead of one process per object. Contents are streamed: a caller says how much it wants in memory, and the
+/// rest of an object is skipped or copied without being held. Each use (a lease, from <see cref="GitReaderPool.Rent"/>) is bounded by <see cref="BrowseLimits.Timeout"/>: when it passes, the process is
+/// killed and the read fails with <see cref="BrowseErrors.TooSlow"/>. Disposing a lease hands a healthy pooled reader
+/// back to its pool; a reader that failed, timed out or was cancelled mid-read is never reused.
 /// </summary>
 public sealed class GitObjectReader : IAsyncDisposable
 {
@@ -31,34 +31,50 @@ public sealed class GitObjectReader : IAsyncDisposable
     private readonly Process _process;
     private readonly Stream _input;
     private readonly Stream _output;
-    private readonly CancellationTokenSource _deadline;
-    private readonly CancellationToken _caller;
-    private readonly CancellationTokenRegistration _kill;
     private readonly Task _stderr;
-    private readonly TimeSpan _timeout;
     private readonly byte[] _buffer = new byte[BufferSize];
     private int _start;
     private int _end;
+    // The current lease: its deadline, the caller's token, and the registration that kills git at the deadline.
+    private CancellationTokenSource _deadline = null!;
+    private CancellationToken _caller;
+    private CancellationTokenRegistration _kill;
+    private TimeSpan _timeout;
+    private bool _broken;
+    private GitReaderPool? _pool;
+    private readonly (long, string) _poolKey;
 
-    private GitObjectReader(Process process, TimeSpan timeout, CancellationToken cancellationToken)
+    private GitObjectReader(Process process, GitReaderPool? pool, (long, string) poolKey)
     {
         _process = process;
+        _pool = pool;
+        _poolKey = poolKey;
         _input = process.StandardInput.BaseStream;
         _output = process.StandardOutput.BaseStream;
-        _timeout = timeout;
-        _caller = cancellationToken;
-        _deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (timeout != Timeout.InfiniteTimeSpan) _deadline.CancelAfter(timeout);
-        _kill = _deadline.Token.Register(static p => Kill((Process)p!), process);
         // git's stderr is drained (and dropped) so a noisy repository cannot block it on a full pipe.
         _stderr = process.StandardError.BaseStream.CopyToAsync(Stream.Null, CancellationToken.None);
     }
 
-    /// <summary>Starts the reader on the bare repository at <paramref name="repository"/>.</summary>
-    public static GitObjectReader Start(GitBinary git, string repository, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Starts a reader on the bare repository at <paramref name="repository"/>; <paramref name="pool"/> takes it back after each lease.</summary>
+    internal static GitObjectReader Launch(GitBinary git, string repository, GitReaderPool? pool, (long, string) poolKey)
     {
-        var psi = git.StartInfo("--git-dir", repository, "cat-file", "--batch-command", "--buffer");
-        return new GitObjectReader(git.Start(psi), timeout, cancellationToken);
+        // --no-replace-objects: a kept reader would otherwise go on using the replacements it read at its start.
+        var psi = git.StartInfo("--git-dir", repository, "--no-replace-objects", "cat-file", "--batch-command", "--buffer");
+        return new GitObjectReader(git.Start(psi), pool, poolKey);
+    }
+
+    /// <summary>Whether the process is still there to take another lease.</summary>
+    internal bool Alive => !_broken && !_process.HasExited;
+
+    /// <summary>Arms the reader for one use: <paramref name="timeout"/> from now, or the caller's cancellation.</summary>
+    internal GitObjectReader Lease(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        _timeout = timeout;
+        _caller = cancellationToken;
+        _deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout != Timeout.InfiniteTimeSpan) _deadline.CancelAfter(timeout);
+        _kill = _deadline.Token.Register(static p => Kill((Process)p!), _process);
+        return this;
     }
 
     /// <summary>The token that fires at the caller's cancellation or at the deadline; for other work of the same request.</summary>
@@ -165,10 +181,14 @@ public sealed class GitObjectReader : IAsyncDisposable
     private async Task<T> GuardAsync<T>(Func<Task<T>> read)
     {
         try { return await read(); }
-        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException
-            && _deadline.IsCancellationRequested && !_caller.IsCancellationRequested)
+        catch (Exception e)
         {
-            throw BrowseErrors.TooSlow(_timeout);
+            // Whatever failed, the pipe may hold half an answer: this process is not used again.
+            _broken = true;
+            if (e is OperationCanceledException or IOException or ObjectDisposedException
+                && _deadline.IsCancellationRequested && !_caller.IsCancellationRequested)
+                throw BrowseErrors.TooSlow(_timeout);
+            throw;
         }
     }
 
@@ -252,8 +272,21 @@ public sealed class GitObjectReader : IAsyncDisposable
         catch (InvalidOperationException) { /* already gone */ }
     }
 
+    /// <summary>Ends the lease: a healthy pooled reader goes back to its pool, anything else is closed.</summary>
     public async ValueTask DisposeAsync()
     {
+        // After this the kill callback has either run or never will, so the checks below cannot race with it.
+        await _kill.DisposeAsync();
+        var timedOut = _deadline.IsCancellationRequested;
+        _deadline.Dispose();
+        if (_pool is { } pool && !timedOut && Alive && _start == _end && pool.Return(this, _poolKey)) return;
+        await CloseAsync();
+    }
+
+    /// <summary>Closes git's input (it then ends by itself) and waits briefly, killing it if it does not.</summary>
+    internal async Task CloseAsync()
+    {
+        _pool = null;
         try { _input.Close(); }
         catch (IOException) { /* git already ended */ }
         if (!_process.HasExited)
@@ -264,8 +297,6 @@ public sealed class GitObjectReader : IAsyncDisposable
         }
         try { await _stderr; }
         catch (IOException) { /* killed */ }
-        await _kill.DisposeAsync();
-        _deadline.Dispose();
         _process.Dispose();
     }
 }

@@ -193,13 +193,7 @@ public sealed partial class GitCodeBrowser
         catch (DecoderFallbackException) { return (Encoding.UTF8.GetString(bytes), true); }
     }
 
-    private static async Task<string?> RootTreeAsync(GitObjectReader reader, string commit)
-    {
-        if (await reader.ReadAsync(commit, 1024 * 1024) is not { Info.Type: "commit", Content: { } content }) return null;
-        // A commit object starts with "tree <id>\n" (gitformat-commit).
-        var text = Encoding.ASCII.GetString(content, 0, Math.Min(content.Length, 80));
-        return text.StartsWith("tree ", StringComparison.Ordinal) ? text[5..].Split('\n')[0] : null;
-    }
+    private static Task<string?> RootTreeAsync(GitObjectReader reader, string commit) => reader.CommitTreeAsync(commit);
 
     private sealed record Found(GitTreeItem Item, string Path);
 

@@ -140,9 +140,52 @@ public sealed class GitObjectReader : IAsyncDisposable
     /// <summary>
     /// Reads a tree, handing each entry to <paramref name="visit"/> in git's order until it answers false; the rest of
     /// the tree is then skipped, or counted when <paramref name="countRest"/>. Returns the number of entries not
-    /// visited (counted ones only), or null when <paramref name="id"/> is not a tree.
+    /// visited (counted ones only), or null when <paramref name="id"/> is not a tree. Small trees are kept by id in the
+    /// pool's <see cref="GitObjectCache"/> (an id always names the same tree), so walking a path again reads nothing.
     /// </summary>
-    public Task<int?> ReadTreeAsync(string id, Func<GitTreeItem, bool> visit, bool countRest = false) => GuardAsync(async () =>
+    public async Task<int?> ReadTreeAsync(string id, Func<GitTreeItem, bool> visit, bool countRest = false)
+    {
+        var cache = _pool?.Objects;
+        if (cache is not null && cache.Trees.TryGet((_poolKey, id), out var kept)) return Visit(kept, visit, countRest);
+        List<GitTreeItem>? all = null;
+        var rest = await ReadTreeAsync(id, (item, size) =>
+        {
+            // A small tree is read whole (to keep it) and then visited; a large one is visited as it streams.
+            if (cache is not null && size <= GitObjectCache.MaxTreeBytes)
+            {
+                (all ??= []).Add(item);
+                return true;
+            }
+            return visit(item);
+        }, countRest);
+        if (rest is null) return null;
+        if (all is null) return rest;
+        var items = all.ToArray();
+        cache!.Trees.Add((_poolKey, id), items);
+        return Visit(items, visit, countRest);
+    }
+
+    /// <summary>The root tree id of a commit (its first header line, gitformat-commit), kept by commit id; null when it is not a commit.</summary>
+    public async Task<string?> CommitTreeAsync(string commit)
+    {
+        var cache = _pool?.Objects;
+        if (cache is not null && cache.CommitTrees.TryGet((_poolKey, commit), out var kept)) return kept;
+        if (await ReadAsync(commit, 1024 * 1024) is not { Info.Type: "commit", Content: { } content }) return null;
+        var text = Encoding.ASCII.GetString(content, 0, Math.Min(content.Length, 80));
+        if (!text.StartsWith("tree ", StringComparison.Ordinal)) return null;
+        var tree = text[5..].Split('\n')[0];
+        cache?.CommitTrees.Add((_poolKey, commit), tree);
+        return tree;
+    }
+
+    private static int Visit(GitTreeItem[] items, Func<GitTreeItem, bool> visit, bool countRest)
+    {
+        for (var i = 0; i < items.Length; i++)
+            if (!visit(items[i])) return countRest ? items.Length - i - 1 : 0;
+        return 0;
+    }
+
+    private Task<int?> ReadTreeAsync(string id, Func<GitTreeItem, long, bool> visit, bool countRest) => GuardAsync(async () =>
     {
         await SendAsync("contents " + CheckId(id) + "\nflush\n");
         if (await ReadHeaderAsync() is not { } info) return null;
@@ -171,7 +214,7 @@ public sealed class GitObjectReader : IAsyncDisposable
             if (left < rawIdLength) throw new InvalidDataException($"tree {info.Id} is truncated");
             await ReadExactAsync(raw);
             left -= rawIdLength;
-            if (visiting) visiting = visit(new GitTreeItem(Encoding.ASCII.GetString(mode), name, Convert.ToHexStringLower(raw)));
+            if (visiting) visiting = visit(new GitTreeItem(Encoding.ASCII.GetString(mode), name, Convert.ToHexStringLower(raw)), info.Size);
             else rest++;
         }
         await SkipAsync(1);

@@ -24,6 +24,9 @@ public sealed class GitReaderPool : IDisposable
     public static readonly TimeSpan IdleExpiry = TimeSpan.FromSeconds(30);
 
     private readonly GitBinary _git;
+
+    /// <summary>Small trees and commits' root trees, by repository and object id, shared by this pool's readers.</summary>
+    internal GitObjectCache Objects { get; } = new();
     private readonly ConcurrentDictionary<(long Id, string Path), ConcurrentStack<(GitObjectReader Reader, long Since)>> _idle = new();
     private readonly Timer _sweep;
     private int _count;
@@ -95,4 +98,18 @@ public sealed class GitReaderPool : IDisposable
         _sweep.Dispose();
         Sweep(expiredOnly: false);
     }
+}
+
+/// <summary>
+/// What a reader learnt about objects that never change for their id: a commit's root tree, and the entries of small
+/// trees. Bounded by count (<see cref="BoundedCache{TKey,TValue}"/>), and only trees of at most
+/// <see cref="MaxTreeBytes"/> are kept, so the whole cache stays within a few megabytes.
+/// </summary>
+internal sealed class GitObjectCache
+{
+    /// <summary>Largest tree object kept (about 200 entries).</summary>
+    public const long MaxTreeBytes = 8 * 1024;
+
+    public BoundedCache<((long, string) Repository, string Id), GitTreeItem[]> Trees { get; } = new(512);
+    public BoundedCache<((long, string) Repository, string Id), string> CommitTrees { get; } = new(2048);
 }

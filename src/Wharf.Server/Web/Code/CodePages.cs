@@ -105,6 +105,7 @@ internal static partial class CodePages
     private static async Task<ReadmeView?> ReadmeAsync(ICodeBrowser browser, RepositoryView view, RefPath at, TreeListing tree, CancellationToken ct)
     {
         if (Readme.Find(tree) is not { } entry) return null;
+        if (Readme.Kept(entry, view.Path, at.Ref) is { } kept) return kept;
         if (await browser.FileAsync(view.Repository, at.Commit, entry.Path, ct) is not { Kind: EntryKind.File } file) return null;
         return Readme.View(file, view.Path, at.Ref);
     }

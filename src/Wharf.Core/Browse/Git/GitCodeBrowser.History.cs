@@ -44,13 +44,13 @@ public sealed partial class GitCodeBrowser
     public async Task<CommitDetail?> CommitAsync(RepositoryInfo repository, string revision, CancellationToken cancellationToken)
     {
         if (!IsSafeRevision(revision)) return null;
-        // A commit id is read as an object through a kept reader (no process); names, and objects that are not plain
-        // UTF-8 commits, go to git log.
+        // A commit id is read as an object through a kept reader (no process). Anything else goes to git log: names,
+        // tags (peeled there), commits that are not plain UTF-8, and hex that names no object (it may be a ref's name).
         if (IsObjectId(revision, minLength: 4))
         {
             await using var reader = OpenReader(repository, cancellationToken);
-            if (await reader.ReadAsync(revision, MaxCommitObjectBytes) is not { } read) return null;
-            if (read is { Info.Type: "commit", Content: { } content } && ParseCommit(read.Info.Id, content) is { } parsed) return parsed;
+            if (await reader.ReadAsync(revision, MaxCommitObjectBytes) is { Info.Type: "commit", Content: { } content } read
+                && ParseCommit(read.Info.Id, content) is { } parsed) return parsed;
         }
         // The message (%B) is last: it may hold anything but NUL.
         var run = await HistoryProcess.RunAsync(Git, Limits, repository,

@@ -40,6 +40,7 @@ public sealed class GitObjectReader : IAsyncDisposable
     private CancellationToken _caller;
     private CancellationTokenRegistration _kill;
     private TimeSpan _timeout;
+    private long _leasedAt;
     private bool _broken;
     private GitReaderPool? _pool;
     private readonly (long, string) _poolKey;
@@ -70,6 +71,7 @@ public sealed class GitObjectReader : IAsyncDisposable
     internal GitObjectReader Lease(TimeSpan timeout, CancellationToken cancellationToken)
     {
         _timeout = timeout;
+        _leasedAt = Stopwatch.GetTimestamp();
         _caller = cancellationToken;
         _deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (timeout != Timeout.InfiniteTimeSpan) _deadline.CancelAfter(timeout);
@@ -223,6 +225,12 @@ public sealed class GitObjectReader : IAsyncDisposable
 
     private async Task<T> GuardAsync<T>(Func<Task<T>> read)
     {
+        // The timer that kills git may fire late on a busy machine: a read that starts past the deadline is refused here.
+        if (_timeout != Timeout.InfiniteTimeSpan && Stopwatch.GetElapsedTime(_leasedAt) >= _timeout && !_caller.IsCancellationRequested)
+        {
+            _broken = true;
+            throw BrowseErrors.TooSlow(_timeout);
+        }
         try { return await read(); }
         catch (Exception e)
         {

@@ -6,7 +6,10 @@
 #   RUNS=100 FILE=README.md WHARF_DLL=/path/to/wharf.dll bench/browse.sh
 #
 # Pushes the repository's HEAD (as main) over SSH into a fresh `wharf serve`, signs in through the web form,
-# then times, interleaved RUNS times each: the root tree page (/OWNER/NAME/src/main/), a file page
+# times the first (cold) view of the root tree and of up to RUNS other directories once each (the last commit per
+# entry is looked up then, and kept for later views of the same directory at the same commit) and of up to RUNS
+# other files of FILE's type (highlighted then, and kept by blob), then times,
+# interleaved RUNS times each: the root tree page (/OWNER/NAME/src/main/), a file page
 # (/OWNER/NAME/src/main/FILE), and git's own reads of the same things on the server's bare repository
 # (`git ls-tree main`, `git cat-file -p main:FILE`, each a fresh process as a script would run it). Page times
 # are curl's time to the last byte on loopback; git times are wall-clock per process. Prints median and p95 in
@@ -31,9 +34,33 @@ FILE=${FILE:-$(git --git-dir "$BARE" ls-tree -r --name-only main | grep -m1 -E '
 FILE_BYTES=$(git --git-dir "$BARE" cat-file -s "main:$FILE")
 echo "   $COMMITS commits, $ENTRIES entries at the root, $FILES files; file: $FILE ($FILE_BYTES bytes)"
 
-ESCAPED_FILE=$(python3 -c 'import sys, urllib.parse; print("/".join(urllib.parse.quote(s, safe="") for s in sys.argv[1].split("/")))' "$FILE")
-# Warm up: JIT, the first process starts, the page cache.
-for _ in 1 2 3 4 5; do page_ms /alice/bench/src/main/ >/dev/null; page_ms "/alice/bench/src/main/$ESCAPED_FILE" >/dev/null; done
+escape() { python3 -c 'import sys, urllib.parse; print("/".join(urllib.parse.quote(s, safe="") for s in sys.argv[1].split("/")))' "$1"; }
+ESCAPED_FILE=$(escape "$FILE")
+# The directories other than the root, for the first views below (the first one only warms up the tree page's code).
+mapfile -t DIRS < <(git --git-dir "$BARE" ls-tree -r -d --name-only main | head -n $((RUNS + 1)))
+# Warm up: JIT, the first process starts, the page cache. The root tree is not loaded yet, so its first view below is cold.
+for _ in 1 2 3 4 5; do page_ms "/alice/bench/src/main/$ESCAPED_FILE" >/dev/null; done
+if [ "${#DIRS[@]}" -gt 0 ]; then for _ in 1 2 3 4 5; do page_ms "/alice/bench/src/main/$(escape "${DIRS[0]}")/" >/dev/null; done; fi
+
+# First views: a directory at a commit it was never shown at runs the last-commit walk (`git log --name-only`);
+# later views take the kept answer. The root once, then each other directory once, next to `git ls-tree main DIR/`.
+echo "== first views: the root, then ${#DIRS[@]} - 1 other directories once each"
+ROOT_COLD=$(page_ms /alice/bench/src/main/)
+ROOT_COLD_GIT=$(git_ms ls-tree main)
+: >"$TMP/cold"; : >"$TMP/cold-git"
+for dir in "${DIRS[@]:1}"; do
+  page_ms "/alice/bench/src/main/$(escape "$dir")/" >>"$TMP/cold"
+  git_ms ls-tree main "$dir/" >>"$TMP/cold-git"
+done
+# A file's first view highlights it; later views of the same blob take the kept lines. Other files of the same
+# kind as FILE, each once, next to `git cat-file -p main:OTHER`.
+mapfile -t OTHERS < <(git --git-dir "$BARE" ls-tree -r --name-only main | grep -F -x -v "$FILE" | grep -E "\.${FILE##*.}\$" | head -n "$RUNS" || true)
+: >"$TMP/cold-file"; : >"$TMP/cold-cat"
+for other in "${OTHERS[@]}"; do
+  page_ms "/alice/bench/src/main/$(escape "$other")" >>"$TMP/cold-file"
+  git_ms cat-file -p "main:$other" >>"$TMP/cold-cat"
+done
+for _ in 1 2 3 4 5; do page_ms /alice/bench/src/main/ >/dev/null; done
 
 : >"$TMP/tree"; : >"$TMP/file"; : >"$TMP/ls-tree"; : >"$TMP/cat-file"
 echo "== $RUNS runs each, interleaved"
@@ -54,3 +81,6 @@ echo "| page | median ms | p95 ms | git command | median ms | p95 ms | page / gi
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 report "root tree \`/src/main/\`" tree ls-tree "ls-tree main"
 report "file \`/src/main/$FILE\`" file cat-file "cat-file -p main:$FILE"
+printf '| root tree, first view (one sample) | %.1f | | `git ls-tree main` | %.1f | | %s |\n' "$ROOT_COLD" "$ROOT_COLD_GIT" "$(ratio "$ROOT_COLD" "$ROOT_COLD_GIT")"
+if [ -s "$TMP/cold-file" ]; then report "other .${FILE##*.} files, first view ($(wc -l <"$TMP/cold-file") files, once each)" cold-file cold-cat "cat-file -p main:OTHER"; fi
+if [ -s "$TMP/cold" ]; then report "other directories, first view ($(wc -l <"$TMP/cold") directories, once each)" cold cold-git "ls-tree main DIR/"; fi

@@ -88,4 +88,65 @@ public sealed class GitCodeBrowserTests : IDisposable
         Assert.Equal((ErrorCategory.Unavailable, BrowseErrors.TimeoutCode), (e.Category, e.Code));
         Assert.Equal("Reading the repository took longer than 1 ms, so it was stopped. Try again, or ask the administrator to raise Browse:Timeout.", e.Message);
     }
+
+    [Fact]
+    public async Task A_kept_reader_is_used_again_and_finds_objects_written_after_it_started_even_after_a_repack()
+    {
+        var browser = Browser();
+        Assert.NotNull(await browser.TreeAsync(_repository, Rev("main"), "", CancellationToken.None));
+        Assert.NotNull(await browser.FileAsync(_repository, Rev("main"), "src/app.cs", CancellationToken.None));
+        // One reader served both calls and waits for the next.
+        Assert.Equal(1, browser.Readers.IdleCount);
+
+        var blob = Git.OkWithInput(_repository.Path, "fresh\n"u8.ToArray(), "hash-object", "-w", "--stdin");
+        var tree = Git.OkWithInput(_repository.Path, System.Text.Encoding.ASCII.GetBytes($"100644 blob {blob}\tfresh.txt\0"), "mktree", "-z");
+        var commit = Git.Ok(_repository.Path, "-c", "user.name=Bob", "-c", "user.email=bob@example.org", "commit-tree", tree, "-p", Rev("main"), "-m", "Fresh");
+        Git.Ok(_repository.Path, "update-ref", "refs/heads/fresh", commit);
+        // Every object moves into one new pack and the packs the reader had open are deleted.
+        Git.Ok(_repository.Path, "repack", "-a", "-d", "-q");
+
+        var listing = await browser.TreeAsync(_repository, commit, "", CancellationToken.None);
+        Assert.Equal(["fresh.txt"], listing?.Entries.Select(e => e.Name));
+        Assert.Equal("fresh\n", (await browser.FileAsync(_repository, commit, "fresh.txt", CancellationToken.None))?.Text);
+        Assert.Equal("Fresh", (await browser.CommitAsync(_repository, commit, CancellationToken.None))?.Message);
+        Assert.Equal(1, browser.Readers.IdleCount);
+    }
+
+    [Fact]
+    public async Task A_reader_stopped_at_the_deadline_is_not_kept()
+    {
+        // A deadline already past when the read starts, so even a fast read cannot beat it.
+        var limits = new BrowseLimits { Timeout = TimeSpan.FromTicks(1) };
+        var browser = Browser(limits);
+        await Assert.ThrowsAsync<WharfException>(() => browser.FileAsync(_repository, Rev("main"), "src/app.cs", CancellationToken.None));
+        Assert.Equal(0, browser.Readers.IdleCount);
+        limits.Timeout = TimeSpan.FromSeconds(10);
+        Assert.Equal(111L, (await browser.FileAsync(_repository, Rev("main"), "src/app.cs", CancellationToken.None))?.Size);
+    }
+
+    [Fact]
+    public async Task The_ref_listing_is_kept_while_the_ref_files_are_unchanged_and_never_outlives_a_ref_update()
+    {
+        var limits = new BrowseLimits();
+        var browser = Browser(limits);
+        // The ref files as a repository has them a while after its last push (newer ones are listed by git every time).
+        var old = DateTime.UtcNow.AddMinutes(-1);
+        foreach (var file in new[] { "HEAD", "packed-refs" }.Select(f => Path.Combine(_repository.Path, f)).Where(File.Exists))
+            File.SetLastWriteTimeUtc(file, old);
+        foreach (var top in new[] { "refs/heads", "refs/tags" }.Select(d => Path.Combine(_repository.Path, d)))
+            foreach (var dir in Directory.GetDirectories(top, "*", SearchOption.AllDirectories).Append(top))
+                Directory.SetLastWriteTimeUtc(dir, old);
+        var first = await browser.RefsAsync(_repository, CancellationToken.None);
+
+        // Kept: git does not run, so a deadline it could never meet does not matter.
+        limits.Timeout = TimeSpan.FromTicks(1);
+        Assert.Same(first, await browser.RefsAsync(_repository, CancellationToken.None));
+
+        // Moved: git lists again (and is stopped at the deadline) instead of the old listing being answered.
+        Git.Ok(_repository.Path, "update-ref", "refs/heads/main", Rev("trunk"));
+        var e = await Assert.ThrowsAsync<WharfException>(() => browser.RefsAsync(_repository, CancellationToken.None));
+        Assert.Equal(BrowseErrors.TimeoutCode, e.Code);
+        limits.Timeout = TimeSpan.FromSeconds(10);
+        Assert.Equal(Rev("trunk"), (await browser.RefsAsync(_repository, CancellationToken.None)).Single(r => r.Name == "main").Target);
+    }
 }

@@ -118,6 +118,23 @@ public sealed class HgCodeBrowserTests(HgRepositoryFixture repo) : IClassFixture
     }
 
     [Fact]
+    public async Task ABookmarkNamedDefaultWinsOverTheDefaultBranchAsHgItselfResolvesTheName()
+    {
+        using var hg = new HgWorkingCopy();
+        hg.Write("a.txt", "one\n");
+        var first = hg.Commit("One", "1700000000 0");
+        hg.Write("a.txt", "two\n");
+        hg.Commit("Two", "1700000100 0");
+        // hg refuses this name without --force, but a repository can be pushed with it.
+        hg.Hg("bookmark", "--force", "-r", first, "default");
+        var info = new RepositoryInfo(3, 1, "alice", "shadow", hg.Directory) { Scm = Scm.Hg };
+        // hg's own lookup (hg log -r default): bookmarks, then tags, then branches.
+        Assert.Equal(first, hg.Node("default"));
+        Assert.Equal(new RefPath("default", first, "a.txt"), await _browser.ResolveAsync(info, "default/a.txt", None));
+        Assert.Equal([first], (await _browser.CommitsAsync(info, "default", null, 0, 10, None)).Commits.Select(c => c.Id));
+    }
+
+    [Fact]
     public async Task ResolveTakesTheLongestRefThenAHashPrefix()
     {
         Assert.Equal(new RefPath("default", repo.Commit4, "src/b.txt"), await _browser.ResolveAsync(Repo, "default/src/b.txt", None));

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Wharf.Server.Tests.Support;
 
 namespace Wharf.Server.Tests;
@@ -136,6 +137,9 @@ public sealed class HistoryApiTests : IAsyncLifetime
         Assert.Equal(("branch", true, _h.Merge), (main.GetProperty("type").GetString(), main.GetProperty("is_default").GetBoolean(),
             main.GetProperty("target").GetProperty("hash").GetString()));
         Assert.EndsWith("/alice/site/commits/branch/feature/x", branches[0].GetProperty("links").GetProperty("html").GetProperty("href").GetString());
+        // The target commit carries the signature object, as /commits gives it (these commits are unsigned).
+        Assert.All(branches, b => Assert.Equal(("unsigned", Wharf.Core.Signatures.SignatureReasons.NoSignature),
+            (b.GetProperty("target").GetProperty("signature").GetProperty("status").GetString(), b.GetProperty("target").GetProperty("signature").GetProperty("reason").GetString())));
 
         var (_, tags) = await Send(Base + "/refs/tags", _alice);
         var byName = tags.GetProperty("values").EnumerateArray().ToDictionary(t => t.GetProperty("name").GetString()!);
@@ -160,5 +164,54 @@ public sealed class HistoryApiTests : IAsyncLifetime
             ServeHost.AssertError(body, "repository-not-found", "Repository 'alice/site' does not exist, or you do not have access to it.");
             ServeHost.AssertError(missing, "repository-not-found", "Repository 'alice/nothing' does not exist, or you do not have access to it.");
         }
+    }
+}
+
+/// <summary>
+/// The raw patch is streamed after the endpoint (and its error filter) has returned: a read stopped at Browse:Timeout
+/// before the first byte still gets the API's JSON error or the pages' "Too slow" page, not a 500.
+/// </summary>
+public sealed class PatchTimeoutTests
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(3);
+
+    /// <summary>A code browser whose patch read always runs out of time.</summary>
+    private sealed class SlowPatches : Wharf.Core.Browse.ICodeBrowser
+    {
+        public Wharf.Core.Repositories.Scm Scm => Wharf.Core.Repositories.Scm.Git;
+        public Task<bool> CopyPatchAsync(Wharf.Core.Repositories.RepositoryInfo repository, string? from, string to, Stream destination, CancellationToken cancellationToken) =>
+            throw Wharf.Core.Browse.BrowseErrors.TooSlow(Limit);
+        public Task<IReadOnlyList<Wharf.Core.Browse.RefInfo>> RefsAsync(Wharf.Core.Repositories.RepositoryInfo r, CancellationToken c) => throw new NotSupportedException();
+        public Task<Wharf.Core.Browse.RefPath?> ResolveAsync(Wharf.Core.Repositories.RepositoryInfo r, string p, CancellationToken c) => throw new NotSupportedException();
+        public Task<Wharf.Core.Browse.TreeListing?> TreeAsync(Wharf.Core.Repositories.RepositoryInfo r, string c, string p, CancellationToken t) => throw new NotSupportedException();
+        public Task<Wharf.Core.Browse.FileContent?> FileAsync(Wharf.Core.Repositories.RepositoryInfo r, string c, string p, CancellationToken t) => throw new NotSupportedException();
+        public Task<bool> CopyFileAsync(Wharf.Core.Repositories.RepositoryInfo r, string c, string p, Stream d, CancellationToken t) => throw new NotSupportedException();
+        public Task<Wharf.Core.Browse.CommitList> CommitsAsync(Wharf.Core.Repositories.RepositoryInfo r, string v, string? p, int s, int n, CancellationToken t) => throw new NotSupportedException();
+        public Task<Wharf.Core.Browse.CommitDetail?> CommitAsync(Wharf.Core.Repositories.RepositoryInfo r, string v, CancellationToken t) => throw new NotSupportedException();
+        public Task<Wharf.Core.Browse.Diff?> DiffAsync(Wharf.Core.Repositories.RepositoryInfo r, string? f, string to, CancellationToken t) => throw new NotSupportedException();
+        public Task<Wharf.Core.Browse.AheadBehind?> AheadBehindAsync(Wharf.Core.Repositories.RepositoryInfo r, string c, string b, CancellationToken t) => throw new NotSupportedException();
+    }
+
+    [Fact]
+    public async Task ThePatchOfTheApiAnswers503WithTheBrowseTimeoutCode()
+    {
+        var http = new Microsoft.AspNetCore.Http.DefaultHttpContext
+        {
+            RequestServices = new ServiceCollection().AddLogging().AddOptions()
+                .BuildServiceProvider(),
+        };
+        http.Request.Path = "/2.0/repositories/alice/site/diff/abcd";
+        var body = new MemoryStream();
+        http.Response.Body = body;
+        var repository = new Wharf.Core.Repositories.RepositoryInfo(1, 1, "alice", "site", "/nowhere");
+        await new Wharf.Server.Web.Code.CommitPages.PatchResult(new SlowPatches(), repository, null, "abcd", null).ExecuteAsync(http);
+        Assert.Equal(503, http.Response.StatusCode);
+        Assert.StartsWith("application/json", http.Response.ContentType);
+        // Not the patch's own headers: the body is a JSON error, not a sandboxed text file.
+        Assert.False(http.Response.Headers.ContainsKey("Content-Security-Policy"));
+        using var json = JsonDocument.Parse(body.ToArray());
+        Assert.Equal(("error", "browse-timeout", "Reading the repository took longer than 3 s, so it was stopped. Try again, or ask the administrator to raise Browse:Timeout."),
+            (json.RootElement.GetProperty("type").GetString(), json.RootElement.GetProperty("error").GetProperty("code").GetString(),
+                json.RootElement.GetProperty("error").GetProperty("message").GetString()));
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Wharf.Server.Web.Code;
 using static Wharf.Server.Web.Html;
 
@@ -223,6 +224,25 @@ public sealed class WebCommitPagesTests : WebPageTestBase
         Assert.Contains("<td data-label=\"Message\" class=\"tag-message\">Release 1.0</td>", html);
         Assert.Contains("<tr class=\"tag\" data-name=\"light\">", html);
         Assert.Contains($"href=\"/alice/site/commits/{h.Root}\"", html);
+    }
+
+    [Fact]
+    public async Task EveryHistoryPageAnswersTooSlowPastBrowseTimeoutAsTheSourcePagesDo()
+    {
+        var (alice, h) = await SiteAsync();
+        // A deadline already past when each read starts (as GitHistoryTests does), so even a fast read cannot beat it.
+        Host.Services.GetRequiredService<Wharf.Core.Browse.BrowseLimits>().Timeout = TimeSpan.FromTicks(1);
+        foreach (var page in new[]
+        {
+            "/alice/site/commits", "/alice/site/commits/branch/feature/x", $"/alice/site/commits/{h.Merge}", $"/alice/site/commits/{h.Merge}/patch",
+            "/alice/site/branches", "/alice/site/tags",
+        })
+        {
+            var (status, html) = await alice.GetAsync(page);
+            Assert.Equal((page, HttpStatusCode.ServiceUnavailable), (page, status));
+            Assert.Contains("<h1>Too slow</h1>", Tags(html));
+            Assert.Equal(E("Reading the repository took longer than 0 ms, so it was stopped. Try again, or ask the administrator to raise Browse:Timeout."), PageErrorOf(html));
+        }
     }
 
     private static List<string> Subjects(string html) =>

@@ -30,10 +30,13 @@ public sealed class WebHgCodePagesTests : WebPageTestBase
         Assert.Contains("<select id=\"ref-select\" name=\"ref\" data-autosubmit><optgroup label=\"Branches\"><option value=\"default\" selected>default (default)</option>" +
             "<option value=\"stable\">stable</option></optgroup><optgroup label=\"Tags\"><option value=\"v1.0\">v1.0</option></optgroup>" +
             "<optgroup label=\"Bookmarks\"><option value=\"feature\">feature</option></optgroup></select>", html);
+        // Mercurial's words: bookmarks can be chosen too, and a tree entry's last change is a changeset.
+        Assert.Contains("<label for=\"ref-select\">Branch, bookmark or tag</label>", html);
+        Assert.Contains("<th scope=\"col\">Last changeset</th>", html);
         Assert.Equal(new[] { "docs", "README.md", "new.txt", ".hgtags" }.Order(), EntryNames(html).Order());
         Assert.Contains("<a class=\"entry-name\" href=\"/alice/notes/src/default/docs\">docs/</a>", html);
         Assert.Contains($"<tr class=\"entry entry-file\" data-name=\"new.txt\"><td data-label=\"Name\"><span class=\"entry-kind\" aria-hidden=\"true\">&#x1F4C4;</span><a class=\"entry-name\" href=\"/alice/notes/src/default/new.txt\">new.txt</a></td>" +
-            $"<td data-label=\"Size\">23 bytes</td><td data-label=\"Last commit\"><code title=\"{h.Rename}\">{h.Rename[..12]}</code><span class=\"commit-subject\">Rename old.txt</span></td>", html);
+            $"<td data-label=\"Size\">23 bytes</td><td data-label=\"Last changeset\"><code title=\"{h.Rename}\">{h.Rename[..12]}</code><span class=\"commit-subject\">Rename old.txt</span></td>", html);
         Assert.Contains("<div class=\"markdown\" id=\"readme-body\"><h2 id=\"readme-notes\">Notes</h2><p>Kept in <strong>Mercurial</strong>.</p></div>", html);
         Assert.DoesNotContain("id=\"empty-repository\"", html);
     }
@@ -169,6 +172,20 @@ public sealed class WebHgCodePagesTests : WebPageTestBase
         Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
         Assert.Contains("<h1>Too slow</h1>", Tags(html));
         Assert.Equal(E("Reading the repository took longer than 1 ms, so it was stopped. Try again, or ask the administrator to raise Browse:Timeout."), PageErrorOf(html));
+    }
+
+    [Fact]
+    public async Task TheHistoryBranchesAndTagsPagesAnswerTooSlowPastBrowseTimeoutAsTheSourcePagesDo()
+    {
+        var (alice, h) = await SiteAsync();
+        Host.Services.GetRequiredService<Wharf.Core.Browse.BrowseLimits>().Timeout = TimeSpan.FromMilliseconds(1);
+        foreach (var page in new[] { "/alice/notes/commits", "/alice/notes/commits/branch/stable", $"/alice/notes/commits/{h.Rename}", "/alice/notes/branches", "/alice/notes/tags" })
+        {
+            var (status, html) = await alice.GetAsync(page);
+            Assert.Equal((page, HttpStatusCode.ServiceUnavailable), (page, status));
+            Assert.Contains("<h1>Too slow</h1>", Tags(html));
+            Assert.Equal(E("Reading the repository took longer than 1 ms, so it was stopped. Try again, or ask the administrator to raise Browse:Timeout."), PageErrorOf(html));
+        }
     }
 
     private static List<string> EntryNames(string html) =>

@@ -44,6 +44,14 @@ public sealed partial class GitCodeBrowser
     public async Task<CommitDetail?> CommitAsync(RepositoryInfo repository, string revision, CancellationToken cancellationToken)
     {
         if (!IsSafeRevision(revision)) return null;
+        // A commit id is read as an object through a kept reader (no process). Anything else goes to git log: names,
+        // tags (peeled there), commits that are not plain UTF-8, and hex that names no object (it may be a ref's name).
+        if (IsObjectId(revision, minLength: 4))
+        {
+            await using var reader = OpenReader(repository, cancellationToken);
+            if (await reader.ReadAsync(revision, MaxCommitObjectBytes) is { Info.Type: "commit", Content: { } content } read
+                && ParseCommit(read.Info.Id, content) is { } parsed) return parsed;
+        }
         // The message (%B) is last: it may hold anything but NUL.
         var run = await HistoryProcess.RunAsync(Git, Limits, repository,
             ["log", "-1", "-z", "--date=raw", "--format=%H%x00%P%x00%an%x00%ae%x00%ad%x00%cn%x00%ce%x00%cd%x00%B", "--end-of-options", revision, "--"], cancellationToken);
@@ -55,6 +63,43 @@ public sealed partial class GitCodeBrowser
             new Person(f[2], f[3], RepositoryHistory.GitDate(f[4]), f[4]),
             new Person(f[5], f[6], RepositoryHistory.GitDate(f[7]), f[7]),
             f[8].TrimEnd('\0').TrimEnd('\n'));
+    }
+
+    /// <summary>Largest commit object parsed from the reader; a larger one (a huge message) is left to git log.</summary>
+    private const int MaxCommitObjectBytes = 256 * 1024;
+
+    /// <summary>
+    /// A raw commit object (gitformat-commit: header lines, a blank line, the message) as git log shows it with
+    /// <c>%an %ae %ad</c> and <c>--date=raw</c>; null for one git log should read: a declared encoding other than UTF-8
+    /// (git log re-encodes it), or a header it cannot take apart.
+    /// </summary>
+    internal static CommitDetail? ParseCommit(string id, byte[] content)
+    {
+        var end = content.AsSpan().IndexOf("\n\n"u8);
+        var header = Encoding.UTF8.GetString(content, 0, end < 0 ? content.Length : end);
+        var message = end < 0 ? "" : Encoding.UTF8.GetString(content, end + 2, content.Length - end - 2);
+        var parents = new List<string>();
+        Person? author = null, committer = null;
+        foreach (var line in header.Split('\n'))
+        {
+            if (line.StartsWith("parent ", StringComparison.Ordinal)) parents.Add(line[7..]);
+            else if (line.StartsWith("author ", StringComparison.Ordinal)) author = Ident(line[7..]);
+            else if (line.StartsWith("committer ", StringComparison.Ordinal)) committer = Ident(line[10..]);
+            else if (line.StartsWith("encoding ", StringComparison.Ordinal) && !line[9..].Trim().Equals("utf-8", StringComparison.OrdinalIgnoreCase)
+                && !line[9..].Trim().Equals("utf8", StringComparison.OrdinalIgnoreCase)) return null;
+        }
+        if (author is null || committer is null) return null;
+        return new CommitDetail(id, parents, author, committer, message.TrimEnd('\n'));
+    }
+
+    /// <summary>"NAME &lt;EMAIL&gt; SECONDS ZONE" as in a commit header; null when it has no "&lt;...&gt;".</summary>
+    private static Person? Ident(string text)
+    {
+        var open = text.IndexOf('<');
+        var close = text.LastIndexOf('>');
+        if (open < 0 || close < open) return null;
+        var raw = text[(close + 1)..].Trim();
+        return new Person(text[..open].TrimEnd(), text[(open + 1)..close], RepositoryHistory.GitDate(raw), raw);
     }
 
     public async Task<Diff?> DiffAsync(RepositoryInfo repository, string? from, string to, CancellationToken cancellationToken)

@@ -29,7 +29,10 @@ public sealed partial class GitCodeBrowser
 
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
-    public async Task<IReadOnlyList<RefInfo>> RefsAsync(RepositoryInfo repository, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<RefInfo>> RefsAsync(RepositoryInfo repository, CancellationToken cancellationToken) =>
+        _refs.GetAsync(repository, ListRefsAsync, cancellationToken);
+
+    private async Task<IReadOnlyList<RefInfo>> ListRefsAsync(RepositoryInfo repository, CancellationToken cancellationToken)
     {
         // Ref names cannot hold control characters (git-check-ref-format(1)), so NUL between fields and a line per ref.
         var output = await RunGitAsync(repository,
@@ -166,7 +169,7 @@ public sealed partial class GitCodeBrowser
     private const string TagPrefix = "refs/tags/";
 
     private GitObjectReader OpenReader(RepositoryInfo repository, CancellationToken cancellationToken) =>
-        GitObjectReader.Start(Git, repository.Path, Limits.Timeout, cancellationToken);
+        _readers.Rent(repository, Limits.Timeout, cancellationToken);
 
     /// <summary>
     /// A repository-relative path as its segments; null for one no tree can hold: empty segments (so no leading '/'),
@@ -190,13 +193,7 @@ public sealed partial class GitCodeBrowser
         catch (DecoderFallbackException) { return (Encoding.UTF8.GetString(bytes), true); }
     }
 
-    private static async Task<string?> RootTreeAsync(GitObjectReader reader, string commit)
-    {
-        if (await reader.ReadAsync(commit, 1024 * 1024) is not { Info.Type: "commit", Content: { } content }) return null;
-        // A commit object starts with "tree <id>\n" (gitformat-commit).
-        var text = Encoding.ASCII.GetString(content, 0, Math.Min(content.Length, 80));
-        return text.StartsWith("tree ", StringComparison.Ordinal) ? text[5..].Split('\n')[0] : null;
-    }
+    private static Task<string?> RootTreeAsync(GitObjectReader reader, string commit) => reader.CommitTreeAsync(commit);
 
     private sealed record Found(GitTreeItem Item, string Path);
 

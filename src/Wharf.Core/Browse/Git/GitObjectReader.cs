@@ -18,12 +18,12 @@ public sealed record GitTreeItem(string Mode, byte[] NameBytes, string Id)
 }
 
 /// <summary>
-/// One long-lived <c>git cat-file --batch-command --buffer</c> process for one request on one repository: every
-/// object a page needs is read through it (by object id only: ids are hex, so no name, newline or revision syntax
-/// ever reaches git's command line), instead of one process per object. Contents are streamed: a caller says how
-/// much it wants in memory, and the rest of an object is skipped or copied without being held. The whole reader is
-/// bounded by <see cref="BrowseLimits.Timeout"/>: when it passes, the process is killed and the read fails with
-/// <see cref="BrowseErrors.TooSlow"/>.
+/// One long-lived <c>git cat-file --batch-command --buffer</c> process on one repository: every object a page needs is
+/// read through it (by object id only: ids are hex, so no name, newline or revision syntax ever reaches git's command
+/// line), instead of one process per object. Contents are streamed: a caller says how much it wants in memory, and the
+/// rest of an object is skipped or copied without being held. Each use (a lease, from <see cref="GitReaderPool.Rent"/>) is bounded by <see cref="BrowseLimits.Timeout"/>: when it passes, the process is
+/// killed and the read fails with <see cref="BrowseErrors.TooSlow"/>. Disposing a lease hands a healthy pooled reader
+/// back to its pool; a reader that failed, timed out or was cancelled mid-read is never reused.
 /// </summary>
 public sealed class GitObjectReader : IAsyncDisposable
 {
@@ -31,34 +31,52 @@ public sealed class GitObjectReader : IAsyncDisposable
     private readonly Process _process;
     private readonly Stream _input;
     private readonly Stream _output;
-    private readonly CancellationTokenSource _deadline;
-    private readonly CancellationToken _caller;
-    private readonly CancellationTokenRegistration _kill;
     private readonly Task _stderr;
-    private readonly TimeSpan _timeout;
     private readonly byte[] _buffer = new byte[BufferSize];
     private int _start;
     private int _end;
+    // The current lease: its deadline, the caller's token, and the registration that kills git at the deadline.
+    private CancellationTokenSource _deadline = null!;
+    private CancellationToken _caller;
+    private CancellationTokenRegistration _kill;
+    private TimeSpan _timeout;
+    private long _leasedAt;
+    private bool _broken;
+    private GitReaderPool? _pool;
+    private readonly (long, string) _poolKey;
 
-    private GitObjectReader(Process process, TimeSpan timeout, CancellationToken cancellationToken)
+    private GitObjectReader(Process process, GitReaderPool? pool, (long, string) poolKey)
     {
         _process = process;
+        _pool = pool;
+        _poolKey = poolKey;
         _input = process.StandardInput.BaseStream;
         _output = process.StandardOutput.BaseStream;
-        _timeout = timeout;
-        _caller = cancellationToken;
-        _deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        if (timeout != Timeout.InfiniteTimeSpan) _deadline.CancelAfter(timeout);
-        _kill = _deadline.Token.Register(static p => Kill((Process)p!), process);
         // git's stderr is drained (and dropped) so a noisy repository cannot block it on a full pipe.
         _stderr = process.StandardError.BaseStream.CopyToAsync(Stream.Null, CancellationToken.None);
     }
 
-    /// <summary>Starts the reader on the bare repository at <paramref name="repository"/>.</summary>
-    public static GitObjectReader Start(GitBinary git, string repository, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Starts a reader on the bare repository at <paramref name="repository"/>; <paramref name="pool"/> takes it back after each lease.</summary>
+    internal static GitObjectReader Launch(GitBinary git, string repository, GitReaderPool? pool, (long, string) poolKey)
     {
-        var psi = git.StartInfo("--git-dir", repository, "cat-file", "--batch-command", "--buffer");
-        return new GitObjectReader(git.Start(psi), timeout, cancellationToken);
+        // --no-replace-objects: a kept reader would otherwise go on using the replacements it read at its start.
+        var psi = git.StartInfo("--git-dir", repository, "--no-replace-objects", "cat-file", "--batch-command", "--buffer");
+        return new GitObjectReader(git.Start(psi), pool, poolKey);
+    }
+
+    /// <summary>Whether the process is still there to take another lease.</summary>
+    internal bool Alive => !_broken && !_process.HasExited;
+
+    /// <summary>Arms the reader for one use: <paramref name="timeout"/> from now, or the caller's cancellation.</summary>
+    internal GitObjectReader Lease(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        _timeout = timeout;
+        _leasedAt = Stopwatch.GetTimestamp();
+        _caller = cancellationToken;
+        _deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout != Timeout.InfiniteTimeSpan) _deadline.CancelAfter(timeout);
+        _kill = _deadline.Token.Register(static p => Kill((Process)p!), _process);
+        return this;
     }
 
     /// <summary>The token that fires at the caller's cancellation or at the deadline; for other work of the same request.</summary>
@@ -124,9 +142,52 @@ public sealed class GitObjectReader : IAsyncDisposable
     /// <summary>
     /// Reads a tree, handing each entry to <paramref name="visit"/> in git's order until it answers false; the rest of
     /// the tree is then skipped, or counted when <paramref name="countRest"/>. Returns the number of entries not
-    /// visited (counted ones only), or null when <paramref name="id"/> is not a tree.
+    /// visited (counted ones only), or null when <paramref name="id"/> is not a tree. Small trees are kept by id in the
+    /// pool's <see cref="GitObjectCache"/> (an id always names the same tree), so walking a path again reads nothing.
     /// </summary>
-    public Task<int?> ReadTreeAsync(string id, Func<GitTreeItem, bool> visit, bool countRest = false) => GuardAsync(async () =>
+    public async Task<int?> ReadTreeAsync(string id, Func<GitTreeItem, bool> visit, bool countRest = false)
+    {
+        var cache = _pool?.Objects;
+        if (cache is not null && cache.Trees.TryGet((_poolKey, id), out var kept)) return Visit(kept, visit, countRest);
+        List<GitTreeItem>? all = null;
+        var rest = await ReadTreeAsync(id, (item, size) =>
+        {
+            // A small tree is read whole (to keep it) and then visited; a large one is visited as it streams.
+            if (cache is not null && size <= GitObjectCache.MaxTreeBytes)
+            {
+                (all ??= []).Add(item);
+                return true;
+            }
+            return visit(item);
+        }, countRest);
+        if (rest is null) return null;
+        if (all is null) return rest;
+        var items = all.ToArray();
+        cache!.Trees.Add((_poolKey, id), items);
+        return Visit(items, visit, countRest);
+    }
+
+    /// <summary>The root tree id of a commit (its first header line, gitformat-commit), kept by commit id; null when it is not a commit.</summary>
+    public async Task<string?> CommitTreeAsync(string commit)
+    {
+        var cache = _pool?.Objects;
+        if (cache is not null && cache.CommitTrees.TryGet((_poolKey, commit), out var kept)) return kept;
+        if (await ReadAsync(commit, 1024 * 1024) is not { Info.Type: "commit", Content: { } content }) return null;
+        var text = Encoding.ASCII.GetString(content, 0, Math.Min(content.Length, 80));
+        if (!text.StartsWith("tree ", StringComparison.Ordinal)) return null;
+        var tree = text[5..].Split('\n')[0];
+        cache?.CommitTrees.Add((_poolKey, commit), tree);
+        return tree;
+    }
+
+    private static int Visit(GitTreeItem[] items, Func<GitTreeItem, bool> visit, bool countRest)
+    {
+        for (var i = 0; i < items.Length; i++)
+            if (!visit(items[i])) return countRest ? items.Length - i - 1 : 0;
+        return 0;
+    }
+
+    private Task<int?> ReadTreeAsync(string id, Func<GitTreeItem, long, bool> visit, bool countRest) => GuardAsync(async () =>
     {
         await SendAsync("contents " + CheckId(id) + "\nflush\n");
         if (await ReadHeaderAsync() is not { } info) return null;
@@ -155,7 +216,7 @@ public sealed class GitObjectReader : IAsyncDisposable
             if (left < rawIdLength) throw new InvalidDataException($"tree {info.Id} is truncated");
             await ReadExactAsync(raw);
             left -= rawIdLength;
-            if (visiting) visiting = visit(new GitTreeItem(Encoding.ASCII.GetString(mode), name, Convert.ToHexStringLower(raw)));
+            if (visiting) visiting = visit(new GitTreeItem(Encoding.ASCII.GetString(mode), name, Convert.ToHexStringLower(raw)), info.Size);
             else rest++;
         }
         await SkipAsync(1);
@@ -164,11 +225,21 @@ public sealed class GitObjectReader : IAsyncDisposable
 
     private async Task<T> GuardAsync<T>(Func<Task<T>> read)
     {
-        try { return await read(); }
-        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException
-            && _deadline.IsCancellationRequested && !_caller.IsCancellationRequested)
+        // The timer that kills git may fire late on a busy machine: a read that starts past the deadline is refused here.
+        if (_timeout != Timeout.InfiniteTimeSpan && Stopwatch.GetElapsedTime(_leasedAt) >= _timeout && !_caller.IsCancellationRequested)
         {
+            _broken = true;
             throw BrowseErrors.TooSlow(_timeout);
+        }
+        try { return await read(); }
+        catch (Exception e)
+        {
+            // Whatever failed, the pipe may hold half an answer: this process is not used again.
+            _broken = true;
+            if (e is OperationCanceledException or IOException or ObjectDisposedException
+                && _deadline.IsCancellationRequested && !_caller.IsCancellationRequested)
+                throw BrowseErrors.TooSlow(_timeout);
+            throw;
         }
     }
 
@@ -252,8 +323,21 @@ public sealed class GitObjectReader : IAsyncDisposable
         catch (InvalidOperationException) { /* already gone */ }
     }
 
+    /// <summary>Ends the lease: a healthy pooled reader goes back to its pool, anything else is closed.</summary>
     public async ValueTask DisposeAsync()
     {
+        // After this the kill callback has either run or never will, so the checks below cannot race with it.
+        await _kill.DisposeAsync();
+        var timedOut = _deadline.IsCancellationRequested;
+        _deadline.Dispose();
+        if (_pool is { } pool && !timedOut && Alive && _start == _end && pool.Return(this, _poolKey)) return;
+        await CloseAsync();
+    }
+
+    /// <summary>Closes git's input (it then ends by itself) and waits briefly, killing it if it does not.</summary>
+    internal async Task CloseAsync()
+    {
+        _pool = null;
         try { _input.Close(); }
         catch (IOException) { /* git already ended */ }
         if (!_process.HasExited)
@@ -264,8 +348,6 @@ public sealed class GitObjectReader : IAsyncDisposable
         }
         try { await _stderr; }
         catch (IOException) { /* killed */ }
-        await _kill.DisposeAsync();
-        _deadline.Dispose();
         _process.Dispose();
     }
 }

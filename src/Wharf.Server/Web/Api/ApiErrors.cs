@@ -46,6 +46,11 @@ public static class ApiErrors
     public static RouteGroupBuilder WithApiErrors(this RouteGroupBuilder group) => group.AddEndpointFilter(async (context, next) =>
     {
         try { return await next(context); }
-        catch (WharfException e) { return Result(e); }
+        catch (WharfException e) when (!context.HttpContext.Response.HasStarted)
+        {
+            // A streaming answer (a file's bytes) may have set its type and length before the read failed.
+            context.HttpContext.Response.Clear();
+            return Result(e);
+        }
     });
 }

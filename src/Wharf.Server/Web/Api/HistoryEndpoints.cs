@@ -25,16 +25,16 @@ public static class HistoryEndpoints
         var repo = app.MapGroup("/2.0/repositories/{workspace}/{repoSlug}").RequireAuthorization().WithApiErrors();
 
         repo.MapGet("/refs", (string workspace, string repoSlug, int? page, int? pagelen, HttpContext http, ClaimsPrincipal me, IUserStore users,
-            RepositoryAccess access, CodeBrowsers browsers, CancellationToken ct) =>
-            RefsAsync(workspace, repoSlug, page, pagelen, http, me, users, access, browsers, _ => true, ct));
+            RepositoryAccess access, CodeBrowsers browsers, CommitSignatures signatures, CancellationToken ct) =>
+            RefsAsync(workspace, repoSlug, page, pagelen, http, me, users, access, browsers, signatures, _ => true, ct));
 
         repo.MapGet("/refs/branches", (string workspace, string repoSlug, int? page, int? pagelen, HttpContext http, ClaimsPrincipal me, IUserStore users,
-            RepositoryAccess access, CodeBrowsers browsers, CancellationToken ct) =>
-            RefsAsync(workspace, repoSlug, page, pagelen, http, me, users, access, browsers, r => r.Kind is RefKind.Branch or RefKind.Bookmark, ct));
+            RepositoryAccess access, CodeBrowsers browsers, CommitSignatures signatures, CancellationToken ct) =>
+            RefsAsync(workspace, repoSlug, page, pagelen, http, me, users, access, browsers, signatures, r => r.Kind is RefKind.Branch or RefKind.Bookmark, ct));
 
         repo.MapGet("/refs/tags", (string workspace, string repoSlug, int? page, int? pagelen, HttpContext http, ClaimsPrincipal me, IUserStore users,
-            RepositoryAccess access, CodeBrowsers browsers, CancellationToken ct) =>
-            RefsAsync(workspace, repoSlug, page, pagelen, http, me, users, access, browsers, r => r.Kind == RefKind.Tag, ct));
+            RepositoryAccess access, CodeBrowsers browsers, CommitSignatures signatures, CancellationToken ct) =>
+            RefsAsync(workspace, repoSlug, page, pagelen, http, me, users, access, browsers, signatures, r => r.Kind == RefKind.Tag, ct));
 
         repo.MapGet("/commits", (string workspace, string repoSlug, string? path, int? page, int? pagelen, HttpContext http, ClaimsPrincipal me,
             IUserStore users, RepositoryAccess access, CodeBrowsers browsers, CommitSignatures signatures, CancellationToken ct) =>
@@ -85,16 +85,17 @@ public static class HistoryEndpoints
     }
 
     private static async Task<IResult> RefsAsync(string workspace, string repoSlug, int? page, int? pagelen, HttpContext http, ClaimsPrincipal me,
-        IUserStore users, RepositoryAccess access, CodeBrowsers browsers, Func<RefInfo, bool> which, CancellationToken ct)
+        IUserStore users, RepositoryAccess access, CodeBrowsers browsers, CommitSignatures signatures, Func<RefInfo, bool> which, CancellationToken ct)
     {
         var (r, _) = await RepositoryEndpoints.OpenAsync(workspace, repoSlug, AccessLevel.Read, me, users, access, ct);
         var browser = browsers.For(r);
         var refs = (await browser.RefsAsync(r, ct)).Where(which).OrderBy(x => x.Name, StringComparer.Ordinal).ToList();
         var slice = ApiPaging.Page(refs, page, pagelen, http.Request);
         var baseUrl = ApiPaging.BaseUrl(http.Request);
-        // Only the refs on this page have their commits read.
+        // Only the refs on this page have their commits read, and their signature verdicts (as /commits gives them) in one query.
+        var verdicts = await Code.CommitPages.SignaturesAsync(signatures, r, slice.Values.Select(v => v.Target).Distinct().ToList(), ct);
         var values = new List<RefDto>();
-        foreach (var info in slice.Values) values.Add(RefDto.From(info, await browser.CommitAsync(r, info.Target, ct), r, baseUrl));
+        foreach (var info in slice.Values) values.Add(RefDto.From(info, await browser.CommitAsync(r, info.Target, ct), r, baseUrl, verdicts));
         return TypedResults.Ok(new PageDto<RefDto>(values, slice.Page, slice.Pagelen, slice.Size, slice.Next));
     }
 

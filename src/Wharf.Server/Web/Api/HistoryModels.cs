@@ -62,12 +62,13 @@ public sealed record RefDto(string Type, string Name, CommitDto? Target, RefLink
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public DateTimeOffset? Date { get; init; }
 
-    public static RefDto From(RefInfo info, CommitDetail? target, RepositoryInfo r, string baseUrl)
+    public static RefDto From(RefInfo info, CommitDetail? target, RepositoryInfo r, string baseUrl,
+        IReadOnlyDictionary<string, Core.Signatures.CommitSignature>? verdicts)
     {
         var tag = info.Kind == RefKind.Tag;
         var escaped = Uri.EscapeDataString(info.Name);
         var dto = new RefDto(tag ? "tag" : info.Kind == RefKind.Bookmark ? "bookmark" : "branch", info.Name,
-            target is null ? null : CommitDto.From(target, r, baseUrl),
+            target is null ? null : CommitDto.From(target, r, baseUrl, verdicts),
             new RefLinksDto(CommitDto.Api(r, baseUrl, (tag ? "/refs/tags/" : "/refs/branches/") + escaped), CommitDto.Api(r, baseUrl, "/commits/" + escaped),
                 new HrefDto(tag ? $"{baseUrl}/{r.FullName}/commits/{info.Target}" : $"{baseUrl}/{r.FullName}/commits/branch/{Code.CommitPages.EscapeSegments(info.Name)}")),
             info.IsDefault);

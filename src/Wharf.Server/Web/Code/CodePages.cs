@@ -42,22 +42,15 @@ internal static partial class CodePages
         {
             var view = await RepositoryPages.OpenAsync(http, owner, repo, AccessLevel.Read, ct);
             var browser = browsers.For(view.Repository);
-            try
+            var at = await ResolveAsync(browser, view, rest, ct);
+            var refs = await browser.RefsAsync(view.Repository, ct);
+            if (await browser.TreeAsync(view.Repository, at.Commit, at.Path, ct) is { } tree)
             {
-                var at = await ResolveAsync(browser, view, rest, ct);
-                var refs = await browser.RefsAsync(view.Repository, ct);
-                if (await browser.TreeAsync(view.Repository, at.Commit, at.Path, ct) is { } tree)
-                {
-                    var readme = await ReadmeAsync(browser, view, at, tree, ct);
-                    return WebPage.Render<SourcePage>(http, new { View = view, Refs = refs, At = at, Tree = tree, Readme = readme });
-                }
-                var file = await browser.FileAsync(view.Repository, at.Commit, at.Path, ct) ?? throw NoPath(view, at);
-                return WebPage.Render<SourcePage>(http, new { View = view, Refs = refs, At = at, File = file });
+                var readme = await ReadmeAsync(browser, view, at, tree, ct);
+                return WebPage.Render<SourcePage>(http, new { View = view, Refs = refs, At = at, Tree = tree, Readme = readme });
             }
-            catch (WharfException e) when (e.Code == BrowseErrors.TimeoutCode)
-            {
-                return ErrorPages.Message(http, StatusCodes.Status503ServiceUnavailable, "Too slow", e.Message);
-            }
+            var file = await browser.FileAsync(view.Repository, at.Commit, at.Path, ct) ?? throw NoPath(view, at);
+            return WebPage.Render<SourcePage>(http, new { View = view, Refs = refs, At = at, File = file });
         });
 
         repository.MapGet(Raw + "/{**rest}", async (string owner, string repo, string rest, HttpContext http, CodeBrowsers browsers,
@@ -112,6 +105,7 @@ internal static partial class CodePages
     private static async Task<ReadmeView?> ReadmeAsync(ICodeBrowser browser, RepositoryView view, RefPath at, TreeListing tree, CancellationToken ct)
     {
         if (Readme.Find(tree) is not { } entry) return null;
+        if (Readme.Kept(entry, view.Path, at.Ref) is { } kept) return kept;
         if (await browser.FileAsync(view.Repository, at.Commit, entry.Path, ct) is not { Kind: EntryKind.File } file) return null;
         return Readme.View(file, view.Path, at.Ref);
     }

@@ -139,8 +139,18 @@ public static partial class CommitPages
             response.Headers.CacheControl = "no-store";
             if (fileName is not null) response.Headers.ContentDisposition = $"inline; filename=\"{fileName}\"";
             // Buffered into a pipe-sized window by Kestrel; the body starts only once git has written something.
-            if (!await browser.CopyPatchAsync(repository, from, to, response.Body, http.RequestAborted))
-                response.StatusCode = StatusCodes.Status404NotFound;
+            try
+            {
+                if (!await browser.CopyPatchAsync(repository, from, to, response.Body, http.RequestAborted))
+                    response.StatusCode = StatusCodes.Status404NotFound;
+            }
+            catch (WharfException e) when (e.Code == BrowseErrors.TimeoutCode && !response.HasStarted)
+            {
+                // Run after the endpoint's filters, so the page or the API's JSON error is chosen here.
+                var answer = http.Request.Path.StartsWithSegments("/2.0") ? Api.ApiErrors.Result(e) : PageErrors.TooSlow(http, e);
+                response.Clear();
+                await answer.ExecuteAsync(http);
+            }
         }
     }
 }

@@ -28,6 +28,25 @@ public static class Highlighter
     public static ILanguage? LanguageOf(string path) =>
         ByExtension.TryGetValue(Path.GetExtension(path), out var id) ? Languages.FindById(id) : null;
 
+    /// <summary>Largest text whose highlighted lines are kept by blob id.</summary>
+    public const int MaxKeptChars = 64 * 1024;
+
+    private static readonly Wharf.Core.Browse.BoundedCache<(string, string), IReadOnlyList<IReadOnlyList<CodeToken>>> Kept = new(64);
+
+    /// <summary>
+    /// <see cref="Lines(string, string)"/> for a blob: a blob id names the same text for ever, so the lines of a file up
+    /// to <see cref="MaxKeptChars"/> are kept (64 files at most) and a repeated view skips the highlighter.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<CodeToken>> Lines(string? objectId, string path, string text)
+    {
+        if (objectId is null || text.Length > MaxKeptChars) return Lines(path, text);
+        var key = (objectId, LanguageOf(path)?.Id ?? "");
+        if (Kept.TryGet(key, out var lines)) return lines;
+        lines = Lines(path, text);
+        Kept.Add(key, lines);
+        return lines;
+    }
+
     /// <summary>The text as lines of tokens; plain text (one token per line) when the type is not known.</summary>
     public static IReadOnlyList<IReadOnlyList<CodeToken>> Lines(string path, string text)
     {

@@ -34,6 +34,14 @@ public static class Readme
         Names.Select(n => tree.Entries.FirstOrDefault(e => e.Kind is EntryKind.File or EntryKind.Symlink && string.Equals(e.Name, n, StringComparison.OrdinalIgnoreCase)))
             .FirstOrDefault(e => e is not null);
 
+    /// <summary>The README already rendered for this blob at this ref, without reading the blob again; null when not kept.</summary>
+    public static ReadmeView? Kept(TreeEntry entry, string repositoryPath, string reference)
+    {
+        if (entry.Kind != EntryKind.File || entry.ObjectId is null) return null;
+        var name = entry.Path.Split('/')[^1];
+        return Rendered.TryGet((repositoryPath, reference, entry.ObjectId, entry.Path), out var html) ? new ReadmeView(name, entry.Path, html, null, false) : null;
+    }
+
     public static ReadmeView View(FileContent file, string repositoryPath, string reference)
     {
         var name = file.Path.Split('/')[^1];

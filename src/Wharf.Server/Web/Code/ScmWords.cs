@@ -17,6 +17,12 @@ public static class ScmWords
     /// <summary>"Commit" or "Changeset".</summary>
     public static string CommitTitle(RepositoryInfo repository) => repository.Scm == Scm.Hg ? "Changeset" : "Commit";
 
+    /// <summary>What the ref selector chooses from: git has branches and tags, Mercurial bookmarks as well.</summary>
+    public static string RefChoice(RepositoryInfo repository) => repository.Scm == Scm.Hg ? "Branch, bookmark or tag" : "Branch or tag";
+
+    /// <summary>The tree table's column: "Last commit" or "Last changeset".</summary>
+    public static string LastCommitTitle(RepositoryInfo repository) => "Last " + Commit(repository);
+
     /// <summary>The command that publishes a tag.</summary>
     public static string TagCommand(RepositoryInfo repository) =>
         repository.Scm == Scm.Hg ? "hg tag NAME && hg push" : "git push origin TAG";

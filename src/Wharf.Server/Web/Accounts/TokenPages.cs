@@ -41,13 +41,14 @@ public static class TokenPages
         // Post, redirect, get: the new secret travels to the page that shows it in a short-lived cookie that only
         // this server can read (Data Protection), and that page deletes it. Reloading that page shows no secret and
         // creates nothing; reloading the form's answer cannot happen, since the answer is a redirect.
-        pages.MapPost("/", async ([FromForm] string? name, [FromForm] string[]? scopes, HttpContext http, ClaimsPrincipal me, IUserStore users,
+        pages.MapPost("/", async ([FromForm] string? name, HttpContext http, ClaimsPrincipal me, IUserStore users,
             IApiTokenStore tokens, ApiTokenService service, IDataProtectionProvider protection, CancellationToken ct) =>
         {
             var user = await SshKeyPages.CurrentAsync(me, users, ct);
             try
             {
-                var (token, secret) = await service.CreateAsync(user.Name, name, ct, AuditPages.ActorOf(user.Name, http), scopes);
+                var (token, secret) = await service.CreateAsync(user.Name, name, ct, AuditPages.ActorOf(user.Name, http),
+                    (await http.Request.ReadFormAsync(ct))["scopes"].OfType<string>());
                 var payload = string.Join('\n', user.Id.ToString(CultureInfo.InvariantCulture), token.Name, secret);
                 http.Response.Cookies.Append(CreatedCookie, Protector(protection).Protect(payload, CreatedCookieLifetime), new CookieOptions
                 {

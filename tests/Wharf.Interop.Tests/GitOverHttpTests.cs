@@ -249,7 +249,8 @@ public sealed partial class GitOverHttpTests(WharfServer server) : IClassFixture
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/x-git-upload-pack-result", response.Content.Headers.ContentType?.MediaType);
         Assert.True(response.Headers.CacheControl is { NoCache: true, MustRevalidate: true }, response.Headers.CacheControl?.ToString());
-        Assert.Equal($"003f{head} refs/heads/trunk\n0000", await response.Content.ReadAsStringAsync());
+        // HEAD first, then the branch, each "<oid> <name>\n" in a pkt-line, and a flush packet.
+        Assert.Equal($"0032{head} HEAD\n003e{head} refs/heads/trunk\n0000", await response.Content.ReadAsStringAsync());
 
         using var refs = await http.GetAsync(new Uri(server.HttpAddress, $"/{repository}.git/info/refs"));
         Assert.Equal(HttpStatusCode.Forbidden, refs.StatusCode);

@@ -119,6 +119,7 @@ public abstract class WharfDbContext(DbContextOptions options) : DbContext(optio
             e.Property(t => t.Name).HasMaxLength(ApiTokenService.MaxNameLength).IsRequired();
             // 64 hex digits of SHA-256; looked up on every API call.
             e.Property(t => t.TokenHash).HasMaxLength(64).IsRequired();
+            e.Property(t => t.Scopes).HasMaxLength(TokenScopes.MaxStoredLength);
             e.HasIndex(t => t.TokenHash).IsUnique();
             e.HasIndex(t => t.UserId);
             e.HasOne<User>().WithMany().HasForeignKey(t => t.UserId).OnDelete(DeleteBehavior.Cascade);

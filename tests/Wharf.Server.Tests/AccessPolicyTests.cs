@@ -21,7 +21,7 @@ public sealed class AccessPolicyTests
     public static TheoryData<string, AccessSubject, bool, AccessLevel?, AccessLevel?, AccessLevel> Ladder => new()
     {
         // rung, subject, private?, user grant, access-key grant, expected
-        { "anonymous gets nothing, even on a public repository", Anonymous, false, null, null, AccessLevel.None },
+        { "anonymous reads a public repository (git over HTTP), never more", Anonymous, false, null, null, AccessLevel.Read },
         { "anonymous gets nothing on a private repository", Anonymous, true, null, null, AccessLevel.None },
         { "the owner has every permission", OwnerUser, true, null, null, AccessLevel.Admin },
         { "an instance administrator has every permission", InstanceAdmin, true, null, null, AccessLevel.Admin },

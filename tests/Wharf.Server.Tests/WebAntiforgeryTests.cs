@@ -52,7 +52,12 @@ public sealed partial class WebAntiforgeryTests : WebPageTestBase
     public async Task Every_page_endpoint_that_is_not_a_GET_refuses_a_request_without_the_token_with_400_and_changes_nothing()
     {
         var (ann, keyUuid, tokenId, accessKeyId) = await ArrangeAsync();
-        var endpoints = Host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+        var all = Host.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>().ToList();
+        // Only git's smart HTTP endpoints opt out: they take an Authorization header, never the session cookie.
+        Assert.Equal(["/{owner}/{name}.git/git-receive-pack", "/{owner}/{name}.git/git-upload-pack", "/{owner}/{name}.git/info/refs"],
+            all.Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Antiforgery.IAntiforgeryMetadata>() is { RequiresValidation: false })
+                .Select(e => "/" + e.RoutePattern.RawText!.TrimStart('/')).Order(StringComparer.Ordinal));
+        var endpoints = all.Where(e => e.Metadata.GetMetadata<Microsoft.AspNetCore.Antiforgery.IAntiforgeryMetadata>() is not { RequiresValidation: false })
             .SelectMany(e => (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? ["POST"])
                 .Select(method => (Method: method, Pattern: "/" + e.RoutePattern.RawText!.TrimStart('/'))))
             .Where(e => AntiforgeryGate.Applies(e.Method, e.Pattern))

@@ -129,6 +129,25 @@ public sealed class WebRepositoryTests : WebPageTestBase
     }
 
     [Fact]
+    public async Task The_repository_page_shows_the_https_clone_url_and_both_remote_switches_after_the_ssh_ones()
+    {
+        using var alice = await SignUpAsync("alice");
+        await CreateAsync(alice, "site");
+        var ssh = $"ssh://git@127.0.0.1:{SshPort}/alice/site.git";
+        var page = (await alice.GetAsync("/alice/site")).Html;
+        // The request's own scheme and host: the test client's http://127.0.0.1:PORT.
+        var https = Regex.Match(page, "<input id=\"https-clone-url\" class=\"copy-source mono\" value=\"(http://127\\.0\\.0\\.1:\\d+/alice/site\\.git)\" readonly").Groups[1].Value;
+        Assert.NotEmpty(https);
+        Assert.Contains("<h2 id=\"clone-title\">Clone</h2>", page);
+        Assert.Contains($"<pre id=\"https-clone-command\" class=\"copy-source\" tabindex=\"0\">git clone {https}</pre>", page);
+        Assert.Contains($"<pre id=\"set-url-command\" class=\"copy-source\" tabindex=\"0\">git remote set-url origin {ssh}</pre>", page);
+        Assert.Contains($"<pre id=\"set-https-url-command\" class=\"copy-source\" tabindex=\"0\">git remote set-url origin {https}</pre>", page);
+        // SSH first.
+        Assert.True(page.IndexOf("id=\"clone-url\"", StringComparison.Ordinal) < page.IndexOf("id=\"https-clone-url\"", StringComparison.Ordinal));
+        Assert.True(page.IndexOf("id=\"set-url-command\"", StringComparison.Ordinal) < page.IndexOf("id=\"set-https-url-command\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_repository_page_shows_the_clone_url_commands_and_the_empty_hint_then_commits_and_pushes_encoded()
     {
         using var alice = await SignUpAsync("alice");

@@ -32,4 +32,23 @@ public sealed class WebTokenPageTests : WebPageTestBase
         Assert.Contains("<p class=\"form-error\" role=\"alert\" id=\"token-error\">No such token on your account.</p>", await again.Content.ReadAsStringAsync());
         Assert.Equal(1, await Host.Data.CountAsync(db => db.ApiTokens));
     }
+
+    [Fact]
+    public async Task The_scopes_ticked_on_the_form_are_stored_and_listed_and_none_ticked_means_all()
+    {
+        using var alice = await SignUpAsync("alice");
+        Assert.Equal(HttpStatusCode.Redirect, (await alice.PostFormAsync(TokenPages.Path, TokenPages.Path,
+            ("name", "ci"), ("scopes", "repository:read"), ("scopes", "account"))).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await alice.PostFormAsync(TokenPages.Path, TokenPages.Path, ("name", "laptop"))).StatusCode);
+        var page = (await alice.GetAsync(TokenPages.Path)).Html;
+        Assert.Contains("type=\"checkbox\" id=\"scope-repository-write\" name=\"scopes\" value=\"repository:write\"", page);
+        Assert.Equal(["repository:read, account", "all"],
+            Regex.Matches(page, "<td data-label=\"Scopes\" class=\"token-scopes\">([^<]*)</td>").Select(m => m.Groups[1].Value));
+
+        // An unknown scope is refused with the page's error and stores nothing.
+        var refused = await alice.PostFormAsync(TokenPages.Path, TokenPages.Path, ("name", "bad"), ("scopes", "repository:admin"));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("Unknown token scope &#x27;repository:admin&#x27;", await refused.Content.ReadAsStringAsync());
+        Assert.Equal(2, await Host.Data.CountAsync(db => db.ApiTokens));
+    }
 }

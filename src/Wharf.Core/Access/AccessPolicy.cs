@@ -18,8 +18,9 @@ public static class AccessPolicy
     {
         // Access keys reach only the repositories they were added to, at the level given there; never more.
         AccessKeySubject => facts.AccessKeyGrant is { } k ? Min(k, AccessLevel.Write) : AccessLevel.None,
-        // Public means "readable by any signed-in account", not by the whole internet.
-        AnonymousSubject => AccessLevel.None,
+        // Public means readable by anyone, as an anonymous git clone over HTTP; the web pages and the API still ask for a
+        // sign-in before they use this, and SSH has no anonymous logins. Anonymous never writes.
+        AnonymousSubject => Public(facts),
         UserSubject u when u.UserId == facts.Repository.OwnerId => AccessLevel.Admin,   // owners do everything
         UserSubject { IsAdmin: true } => AccessLevel.Admin,                             // instance administrators too
         UserSubject when facts.UserGrant is { } g => Max(g, Public(facts)),             // a grant, never below public read

@@ -23,6 +23,12 @@ public sealed partial class GitProcessRunner(GitBinary git, ProcessLimits? limit
     [GeneratedRegex("^[A-Za-z0-9=:._-]{1,256}\\z", RegexOptions.CultureInvariant)]
     private static partial Regex GitProtocolValue();
 
+    /// <summary>One request and one response per process, as smart HTTP runs git (gitprotocol-http(5)).</summary>
+    public const string StatelessRpc = "--stateless-rpc";
+
+    /// <summary>With <see cref="StatelessRpc"/>: only the ref advertisement (HTTP's <c>info/refs</c>).</summary>
+    public const string AdvertiseRefs = "--advertise-refs";
+
     /// <summary>Whether a client's GIT_PROTOCOL is passed on to git.</summary>
     public static bool IsAcceptedGitProtocol(string value) => GitProtocolValue().IsMatch(value);
 
@@ -30,16 +36,17 @@ public sealed partial class GitProcessRunner(GitBinary git, ProcessLimits? limit
     /// <param name="input">Client to git's stdin; git's stdin is closed when a read returns 0 (client EOF).</param>
     /// <param name="hooksDirectory">For receive-pack: a hooks directory of Wharf's own (<c>core.hooksPath</c>) instead of the repository's.</param>
     /// <param name="environment">Variables for that hook (never from the client).</param>
+    /// <param name="options">Options placed before the repository path: <see cref="StatelessRpc"/> and <see cref="AdvertiseRefs"/> for smart HTTP.</param>
     public async Task<int> RunAsync(GitService service, string repositoryPath, string? gitProtocol,
         Stream input, Stream output, Stream error, CancellationToken cancellationToken,
-        string? hooksDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
+        string? hooksDirectory = null, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? options = null)
     {
         // upload-pack's own inactivity bound (git-upload-pack(1) --timeout, whole seconds) backs ours up from inside
         // git. It is 5 s longer, so that ours, which tells the client why, normally fires first (git's ends silently).
         // receive-pack and upload-archive have no such option; the runner's bound covers them.
-        var arguments = service == GitService.UploadPack && _limits.NoProgressTimeout != Timeout.InfiniteTimeSpan
-            ? new[] { service.Subcommand(), "--timeout=" + ((long)Math.Ceiling(_limits.NoProgressTimeout.TotalSeconds) + 5).ToString(System.Globalization.CultureInfo.InvariantCulture), repositoryPath }
-            : [service.Subcommand(), repositoryPath];
+        string[] arguments = service == GitService.UploadPack && _limits.NoProgressTimeout != Timeout.InfiniteTimeSpan
+            ? [service.Subcommand(), "--timeout=" + ((long)Math.Ceiling(_limits.NoProgressTimeout.TotalSeconds) + 5).ToString(System.Globalization.CultureInfo.InvariantCulture), .. options ?? [], repositoryPath]
+            : [service.Subcommand(), .. options ?? [], repositoryPath];
         if (hooksDirectory is not null) arguments = ["-c", "core.hooksPath=" + hooksDirectory, .. arguments];
         var psi = git.StartInfo(arguments);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) psi.Environment[name] = value;

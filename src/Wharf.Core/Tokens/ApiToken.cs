@@ -14,6 +14,8 @@ public sealed class ApiToken
     public required string TokenHash { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? LastUsedAt { get; set; }
+    /// <summary>The token's scopes (<see cref="TokenScopes"/>), space-separated; null for all powers.</summary>
+    public string? Scopes { get; set; }
 }
 
 public interface IApiTokenStore

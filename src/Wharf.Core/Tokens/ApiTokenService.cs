@@ -12,15 +12,17 @@ public sealed class ApiTokenService(IApiTokenStore tokens, IUserStore users, Tim
     public const int MaxNameLength = 100;
 
     /// <summary>Creates a token for <paramref name="userName"/>; the returned text is shown once and never stored.</summary>
+    /// <param name="scopes">Scope names (<see cref="TokenScopes"/>); none for a token with every power.</param>
     public async Task<(ApiToken Token, string Secret)> CreateAsync(string userName, string? name, CancellationToken cancellationToken,
-        Audit.Actor? actor = null)
+        Audit.Actor? actor = null, IEnumerable<string>? scopes = null)
     {
+        var stored = TokenScopes.Normalize(scopes);
         var user = await new UserService(users, time).GetAsync(userName, cancellationToken);
         var chosen = string.IsNullOrWhiteSpace(name) ? "token" : name.Trim();
         if (chosen.Length > MaxNameLength || Display.HasUnsafe(chosen))
             throw WharfException.InvalidArgument($"Invalid token name {Display.Quote(name)}: use at most {MaxNameLength} printable characters.");
         var secret = Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
-        var token = new ApiToken { UserId = user.Id, Name = chosen, TokenHash = Hash(secret), CreatedAt = time.GetUtcNow() };
+        var token = new ApiToken { UserId = user.Id, Name = chosen, TokenHash = Hash(secret), CreatedAt = time.GetUtcNow(), Scopes = stored };
         await tokens.AddAsync(token, cancellationToken);
         await audit.AddAsync(Audit.AuditActions.Event(user.Id, Audit.AuditActions.TokenCreated, chosen, actor ?? Audit.Actor.Cli, token.CreatedAt),
             CancellationToken.None);
@@ -38,14 +40,18 @@ public sealed class ApiTokenService(IApiTokenStore tokens, IUserStore users, Tim
     }
 
     /// <summary>The user a token belongs to, or null for an unknown token. Database errors propagate.</summary>
-    public async Task<User?> AuthenticateAsync(string secret, CancellationToken cancellationToken)
+    public async Task<User?> AuthenticateAsync(string secret, CancellationToken cancellationToken) =>
+        (await AuthenticateTokenAsync(secret, cancellationToken))?.User;
+
+    /// <summary>The token and its user, or null for an unknown token. Database errors propagate.</summary>
+    public async Task<(User User, ApiToken Token)?> AuthenticateTokenAsync(string secret, CancellationToken cancellationToken)
     {
         if (!secret.StartsWith(Prefix, StringComparison.Ordinal) || secret.Length > 200) return null;
         // Looked up by hash: the comparison happens on a digest of the secret, so its timing says nothing about the token.
         var token = await tokens.FindByHashAsync(Hash(secret), cancellationToken);
         if (token is null) return null;
         await tokens.MarkUsedAsync(token.Id, time.GetUtcNow(), cancellationToken);
-        return await users.FindByIdAsync(token.UserId, cancellationToken);
+        return await users.FindByIdAsync(token.UserId, cancellationToken) is { } user ? (user, token) : null;
     }
 
     public static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));

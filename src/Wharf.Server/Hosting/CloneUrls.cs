@@ -3,9 +3,10 @@ using Wharf.Core.Repositories;
 namespace Wharf.Server.Hosting;
 
 /// <summary>
-/// The SSH URL of a repository, as the pages, the API and the greeting show it. On port 22 git gets the
+/// The clone URLs of a repository (SSH, and HTTPS for git), as the pages, the API and the greeting show it. On port 22 git gets the
 /// short scp-like form everybody knows (<c>git@HOST:owner/repo.git</c>); any other port needs the
 /// <c>ssh://</c> form, the only one that can carry a port. Mercurial has only the <c>ssh://</c> form.
+/// (The SSH URL comes first wherever both are shown.)
 /// </summary>
 public static class CloneUrls
 {
@@ -22,6 +23,13 @@ public static class CloneUrls
     /// <summary>The URL for a request: the configured public host, else the host name the request came in on.</summary>
     public static string Ssh(RepositoryInfo repository, WebAddress address, HttpRequest request) =>
         Ssh(repository, address.SshHost ?? request.Host.Host, address.SshPort);
+
+    /// <summary>
+    /// The smart HTTP URL of a git repository as the request reached this server: its scheme and host (the client's own,
+    /// as a proxy listed in <c>Http:TrustedProxies</c> forwards them) and path base. Mercurial has none: it is served over SSH only.
+    /// </summary>
+    public static string? Https(RepositoryInfo repository, HttpRequest request) =>
+        repository.Scm == Scm.Hg ? null : $"{request.Scheme}://{request.Host.Value}{request.PathBase}/{repository.FullName}.git";
 
     /// <summary>The command that clones it.</summary>
     public static string CloneCommand(RepositoryInfo repository, string url) =>

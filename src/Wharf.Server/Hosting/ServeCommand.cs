@@ -132,6 +132,8 @@ public static class ServeCommand
         // /OWNER/NAME takes the two-segment paths whose first segment no fixed route has (routing prefers literal
         // segments whatever the order); Names.ReservedUserNames keeps accounts off those first segments.
         app.MapRepositoryPages();
+        // /OWNER/NAME.git/info/refs and /OWNER/NAME.git/git-*-pack: git's smart HTTP protocol.
+        Web.GitHttp.GitHttpEndpoints.MapGitHttp(app);
         // /USER.keys and /OWNER/NAME/allowed_signers: public keys as OpenSSH and git read them.
         Web.Signing.PublicKeyEndpoints.MapPublicKeyFiles(app);
 

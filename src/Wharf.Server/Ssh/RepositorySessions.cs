@@ -69,6 +69,10 @@ public sealed partial class RepositorySessions(
             lease?.Opened(identity, command.Repository,
                 command.Operation == RepositoryOperation.HgServe && level >= AccessLevel.Write ? AccessLevel.Write : command.RequiredAccess);
 
+            if (GitServiceExtensions.ForOperation(command.Operation) is { } gitService)
+                return await ServeGitAsync(services, identity, repository, gitService, gitProtocol, [],
+                    sourceAddress, input, output, error, cancellationToken);
+
             var operation = command.Operation.ToString();
             LogStarted(logger, identity.Name, operation, repository.FullName);
             if (identity is AccessKeyPrincipal used)
@@ -90,27 +94,10 @@ public sealed partial class RepositorySessions(
                 await output.FlushAsync(cancellationToken);
                 (status, changed, detail) = (0, false, null);
             }
-            else if (command.Operation == RepositoryOperation.HgServe)
+            else
             {
                 (status, changed, detail) = await hg.RunAsync(repository.Path, repository.FullName, level >= AccessLevel.Write,
                     input, output, error, cancellationToken);
-            }
-            else
-            {
-                var gitService = GitServiceExtensions.ForOperation(command.Operation)!.Value;
-                var pushing = gitService == GitService.ReceivePack;
-                // Marks the push as running (waiting for a maintenance run of this repository to end first), on every
-                // node that shares the store: maintenance never repacks under a push (Maintenance.RepositoryLocks).
-                await using var pushMarker = pushing ? await locks.EnterPushAsync(repository.Path, cancellationToken) : null;
-                var before = pushing ? await gitBinary.RefsAsync(repository.Path, cancellationToken) : null;
-                // "Require signed commits": Wharf's own pre-receive hook checks the pushed objects before any ref moves.
-                var (hooks, hookEnvironment) = pushing && repository.RequireSignedCommits
-                    ? Signing.SignedPushes.Prepare(services.GetRequiredService<Core.WharfPaths>(), services.GetRequiredService<Data.DatabaseTarget>(), repository)
-                    : (null, null);
-                status = await git.RunAsync(gitService, repository.Path, gitProtocol, input, output, error, cancellationToken, hooks, hookEnvironment);
-                (changed, detail) = pushing ? await AfterPushAsync(services, identity, repository, before!) : (false, null);
-                if (pushing && changed) await RecordSignaturesAsync(services, repository, before!);
-                if (pushing && changed) maintenance?.Pushed(repository.FullName, repository.Path);
             }
             LogFinished(logger, identity.Name, operation, repository.FullName, status);
             metrics?.GitOperation(service, status.ToString(System.Globalization.CultureInfo.InvariantCulture), time.GetElapsedTime(started));
@@ -162,6 +149,46 @@ public sealed partial class RepositorySessions(
 
     [LoggerMessage(EventId = 1156, Level = LogLevel.Information, Message = "{User}'s git-lfs-transfer on {Repository} broke the protocol: {Reason}")]
     private static partial void LogLfsProtocol(ILogger logger, string user, string repository, string reason);
+
+    /// Runs one git program on a repository access control has already opened for <paramref name="identity"/>, the same
+    /// way for SSH and for smart HTTP: Wharf's signed-commit pre-receive hook for a repository that requires signed
+    /// commits, then after a push the default-branch adoption, the signature records and the audit entry.
+    /// </summary>
+    /// <param name="options">Options placed before the repository path (<c>--stateless-rpc</c>, <c>--advertise-refs</c> for HTTP).</param>
+    /// <returns>git's exit status.</returns>
+    public async Task<int> ServeGitAsync(IServiceProvider services, WharfIdentity identity, RepositoryInfo repository, GitService gitService,
+        string? gitProtocol, IReadOnlyList<string> options, string? sourceAddress, Stream input, Stream output, Stream error, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        var operation = gitService switch
+        {
+            GitService.UploadPack => RepositoryOperation.GitUploadPack,
+            GitService.ReceivePack => RepositoryOperation.GitReceivePack,
+            _ => RepositoryOperation.GitUploadArchive,
+        };
+        LogStarted(logger, identity.Name, operation.ToString(), repository.FullName);
+        if (identity is AccessKeyPrincipal used)
+            await services.GetRequiredService<IAccessKeyStore>().MarkUsedAsync(used.AccessKeyId, repository.Id, time.GetUtcNow(), cancellationToken);
+        // Only a receive-pack that reads commands can change refs; its --advertise-refs half (HTTP's info/refs) cannot.
+        var pushing = gitService == GitService.ReceivePack && !options.Contains(GitProcessRunner.AdvertiseRefs);
+        // Marks the push as running (waiting for a maintenance run of this repository to end first), on every
+        // node that shares the store: maintenance never repacks under a push (Maintenance.RepositoryLocks).
+        await using var pushMarker = pushing ? await locks.EnterPushAsync(repository.Path, cancellationToken) : null;
+        var before = pushing ? await gitBinary.RefsAsync(repository.Path, cancellationToken) : null;
+        // "Require signed commits": Wharf's own pre-receive hook checks the pushed objects before any ref moves.
+        var (hooks, hookEnvironment) = pushing && repository.RequireSignedCommits
+            ? Signing.SignedPushes.Prepare(services.GetRequiredService<Core.WharfPaths>(), services.GetRequiredService<Data.DatabaseTarget>(), repository)
+            : (null, null);
+        var status = await git.RunAsync(gitService, repository.Path, gitProtocol, input, output, error, cancellationToken, hooks, hookEnvironment, options);
+        var (changed, detail) = pushing ? await AfterPushAsync(services, identity, repository, before!) : (false, null);
+        if (pushing && changed) await RecordSignaturesAsync(services, repository, before!);
+        if (pushing && changed) maintenance?.Pushed(repository.FullName, repository.Path);
+        LogFinished(logger, identity.Name, operation.ToString(), repository.FullName, status);
+        metrics?.GitOperation(MetricName(operation), status.ToString(System.Globalization.CultureInfo.InvariantCulture), time.GetElapsedTime(started));
+        // Recorded even when the client went away at the end: the repository did change.
+        if (changed) await RecordPushAsync(services, identity, repository, sourceAddress, detail);
+        return status;
+    }
 
     /// <summary>
     /// Whether the push changed any ref, and which (<see cref="GitBinary.RefChanges"/>, for the audit entry); when it did, a new repository's first pushed branch becomes its default
@@ -221,6 +248,8 @@ public sealed partial class RepositorySessions(
         var (userId, actor, label) = identity switch
         {
             WharfPrincipal user => (user.UserId, user.Name, user.KeyLabel),
+            // Over HTTP the credential is an API token: its name stands where a key's label would.
+            TokenPrincipal token => (token.UserId, token.Name, token.TokenName),
             // An access key has no account: its pushes go in the repository owner's log.
             AccessKeyPrincipal key => (repository.OwnerId, "access key",
                 (await services.GetRequiredService<IAccessKeyStore>().ListAsync(repository.Id, CancellationToken.None))

@@ -32,3 +32,22 @@ public sealed class AccessKeyPrincipal(long accessKeyId, string keyFingerprint)
     public long AccessKeyId { get; } = accessKeyId;
     public override AccessSubject Subject => AccessSubject.ForAccessKey(AccessKeyId);
 }
+
+/// <summary>
+/// A person over smart HTTP, authenticated with one of their API tokens: the access policy decides for them as for
+/// their keys, and a push's audit entry names the token where a key's label would be.
+/// </summary>
+public sealed class TokenPrincipal(long userId, string userName, string tokenName, bool isAdmin)
+    : WharfIdentity(userName, "")
+{
+    public long UserId { get; } = userId;
+    public string TokenName { get; } = tokenName;
+    public bool IsAdmin { get; } = isAdmin;
+    public override AccessSubject Subject => AccessSubject.ForUser(UserId, IsAdmin);
+}
+
+/// <summary>Nobody: an anonymous clone of a public repository over HTTP (it can never push).</summary>
+public sealed class AnonymousPrincipal() : WharfIdentity("anonymous", "")
+{
+    public override AccessSubject Subject => AccessSubject.Anonymous;
+}

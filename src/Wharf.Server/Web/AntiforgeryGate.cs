@@ -27,7 +27,9 @@ public static class AntiforgeryGate
     /// <summary>After authentication (the token is bound to the signed-in user) and routing (only endpoints are checked).</summary>
     public static IApplicationBuilder UseAntiforgeryGate(this IApplicationBuilder app) => app.Use(async (http, next) =>
     {
-        if (http.GetEndpoint() is not null && Applies(http.Request.Method, http.Request.Path))
+        // git's smart HTTP endpoints opt out (DisableAntiforgery): they take only an Authorization header, never the cookie.
+        if (http.GetEndpoint() is { } endpoint && endpoint.Metadata.GetMetadata<IAntiforgeryMetadata>() is not { RequiresValidation: false }
+            && Applies(http.Request.Method, http.Request.Path))
         {
             // UseAntiforgery has already validated endpoints that asked for it; validate the rest here.
             var valid = http.Features.Get<IAntiforgeryValidationFeature>() is { } feature

@@ -10,7 +10,8 @@ namespace Wharf.Server.Web.Accounts;
 
 /// <summary>
 /// <c>/account/tokens</c>: the signed-in person's API tokens. A new token is shown once, alone, on the page that
-/// answers its creation; only its SHA-256 is stored. It authenticates the REST API (Basic with the user name, or Bearer).
+/// answers its creation; only its SHA-256 is stored. It authenticates the REST API (Basic with the user name, or Bearer)
+/// and git over HTTPS; the scopes ticked on the form limit it (none ticked: every scope).
 /// </summary>
 public static class TokenPages
 {
@@ -46,7 +47,8 @@ public static class TokenPages
             var user = await SshKeyPages.CurrentAsync(me, users, ct);
             try
             {
-                var (token, secret) = await service.CreateAsync(user.Name, name, ct, AuditPages.ActorOf(user.Name, http));
+                var (token, secret) = await service.CreateAsync(user.Name, name, ct, AuditPages.ActorOf(user.Name, http),
+                    (await http.Request.ReadFormAsync(ct))["scopes"].OfType<string>());
                 var payload = string.Join('\n', user.Id.ToString(CultureInfo.InvariantCulture), token.Name, secret);
                 http.Response.Cookies.Append(CreatedCookie, Protector(protection).Protect(payload, CreatedCookieLifetime), new CookieOptions
                 {

@@ -22,7 +22,7 @@ public static class HistoryEndpoints
 
     public static IEndpointRouteBuilder MapHistoryApi(this IEndpointRouteBuilder app)
     {
-        var repo = app.MapGroup("/2.0/repositories/{workspace}/{repoSlug}").RequireAuthorization().WithApiErrors();
+        var repo = app.MapGroup("/2.0/repositories/{workspace}/{repoSlug}").RequireAuthorization().WithApiErrors().WithTokenScopes(repository: true);
 
         repo.MapGet("/refs", (string workspace, string repoSlug, int? page, int? pagelen, HttpContext http, ClaimsPrincipal me, IUserStore users,
             RepositoryAccess access, CodeBrowsers browsers, CommitSignatures signatures, CancellationToken ct) =>

@@ -19,7 +19,7 @@ public static class RepositoryEndpoints
 {
     public static IEndpointRouteBuilder MapRepositoryApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/2.0/repositories").RequireAuthorization().WithApiErrors();
+        var api = app.MapGroup("/2.0/repositories").RequireAuthorization().WithApiErrors().WithTokenScopes(repository: true);
 
         api.MapGet("/{workspace}", async (string workspace, int? page, int? pagelen, HttpContext http, ClaimsPrincipal me, IUserStore users,
             UserService userService, IRepositoryStore store, RepositoryAccess access, WebAddress address, CancellationToken ct) =>

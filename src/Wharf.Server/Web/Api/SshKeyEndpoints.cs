@@ -20,7 +20,7 @@ public static class SshKeyEndpoints
 
     public static IEndpointRouteBuilder MapSshKeyApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/2.0").RequireAuthorization().WithApiErrors();
+        var api = app.MapGroup("/2.0").RequireAuthorization().WithApiErrors().WithTokenScopes(repository: false);
 
         api.MapGet("/user", async (ClaimsPrincipal me, IUserStore users, CancellationToken ct) =>
             TypedResults.Ok(UserDto.From(await CallerAsync(me, users, ct))));

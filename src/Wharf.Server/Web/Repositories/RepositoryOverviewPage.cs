@@ -6,7 +6,7 @@ using Wharf.Server.Hosting;
 namespace Wharf.Server.Web.Repositories;
 
 /// <summary>
-/// <c>/OWNER/NAME</c> (Read level): what the repository is, its SSH clone URL with a Copy button
+/// <c>/OWNER/NAME</c> (Read level): what the repository is, its SSH (and for git HTTPS) clone URLs with Copy buttons
 ///  and the commands that use it, the latest commits or changesets read from
 /// the repository itself (or how to push the first ones), and the recent pushes from the audit log.
 /// </summary>
@@ -41,7 +41,7 @@ internal static partial class RepositoryOverviewPage
                     LogCodeUnreadable(loggers.CreateLogger(typeof(RepositoryOverviewPage)), e, view.Repository.FullName);
                 }
             }
-            return WebPage.Render<RepositoryOverviewView>(http, new { View = view, Url = url, Log = log, Branch = branch, Pushes = pushes, Code = code });
+            return WebPage.Render<RepositoryOverviewView>(http, new { View = view, Url = url, HttpsUrl = CloneUrls.Https(view.Repository, http.Request), Log = log, Branch = branch, Pushes = pushes, Code = code });
         });
     }
 

@@ -123,6 +123,24 @@ public sealed class LfsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AReadOnlyScopedTokenDownloadsButCannotUploadAndXTokenAuthWorks()
+    {
+        var created = await _host.Data.RunAsync("admin", "token", "create", "alice", "--scopes", "repository:read");
+        Assert.Equal(0, created.ExitCode);
+        var readOnly = created.Out.TrimEnd('\n').Split('\n')[^1];
+        var (content, oid) = Blob("alice's CI may only read\n");
+
+        var (put, _, refused, _) = await SendAsync(HttpMethod.Put, $"/alice/site.git/info/lfs/objects/{oid}", Basic("x-token-auth", readOnly), bytes: content);
+        var (download, _, _, _) = await SendAsync(HttpMethod.Post, "/alice/site.git/info/lfs/objects/batch", Basic("x-token-auth", readOnly),
+            new { operation = "download", objects = Array.Empty<object>() });
+        var (full, _, _, _) = await SendAsync(HttpMethod.Put, $"/alice/site.git/info/lfs/objects/{oid}", Basic("x-token-auth", _alice), bytes: content);
+
+        Assert.Equal((HttpStatusCode.Forbidden, HttpStatusCode.OK, HttpStatusCode.OK), (put, download, full));
+        Assert.Equal("You need write access to alice/site to do this.", refused.GetProperty("message").GetString());
+        Assert.Single(StoredFiles());
+    }
+
+    [Fact]
     public async Task ACorruptedUploadIs422AndLeavesNothing()
     {
         var (content, oid) = Blob("what the client promised\n");

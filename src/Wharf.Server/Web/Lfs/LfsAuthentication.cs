@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Text;
 using Wharf.Core.Access;
 using Wharf.Core.Tokens;
 
@@ -14,8 +13,8 @@ public sealed record LfsCaller(AccessSubject Subject, long? UserId, AccessLevel?
 
 /// <summary>
 /// The credentials the LFS API accepts: the short-lived header of <c>git-lfs-authenticate</c> (<see cref="LfsTokens"/>),
-/// or HTTP Basic with the account name and an API token as the password (never the web password). Kept apart so that it
-/// can give way to the HTTP Basic authentication the git smart HTTP endpoints use.
+/// or HTTP Basic with an API token as the password as smart HTTP takes it (<see cref="GitHttp.GitHttpAuthentication"/>:
+/// the account name or <c>x-token-auth</c>, never the web password), capped by the token's repository scopes.
 /// </summary>
 public static class LfsAuthentication
 {
@@ -30,14 +29,13 @@ public static class LfsAuthentication
             return new LfsCaller(grant.Subject, grant.Subject is UserSubject u ? u.UserId : null,
                 grant.Upload ? AccessLevel.Write : AccessLevel.Read, grant.RepositoryId);
         }
-        if (!header.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)) return null;
-        string decoded;
-        try { decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header.Parameter)); }
-        catch (FormatException) { return null; }
-        var colon = decoded.IndexOf(':');
-        if (colon < 0) return null;
-        var user = await http.RequestServices.GetRequiredService<ApiTokenService>().AuthenticateAsync(decoded[(colon + 1)..], cancellationToken);
-        if (user is null || user.IsDisabled || !string.Equals(Core.Names.Lower(decoded[..colon]), user.LowerName, StringComparison.Ordinal)) return null;
-        return new LfsCaller(AccessSubject.ForUser(user.Id, user.IsAdmin), user.Id);
+        // HTTP Basic with an API token, exactly as smart HTTP takes it (x-token-auth included); the token's scopes cap
+        // what it may do here: repository:write uploads, repository:read only downloads, neither does nothing.
+        var caller = await GitHttp.GitHttpAuthentication.AuthenticateAsync(http.Request.Headers.Authorization,
+            http.RequestServices.GetRequiredService<ApiTokenService>(), cancellationToken);
+        if (caller is null) return null;
+        AccessLevel? ceiling = caller.Allows(TokenScopes.RepositoryWrite) ? null
+            : caller.Allows(TokenScopes.RepositoryRead) ? AccessLevel.Read : AccessLevel.None;
+        return new LfsCaller(caller.Subject, caller.User.Id, ceiling);
     }
 }

@@ -454,13 +454,18 @@ file static class HistoryProcess
     public static async Task<T> WithProcessAsync<T>(Wharf.Core.Git.GitBinary git, BrowseLimits limits, RepositoryInfo repository,
         IEnumerable<string> arguments, Func<Process, Task<string>, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(limits.Timeout);
         using var process = git.Start(StartInfo(git, repository, arguments));
         var stderr = DrainAsync(process.StandardError, timeout.Token);
         try
         {
-            return await read(process, stderr, timeout.Token);
+            var result = await read(process, stderr, timeout.Token);
+            // The timer can fire late on a loaded machine, after git has already finished: an answer that took longer
+            // than the limit is still too slow, so the limit means the same whatever the timer did.
+            if (Stopwatch.GetElapsedTime(started) > limits.Timeout) throw BrowseErrors.TooSlow(limits.Timeout);
+            return result;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

@@ -357,6 +357,7 @@ public sealed partial class GitCodeBrowser
     /// <summary>Runs one git command on the repository within <see cref="BrowseLimits.Timeout"/>; its output, or throws with git's message.</summary>
     private async Task<byte[]> RunGitAsync(RepositoryInfo repository, IEnumerable<string> arguments, CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(Limits.Timeout);
         var psi = Git.StartInfo(["--git-dir", repository.Path, .. arguments]);
@@ -370,6 +371,8 @@ public sealed partial class GitCodeBrowser
             await process.WaitForExitAsync(deadline.Token);
             if (process.ExitCode != 0)
                 throw new InvalidOperationException($"git {string.Join(' ', arguments.Take(1))} in {repository.Path} failed with exit code {process.ExitCode}: {(await stderr).Trim()}");
+            // The limit is on the answer's time, also when the timer fired late on a loaded machine.
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(started) > Limits.Timeout) throw BrowseErrors.TooSlow(Limits.Timeout);
             return output.ToArray();
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

@@ -50,6 +50,7 @@ public sealed partial class HgCodeBrowser(HgBinary hg, BrowseLimits limits) : IC
     {
         var psi = Hg.StartInfo(["-R", repository.Path, "-y", .. arguments]);
         psi.Environment["HGRCSKIPREPO"] = "1";
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Limits.Timeout);
         using var process = Hg.Start(psi);
@@ -83,7 +84,8 @@ public sealed partial class HgCodeBrowser(HgBinary hg, BrowseLimits limits) : IC
             await process.WaitForExitAsync(CancellationToken.None);
         }
         cancellationToken.ThrowIfCancellationRequested();
-        if (timeout.IsCancellationRequested)
+        // Also when the timer fired late on a loaded machine, after hg had finished: the limit is on the answer's time.
+        if (timeout.IsCancellationRequested || System.Diagnostics.Stopwatch.GetElapsedTime(started) > Limits.Timeout)
             throw BrowseErrors.TooSlow(Limits.Timeout);
         return new HgRun<T>(value, process.ExitCode, await stderr);
     }

@@ -352,7 +352,18 @@ public sealed class KeyPolicyAtLoginTests(StrictPolicyServer server) : IClassFix
             $"wharf: SSH key {key.Fingerprint} of alice is no longer allowed by the key policy: Keys of type 'ssh-ed25519' are not accepted on this Wharf. Accepted types: ssh-rsa.",
             strict, server, "sshd's log says why");
 
-        var lenient = await ProcessRunner.RunAsync(Tools.Dotnet, arguments, server.Root);
+        // With wharf serve answering on its socket, serve's policy decides, whatever the caller's own environment says.
+        var viaServe = await ProcessRunner.RunAsync(Tools.Dotnet, arguments, server.Root);
+        Expect.ExitCode(0, viaServe, server, "wharf keys authorized answered by wharf serve");
+        Expect.StdoutIs("", viaServe, server, "serve runs the RSA-only policy, so still no line");
+
+        // Without serve (its socket moved aside; it keeps listening on the moved file) the command looks the key up
+        // itself under its own configuration: the default policy gives the same key its line.
+        var socket = Path.Combine(server.DataDirectory, "run", "wharf.sock");
+        File.Move(socket, socket + ".aside");
+        ProcessResult lenient;
+        try { lenient = await ProcessRunner.RunAsync(Tools.Dotnet, arguments, server.Root); }
+        finally { File.Move(socket + ".aside", socket); }
         Expect.ExitCode(0, lenient, server, "wharf keys authorized under the default policy");
         Expect.That(lenient.Stdout.TrimEnd('\n').EndsWith(key.PublicKeyLine.Split(' ')[0] + " " + parts[1], StringComparison.Ordinal),
             "under the default policy the same key gets its authorized_keys line", lenient, server);

@@ -307,7 +307,7 @@ public sealed class KeyCommandTests : IDisposable
         var r = await _data.RunAsync("admin", "token", "create", "alice", "--name", "ci");
         Assert.Equal((0, ""), (r.ExitCode, r.Error));
         var lines = r.Out.TrimEnd('\n').Split('\n');
-        Assert.Equal("Created API token 'ci' for alice. It is shown only now; keep it secret:", lines[0]);
+        Assert.Equal("Created API token 'ci' for alice with scopes: all. It is shown only now; keep it secret:", lines[0]);
         var token = lines[^1];
         Assert.Matches("^wharf_[A-Za-z0-9_-]{43}$", token);
         await using var db = _data.OpenDatabase();

@@ -208,7 +208,7 @@ public sealed partial class FrontEndSocket(WharfPaths paths, IConfiguration conf
     }
 
     /// <summary>The command's standard input: the payloads of input frames up to the end-of-input frame.</summary>
-    private sealed class FrameReader(Stream stream, Action gone) : Stream
+    private sealed class FrameReader(Stream stream, Action gone) : Core.ReadOnlyStream
     {
         private int remaining;
         private bool ended;
@@ -245,15 +245,6 @@ public sealed partial class FrontEndSocket(WharfPaths paths, IConfiguration conf
             ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
         public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "OpenSSH front end: answering wharf keys authorized and wharf shell on {Path}")]

@@ -53,6 +53,7 @@ echo "   $(git -C "$REPO" for-each-ref | wc -l) refs, $(git -C "$REPO" rev-list 
 # Wharf: its HTTP port; the SSH port is unused here.
 start_wharf WHARF "$DATA" "$(free_port)"
 PIDS+=("$WHARF_TIMEOUT_PID")
+wait_port "${WHARF_HTTP##*:}" 60   # start_wharf waits for the SSH port only
 
 # git http-backend under lighttpd's mod_cgi, as git-http-backend(1) shows for lighttpd: every repository under
 # GIT_PROJECT_ROOT exported, the request and response bodies streamed (not buffered whole).

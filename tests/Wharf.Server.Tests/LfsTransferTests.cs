@@ -5,7 +5,7 @@ using Wharf.Core.Lfs;
 
 namespace Wharf.Server.Tests;
 
-/// <summary>git-lfs-transfer's download (<see cref="LfsTransfer"/>) of objects around the size of one write's batch, on in-memory streams.</summary>
+/// <summary>git-lfs-transfer's download (<see cref="LfsTransfer"/>) of objects of one byte to several packets, on in-memory streams.</summary>
 public sealed class LfsTransferTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "wharf-lfs-transfer-" + Guid.NewGuid().ToString("N"));
@@ -19,8 +19,8 @@ public sealed class LfsTransferTests : IDisposable
 
     [Theory]
     [InlineData(1)]
-    [InlineData(PktLineReader.MaxData * PktLineWriter.CopyBatchPackets)]          // exactly one batch: the end shows as a read of nothing
-    [InlineData(PktLineReader.MaxData * PktLineWriter.CopyBatchPackets * 2 + 123)] // three batches, the last one short
+    [InlineData(PktLineReader.MaxData * 4)]        // whole packets only: the end shows as a read of nothing
+    [InlineData(PktLineReader.MaxData * 9 + 123)]  // ten packets, the last one short
     public async Task GetObjectSendsTheWholeObjectInFullDataPacketsThenAFlush(int size)
     {
         var content = new byte[size];

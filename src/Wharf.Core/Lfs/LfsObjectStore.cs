@@ -49,15 +49,12 @@ public sealed class LfsObjectStore(WharfPaths paths, LfsSettings settings)
     /// <summary>Whether the repository has this object with exactly this size.</summary>
     public bool Has(Guid repository, string oid, long size) => Size(repository, oid) == size;
 
-    /// <summary>
-    /// Opens a stored object for reading (streamed: the caller copies it out in pieces). Unbuffered: callers read 64 KiB
-    /// or more at a time, and a FileStream buffer of the same size would split such reads in two.
-    /// </summary>
+    /// <summary>Opens a stored object for reading (streamed: the caller copies it out in pieces).</summary>
     public FileStream OpenRead(Guid repository, string oid)
     {
         try
         {
-            return new FileStream(ObjectPath(repository, oid), FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            return new FileStream(ObjectPath(repository, oid), FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

@@ -8,7 +8,7 @@ namespace Wharf.Core.Lfs;
 /// (git-lfs docs/proposals/ssh_adapter.md, protocol version 1, as git-lfs 3 speaks it): pkt-lines on the SSH channel,
 /// several requests on one connection, each answered with <c>status NNN</c> (HTTP's codes), arguments, and lines or data.
 /// The caller has already authorised the connection for its operation (read for download, write for upload); this
-/// class only refuses what that operation does not cover. Objects are streamed both ways: memory stays at a few packets.
+/// class only refuses what that operation does not cover. Objects are streamed both ways: memory stays at one packet.
 /// </summary>
 public sealed class LfsTransfer(LfsObjectStore store, Guid repository, bool upload, Stream input, Stream output, ILfsLockHandler? locks = null)
 {

@@ -78,52 +78,15 @@ public sealed class PktLineWriter(Stream output)
         await output.WriteAsync(packet.AsMemory(0, data.Length + 4), cancellationToken);
     }
 
-    /// <summary>Full data packets <see cref="CopyAsync"/> sends in one write: 4, about 256 KiB.</summary>
-    public const int CopyBatchPackets = 4;
-
-    /// <summary>
-    /// Copies <paramref name="source"/> to the client as full data packets (the last one may be shorter). They go out
-    /// <see cref="CopyBatchPackets"/> at a time in one write, and the next batch is read from the source while the one
-    /// before it is being sent: reading the file and sending never wait for each other, as they did when each 64 KiB
-    /// packet was read, then sent, then the next one read. Memory stays at two batches.
-    /// </summary>
+    /// <summary>Copies <paramref name="source"/> to the client as data packets, one read at a time (bounded memory).</summary>
     public async Task CopyAsync(Stream source, CancellationToken cancellationToken)
     {
-        var sending = new byte[CopyBatchPackets * (4 + PktLineReader.MaxData)];
-        var reading = new byte[sending.Length];
-        var (length, last) = await FillAsync(source, sending, cancellationToken);
-        while (length > 0)
+        int read;
+        while ((read = await source.ReadAsync(packet.AsMemory(4, PktLineReader.MaxData), cancellationToken)) > 0)
         {
-            var next = last ? Task.FromResult((0, true)) : FillAsync(source, reading, cancellationToken);
-            try
-            {
-                await output.WriteAsync(sending.AsMemory(0, length), cancellationToken);
-            }
-            catch
-            {
-                // The caller closes the source once this returns: let the read in flight end first (its outcome no longer matters).
-                await ((Task)next).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                throw;
-            }
-            (length, last) = await next;
-            (sending, reading) = (reading, sending);
+            WriteHeader(packet, read + 4);
+            await output.WriteAsync(packet.AsMemory(0, read + 4), cancellationToken);
         }
-    }
-
-    /// <summary>Reads full packets into <paramref name="batch"/>, headers included; Last once the source has ended.</summary>
-    private static async Task<(int Length, bool Last)> FillAsync(Stream source, byte[] batch, CancellationToken cancellationToken)
-    {
-        var length = 0;
-        while (length < batch.Length)
-        {
-            var read = await source.ReadAtLeastAsync(batch.AsMemory(length + 4, PktLineReader.MaxData), PktLineReader.MaxData,
-                throwOnEndOfStream: false, cancellationToken);
-            if (read == 0) return (length, true);
-            WriteHeader(batch.AsSpan(length), read + 4);
-            length += read + 4;
-            if (read < PktLineReader.MaxData) return (length, true);
-        }
-        return (length, false);
     }
 
     public Task FlushPacketAsync(CancellationToken cancellationToken) => output.WriteAsync("0000"u8.ToArray(), cancellationToken).AsTask();
@@ -132,7 +95,7 @@ public sealed class PktLineWriter(Stream output)
 
     public Task SendAsync(CancellationToken cancellationToken) => output.FlushAsync(cancellationToken);
 
-    private static void WriteHeader(Span<byte> target, int length)
+    private static void WriteHeader(byte[] target, int length)
     {
         const string hex = "0123456789abcdef";
         for (var i = 3; i >= 0; i--, length >>= 4) target[i] = (byte)hex[length & 15];

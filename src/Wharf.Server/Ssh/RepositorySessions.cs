@@ -128,8 +128,7 @@ public sealed partial class RepositorySessions(
     private async Task<int> LfsTransferAsync(IServiceProvider services, WharfIdentity identity, RepositoryInfo repository, bool upload,
         Stream input, Stream output, Stream error, CancellationToken cancellationToken)
     {
-        // Responses are many short lines: buffered, and sent at the end of each response. An object's data passes the
-        // buffer in writes of several packets (PktLineWriter.CopyAsync).
+        // Responses are many short lines: buffered, and sent at the end of each response.
         var buffered = new BufferedStream(output, 1 << 16);
         var locks = identity is WharfPrincipal user ? new Web.Lfs.LfsLockHandler(scopes, repository, user.UserId, user.IsAdmin) : null;
         try

@@ -34,8 +34,8 @@ public sealed class RepositoryApiTests : IAsyncLifetime
         Assert.Equal(("repository", "alice/site", "site", "hg", false),
             (body.GetProperty("type").GetString(), body.GetProperty("full_name").GetString(), body.GetProperty("slug").GetString(),
              body.GetProperty("scm").GetString(), body.GetProperty("is_private").GetBoolean()));
-        var clone = body.GetProperty("links").GetProperty("clone")[0];
-        Assert.Equal(("ssh", $"ssh://hg@127.0.0.1:{_host.SshPort}/alice/site"), (clone.GetProperty("name").GetString(), clone.GetProperty("href").GetString()));
+        // Mercurial is served over SSH only: no https entry.
+        Assert.Equal(new (string?, string?)[] { ("ssh", $"ssh://hg@127.0.0.1:{_host.SshPort}/alice/site") }, CloneLinks(body));
         Assert.Equal("alice", body.GetProperty("owner").GetProperty("username").GetString());
         Assert.True(Directory.Exists(Path.Combine(_host.Data.Paths.DataDirectory, "repositories", "alice", "site.hg", ".hg")));
     }
@@ -46,8 +46,26 @@ public sealed class RepositoryApiTests : IAsyncLifetime
         var (status, body) = await Send(HttpMethod.Post, "/2.0/repositories/alice/site", _alice);
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(("git", true), (body.GetProperty("scm").GetString(), body.GetProperty("is_private").GetBoolean()));
-        Assert.Equal($"ssh://git@127.0.0.1:{_host.SshPort}/alice/site.git", body.GetProperty("links").GetProperty("clone")[0].GetProperty("href").GetString());
+        Assert.Equal($"ssh://git@127.0.0.1:{_host.SshPort}/alice/site.git", CloneLinks(body).Single(l => l.Name == "ssh").Href);
     }
+
+    [Fact]
+    public async Task AGitRepositoryListsItsHttpsCloneUrlBesideSshAsBitbucketDoes()
+    {
+        await Send(HttpMethod.Post, "/2.0/repositories/alice/site", _alice);
+
+        var (status, body) = await Send(HttpMethod.Get, "/2.0/repositories/alice/site", _alice);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(new (string?, string?)[]
+        {
+            ("https", $"{_host.Http.BaseAddress!.GetLeftPart(UriPartial.Authority)}/alice/site.git"),
+            ("ssh", $"ssh://git@127.0.0.1:{_host.SshPort}/alice/site.git"),
+        }, CloneLinks(body));
+    }
+
+    private static List<(string? Name, string? Href)> CloneLinks(System.Text.Json.JsonElement repository) =>
+        [.. repository.GetProperty("links").GetProperty("clone").EnumerateArray().Select(l => (l.GetProperty("name").GetString(), l.GetProperty("href").GetString()))];
 
     public static TheoryData<string, object?, HttpStatusCode, string, string> CreateRefusals => new()
     {

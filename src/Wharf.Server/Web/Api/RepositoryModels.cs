@@ -20,6 +20,8 @@ public sealed record WorkspaceDto(string Type, string Uuid, string Slug, string 
 /// <summary>
 /// A repository as Bitbucket Cloud's <c>repository</c> object (the fields scripts read: <c>full_name</c>,
 /// <c>slug</c>, <c>scm</c>, <c>is_private</c>, <c>mainbranch</c>, <c>links.clone</c>), plus <c>last_pushed</c>.
+/// <c>links.clone</c> names the smart HTTP URL (<c>https</c>, also for plain http, as Bitbucket calls it) and then the SSH one;
+/// Mercurial is served over SSH only, so its list holds <c>ssh</c> alone.
 /// <c>mainbranch</c> is the branch HEAD names (null for Mercurial). <c>require_signed_commits</c> is Wharf's own: whether
 /// pushes must bring only commits and annotated tags with a verified signature (always false for Mercurial).
 /// </summary>
@@ -28,7 +30,7 @@ public sealed record RepositoryDto(
     RepositoryOwnerDto Owner, WorkspaceDto Workspace, DateTimeOffset CreatedOn, DateTimeOffset UpdatedOn, DateTimeOffset? LastPushed,
     BranchDto? Mainbranch, bool RequireSignedCommits, RepositoryLinksDto Links)
 {
-    public static RepositoryDto From(RepositoryInfo r, string baseUrl, string sshUrl) => new(
+    public static RepositoryDto From(RepositoryInfo r, string baseUrl, string sshUrl, string? httpsUrl) => new(
         "repository", ApiIds.Format(r.Uuid), r.Name, r.Name.ToLowerInvariant(), r.FullName, r.Scm.ToApi(), r.IsPrivate,
         new RepositoryOwnerDto("user", ApiIds.Format(r.OwnerUuid), r.OwnerName, r.OwnerName),
         new WorkspaceDto("workspace", ApiIds.Format(r.OwnerUuid), r.OwnerName.ToLowerInvariant(), r.OwnerName),
@@ -38,7 +40,7 @@ public sealed record RepositoryDto(
         new RepositoryLinksDto(
             new HrefDto($"{baseUrl}/2.0/repositories/{r.FullName}"),
             new HrefDto($"{baseUrl}/{r.FullName}"),
-            [new NamedHrefDto("ssh", sshUrl)]));
+            httpsUrl is null ? [new NamedHrefDto("ssh", sshUrl)] : [new NamedHrefDto("https", httpsUrl), new NamedHrefDto("ssh", sshUrl)]));
 }
 
 /// <summary>The short repository reference inside other objects.</summary>

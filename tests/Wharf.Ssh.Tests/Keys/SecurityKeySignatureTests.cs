@@ -76,11 +76,12 @@ YxrkRJ1X7Cq0AUIV8ZOzhkg4gBEjRWeA==
         Assert.Equal(SshSignatureCheck.Good, sig.Verify(Message, "git"));
     }
 
+    public static TheoryData<string> ArmoredSignatures => new() { Ed25519SkSig, EcdsaSkSig, EcdsaSkSha256Sig };
+
     [Theory]
-    [MemberData(nameof(Signatures))]
-    public void OneFlippedByteOfTheMessageIsABadSignature(string publicKey, string armored, string algorithm, string hash)
+    [MemberData(nameof(ArmoredSignatures))]
+    public void OneFlippedByteOfTheMessageIsABadSignature(string armored)
     {
-        _ = publicKey; _ = algorithm; _ = hash;
         for (var i = 0; i < Message.Length; i += 7)
         {
             var tampered = (byte[])Message.Clone();
@@ -90,10 +91,9 @@ YxrkRJ1X7Cq0AUIV8ZOzhkg4gBEjRWeA==
     }
 
     [Theory]
-    [MemberData(nameof(Signatures))]
-    public void OneFlippedByteOfTheSignatureIsABadSignature(string publicKey, string armored, string algorithm, string hash)
+    [MemberData(nameof(ArmoredSignatures))]
+    public void OneFlippedByteOfTheSignatureIsABadSignature(string armored)
     {
-        _ = publicKey; _ = algorithm; _ = hash;
         // The last byte of the authenticator's signature proper, just before the flags byte and the counter.
         var blob = Unarmor(armored);
         blob[^6] ^= 0x01;
@@ -105,10 +105,9 @@ YxrkRJ1X7Cq0AUIV8ZOzhkg4gBEjRWeA==
     }
 
     [Theory]
-    [MemberData(nameof(Signatures))]
-    public void TheUserPresenceFlagIsSetByTheAuthenticatorAndChangingTheFlagsBreaksTheSignature(string publicKey, string armored, string algorithm, string hash)
+    [MemberData(nameof(ArmoredSignatures))]
+    public void TheUserPresenceFlagIsSetByTheAuthenticatorAndChangingTheFlagsBreaksTheSignature(string armored)
     {
-        _ = publicKey; _ = algorithm; _ = hash;
         var blob = Unarmor(armored);
         // flags, then the counter 0x12345678, end the blob (PROTOCOL.u2f).
         Assert.Equal(new byte[] { 0x01, 0x12, 0x34, 0x56, 0x78 }, blob[^5..]);

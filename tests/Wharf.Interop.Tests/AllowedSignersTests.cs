@@ -72,16 +72,17 @@ public sealed class AllowedSignersTests(WharfServer server) : IClassFixture<Whar
         await GitOkAsync(kim, work, ["push", "-q", "origin", "main"]);
 
         var verdicts = await SignedCommitTests.VerdictsAsync(server, repository);
-        Assert.Equal(
-            [
-                (SignatureStatus.Unverified, SignatureReasons.UnknownKey),
-                (SignatureStatus.Verified, (string?)null),
-                (SignatureStatus.Verified, null),
-                (SignatureStatus.Verified, null),
-                (SignatureStatus.Unsigned, SignatureReasons.NoSignature),
-                (SignatureStatus.Revoked, SignatureReasons.Revoked(now.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))),
-            ],
-            new[] { beforeAnyone, beforeAdded, lateVerified, leakedGood, unsigned, backdated }.Select(id => (verdicts[id].Status, verdicts[id].Status == SignatureStatus.Verified ? null : verdicts[id].Reason)));
+        var expected = new (SignatureStatus, string?)[]
+        {
+            (SignatureStatus.Unverified, SignatureReasons.UnknownKey),
+            (SignatureStatus.Verified, null),
+            (SignatureStatus.Verified, null),
+            (SignatureStatus.Verified, null),
+            (SignatureStatus.Unsigned, SignatureReasons.NoSignature),
+            (SignatureStatus.Revoked, SignatureReasons.Revoked(now.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))),
+        };
+        Assert.Equal(expected, new[] { beforeAnyone, beforeAdded, lateVerified, leakedGood, unsigned, backdated }
+            .Select(id => (verdicts[id].Status, verdicts[id].Status == SignatureStatus.Verified ? null : verdicts[id].Reason)).ToArray());
 
         var token = (await server.WharfOrThrowAsync(["admin", "token", "create", "kim", "--name", "signers"])).Stdout.Trim().Split('\n')[^1].Trim();
         using var http = new HttpClient { BaseAddress = server.HttpAddress };

@@ -46,11 +46,13 @@ fi
 #    (tests/Wharf.Interop.Tests/ProxyProtocolTests.cs and SeveralNodesBehindHaproxyTests.cs put it in front of one
 #    and of two `wharf serve` with send-proxy-v2; the
 #    same policy keeps its service from starting), python3-pygit2 and curl (libgit2 and curl on libssh2 1.10,
-#    tests/Wharf.Interop.Tests/Clients/Libssh2ClientTests.cs), git-lfs (tests/Wharf.Interop.Tests/LfsTests.cs).
+#    tests/Wharf.Interop.Tests/Clients/Libssh2ClientTests.cs), git-lfs (tests/Wharf.Interop.Tests/LfsTests.cs), openssh-tests (OpenSSH's software security key,
+#    /usr/lib/openssh/regress/misc/sk-dummy/sk-dummy.so: ed25519-sk and ecdsa-sk keys sign commits and log in
+#    without hardware, tests/Wharf.Interop.Tests/SecurityKeySigningTests.cs).
 # ---------------------------------------------------------------------------------------------------------
 packages=(openssh-client openssh-server git ssh-audit mercurial python3 procps
   putty-tools putty dropbear-bin python3-paramiko python3-asyncssh libssh-dev gcc libc6-dev pkg-config chromium
-  python3-aiosmtpd postgresql haproxy python3-pygit2 curl git-lfs)
+  python3-aiosmtpd postgresql haproxy python3-pygit2 curl git-lfs openssh-tests)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

@@ -62,7 +62,10 @@ public sealed class SignedCommitTests(WharfServer server) : IClassFixture<WharfS
         return id;
     }
 
-    private async Task<Dictionary<string, CommitSignature>> VerdictsAsync(string repository)
+    private Task<Dictionary<string, CommitSignature>> VerdictsAsync(string repository) => VerdictsAsync(server, repository);
+
+    /// <summary>The verdicts Wharf recorded for OWNER/NAME, by object id, read from the server's database.</summary>
+    internal static async Task<Dictionary<string, CommitSignature>> VerdictsAsync(WharfServer server, string repository)
     {
         await using var db = WharfDatabase.OpenSqlite(new WharfPaths(server.DataDirectory));
         var (owner, name) = (repository.Split('/')[0], repository.Split('/')[1]);

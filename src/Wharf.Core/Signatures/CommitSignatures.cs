@@ -136,6 +136,38 @@ public sealed class CommitSignatures(ISshKeyStore keys, IUserStore users, ICommi
         return null;
     }
 
+    /// <summary>
+    /// The time git checks a signature's key validity against (<c>ssh-keygen -Y verify -Overify-time</c>): the
+    /// committer's time of a commit, the tagger's of a tag, from <c>NAME &lt;EMAIL&gt; SECONDS ZONE</c>; null when the
+    /// object names none that can be read.
+    /// </summary>
+    public static DateTimeOffset? SignedTime(string type, byte[] raw)
+    {
+        var header = (type == "tag" ? "tagger" : "committer") + " ";
+        foreach (var line in Encoding.UTF8.GetString(raw).Split('\n'))
+        {
+            if (line.Length == 0) break;
+            if (!line.StartsWith(header, StringComparison.Ordinal)) continue;
+            var close = line.LastIndexOf('>');
+            var words = close < 0 ? Array.Empty<string>() : line[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return words.Length > 0 && long.TryParse(words[0], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+                && seconds <= DateTimeOffset.MaxValue.ToUnixTimeSeconds()
+                ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
+        }
+        return null;
+    }
+
+    /// <summary>The <see cref="SignedTime"/> of each of <paramref name="objectIds"/> found in the repository.</summary>
+    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> SignedTimesAsync(RepositoryInfo repository, IReadOnlyCollection<string> objectIds,
+        CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var ids = objectIds.Where(IsObjectId).Distinct(StringComparer.Ordinal).ToList();
+        foreach (var (oid, type, raw) in await ReadObjectsAsync(repository.Path, ids, null, cancellationToken))
+            if (type is "commit" or "tag" && SignedTime(type, raw) is { } t) result[oid] = t;
+        return result;
+    }
+
     /// <summary>Checks one object's signature now, against the keys as they stand.</summary>
     public async Task<CommitSignature> CheckAsync(long repositoryId, string objectId, SignedObject signed, CancellationToken cancellationToken)
     {

@@ -64,13 +64,35 @@ public static class PublicKeyEndpoints
 
     /// <summary>
     /// One line per account key that signed a recorded commit of the repository and may sign, for the account's
-    /// verified email: <c>EMAIL namespaces="git",valid-after="ADDED"[,valid-before="COMPROMISED"] KEY</c> (times in UTC).
+    /// verified email: <c>EMAIL namespaces="git",valid-after="FROM"[,valid-before="UNTIL"] KEY</c> (times in UTC).
+    /// <para>
+    /// git (2.36 and later) hands ssh-keygen the commit's committer time (a tag's tagger time) and the file's window
+    /// is compared with that, while Wharf judges a signature by when it checked it: at the push that brought the
+    /// commit, or when the commit was first shown, against the key as it stood then. A commit signed before its key
+    /// was added to Wharf and pushed (or first shown) afterwards is Verified by Wharf, so FROM is not simply when the
+    /// key was added: it is the earlier of that and the committer time of the oldest commit or tag Wharf verified with
+    /// the key in this repository. A commit signed and pushed while no account had the key was recorded "unknown
+    /// key" and stays so; it lies before FROM unless it is older than a commit Wharf verified with the same key.
+    /// </para>
+    /// <para>
+    /// For a key reported compromised, UNTIL is the report's date, moved back to one second before the committer time
+    /// of the oldest signature Wharf revoked, so that a commit pushed after the date but dated before it (a signer
+    /// with the leaked key can write any date) is not good locally either. The cost, when such a backdated commit is
+    /// older than commits Wharf verified before the report, is that git calls those expired too: the file errs on the
+    /// side of not vouching.
+    /// </para>
     /// </summary>
     public static async Task<string> AllowedSignersAsync(RepositoryInfo repository, IServiceProvider services, CancellationToken ct)
     {
         var verdicts = await services.GetRequiredService<ICommitSignatureStore>().ListSignedByAccountsAsync(repository.Id, ct);
+        if (verdicts.Count == 0) return "";
         var keys = services.GetRequiredService<ISshKeyStore>();
         var users = services.GetRequiredService<IUserStore>();
+        var signedAt = await services.GetRequiredService<CommitSignatures>().SignedTimesAsync(repository,
+            verdicts.Where(v => v.Status is SignatureStatus.Verified or SignatureStatus.Revoked).Select(v => v.ObjectId).ToList(), ct);
+        DateTimeOffset? Oldest(string fingerprint, SignatureStatus status) => verdicts
+            .Where(v => v.KeyFingerprint == fingerprint && v.Status == status && signedAt.ContainsKey(v.ObjectId))
+            .Select(v => (DateTimeOffset?)signedAt[v.ObjectId]).Min();
         var text = new StringBuilder();
         foreach (var fingerprint in verdicts.Select(v => v.KeyFingerprint!).Distinct(StringComparer.Ordinal))
         {
@@ -78,8 +100,13 @@ public static class PublicKeyEndpoints
             if (key is null || !key.Usage.CanSign()) continue;
             var user = await users.FindByIdAsync(key.UserId, ct);
             if (user is null || !user.EmailVerified || user.IsDisabled || !IsPrincipalSafe(user.Email)) continue;
-            text.Append(user.Email).Append(" namespaces=\"").Append(CommitSignatures.GitNamespace).Append("\",valid-after=\"").Append(Stamp(key.CreatedAt)).Append('"');
-            if (key.CompromisedSince is { } c) text.Append(",valid-before=\"").Append(Stamp(c)).Append('"');
+            var from = Oldest(fingerprint, SignatureStatus.Verified) is { } verified && verified < key.CreatedAt ? verified : key.CreatedAt;
+            text.Append(user.Email).Append(" namespaces=\"").Append(CommitSignatures.GitNamespace).Append("\",valid-after=\"").Append(Stamp(from)).Append('"');
+            if (key.CompromisedSince is { } since)
+            {
+                var until = Oldest(fingerprint, SignatureStatus.Revoked) is { } revoked && revoked <= since ? revoked.AddSeconds(-1) : since;
+                text.Append(",valid-before=\"").Append(Stamp(until)).Append('"');
+            }
             text.Append(' ').Append(key.PublicKey).Append('\n');
         }
         return text.ToString();

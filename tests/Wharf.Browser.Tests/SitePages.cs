@@ -31,6 +31,10 @@ public static class SitePages
             await page.GetByLabel("User name").FillAsync("alice");
             await page.GetByLabel("Password").FillAsync("not her password");
             await Button(page, "Sign in").ClickAsync();
+            // The refusal is a new page after a password hash: wait for it with the navigation timeout, not the 10 s
+            // the walk gives a missing label, which a loaded machine can exceed.
+            await Assertions.Expect(page.Locator("#signin-error"))
+                .ToHaveTextAsync("Incorrect user name or password.", new() { Timeout = 30_000 });
         }),
         new("signup", "/signup", "sign-up form", As: null),
         new("ssh-keys", "/account/ssh-keys", "keys page with two keys"),

@@ -146,9 +146,13 @@ public sealed class UserCertificateTests(CertificateServer server) : IClassFixtu
         Expect.That(server.StderrLines().Any(l => l.Contains("Failed SSH authentication from 127.0.0.1 for user git", StringComparison.Ordinal)),
             "the failed login line fail2ban matches is written", run, server);
 
+        // A client that retries (a CI loop, a misconfigured agent) is refused each time but audited once.
+        var again = await server.SshAsync(key, ["-T"]);
+        Expect.StderrContains(Refusal(certificate, "it expired on 2020-01-02 00:00:00 UTC"), again, server, "ssh shows why again");
+
         await using var db = WharfDatabase.OpenSqlite(new WharfPaths(server.DataDirectory));
         var hankId = await db.Users.Where(u => u.LowerName == "hank").Select(u => u.Id).SingleAsync();
-        var entry = await db.AuditLog.Where(a => a.UserId == hankId && a.Action == AuditActions.CertificateRefused).FirstAsync();
+        var entry = await db.AuditLog.Where(a => a.UserId == hankId && a.Action == AuditActions.CertificateRefused).SingleAsync();
         Assert.Equal($"certificate 'hank-old' from {server.CaFingerprint}: it expired on 2020-01-02 00:00:00 UTC", entry.KeyLabel);
         Assert.Equal(key.Fingerprint, entry.KeyFingerprint);
         Assert.Equal("127.0.0.1", entry.SourceAddress);

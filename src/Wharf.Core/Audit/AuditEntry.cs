@@ -110,4 +110,11 @@ public interface IAuditLog
     Task<IReadOnlyList<AuditEntry>> ListForRepositoryAsync(long repositoryId, int limit, CancellationToken cancellationToken);
 
     Task AddAsync(AuditEntry entry, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Adds the entry unless the user's log already holds one with the same action, key fingerprint and label (for a
+    /// refused certificate: the same certificate refused for the same reason), so that a client retrying in a loop
+    /// leaves one line, not thousands. Returns whether it was added.
+    /// </summary>
+    Task<bool> AddUnlessRecordedAsync(AuditEntry entry, CancellationToken cancellationToken);
 }

@@ -32,4 +32,11 @@ public sealed class EfAuditLog(WharfDbContext db) : IAuditLog
         db.AuditLog.Add(entry);
         await db.SaveChangesAsync(cancellationToken);
     }
+
+    public Task<bool> AddUnlessRecordedAsync(AuditEntry entry, CancellationToken cancellationToken)
+    {
+        var (userId, action, fingerprint, label) = (entry.UserId, entry.Action, entry.KeyFingerprint, entry.KeyLabel);
+        return AuditOnce.RecordAsync(db, entry, a => a.UserId == userId && a.Action == action
+            && a.KeyFingerprint == fingerprint && a.KeyLabel == label, cancellationToken);
+    }
 }

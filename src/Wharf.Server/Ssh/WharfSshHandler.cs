@@ -102,12 +102,14 @@ public sealed partial class WharfSshHandler(
         {
             LogCertificateRefused(logger, AddressOf(request.RemoteEndPoint) ?? "unknown", keyId, certificate.Serial, ca, refusal.Code, refusal.Reason);
             request.RefusalBanner = UserCertificates.RefusalBanner(certificate, refusal.Reason);
-            // Audited in the account's log when the certificate, from a trusted authority, names one.
+            // Audited in the account's log when the certificate, from a trusted authority, names one: once per
+            // certificate and reason, as a refused key is, however often the client retries. The log line above is
+            // written every time (fail2ban counts those).
             if (refusal.Code != "unknown-ca")
             {
                 account ??= await UserCertificates.AccountAsync(services.GetRequiredService<Wharf.Core.Users.IUserStore>(), certificate, cancellationToken);
                 if (account is not null)
-                    await services.GetRequiredService<IAuditLog>().AddAsync(new AuditEntry
+                    await services.GetRequiredService<IAuditLog>().AddUnlessRecordedAsync(new AuditEntry
                     {
                         UserId = account.Id,
                         Action = AuditActions.CertificateRefused,

@@ -10,7 +10,7 @@ namespace Wharf.Ssh.Connection;
 /// that finds keys it does not know asks the server to prove it holds their private halves with
 /// <c>hostkeys-prove-00@openssh.com</c>, and records them once the proofs verify. Keys the client knew for the host but
 /// that are not announced are removed from its known_hosts. So a key announced now and used to sign later is trusted
-/// in advance, and no client sees a changed-key warning when it starts being used (docs/SSH-INTEROP.md §16).
+/// in advance, and no client sees a changed-key warning when it starts being used (docs/SSH-INTEROP.md §18).
 /// </summary>
 internal static class HostKeyRotation
 {

@@ -13,7 +13,7 @@ public sealed class SshServerOptions
 
     /// <summary>
     /// Host keys announced to clients but never used to sign a key exchange: the next keys of a rotation
-    /// (<c>hostkeys-00@openssh.com</c>, docs/SSH-INTEROP.md §16). Clients that update their known_hosts learn them
+    /// (<c>hostkeys-00@openssh.com</c>, docs/SSH-INTEROP.md §18). Clients that update their known_hosts learn them
     /// before the server starts signing with them.
     /// </summary>
     public List<SshHostKey> AnnouncedHostKeys { get; } = [];

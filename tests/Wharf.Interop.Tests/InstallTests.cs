@@ -130,7 +130,8 @@ public sealed class InstallTests : IDisposable
         Assert.True(run.ExitCode == 0, run.Describe());
     }
 
-    private static string RepositoryRoot()
+    /// <summary>The checkout this test run was built from (the directory holding Wharf.slnx).</summary>
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Wharf.slnx"))) return dir.FullName;

@@ -7,8 +7,9 @@
 #   WHARF_DLL=/path/to/wharf.dll RUNS=100 bench/login-cpu.sh
 #   KEX_LIST="curve25519-sha256" bench/login-cpu.sh
 #
-# For each kex: WARMUP logins to each server (not counted: JIT, page cache), then RUNS logins to each,
-# alternating sshd, wharf, sshd, ... Server CPU is utime+stime+cutime+cstime from /proc/PID/stat of Wharf's
+# First WARMUP logins to each server with each kex (not counted: JIT and tiered compilation of everything a
+# login runs, page cache; a kex measured first without this would carry the whole server's warm-up), then for
+# each kex RUNS logins to each, alternating sshd, wharf, sshd, ... Server CPU is utime+stime+cutime+cstime from /proc/PID/stat of Wharf's
 # one `dotnet` process (which reaps its `git upload-pack`) and of the `sshd -D` listener (which reaps every
 # per-connection sshd and, through them, the git-upload-pack they ran), read before and after, divided by RUNS.
 # Wharf's figure is also split into its own time (utime+stime) and its reaped children's (cutime+cstime: git).
@@ -16,7 +17,7 @@
 set -euo pipefail
 
 RUNS=${RUNS:-100}
-WARMUP=${WARMUP:-20}
+WARMUP=${WARMUP:-50}
 KEX_LIST=${KEX_LIST:-"sntrup761x25519-sha512@openssh.com curve25519-sha256"}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -29,7 +30,11 @@ install_missing sshd:openssh-server git:git ssh:openssh-client
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== $(/usr/sbin/sshd -V 2>&1 | head -1 || true); $(ssh -V 2>&1); $(git --version)"
-echo "== commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src || echo ' plus uncommitted changes to src/')"
+if [ -n "${WHARF_DLL:-}" ]; then
+  echo "== bench/ at commit $(git -C "$ROOT" rev-parse --short HEAD); wharf.dll given (WHARF_DLL), built from whatever commit made it"
+else
+  echo "== commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src || echo ' plus uncommitted changes to src/')"
+fi
 
 mkdir -p "$TMP/client"
 ssh-keygen -q -t ed25519 -N '' -C bench -f "$TMP/client/id_ed25519"
@@ -83,10 +88,12 @@ ls_remote() { # server kex
 own_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 ms_per() { awk -v t="$1" -v n="$RUNS" -v k="$TCK" 'BEGIN { printf "%.1f", t * 1000 / k / n }'; }
 
-echo "== $REFS refs; $WARMUP warm-up logins, then $RUNS interleaved git ls-remote logins to each server per kex"
+echo "== $REFS refs; $WARMUP warm-up logins per server and kex, then $RUNS interleaved git ls-remote logins to each server per kex"
+for i in $(seq 1 "$WARMUP"); do
+  for kex in $KEX_LIST; do ls_remote sshd "$kex" >/dev/null; ls_remote wharf "$kex" >/dev/null; done
+done
 printf '%-36s %9s %9s %7s %10s %10s %7s %11s %11s\n' kex 'sshd ms' 'wharf ms' ratio 'sshd cpu' 'wharf cpu' ratio 'wharf own' 'wharf git'
 for kex in $KEX_LIST; do
-  for i in $(seq 1 "$WARMUP"); do ls_remote sshd "$kex" >/dev/null; ls_remote wharf "$kex" >/dev/null; done
   : >"$TMP/t-sshd"; : >"$TMP/t-wharf"
   sleep 0.5
   s0=$(cpu_ticks "$sshd_PID"); w0=$(cpu_ticks "$wharf_PID"); o0=$(own_ticks "$wharf_PID")

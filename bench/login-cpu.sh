@@ -50,17 +50,7 @@ wharf admin repo create alice/r --data "$DATA" >/dev/null
 REPO="$DATA/repositories/alice/r.git"
 [ -d "$REPO/objects" ] || { echo "wharf did not create $REPO" >&2; exit 1; }
 
-# A small repository: 20 commits on main and 20 branches, so that ls-remote lists something real.
-WORK="$TMP/work"
-git init -q -b main "$WORK"
-for i in $(seq 1 20); do
-  echo "line $i" >>"$WORK/file.txt"
-  git -C "$WORK" add file.txt
-  git -C "$WORK" -c user.name=bench -c user.email=bench@example.invalid commit -q -m "commit $i"
-  git -C "$WORK" branch "branch-$i"
-done
-git -C "$WORK" push -q "$REPO" 'refs/heads/*:refs/heads/*'
-rm -rf "$WORK"
+small_repo "$REPO"
 REFS=$(git -C "$REPO" for-each-ref | wc -l)
 
 WHARF_PORT=$(free_port)

@@ -27,6 +27,7 @@ PHASES = [
     ("git process start (fork/exec, pipes)", r"System\.Diagnostics\.Process|ForkAndExecProcess|SystemNative_ForkAndExec|copy_process|kernel_clone|do_fork|__x64_sys_vfork|__x64_sys_clone"),
     ("repository session (access check, command)", r"RepositorySessions|RepositoryCommand|AccessPolicy"),
     ("packet protection (cipher, MAC)", r"ChaCha20Poly1305Protection|AesGcmProtection|AesCtrProtection|Poly1305|chacha20"),
+    ("thread-pool workers waiting for work (spin, sleep, wake)", r"LowLevelLifoSemaphore"),
     ("garbage collection", r"gc_heap|WKS::|SVR::|GCHeap|GarbageCollect"),
     ("JIT and tiering", r"libclrjit|TieredCompilation|CallCountingManager|MethodDesc::DoPrestub|ThePreStub"),
     ("sockets and the kernel's network path", r"tcp_|__sys_sendto|__sys_recvfrom|sock_|inet_|ip_|epoll|Socket"),

@@ -7,7 +7,7 @@
 # /proc/PID/stat. bench/login-profile.py sorts the perf samples into the phases of a login.
 #
 #   bench/login-profile.sh OUT_DIR                 # publishes Wharf.Server (Release) first
-#   WHARF_DLL=/path/to/wharf.dll KEX=curve25519-sha256 RUNS=200 bench/login-profile.sh /tmp/prof
+#   WHARF_DLL=/path/to/wharf.dll KEX=curve25519-sha256 RUNS=200 TOOLS=perf bench/login-profile.sh /tmp/prof
 #
 # Needs perf (Debian's linux-perf) and dotnet-trace / dotnet-counters (`dotnet tool install -g dotnet-trace`);
 # a missing tool skips its phase. Loopback only; OUT_DIR keeps the profiles, everything else is removed on exit.
@@ -17,6 +17,7 @@ OUT=${1:?usage: bench/login-profile.sh OUT_DIR}
 RUNS=${RUNS:-150}
 WARMUP=${WARMUP:-60}
 KEX=${KEX:-sntrup761x25519-sha512@openssh.com}
+TOOLS=${TOOLS:-"perf dotnet-trace dotnet-counters"} # which of the three phases to run
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TMP=$(mktemp -d /tmp/wharf-login-profile.XXXXXX)
 . "$ROOT/bench/lib.sh"
@@ -34,15 +35,7 @@ wharf admin user create alice --email alice@example.invalid --data "$DATA" >/dev
 wharf admin key add alice --label bench --data "$DATA" <"$TMP/client/id_ed25519.pub" >/dev/null
 wharf admin repo create alice/r --data "$DATA" >/dev/null
 REPO="$DATA/repositories/alice/r.git"
-WORK="$TMP/work"
-git init -q -b main "$WORK"
-for i in $(seq 1 20); do
-  echo "line $i" >>"$WORK/file.txt"
-  git -C "$WORK" add file.txt
-  git -C "$WORK" -c user.name=bench -c user.email=bench@example.invalid commit -q -m "commit $i"
-  git -C "$WORK" branch "branch-$i"
-done
-git -C "$WORK" push -q "$REPO" 'refs/heads/*:refs/heads/*'
+small_repo "$REPO"
 
 PORT=$(free_port)
 # perf names JIT-compiled frames from /tmp/perf-PID.map: that needs the code at the addresses the map gives
@@ -76,16 +69,16 @@ phase() { # name command...: runs RUNS logins while the command (if any) records
 }
 logins "$WARMUP"
 phase plain
-if command -v perf >/dev/null; then
+if [[ " $TOOLS " == *" perf "* ]] && command -v perf >/dev/null; then
   phase perf perf record -q -F 1999 -g -p "$PID" -o "$OUT/perf.data"
   perf script -i "$OUT/perf.data" -F comm,tid,period,ip,sym,dso 2>/dev/null | gzip >"$OUT/perf.script.gz"
   cp "/tmp/perf-$PID.map" "$OUT/" 2>/dev/null || true
 fi
-if command -v dotnet-trace >/dev/null; then
+if [[ " $TOOLS " == *" dotnet-trace "* ]] && command -v dotnet-trace >/dev/null; then
   phase dotnet-trace dotnet-trace collect -p "$PID" --profile dotnet-sampled-thread-time,database \
     --format Speedscope -o "$OUT/trace.nettrace"
 fi
-if command -v dotnet-counters >/dev/null; then
+if [[ " $TOOLS " == *" dotnet-counters "* ]] && command -v dotnet-counters >/dev/null; then
   phase dotnet-counters dotnet-counters collect -p "$PID" --refresh-interval 1 --format csv -o "$OUT/counters.csv" \
     --counters System.Runtime,Microsoft.EntityFrameworkCore
 fi

@@ -96,6 +96,27 @@ public class Sntrup761Tests
         Assert.Equal(Convert.ToHexString(SshString(expected)), Convert.ToHexString(reply.EncodedSecret));
     }
 
+    /// <summary>
+    /// A client controls the public key's bytes: any 1158 bytes decode (each value is reduced as the specification
+    /// does), so garbage gives a ciphertext the client cannot use, never an exception or a read out of bounds.
+    /// </summary>
+    [Fact]
+    public void Encapsulation_accepts_any_public_key_bytes()
+    {
+        var ct = new byte[Sntrup761.CiphertextSize];
+        var ss = new byte[Sntrup761.SharedSecretSize];
+        foreach (var fill in new byte[] { 0x00, 0xFF })
+        {
+            Sntrup761.Encapsulate(Enumerable.Repeat(fill, Sntrup761.PublicKeySize).ToArray(), ct, ss);
+            Assert.NotEqual(new byte[Sntrup761.SharedSecretSize], ss);
+        }
+        for (var i = 0; i < 100; i++)
+        {
+            Sntrup761.Encapsulate(RandomNumberGenerator.GetBytes(Sntrup761.PublicKeySize), ct, ss);
+            Assert.NotEqual(new byte[Sntrup761.SharedSecretSize], ss);
+        }
+    }
+
     [Fact]
     public void Hybrid_kex_refuses_a_public_key_of_the_wrong_length()
     {

@@ -143,3 +143,18 @@ git_ms() { # git arguments: wall-clock of one git process on BARE, in ms
   t1=$(now_ns)
   awk -v d=$((t1 - t0)) 'BEGIN { printf "%.3f\n", d / 1e6 }'
 }
+
+# small_repo BARE: 20 commits on main and a branch at each of them (20 more refs), pushed into the bare repository
+# BARE, so that `git ls-remote` lists something real (bench/login-cpu.sh, bench/login-profile.sh). Needs TMP.
+small_repo() {
+  local work="$TMP/small-repo" i
+  git init -q -b main "$work"
+  for i in $(seq 1 20); do
+    echo "line $i" >>"$work/file.txt"
+    git -C "$work" add file.txt
+    git -C "$work" -c user.name=bench -c user.email=bench@example.invalid commit -q -m "commit $i"
+    git -C "$work" branch "branch-$i"
+  done
+  git -C "$work" push -q "$1" 'refs/heads/*:refs/heads/*'
+  rm -rf "$work"
+}

@@ -42,6 +42,8 @@ public sealed class SshSessionTests(WharfServer server) : IClassFixture<WharfSer
     [InlineData("Ciphers=aes128-ctr", "MACs=hmac-sha2-512")]
     [InlineData("KexAlgorithms=curve25519-sha256")]
     [InlineData("KexAlgorithms=curve25519-sha256@libssh.org")]
+    // OpenSSH 9.x's default, and the post-quantum hybrid whose sntrup761 half Wharf encapsulates itself (Sntrup761.cs).
+    [InlineData("KexAlgorithms=sntrup761x25519-sha512@openssh.com")]
     [InlineData("HostKeyAlgorithms=ssh-ed25519")]
     [InlineData("Compression=yes")]
     public async Task SshDashTGreetsWithEachRequiredAlgorithm(params string[] options)

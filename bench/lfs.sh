@@ -83,9 +83,10 @@ wharf_upload() { # ssh command
   GIT_SSH_COMMAND="$1 $SSH_OPTS -p $WHARF_PORT" timed "$WHARF_PID" git -C "$WORK" push -q "$REMOTE" "main:refs/heads/run-$(now_ns)"
   [ "$(find "$STORED" -name "$OID" | wc -l)" = 1 ] || { echo "upload did not store $OID" >&2; exit 1; }
 }
-wharf_download() { # ssh command
+wharf_download() { # ssh command [git-lfs concurrent transfers]
   rm -rf "$CLONE/.git/lfs/objects"
-  GIT_SSH_COMMAND="$1 $SSH_OPTS -p $WHARF_PORT" timed "$WHARF_PID" git -C "$CLONE" lfs fetch origin main
+  # git-lfs opens one git-lfs-transfer connection per transfer worker (lfs.concurrenttransfers, 8 by default).
+  GIT_SSH_COMMAND="$1 $SSH_OPTS -p $WHARF_PORT" timed "$WHARF_PID" git -C "$CLONE" -c lfs.concurrenttransfers="${2:-8}" lfs fetch origin main
 }
 scp_up() { rm -f "$TMP/scp-target"; timed "$SSHD_PID" scp -O -q $SSH_OPTS -P "$SSHD_PORT" "$TMP/big.bin" "$(id -un)@127.0.0.1:$TMP/scp-target"; }
 scp_down() { rm -f "$TMP/scp-back"; timed "$SSHD_PID" scp -O -q $SSH_OPTS -P "$SSHD_PORT" "$(id -un)@127.0.0.1:$TMP/big.bin" "$TMP/scp-back"; }
@@ -103,6 +104,7 @@ for i in $(seq 1 "$RUNS"); do
   echo "http_up $(wharf_upload "$TMP/ssh-hybrid")" >>"$TMP/r"
   echo "scp_down $(scp_down)" >>"$TMP/r"
   echo "ssh_down $(wharf_download ssh)" >>"$TMP/r"
+  echo "ssh1_down $(wharf_download ssh 1)" >>"$TMP/r"
   echo "http_down $(wharf_download "$TMP/ssh-hybrid")" >>"$TMP/r"
 done
 cmp -s "$CLONE/.git/lfs/objects/${OID:0:2}/${OID:2:2}/$OID" "$TMP/big.bin" || { echo "downloaded object differs" >&2; exit 1; }
@@ -115,9 +117,9 @@ printf '%-28s %8s %8s %8s %14s %14s\n' "" seconds "MiB/s" "vs scp" "client cpu m
 for dir in up down; do
   base=$(med "scp_$dir")
   printf '%-28s %8s %8s %8s %14s %14s\n' "scp ($dir)" "$base" "$(mibs "$base")" "1.00" "$(med "scp_$dir" 3)" "$(med "scp_$dir" 4)"
-  for way in ssh http; do
+  for way in ssh $([ "$dir" = down ] && echo ssh1) http; do
     t=$(med "${way}_$dir")
-    label=$([ "$way" = ssh ] && echo "wharf git-lfs-transfer" || echo "wharf authenticate+HTTP")
+    label=$(case "$way" in ssh) echo "wharf git-lfs-transfer";; ssh1) echo "wharf lfs-transfer, 1 conn";; *) echo "wharf authenticate+HTTP";; esac)
     printf '%-28s %8s %8s %8s %14s %14s\n' "$label ($dir)" "$t" "$(mibs "$t")" "$(ratio "$t" "$base")" "$(med "${way}_$dir" 3)" "$(med "${way}_$dir" 4)"
   done
 done

@@ -85,7 +85,7 @@ wharf_upload() { # ssh command
 }
 wharf_download() { # ssh command [git-lfs concurrent transfers]
   rm -rf "$CLONE/.git/lfs/objects"
-  # git-lfs opens one git-lfs-transfer connection per transfer worker (lfs.concurrenttransfers, 8 by default).
+  # The second argument sets git-lfs's transfer workers (lfs.concurrenttransfers, 8 by default), which may each open a connection.
   GIT_SSH_COMMAND="$1 $SSH_OPTS -p $WHARF_PORT" timed "$WHARF_PID" git -C "$CLONE" -c lfs.concurrenttransfers="${2:-8}" lfs fetch origin main
 }
 scp_up() { rm -f "$TMP/scp-target"; timed "$SSHD_PID" scp -O -q $SSH_OPTS -P "$SSHD_PORT" "$TMP/big.bin" "$(id -un)@127.0.0.1:$TMP/scp-target"; }

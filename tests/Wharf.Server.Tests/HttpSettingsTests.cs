@@ -71,7 +71,8 @@ public sealed class HttpSettingsTests : IDisposable
     {
         _data.Paths.EnsureCreated();
         await File.WriteAllTextAsync(Path.Combine(_data.Paths.DataDirectory, "wharf.json"), json);
-        return await _data.RunAsync("serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0");
+        // Bounded: a server that accepted the setting would run until stopped.
+        return await _data.RunAsync("serve", "--http", "127.0.0.1:0", "--ssh", "127.0.0.1:0").WaitAsync(TimeSpan.FromMinutes(2));
     }
 
     [Fact]

@@ -10,6 +10,8 @@
 #   bench/git-http.sh                                  # this repository's history, 11 runs (installs lighttpd if missing)
 #   REPO_SOURCE=/path/to/any/repository RUNS=5 bench/git-http.sh
 #   WHARF_DLL=/path/to/wharf.dll bench/git-http.sh     # skip the publish step
+#   BASE_DLL=/path/to/other/wharf.dll bench/git-http.sh  # also an older build ("base"), on a copy of the same data,
+#                                                        # interleaved with the rest: before/after on one machine state
 set -euo pipefail
 
 RUNS=${RUNS:-11}
@@ -51,6 +53,15 @@ PACK_BYTES=$(du -cb "$REPO"/objects/pack/*.pack | tail -1 | cut -f1)
 echo "   $(git -C "$REPO" for-each-ref | wc -l) refs, $(git -C "$REPO" rev-list --all | wc -l) commits, pack $PACK_BYTES bytes"
 
 # Wharf: its HTTP port; the SSH port is unused here.
+if [ -n "${BASE_DLL:-}" ]; then
+  # The other build serves a copy of the same data directory (same token, same pack), from its own process.
+  cp -a "$DATA" "$TMP/data-base"
+  NEW_DLL=$WHARF_DLL
+  WHARF_DLL=$BASE_DLL start_wharf BASE "$TMP/data-base" "$(free_port)"
+  WHARF_DLL=$NEW_DLL
+  PIDS+=("$BASE_TIMEOUT_PID")
+  wait_port "${BASE_HTTP##*:}" 60
+fi
 start_wharf WHARF "$DATA" "$(free_port)"
 PIDS+=("$WHARF_TIMEOUT_PID")
 wait_port "${WHARF_HTTP##*:}" 60   # start_wharf waits for the SSH port only
@@ -94,14 +105,16 @@ url() {
     daemon) echo "git://127.0.0.1:$DAEMON_PORT/alice/bench.git" ;;
     backend) echo "http://127.0.0.1:$LIGHTTPD_PORT/git/alice/bench.git" ;;
     wharf|wharf_token) echo "$WHARF_HTTP/alice/bench.git" ;;
+    base|base_token) echo "$BASE_HTTP/alice/bench.git" ;;
   esac
 }
-server_pid() { case "$1" in daemon) echo "$DAEMON_PID" ;; backend) echo "$LIGHTTPD_PID" ;; *) echo "$WHARF_PID" ;; esac; }
+server_pid() { case "$1" in daemon) echo "$DAEMON_PID" ;; backend) echo "$LIGHTTPD_PID" ;; base*) echo "$BASE_PID" ;; *) echo "$WHARF_PID" ;; esac; }
 git_for() { # target, git arguments...
   local target=$1; shift
-  if [ "$target" = wharf_token ]; then git -c http.extraHeader="$BASIC" "$@"; else git "$@"; fi
+  case "$target" in *_token) git -c http.extraHeader="$BASIC" "$@" ;; *) git "$@" ;; esac
 }
 TARGETS="daemon backend wharf wharf_token"
+[ -z "${BASE_DLL:-}" ] || TARGETS="$TARGETS base base_token"
 
 echo "== protocol check (ls-remote with GIT_TRACE_PACKET): every server must answer in version 2"
 for t in $TARGETS; do
@@ -139,7 +152,8 @@ d=$(med daemon); b=$(med backend)
 for t in $TARGETS; do
   m=$(med "$t")
   label=$(case "$t" in daemon) echo "git daemon (git://)";; backend) echo "git http-backend (lighttpd CGI)";;
-    wharf) echo "wharf (anonymous, public)";; wharf_token) echo "wharf (Basic, API token)";; esac)
+    wharf) echo "wharf (anonymous, public)";; wharf_token) echo "wharf (Basic, API token)";;
+    base) echo "base build (anonymous, public)";; base_token) echo "base build (Basic, API token)";; esac)
   printf '%-34s %10s %12s %12s %14s\n' "$label" "$m" "$(ratio "$m" "$d")" "$(ratio "$m" "$b")" "$(cpu_ms "$t")"
 done
 echo "raw seconds:"

@@ -37,10 +37,19 @@ with open(tmp + '/down', 'wb') as o:
 PY
 $SSH -p $PORT git@127.0.0.1 "git-lfs-transfer alice/lfs.git upload" < $TMP/up > $TMP/up.out
 grep -c "status 200" $TMP/up.out >/dev/null
-t() { local a b; a=$(now_ns); "$@"; b=$(now_ns); awk -v d=$((b - a)) 'BEGIN { printf "%.3f\n", d / 1e9 }'; }
+# t SERVER_PID COMMAND...: "seconds client_cpu_ms server_cpu_ms" (client: the ssh client; server: sshd with the
+# sessions it reaped, or wharf serve)
+t() {
+  local pid=$1 a b c0 c1; shift
+  c0=$(cpu_ticks "$pid"); a=$(now_ns)
+  /usr/bin/time -f '%U %S' -o "$TMP/time" "$@"
+  b=$(now_ns); c1=$(cpu_ticks "$pid")
+  awk -v d=$((b - a)) -v s=$(( (c1 - c0) * 1000 / TCK )) '{ printf "%.3f %.0f %d\n", d / 1e9, ($1 + $2) * 1000, s }' "$TMP/time"
+}
+echo "seconds, client cpu ms, server cpu ms"
 for i in $(seq 1 "${RUNS:-3}"); do
-  echo "sshd_cat $(t sh -c "$SSH -p $SSHD_PORT $(id -un)@127.0.0.1 cat $TMP/big.bin > /dev/null")"
-  echo "wharf_get $(t sh -c "$SSH -p $PORT git@127.0.0.1 'git-lfs-transfer alice/lfs.git download' < $TMP/down > /dev/null")"
+  echo "sshd_cat $(t "$SSHD_PID" sh -c "$SSH -p $SSHD_PORT $(id -un)@127.0.0.1 cat $TMP/big.bin > /dev/null")"
+  echo "wharf_get $(t "$WHARF_PID" sh -c "$SSH -p $PORT git@127.0.0.1 'git-lfs-transfer alice/lfs.git download' < $TMP/down > /dev/null")"
 done
 $SSH -p $PORT git@127.0.0.1 'git-lfs-transfer alice/lfs.git download' < $TMP/down > $TMP/down.out
 echo "answer bytes $(stat -c %s $TMP/down.out) for $SIZE"

@@ -3,7 +3,9 @@
 # git-lfs, over the pure SSH protocol (git-lfs-transfer) and over the hybrid one (git-lfs-authenticate, then the HTTP
 # API on plain http over loopback), beside `scp -O` (the classic scp protocol) of the same file to and from Debian's sshd with the same key and
 # cipher. Runs are interleaved (scp, ssh, http, scp, ...) so background load falls on all alike; medians reported,
-# with the ratio of each to scp (above 1.00: slower than scp) and wharf's peak resident memory (VmHWM).
+# with the ratio of each to scp (above 1.00: slower than scp), the CPU time of each side (client: the command and
+# every process it waited for, git-lfs and ssh included; server: wharf serve, or sshd with the sessions it reaped) and
+# wharf's peak resident memory (VmHWM).
 #
 #   sudo bench/lfs.sh                         # 1 GiB, 3 runs (installs git-lfs and openssh-server if missing)
 #   SIZE_MB=256 RUNS=1 bench/lfs.sh
@@ -65,21 +67,29 @@ REMOTE="ssh://git@127.0.0.1:$WHARF_PORT/alice/lfs.git"
 OID=$(sha256sum "$TMP/big.bin" | cut -d' ' -f1)
 STORED="$DATA/lfs"
 
-secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", (b - a) / 1e9 }'; }
-timed() { local t0 t1; t0=$(now_ns); "$@" >/dev/null; t1=$(now_ns); secs "$t0" "$t1"; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b - a) / 1e9 }'; }
+# timed SERVER_PID COMMAND...: "wall_seconds client_cpu_ms server_cpu_ms"
+timed() {
+  local pid=$1 t0 t1 c0 c1; shift
+  c0=$(cpu_ticks "$pid"); t0=$(now_ns)
+  /usr/bin/time -f '%U %S' -o "$TMP/time" "$@" >/dev/null
+  t1=$(now_ns); c1=$(cpu_ticks "$pid")
+  echo "$(secs "$t0" "$t1") $(awk '{ printf "%.0f", ($1 + $2) * 1000 }' "$TMP/time") $(( (c1 - c0) * 1000 / TCK ))"
+}
 
 wharf_upload() { # ssh command
   rm -rf "$STORED"   # the server must not have the object yet
   # A new branch each time, so that git runs git-lfs's pre-push hook; pushed by URL, git-lfs sends every object.
-  GIT_SSH_COMMAND="$1 $SSH_OPTS -p $WHARF_PORT" timed git -C "$WORK" push -q "$REMOTE" "main:refs/heads/run-$(now_ns)"
+  GIT_SSH_COMMAND="$1 $SSH_OPTS -p $WHARF_PORT" timed "$WHARF_PID" git -C "$WORK" push -q "$REMOTE" "main:refs/heads/run-$(now_ns)"
   [ "$(find "$STORED" -name "$OID" | wc -l)" = 1 ] || { echo "upload did not store $OID" >&2; exit 1; }
 }
-wharf_download() { # ssh command
+wharf_download() { # ssh command [git-lfs concurrent transfers]
   rm -rf "$CLONE/.git/lfs/objects"
-  GIT_SSH_COMMAND="$1 $SSH_OPTS -p $WHARF_PORT" timed git -C "$CLONE" lfs fetch origin main
+  # The second argument sets git-lfs's transfer workers (lfs.concurrenttransfers, 8 by default), which may each open a connection.
+  GIT_SSH_COMMAND="$1 $SSH_OPTS -p $WHARF_PORT" timed "$WHARF_PID" git -C "$CLONE" -c lfs.concurrenttransfers="${2:-8}" lfs fetch origin main
 }
-scp_up() { rm -f "$TMP/scp-target"; timed scp -O -q $SSH_OPTS -P "$SSHD_PORT" "$TMP/big.bin" "$(id -un)@127.0.0.1:$TMP/scp-target"; }
-scp_down() { rm -f "$TMP/scp-back"; timed scp -O -q $SSH_OPTS -P "$SSHD_PORT" "$(id -un)@127.0.0.1:$TMP/big.bin" "$TMP/scp-back"; }
+scp_up() { rm -f "$TMP/scp-target"; timed "$SSHD_PID" scp -O -q $SSH_OPTS -P "$SSHD_PORT" "$TMP/big.bin" "$(id -un)@127.0.0.1:$TMP/scp-target"; }
+scp_down() { rm -f "$TMP/scp-back"; timed "$SSHD_PID" scp -O -q $SSH_OPTS -P "$SSHD_PORT" "$(id -un)@127.0.0.1:$TMP/big.bin" "$TMP/scp-back"; }
 
 echo "== first push and a clone without LFS content (not timed)"
 GIT_SSH_COMMAND="ssh $SSH_OPTS -p $WHARF_PORT" git -C "$WORK" push -q "$REMOTE" main
@@ -94,22 +104,23 @@ for i in $(seq 1 "$RUNS"); do
   echo "http_up $(wharf_upload "$TMP/ssh-hybrid")" >>"$TMP/r"
   echo "scp_down $(scp_down)" >>"$TMP/r"
   echo "ssh_down $(wharf_download ssh)" >>"$TMP/r"
+  echo "ssh1_down $(wharf_download ssh 1)" >>"$TMP/r"
   echo "http_down $(wharf_download "$TMP/ssh-hybrid")" >>"$TMP/r"
 done
 cmp -s "$CLONE/.git/lfs/objects/${OID:0:2}/${OID:2:2}/$OID" "$TMP/big.bin" || { echo "downloaded object differs" >&2; exit 1; }
 
-med() { awk -v k="$1" '$1 == k { print $2 }' "$TMP/r" | median; }
+med() { awk -v k="$1" -v c="${2:-2}" '$1 == k { print $c }' "$TMP/r" | median; }
 mibs() { awk -v s="$1" -v m="$SIZE_MB" 'BEGIN { printf "%.0f", m / s }'; }
 echo
 echo "$SIZE_MB MiB, $RUNS runs, cipher $CIPHER, $(nproc) cores; median seconds, MiB/s, ratio to scp (lower is better)"
-printf '%-28s %8s %8s %8s\n' "" seconds "MiB/s" "vs scp"
+printf '%-28s %8s %8s %8s %14s %14s\n' "" seconds "MiB/s" "vs scp" "client cpu ms" "server cpu ms"
 for dir in up down; do
   base=$(med "scp_$dir")
-  printf '%-28s %8s %8s %8s\n' "scp ($dir)" "$base" "$(mibs "$base")" "1.00"
-  for way in ssh http; do
+  printf '%-28s %8s %8s %8s %14s %14s\n' "scp ($dir)" "$base" "$(mibs "$base")" "1.00" "$(med "scp_$dir" 3)" "$(med "scp_$dir" 4)"
+  for way in ssh $([ "$dir" = down ] && echo ssh1) http; do
     t=$(med "${way}_$dir")
-    label=$([ "$way" = ssh ] && echo "wharf git-lfs-transfer" || echo "wharf authenticate+HTTP")
-    printf '%-28s %8s %8s %8s\n' "$label ($dir)" "$t" "$(mibs "$t")" "$(ratio "$t" "$base")"
+    label=$(case "$way" in ssh) echo "wharf git-lfs-transfer";; ssh1) echo "wharf lfs-transfer, 1 conn";; *) echo "wharf authenticate+HTTP";; esac)
+    printf '%-28s %8s %8s %8s %14s %14s\n' "$label ($dir)" "$t" "$(mibs "$t")" "$(ratio "$t" "$base")" "$(med "${way}_$dir" 3)" "$(med "${way}_$dir" 4)"
   done
 done
 echo "wharf serve peak resident memory (VmHWM): $(awk '/^VmHWM:/ { print $2 }' "/proc/$WHARF_PID/status") KiB"

@@ -14,33 +14,48 @@ public sealed class LfsTests(WharfServer server) : IClassFixture<WharfServer>
     private TestUser Alice => server.Alice;
     private TestUser Bob => server.Bob;
 
-    private static string GitLfs => Tools.Require("git-lfs", "git-lfs");
+    internal static string GitLfs => Tools.Require("git-lfs", "git-lfs");
 
     /// <summary>git with LFS's filters configured through the environment (no ~/.gitconfig is written).</summary>
     private Task<ProcessResult> GitAsync(TestUser user, string directory, IEnumerable<string> arguments, string? sshCommand = null)
     {
-        _ = GitLfs;
-        var environment = new Dictionary<string, string?>
-        {
-            ["GIT_CONFIG_COUNT"] = "7",
-            ["GIT_CONFIG_KEY_0"] = "init.defaultBranch",
-            ["GIT_CONFIG_VALUE_0"] = "main",
-            ["GIT_CONFIG_KEY_1"] = "advice.detachedHead",
-            ["GIT_CONFIG_VALUE_1"] = "false",
-            ["GIT_CONFIG_KEY_2"] = "filter.lfs.process",
-            ["GIT_CONFIG_VALUE_2"] = "git-lfs filter-process",
-            ["GIT_CONFIG_KEY_3"] = "filter.lfs.required",
-            ["GIT_CONFIG_VALUE_3"] = "true",
-            ["GIT_CONFIG_KEY_4"] = "filter.lfs.clean",
-            ["GIT_CONFIG_VALUE_4"] = "git-lfs clean -- %f",
-            ["GIT_CONFIG_KEY_5"] = "filter.lfs.smudge",
-            ["GIT_CONFIG_VALUE_5"] = "git-lfs smudge -- %f",
-            // One ssh connection per command keeps the server's log simple to read; multiplexing is OpenSSH's business.
-            ["GIT_CONFIG_KEY_6"] = "lfs.ssh.automultiplex",
-            ["GIT_CONFIG_VALUE_6"] = "false",
-        };
+        var environment = LfsEnvironment();
         if (sshCommand is not null) environment["GIT_SSH_COMMAND"] = sshCommand;
         return server.GitAsync(user, directory, arguments, extraEnvironment: environment);
+    }
+
+    /// <summary>The environment that gives git LFS's filters, and then the <paramref name="extra"/> settings, without a config file.</summary>
+    internal static Dictionary<string, string?> LfsEnvironment(params (string Key, string Value)[] extra)
+    {
+        _ = GitLfs;
+        (string Key, string Value)[] settings =
+        [
+            ("init.defaultBranch", "main"),
+            ("advice.detachedHead", "false"),
+            ("filter.lfs.process", "git-lfs filter-process"),
+            ("filter.lfs.required", "true"),
+            ("filter.lfs.clean", "git-lfs clean -- %f"),
+            ("filter.lfs.smudge", "git-lfs smudge -- %f"),
+            // One ssh connection per command keeps the server's log simple to read; multiplexing is OpenSSH's business.
+            ("lfs.ssh.automultiplex", "false"),
+            .. extra,
+        ];
+        var environment = new Dictionary<string, string?> { ["GIT_CONFIG_COUNT"] = settings.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        for (var i = 0; i < settings.Length; i++)
+        {
+            environment[$"GIT_CONFIG_KEY_{i}"] = settings[i].Key;
+            environment[$"GIT_CONFIG_VALUE_{i}"] = settings[i].Value;
+        }
+        return environment;
+    }
+
+    /// <summary>The audit entries of one kind for a repository, oldest first.</summary>
+    internal static async Task<List<Wharf.Core.Audit.AuditEntry>> AuditAsync(WharfServer server, string repository, string action)
+    {
+        await using var db = Wharf.Data.WharfDatabase.OpenSqlite(new Wharf.Core.WharfPaths(server.DataDirectory));
+        return await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToListAsync(
+            Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.AsNoTracking(db.AuditLog)
+                .Where(a => a.Repository == repository && a.Action == action).OrderBy(a => a.Id));
     }
 
     /// <summary>A checkout with one commit on main: a text file and a tracked *.bin file of random bytes.</summary>
@@ -82,6 +97,10 @@ public sealed class LfsTests(WharfServer server) : IClassFixture<WharfServer>
             $"the object must be stored once, under its SHA-256 {oid}: found [{string.Join(", ", stored)}]", push, server);
         Expect.That(stored[0].Replace('\\', '/').EndsWith($"/{oid[..2]}/{oid[2..4]}/{oid}", StringComparison.Ordinal),
             "objects are stored as aa/bb/OID", push, server);
+        // The upload is in the push log beside the push, with the key that sent it.
+        var upload = Assert.Single(await AuditAsync(server, repository, "lfs-upload"));
+        Assert.Equal(("alice", "laptop-ed25519", Alice.Key.Fingerprint, "127.0.0.1", $"{oid} (300000 bytes)"),
+            (upload.Actor, upload.KeyLabel, upload.KeyFingerprint, upload.SourceAddress, upload.Detail));
 
         var parent = server.NewDirectory("lfs-pure-clone");
         var clone = await GitAsync(Bob, parent, ["clone", "-q", server.Url(repository), "copy"]);
@@ -150,6 +169,10 @@ public sealed class LfsTests(WharfServer server) : IClassFixture<WharfServer>
         Expect.That(CountLog($"runs LfsAuthenticateUpload on {repository}") > 0 && CountLog($"runs LfsTransferUpload on {repository}") == 0,
             "git-lfs must have asked git-lfs-authenticate, not git-lfs-transfer", push, server);
         Expect.That(StoredFiles().Count(f => Path.GetFileName(f) == oid) == 1, "the object is stored once", push, server);
+        // Uploaded over HTTP with the short-lived header, audited with the SSH key that asked for it.
+        var upload = Assert.Single(await AuditAsync(server, repository, "lfs-upload"));
+        Assert.Equal(("alice", "laptop-ed25519", Alice.Key.Fingerprint, $"{oid} (200000 bytes)"),
+            (upload.Actor, upload.KeyLabel, upload.KeyFingerprint, upload.Detail));
 
         var parent = server.NewDirectory("lfs-hybrid-clone");
         var clone = await GitAsync(Alice, parent, ["clone", "-q", server.Url(repository), "copy"], ssh);
@@ -255,6 +278,11 @@ public sealed class LfsTests(WharfServer server) : IClassFixture<WharfServer>
         Expect.StdoutIs("Unlocked data.bin\n", unlock, server, "git lfs unlock says what it unlocked");
         var empty = await GitAsync(Alice, checkout, ["lfs", "locks"]);
         Expect.StdoutIs("", empty, server, "no locks left");
+        // Locks taken and removed over git-lfs-transfer are audited with the key; bob's refused unlock is not.
+        Assert.Equal([("alice", "laptop-ed25519", $"data.bin (lock {id})")],
+            (await AuditAsync(server, repository, "lfs-lock")).Select(a => (a.Actor, a.KeyLabel, a.Detail)));
+        Assert.Equal([("alice", "laptop-ed25519", $"data.bin (lock {id})")],
+            (await AuditAsync(server, repository, "lfs-unlock")).Select(a => (a.Actor, a.KeyLabel, a.Detail)));
     }
 
     private static string Pkt(string text) => (Encoding.UTF8.GetByteCount(text) + 4).ToString("x4", System.Globalization.CultureInfo.InvariantCulture) + text;

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Wharf.Server.Tests.Support;
 
 namespace Wharf.Server.Tests;
@@ -198,5 +199,53 @@ public sealed class LfsApiTests : IAsyncLifetime
         Assert.Equal(0, await _host.Data.CountAsync(db => db.LfsLocks));
         var (missing, _, _, _) = await SendAsync(HttpMethod.Post, $"/alice/site.git/info/lfs/locks/{id}/unlock", alice, new { });
         Assert.Equal(HttpStatusCode.NotFound, missing);
+    }
+
+    /// <summary>The audit entries of one kind for alice/site, oldest first, as (actor, label, fingerprint, detail).</summary>
+    private async Task<List<(string Actor, string Label, string Fingerprint, string? Detail)>> AuditAsync(string action)
+    {
+        await using var db = _host.Data.OpenDatabase();
+        return [.. (await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToListAsync(
+                db.AuditLog.Where(a => a.Repository == "alice/site" && a.Action == action).OrderBy(a => a.Id)))
+            .Select(a => (a.Actor, a.KeyLabel, a.KeyFingerprint, a.Detail))];
+    }
+
+    [Fact]
+    public async Task UploadsLocksAndUnlocksAreAuditedWithTheTokenNameAndRefusalsAreNot()
+    {
+        var auth = Basic("alice", _alice);
+        var (content, oid) = Blob("audited large file\n");
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Put, $"/alice/site.git/info/lfs/objects/{oid}", auth, bytes: content)).Status);
+        var (wrongContent, _) = Blob("not what was announced\n");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, (await SendAsync(HttpMethod.Put, $"/alice/site.git/info/lfs/objects/{oid}", auth, bytes: wrongContent)).Status);
+        var (created, _, body, _) = await SendAsync(HttpMethod.Post, "/alice/site.git/info/lfs/locks", auth, new { path = "art/logo.psd" });
+        Assert.Equal(HttpStatusCode.Created, created);
+        var id = body.GetProperty("lock").GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.Conflict, (await SendAsync(HttpMethod.Post, "/alice/site.git/info/lfs/locks", auth, new { path = "art/logo.psd" })).Status);
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(HttpMethod.Post, $"/alice/site.git/info/lfs/locks/{id}/unlock", auth, new { })).Status);
+
+        Assert.Equal([("alice", "token", "", $"{oid} ({content.Length} bytes)")], await AuditAsync("lfs-upload"));
+        Assert.Equal([("alice", "token", "", $"art/logo.psd (lock {id})")], await AuditAsync("lfs-lock"));
+        Assert.Equal([("alice", "token", "", $"art/logo.psd (lock {id})")], await AuditAsync("lfs-unlock"));
+    }
+
+    [Fact]
+    public async Task AnUploadWithTheGitLfsAuthenticateHeaderIsAuditedWithTheSshKeyThatAskedForIt()
+    {
+        var services = _host.Services;
+        long aliceId;
+        await using (var db = _host.Data.OpenDatabase())
+            aliceId = Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.AsNoTracking(db.Users).Single(u => u.Name == "alice").Id;
+        using var scope = services.CreateScope();
+        var repository = (await scope.ServiceProvider.GetRequiredService<Wharf.Core.Repositories.IRepositoryStore>().FindAsync("alice", "site", CancellationToken.None))!;
+        var identity = new Wharf.Server.Ssh.WharfPrincipal(aliceId, "alice", 1, "SHA256:abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "work | laptop");
+        var answer = await services.GetRequiredService<Wharf.Server.Web.Lfs.LfsTokens>().AuthenticateAsync(identity, repository, upload: true, CancellationToken.None);
+        var header = JsonDocument.Parse(answer).RootElement.GetProperty("header").GetProperty("Authorization").GetString()!;
+        var (content, oid) = Blob("uploaded through the hybrid protocol\n");
+
+        var (status, _, _, _) = await SendAsync(HttpMethod.Put, $"/alice/site.git/info/lfs/objects/{oid}", AuthenticationHeaderValue.Parse(header), bytes: content);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal([("alice", "work | laptop", "SHA256:abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", $"{oid} ({content.Length} bytes)")], await AuditAsync("lfs-upload"));
     }
 }

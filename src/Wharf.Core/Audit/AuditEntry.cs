@@ -55,6 +55,12 @@ public static class AuditActions
     /// <summary>The key left this account: another account proved it holds the private key (the other account is not named).</summary>
     public const string KeyTakenOver = "key-taken-over";
     public const string Push = "push";
+    /// <summary>A Git LFS object was uploaded (HTTP API or git-lfs-transfer); the detail gives its OID and size.</summary>
+    public const string LfsUpload = "lfs-upload";
+    /// <summary>A Git LFS lock was taken; the detail gives the path and the lock's id.</summary>
+    public const string LfsLock = "lfs-lock";
+    /// <summary>A Git LFS lock was removed (by its owner, or forced); the detail gives the path, the lock's id and its owner.</summary>
+    public const string LfsUnlock = "lfs-unlock";
     public const string TokenCreated = "token-created";
     public const string TokenDeleted = "token-deleted";
     public const string GrantGiven = "grant-given";

@@ -10,7 +10,9 @@ namespace Wharf.Core.Lfs;
 /// The caller has already authorised the connection for its operation (read for download, write for upload); this
 /// class only refuses what that operation does not cover. Objects are streamed both ways: memory stays at one packet.
 /// </summary>
-public sealed class LfsTransfer(LfsObjectStore store, Guid repository, bool upload, Stream input, Stream output, ILfsLockHandler? locks = null)
+/// <param name="stored">Called after each object is stored, with its OID and size (the audit entry of the upload).</param>
+public sealed class LfsTransfer(LfsObjectStore store, Guid repository, bool upload, Stream input, Stream output, ILfsLockHandler? locks = null,
+    Func<string, long, Task>? stored = null)
 {
     private readonly PktLineReader reader = new(input);
     private readonly PktLineWriter writer = new(output);
@@ -194,6 +196,7 @@ public sealed class LfsTransfer(LfsObjectStore store, Guid repository, bool uplo
             var oid = Oid(command);
             var size = ParseSize(Argument(arguments, "size"));
             await store.StoreAsync(repository, oid, size, data, cancellationToken);
+            if (stored is not null) await stored(oid, size);
             await StatusAsync(200, cancellationToken);
             await writer.FlushPacketAsync(cancellationToken);
         }

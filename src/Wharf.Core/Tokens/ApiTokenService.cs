@@ -11,6 +11,9 @@ public sealed class ApiTokenService(IApiTokenStore tokens, IUserStore users, Tim
     public const string Prefix = "wharf_";
     public const int MaxNameLength = 100;
 
+    /// <summary>How stale a token's "last used" time may be: it is written again only when the stored one is this old.</summary>
+    public static readonly TimeSpan UsageInterval = TimeSpan.FromMinutes(1);
+
     /// <summary>Creates a token for <paramref name="userName"/>; the returned text is shown once and never stored.</summary>
     /// <param name="scopes">Scope names (<see cref="TokenScopes"/>); none for a token with every power.</param>
     public async Task<(ApiToken Token, string Secret)> CreateAsync(string userName, string? name, CancellationToken cancellationToken,
@@ -50,7 +53,14 @@ public sealed class ApiTokenService(IApiTokenStore tokens, IUserStore users, Tim
         // Looked up by hash: the comparison happens on a digest of the secret, so its timing says nothing about the token.
         var token = await tokens.FindByHashAsync(Hash(secret), cancellationToken);
         if (token is null) return null;
-        await tokens.MarkUsedAsync(token.Id, time.GetUtcNow(), cancellationToken);
+        // "Last used" is written at most once per UsageInterval: a clone is several requests, each with the token, and
+        // one database write per request would cost more than the look-up itself.
+        var now = time.GetUtcNow();
+        if (token.LastUsedAt is not { } last || now - last >= UsageInterval || now < last)
+        {
+            await tokens.MarkUsedAsync(token.Id, now, cancellationToken);
+            token.LastUsedAt = now;
+        }
         return await users.FindByIdAsync(token.UserId, cancellationToken) is { } user ? (user, token) : null;
     }
 

@@ -25,11 +25,12 @@ public static class CloneUrls
         Ssh(repository, address.SshHost ?? request.Host.Host, address.SshPort);
 
     /// <summary>
-    /// The smart HTTP URL of a git repository as the request reached this server: its scheme and host (the client's own,
-    /// as a proxy listed in <c>Http:TrustedProxies</c> forwards them) and path base. Mercurial has none: it is served over SSH only.
+    /// The smart HTTP URL of a git repository: under <c>Http:PublicUrl</c> when it is set, else as the request reached this
+    /// server, its scheme and host (the client's own, as a proxy listed in <c>Http:TrustedProxies</c> forwards them) and
+    /// path base (<see cref="WebAddress.PublicBase"/>). Mercurial has none: it is served over SSH only.
     /// </summary>
-    public static string? Https(RepositoryInfo repository, HttpRequest request) =>
-        repository.Scm == Scm.Hg ? null : $"{request.Scheme}://{request.Host.Value}{request.PathBase}/{repository.FullName}.git";
+    public static string? Https(RepositoryInfo repository, WebAddress address, HttpRequest request) =>
+        repository.Scm == Scm.Hg ? null : $"{address.PublicBase(request)}/{repository.FullName}.git";
 
     /// <summary>The command that clones it.</summary>
     public static string CloneCommand(RepositoryInfo repository, string url) =>

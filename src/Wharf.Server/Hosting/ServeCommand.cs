@@ -33,9 +33,14 @@ public static class ServeCommand
         // No command-line args for the host: ours are parsed above, and ASP.NET's own syntax
         // (--urls, --environment) would be a second, undocumented interface.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.WebHost.ConfigureKestrel(k => k.Listen(http));
         // Settings: DATA/wharf.json, then WHARF_-prefixed environment variables (WHARF_Ssh__MaxAuthTries=20).
         builder.Configuration.AddWharfSources(paths);
+        // Http:Certificate makes the web listener speak HTTPS; Http:PublicUrl names the address people use.
+        var httpSettings = HttpSettings.Read(builder.Configuration);
+        builder.WebHost.ConfigureKestrel(k => k.Listen(http, listen =>
+        {
+            if (httpSettings.Certificate is { } certificate) listen.UseHttps(certificate);
+        }));
         // Validated here, before anything listens: a bad value is a start-up error with its own message.
         var sshOptions = SshSettings.Build(builder.Configuration, paths);
         // --ssh, else Ssh:Listen, else the default; several addresses share one server and its limits.
@@ -138,6 +143,8 @@ public static class ServeCommand
         Web.Signing.PublicKeyEndpoints.MapPublicKeyFiles(app);
 
         var webAddress = app.Services.GetRequiredService<WebAddress>();
+        webAddress.PublicUrl = httpSettings.PublicUrl;
+        webAddress.BaseUrl = httpSettings.PublicUrl;
         webAddress.SshHost = publicHost;
         if (publicPort is { } port) webAddress.SshPort = port;
         try

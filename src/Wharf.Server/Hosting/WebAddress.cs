@@ -8,7 +8,17 @@ namespace Wharf.Server.Hosting;
 /// </summary>
 public sealed class WebAddress
 {
+    /// <summary><c>Http:PublicUrl</c> when set, else the first address the web server listens on.</summary>
     public string? BaseUrl { get; set; }
+
+    /// <summary>
+    /// <c>Http:PublicUrl</c> (scheme, host and port, no trailing slash), or null to take them from each request (as a proxy
+    /// listed in <c>Http:TrustedProxies</c> forwards them). HTTPS clone URLs and the LFS API's addresses use it.
+    /// </summary>
+    public string? PublicUrl { get; set; }
+
+    /// <summary>The web server's address as people reach it, for a URL built while serving <paramref name="request"/>.</summary>
+    public string PublicBase(HttpRequest request) => PublicUrl ?? $"{request.Scheme}://{request.Host.Value}{request.PathBase}";
 
     /// <summary><c>Ssh:PublicHost</c>, or null to use the host name the web request came in on.</summary>
     public string? SshHost { get; set; }

@@ -73,37 +73,21 @@ public sealed partial class RepositorySessions(
                 return await ServeGitAsync(services, identity, repository, gitService, gitProtocol, [],
                     sourceAddress, input, output, error, cancellationToken);
 
-            var operation = command.Operation.ToString();
-            LogStarted(logger, identity.Name, operation, repository.FullName);
-            if (identity is AccessKeyPrincipal used)
-                await services.GetRequiredService<IAccessKeyStore>().MarkUsedAsync(used.AccessKeyId, repository.Id, time.GetUtcNow(), cancellationToken);
-
-            int status;
-            bool changed;
-            string? detail;
-            if (command.Operation is RepositoryOperation.LfsTransferDownload or RepositoryOperation.LfsTransferUpload)
+            return await RecordedAsync(services, identity, repository, command.Operation, sourceAddress, started, async () =>
             {
-                (status, changed, detail) = (await LfsTransferAsync(services, identity, repository, command.Operation == RepositoryOperation.LfsTransferUpload,
-                    input, output, error, cancellationToken), false, null);
-            }
-            else if (command.Operation is RepositoryOperation.LfsAuthenticateDownload or RepositoryOperation.LfsAuthenticateUpload)
-            {
-                var answer = await services.GetRequiredService<Web.Lfs.LfsTokens>().AuthenticateAsync(identity, repository,
-                    command.Operation == RepositoryOperation.LfsAuthenticateUpload, cancellationToken);
-                await output.WriteAsync(Encoding.UTF8.GetBytes(answer), cancellationToken);
-                await output.FlushAsync(cancellationToken);
-                (status, changed, detail) = (0, false, null);
-            }
-            else
-            {
-                (status, changed, detail) = await hg.RunAsync(repository.Path, repository.FullName, level >= AccessLevel.Write,
-                    input, output, error, cancellationToken);
-            }
-            LogFinished(logger, identity.Name, operation, repository.FullName, status);
-            metrics?.GitOperation(service, status.ToString(System.Globalization.CultureInfo.InvariantCulture), time.GetElapsedTime(started));
-            // Recorded even when the client went away at the end: the repository did change.
-            if (changed) await RecordPushAsync(services, identity, repository, sourceAddress, detail);
-            return status;
+                if (command.Operation is RepositoryOperation.LfsTransferDownload or RepositoryOperation.LfsTransferUpload)
+                    return (await LfsTransferAsync(services, identity, repository, command.Operation == RepositoryOperation.LfsTransferUpload,
+                        sourceAddress, input, output, error, cancellationToken), false, null);
+                if (command.Operation is RepositoryOperation.LfsAuthenticateDownload or RepositoryOperation.LfsAuthenticateUpload)
+                {
+                    var answer = await services.GetRequiredService<Web.Lfs.LfsTokens>().AuthenticateAsync(identity, repository,
+                        command.Operation == RepositoryOperation.LfsAuthenticateUpload, cancellationToken);
+                    await output.WriteAsync(Encoding.UTF8.GetBytes(answer), cancellationToken);
+                    await output.FlushAsync(cancellationToken);
+                    return (0, false, null);
+                }
+                return await hg.RunAsync(repository.Path, repository.FullName, level >= AccessLevel.Write, input, output, error, cancellationToken);
+            }, cancellationToken);
         }
         catch (WharfException e)
         {
@@ -126,15 +110,16 @@ public sealed partial class RepositorySessions(
     /// breaks the protocol is told so on stderr and gets exit status 1; nothing it sent half-way is stored.
     /// </summary>
     private async Task<int> LfsTransferAsync(IServiceProvider services, WharfIdentity identity, RepositoryInfo repository, bool upload,
-        Stream input, Stream output, Stream error, CancellationToken cancellationToken)
+        string? sourceAddress, Stream input, Stream output, Stream error, CancellationToken cancellationToken)
     {
         // Responses are many short lines: buffered, and sent at the end of each response.
         var buffered = new BufferedStream(output, 1 << 16);
-        var locks = identity is WharfPrincipal user ? new Web.Lfs.LfsLockHandler(scopes, repository, user.UserId, user.IsAdmin) : null;
+        var locks = identity is WharfPrincipal user ? new Web.Lfs.LfsLockHandler(scopes, repository, user, sourceAddress) : null;
         try
         {
             var status = await new Core.Lfs.LfsTransfer(services.GetRequiredService<Core.Lfs.LfsObjectStore>(), repository.Uuid, upload,
-                input, buffered, locks).RunAsync(cancellationToken);
+                input, buffered, locks, (oid, size) => RepositoryAudit.RecordAsync(services, identity, repository, AuditActions.LfsUpload,
+                    sourceAddress, RepositoryAudit.LfsObject(oid, size), time.GetUtcNow())).RunAsync(cancellationToken);
             await buffered.FlushAsync(cancellationToken);
             return status;
         }
@@ -166,26 +151,40 @@ public sealed partial class RepositorySessions(
             GitService.ReceivePack => RepositoryOperation.GitReceivePack,
             _ => RepositoryOperation.GitUploadArchive,
         };
+        return await RecordedAsync(services, identity, repository, operation, sourceAddress, started, async () =>
+        {
+            // Only a receive-pack that reads commands can change refs; its --advertise-refs half (HTTP's info/refs) cannot.
+            var pushing = gitService == GitService.ReceivePack && !options.Contains(GitProcessRunner.AdvertiseRefs);
+            // Marks the push as running (waiting for a maintenance run of this repository to end first), on every
+            // node that shares the store: maintenance never repacks under a push (Maintenance.RepositoryLocks).
+            await using var pushMarker = pushing ? await locks.EnterPushAsync(repository.Path, cancellationToken) : null;
+            var before = pushing ? await gitBinary.RefsAsync(repository.Path, cancellationToken) : null;
+            // "Require signed commits": Wharf's own pre-receive hook checks the pushed objects before any ref moves.
+            var (hooks, hookEnvironment) = pushing && repository.RequireSignedCommits
+                ? Signing.SignedPushes.Prepare(services.GetRequiredService<Core.WharfPaths>(), services.GetRequiredService<Data.DatabaseTarget>(), repository)
+                : (null, null);
+            var status = await git.RunAsync(gitService, repository.Path, gitProtocol, input, output, error, cancellationToken, hooks, hookEnvironment, options);
+            var (changed, detail) = pushing ? await AfterPushAsync(services, identity, repository, before!) : (false, null);
+            if (pushing && changed) await RecordSignaturesAsync(services, repository, before!);
+            if (pushing && changed) maintenance?.Pushed(repository.FullName, repository.Path);
+            return (status, changed, detail);
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// The bookkeeping of every repository command, around <paramref name="run"/>: its start and end in the log, an access
+    /// key's last use, the operation's metric (timed from <paramref name="started"/>), and the push's audit entry when
+    /// <paramref name="run"/> says the repository changed (recorded even when the client went away at the end: it did change).
+    /// </summary>
+    private async Task<int> RecordedAsync(IServiceProvider services, WharfIdentity identity, RepositoryInfo repository, RepositoryOperation operation,
+        string? sourceAddress, long started, Func<Task<(int Status, bool Changed, string? Detail)>> run, CancellationToken cancellationToken)
+    {
         LogStarted(logger, identity.Name, operation.ToString(), repository.FullName);
         if (identity is AccessKeyPrincipal used)
             await services.GetRequiredService<IAccessKeyStore>().MarkUsedAsync(used.AccessKeyId, repository.Id, time.GetUtcNow(), cancellationToken);
-        // Only a receive-pack that reads commands can change refs; its --advertise-refs half (HTTP's info/refs) cannot.
-        var pushing = gitService == GitService.ReceivePack && !options.Contains(GitProcessRunner.AdvertiseRefs);
-        // Marks the push as running (waiting for a maintenance run of this repository to end first), on every
-        // node that shares the store: maintenance never repacks under a push (Maintenance.RepositoryLocks).
-        await using var pushMarker = pushing ? await locks.EnterPushAsync(repository.Path, cancellationToken) : null;
-        var before = pushing ? await gitBinary.RefsAsync(repository.Path, cancellationToken) : null;
-        // "Require signed commits": Wharf's own pre-receive hook checks the pushed objects before any ref moves.
-        var (hooks, hookEnvironment) = pushing && repository.RequireSignedCommits
-            ? Signing.SignedPushes.Prepare(services.GetRequiredService<Core.WharfPaths>(), services.GetRequiredService<Data.DatabaseTarget>(), repository)
-            : (null, null);
-        var status = await git.RunAsync(gitService, repository.Path, gitProtocol, input, output, error, cancellationToken, hooks, hookEnvironment, options);
-        var (changed, detail) = pushing ? await AfterPushAsync(services, identity, repository, before!) : (false, null);
-        if (pushing && changed) await RecordSignaturesAsync(services, repository, before!);
-        if (pushing && changed) maintenance?.Pushed(repository.FullName, repository.Path);
+        var (status, changed, detail) = await run();
         LogFinished(logger, identity.Name, operation.ToString(), repository.FullName, status);
         metrics?.GitOperation(MetricName(operation), status.ToString(System.Globalization.CultureInfo.InvariantCulture), time.GetElapsedTime(started));
-        // Recorded even when the client went away at the end: the repository did change.
         if (changed) await RecordPushAsync(services, identity, repository, sourceAddress, detail);
         return status;
     }
@@ -245,30 +244,7 @@ public sealed partial class RepositorySessions(
     {
         var now = time.GetUtcNow();
         await services.GetRequiredService<IRepositoryStore>().MarkPushedAsync(repository.Id, now, CancellationToken.None);
-        var (userId, actor, label) = identity switch
-        {
-            WharfPrincipal user => (user.UserId, user.Name, user.KeyLabel),
-            // Over HTTP the credential is an API token: its name stands where a key's label would.
-            TokenPrincipal token => (token.UserId, token.Name, token.TokenName),
-            // An access key has no account: its pushes go in the repository owner's log.
-            AccessKeyPrincipal key => (repository.OwnerId, "access key",
-                (await services.GetRequiredService<IAccessKeyStore>().ListAsync(repository.Id, CancellationToken.None))
-                    .FirstOrDefault(k => k.AccessKeyId == key.AccessKeyId)?.Label ?? ""),
-            _ => throw new InvalidOperationException("Unknown identity."),
-        };
-        await services.GetRequiredService<IAuditLog>().AddAsync(new AuditEntry
-        {
-            UserId = userId,
-            Action = AuditActions.Push,
-            KeyFingerprint = identity.KeyFingerprint,
-            KeyLabel = label,
-            Actor = identity is AccessKeyPrincipal ? $"access key '{label}'" : actor,
-            SourceAddress = sourceAddress,
-            At = now,
-            RepositoryId = repository.Id,
-            Repository = repository.FullName,
-            Detail = AuditEntry.FitDetail(detail),
-        }, CancellationToken.None);
+        await RepositoryAudit.RecordAsync(services, identity, repository, AuditActions.Push, sourceAddress, detail, now);
     }
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "{User} runs {Operation} on {Repository}")]

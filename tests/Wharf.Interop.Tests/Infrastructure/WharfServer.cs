@@ -149,7 +149,7 @@ public partial class WharfServer : IAsyncLifetime
     [GeneratedRegex(@"SSH listening on (?<host>\[[^\]]+\]|[^\s:]+):(?<port>\d+)", RegexOptions.IgnoreCase)]
     private static partial Regex SshListeningLine();
 
-    [GeneratedRegex(@"^HTTP listening on (?<url>http://\S+)$")]
+    [GeneratedRegex(@"^HTTP listening on (?<url>https?://\S+)$")]
     private static partial Regex HttpListeningLine();
 
     public virtual async Task InitializeAsync()

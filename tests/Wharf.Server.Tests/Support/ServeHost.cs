@@ -13,6 +13,8 @@ public sealed class ServeHost : IAsyncDisposable
     public TestData Data { get; } = new();
     public HttpClient Http { get; private set; } = null!;
     public int SshPort => _serve?.SshPort ?? 0;
+    /// <summary>The running server's services (after <see cref="StartAsync"/>).</summary>
+    public IServiceProvider Services => _serve?.Services ?? throw new InvalidOperationException("The server is not started.");
 
     public async Task StartAsync()
     {

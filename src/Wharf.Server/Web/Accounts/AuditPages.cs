@@ -45,6 +45,9 @@ public static class AuditPages
         AuditActions.KeyRefused => "Key no longer allowed by the key policy (login refused)",
         AuditActions.CertificateRefused => "Certificate refused (login refused)",
         AuditActions.Push => "Push",
+        AuditActions.LfsUpload => "LFS object uploaded",
+        AuditActions.LfsLock => "LFS file locked",
+        AuditActions.LfsUnlock => "LFS file unlocked",
         AuditActions.TokenCreated => "API token created",
         AuditActions.TokenDeleted => "API token deleted",
         AuditActions.GrantGiven => "Access given",
@@ -64,6 +67,7 @@ public static class AuditPages
 
     /// <summary>Whether the entry's label column names a key (the account's or an access key), or another thing.</summary>
     public static bool IsKeyEvent(string action) => action is AuditActions.KeyAdded or AuditActions.LabelChanged or AuditActions.KeyDeleted
-        or AuditActions.KeyExpired or AuditActions.KeyRefused or AuditActions.CertificateRefused or AuditActions.Push or AuditActions.AccessKeyAdded or AuditActions.AccessKeyRemoved
+        or AuditActions.KeyExpired or AuditActions.KeyRefused or AuditActions.CertificateRefused or AuditActions.Push
+        or AuditActions.LfsUpload or AuditActions.LfsLock or AuditActions.LfsUnlock or AuditActions.AccessKeyAdded or AuditActions.AccessKeyRemoved
         or AuditActions.KeyLoginRefused or AuditActions.UsageChanged or AuditActions.KeyCompromised or AuditActions.KeyTakenOver;
 }

@@ -40,6 +40,8 @@ public sealed class ApiTokenAuthenticationHandler(
         // A disabled account's tokens stop at once: the account is read with the token on every request.
         var caller = await GitHttp.GitHttpAuthentication.CheckAsync(userName, secret, tokens, Context.RequestAborted);
         if (caller is null) return AuthenticateResult.Fail("unknown token");
+        // Smart HTTP and the LFS API read the caller from here (GitHttpAuthentication.CallerAsync): one token look-up per request.
+        Context.Features.Set(caller);
         return AuthenticateResult.Success(new AuthenticationTicket(Principal(caller.User, caller.Token.Scopes), SchemeName));
     }
 

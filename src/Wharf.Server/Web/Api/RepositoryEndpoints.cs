@@ -182,7 +182,7 @@ public static class RepositoryEndpoints
     private static AccessSubject Subject(User caller) => AccessSubject.ForUser(caller.Id, caller.IsAdmin);
 
     private static RepositoryDto Dto(RepositoryInfo r, HttpRequest request, WebAddress address) =>
-        RepositoryDto.From(r, ApiPaging.BaseUrl(request), CloneUrls.Ssh(r, address, request), CloneUrls.Https(r, request));
+        RepositoryDto.From(r, ApiPaging.BaseUrl(request), CloneUrls.Ssh(r, address, request), CloneUrls.Https(r, address, request));
 
     internal static async Task<(RepositoryInfo Repository, AccessLevel Level)> OpenAsync(string workspace, string slug, AccessLevel needed,
         ClaimsPrincipal me, IUserStore users, RepositoryAccess access, CancellationToken ct)

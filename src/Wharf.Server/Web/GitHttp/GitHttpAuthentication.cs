@@ -38,15 +38,24 @@ public static partial class GitHttpAuthentication
 
     /// <summary>
     /// The caller an <c>Authorization: Basic</c> header names, or null when the header is missing, is not Basic, is
-    /// malformed, or holds a user name and token that do not match an enabled account's token. Database errors
+    /// malformed, or holds a user name and token that do not match an enabled account's token. The token is looked up
+    /// once per request, by the default authentication scheme (<see cref="Api.ApiTokenAuthenticationHandler"/>, which
+    /// runs for every request and whose answer ASP.NET keeps for the request); this reads that answer. Database errors
     /// propagate (a 500, never "unauthenticated").
     /// </summary>
-    public static async Task<HttpTokenCaller?> AuthenticateAsync(string? authorization, ApiTokenService tokens, CancellationToken cancellationToken)
+    public static async Task<HttpTokenCaller?> AuthenticateAsync(HttpContext http)
     {
-        if (!AuthenticationHeaderValue.TryParse(authorization, out var header) || header.Parameter is null
-            || !header.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)
-            || ParseBasic(header.Parameter) is not var (userName, secret)) return null;
-        return await CheckAsync(userName, secret, tokens, cancellationToken);
+        if (!AuthenticationHeaderValue.TryParse(http.Request.Headers.Authorization, out var header)) return null;
+        return await CallerAsync(http, header);
+    }
+
+    /// <summary><see cref="AuthenticateAsync(HttpContext)"/> for a header already parsed: only Basic names a caller here.</summary>
+    public static async Task<HttpTokenCaller?> CallerAsync(HttpContext http, AuthenticationHeaderValue header)
+    {
+        if (header.Parameter is null || !header.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)) return null;
+        var result = await Microsoft.AspNetCore.Authentication.AuthenticationHttpContextExtensions.AuthenticateAsync(
+            http, Api.ApiTokenAuthenticationHandler.SchemeName);
+        return result.Succeeded ? http.Features.Get<HttpTokenCaller>() : null;
     }
 
     /// <summary>The user name and password of a Basic header's parameter, or null when it is not base64 of NAME:SECRET.</summary>

@@ -61,7 +61,7 @@ public static partial class GitHttpEndpoints
         HttpTokenCaller? caller = null;
         if (authorization.Length > 0)
         {
-            caller = await GitHttpAuthentication.AuthenticateAsync(authorization, services.GetRequiredService<ApiTokenService>(), cancellationToken);
+            caller = await GitHttpAuthentication.AuthenticateAsync(http);
             if (caller is null)
             {
                 GitHttpAuthentication.LogRefused(logger, http);

@@ -6,6 +6,7 @@ using Wharf.Core.Access;
 using Wharf.Core.Errors;
 using Wharf.Core.Lfs;
 using Wharf.Core.Repositories;
+using Wharf.Server.Web.Accounts;
 
 namespace Wharf.Server.Web.Lfs;
 
@@ -84,7 +85,7 @@ public static partial class LfsEndpoints
     private static async Task<(RepositoryInfo Repository, AccessLevel Level, LfsCaller Caller)> OpenAsync(
         HttpContext http, string owner, string repo, AccessLevel needed, CancellationToken cancellationToken)
     {
-        var caller = await LfsAuthentication.AuthenticateAsync(http, cancellationToken) ?? throw new Refusal(401, CredentialsNeeded);
+        var caller = await LfsAuthentication.AuthenticateAsync(http) ?? throw new Refusal(401, CredentialsNeeded);
         var name = $"{owner}/{repo}";
         if (!RepositoryName.TryParse(name, out var parsed)) throw RepositoryErrors.NotFoundOrDenied(name);
         var services = http.RequestServices;
@@ -115,8 +116,9 @@ public static partial class LfsEndpoints
 
     private static long? Number(JsonNode? node) => node is JsonValue v && v.TryGetValue<long>(out var n) ? n : null;
 
+    /// <summary>The repository's LFS API as people reach it: under <c>Http:PublicUrl</c> when set, else as the request came in.</summary>
     private static string BaseUrl(HttpRequest request, RepositoryInfo repository) =>
-        $"{request.Scheme}://{request.Host}{request.PathBase}/{repository.FullName}.git/info/lfs";
+        $"{request.HttpContext.RequestServices.GetRequiredService<Hosting.WebAddress>().PublicBase(request)}/{repository.FullName}.git/info/lfs";
 
     /// <summary>The header each action carries: the caller's own credentials, so git-lfs sends them to the object URL.</summary>
     private static JsonObject Action(string href, HttpRequest request, int expiresIn) => new()
@@ -184,13 +186,15 @@ public static partial class LfsEndpoints
     private static Task<IResult> UploadAsync(string owner, string repo, string oid, HttpContext http, LfsObjectStore store, CancellationToken ct) =>
         GuardAsync(http, async () =>
         {
-            var (repository, _, _) = await OpenAsync(http, owner, repo, AccessLevel.Write, ct);
+            var (repository, _, caller) = await OpenAsync(http, owner, repo, AccessLevel.Write, ct);
             LfsObjectStore.CheckOid(oid);
             if (http.Request.ContentLength is not { } size) throw new Refusal(411, "Send the object's size as Content-Length.");
             store.CheckSize(oid, size);
             // Checked against Lfs:MaxObjectBytes above, not against Kestrel's default body limit (30 MB).
             if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit) limit.MaxRequestBodySize = null;
             await store.StoreAsync(repository.Uuid, oid, size, http.Request.Body, ct);
+            await Ssh.RepositoryAudit.RecordAsync(http.RequestServices, caller.Identity, repository, Core.Audit.AuditActions.LfsUpload,
+                AccountEndpoints.ClientAddress(http), Ssh.RepositoryAudit.LfsObject(oid, size), http.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow());
             return Results.Ok();
         });
 
@@ -224,6 +228,10 @@ public static partial class LfsEndpoints
     private static long Account(LfsCaller caller) =>
         caller.UserId ?? throw new Refusal(403, "Repository access keys cannot lock files: locks belong to accounts.");
 
+    private static Task RecordLockAsync(HttpContext http, LfsCaller caller, RepositoryInfo repository, bool unlock, LfsLockResult result) =>
+        Ssh.RepositoryAudit.RecordLockAsync(http.RequestServices, caller.Identity, repository, unlock, result, caller.UserId ?? 0,
+            AccountEndpoints.ClientAddress(http), http.RequestServices.GetRequiredService<TimeProvider>());
+
     private static IResult LockAnswer(LfsLockResult result) =>
         result.Message is { } message && result.Status != 409 ? Message(result.Status, message)
         : result.Status == 409 ? Json(409, new JsonObject { ["lock"] = LockJson(result.Lock!), ["message"] = result.Message })
@@ -234,7 +242,9 @@ public static partial class LfsEndpoints
         {
             var (repository, level, caller) = await OpenAsync(http, owner, repo, AccessLevel.Write, ct);
             var body = await BodyAsync(http.Request, ct);
-            return LockAnswer(await locks.CreateAsync(repository.Id, Account(caller), level, Text(body["path"]), ct));
+            var result = await locks.CreateAsync(repository.Id, Account(caller), level, Text(body["path"]), ct);
+            await RecordLockAsync(http, caller, repository, unlock: false, result);
+            return LockAnswer(result);
         });
 
     private static Task<IResult> UnlockAsync(string owner, string repo, string id, HttpContext http, LfsLocks locks, CancellationToken ct) =>
@@ -243,7 +253,9 @@ public static partial class LfsEndpoints
             var (repository, level, caller) = await OpenAsync(http, owner, repo, AccessLevel.Write, ct);
             var body = http.Request.ContentLength is 0 ? new JsonObject() : await BodyAsync(http.Request, ct);
             var force = body["force"] is JsonValue f && f.TryGetValue<bool>(out var yes) && yes;
-            return LockAnswer(await locks.DeleteAsync(repository.Id, Account(caller), level, id, force, ct));
+            var result = await locks.DeleteAsync(repository.Id, Account(caller), level, id, force, ct);
+            await RecordLockAsync(http, caller, repository, unlock: true, result);
+            return LockAnswer(result);
         });
 
     private static Task<IResult> ListLocksAsync(string owner, string repo, HttpContext http, LfsLocks locks, CancellationToken ct) =>

@@ -11,8 +11,11 @@ using Wharf.Server.Ssh;
 
 namespace Wharf.Server.Web.Lfs;
 
-/// <summary>What a valid LFS token names: who asked, for which repository, for which operation.</summary>
-public sealed record LfsGrant(AccessSubject Subject, long RepositoryId, bool Upload, string ActorName);
+/// <summary>
+/// What a valid LFS token names: who asked (the SSH identity, with the key's fingerprint and label for the audit log), for
+/// which repository, for which operation.
+/// </summary>
+public sealed record LfsGrant(AccessSubject Subject, long RepositoryId, bool Upload, WharfIdentity Identity);
 
 /// <summary>
 /// The short-lived tokens of git-lfs's hybrid protocol: <c>git-lfs-authenticate OWNER/NAME.git upload|download</c>
@@ -34,6 +37,7 @@ public sealed class LfsTokens(WharfPaths paths, LfsSettings settings, WebAddress
     public Task<string> AuthenticateAsync(WharfIdentity identity, RepositoryInfo repository, bool upload, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        // Http:PublicUrl when set (a proxy in front), else the address the web server listens on.
         var baseUrl = address.BaseUrl?.TrimEnd('/')
             ?? throw WharfException.Unavailable("git-lfs-authenticate needs the web server, which is not running here; use git-lfs-transfer (pure SSH) instead.");
         var subject = identity.Subject switch
@@ -42,7 +46,10 @@ public sealed class LfsTokens(WharfPaths paths, LfsSettings settings, WebAddress
             AccessKeySubject k => $"k:{k.AccessKeyId}:0",
             _ => throw new InvalidOperationException("Unknown subject."),
         };
-        var payload = string.Join('|', subject, repository.Id.ToString(CultureInfo.InvariantCulture), upload ? "upload" : "download", identity.Name);
+        // The key's label comes last: it is the one part that may itself hold '|'.
+        var label = identity is WharfPrincipal person ? person.KeyLabel : "";
+        var payload = string.Join('|', subject, repository.Id.ToString(CultureInfo.InvariantCulture), upload ? "upload" : "download", identity.Name,
+            identity.KeyFingerprint, label);
         var token = protector.Value.Protect(payload, time.GetUtcNow() + settings.TokenLifetime);
         var answer = new Dictionary<string, object>
         {
@@ -66,12 +73,16 @@ public sealed class LfsTokens(WharfPaths paths, LfsSettings settings, WebAddress
         {
             return null;
         }
-        var parts = payload.Split('|', 4);
-        if (parts.Length != 4) return null;
+        var parts = payload.Split('|', 6);
+        if (parts.Length != 6) return null;
         var who = parts[0].Split(':');
         if (who.Length != 3 || !long.TryParse(who[1], CultureInfo.InvariantCulture, out var id)) return null;
         if (!long.TryParse(parts[1], CultureInfo.InvariantCulture, out var repositoryId)) return null;
-        AccessSubject subject = who[0] == "u" ? AccessSubject.ForUser(id, who[2] == "1") : AccessSubject.ForAccessKey(id);
-        return new LfsGrant(subject, repositoryId, parts[2] == "upload", parts[3]);
+        var user = who[0] == "u";
+        AccessSubject subject = user ? AccessSubject.ForUser(id, who[2] == "1") : AccessSubject.ForAccessKey(id);
+        WharfIdentity identity = user
+            ? new WharfPrincipal(id, parts[3], keyId: 0, keyFingerprint: parts[4], keyLabel: parts[5], isAdmin: who[2] == "1")
+            : new AccessKeyPrincipal(id, parts[4]);
+        return new LfsGrant(subject, repositoryId, parts[2] == "upload", identity);
     }
 }

@@ -41,7 +41,7 @@ internal static partial class RepositoryOverviewPage
                     LogCodeUnreadable(loggers.CreateLogger(typeof(RepositoryOverviewPage)), e, view.Repository.FullName);
                 }
             }
-            return WebPage.Render<RepositoryOverviewView>(http, new { View = view, Url = url, HttpsUrl = CloneUrls.Https(view.Repository, http.Request), Log = log, Branch = branch, Pushes = pushes, Code = code });
+            return WebPage.Render<RepositoryOverviewView>(http, new { View = view, Url = url, HttpsUrl = CloneUrls.Https(view.Repository, http.RequestServices.GetRequiredService<WebAddress>(), http.Request), Log = log, Branch = branch, Pushes = pushes, Code = code });
         });
     }
 

@@ -58,6 +58,20 @@ internal static class Recorder
 
     private static readonly Lock Lock = new();
 
+    public static int MlKemSeed(string dir)
+    {
+        var publicKey = new byte[Geralt.MLKEM768.PublicKeySize];
+        var privateKey = new byte[Geralt.MLKEM768.PrivateKeySize];
+        Geralt.MLKEM768.GenerateKeyPair(publicKey, privateKey);
+        var x25519 = RandomNumberGenerator.GetBytes(32);
+        var w = new SshWriter();
+        w.WriteByte(MessageNumbers.KexEcdhInit);
+        w.WriteBinary([.. publicKey, .. x25519]);
+        var full = Path.GetDirectoryName(Path.GetFullPath(dir))!;
+        Save(full, Path.GetFileName(Path.GetFullPath(dir)), w.ToArray());
+        return 0;
+    }
+
     private static void Save(string dir, string target, byte[] content)
     {
         var folder = Path.Combine(dir, target);

@@ -70,22 +70,12 @@ internal static class Targets
             throw new InvalidOperationException($"{allocated} bytes allocated for a {input.Length}-byte input (bound {MaxAllocation})");
     };
 
-    /// <summary>The server's own offer, as <c>wharf serve</c> sends it by default.</summary>
-    internal static readonly KexInit ServerKexInit = new()
-    {
-        Kex = [.. SshAlgorithms.DefaultKex, "ext-info-s", SshAlgorithms.StrictKexServer],
-        HostKey = ["ssh-ed25519", "rsa-sha2-512", "rsa-sha2-256"],
-        CiphersClientToServer = [.. SshAlgorithms.DefaultCiphers], CiphersServerToClient = [.. SshAlgorithms.DefaultCiphers],
-        MacsClientToServer = [.. SshAlgorithms.DefaultMacs], MacsServerToClient = [.. SshAlgorithms.DefaultMacs],
-        CompressionClientToServer = [.. SshAlgorithms.DefaultCompression], CompressionServerToClient = [.. SshAlgorithms.DefaultCompression],
-    };
-
     private static void KexInitTarget(byte[] input)
     {
         try
         {
             var client = KexInit.Read(input);
-            KexAlgorithms.Negotiate(client, ServerKexInit);
+            KexAlgorithms.Negotiate(client, ServerOffer.KexInit);
         }
         catch (SshProtocolException) { }
     }
@@ -175,6 +165,24 @@ internal static class Targets
         catch (ProxyProtocolException) { }
         catch (EndOfStreamException) { }
     }
+}
+
+/// <summary>
+/// Kept out of <see cref="Targets"/>: instrumented code (Wharf.Ssh, Wharf.Core) must not run before SharpFuzz has set up
+/// the coverage map, so nothing of theirs may run in a static initialiser reached before the fuzzing loop starts.
+/// </summary>
+internal static class ServerOffer
+{
+    /// <summary>The server's own offer, as <c>wharf serve</c> sends it by default.</summary>
+    public static readonly KexInit KexInit = new()
+    {
+        Kex = [.. SshAlgorithms.DefaultKex, "ext-info-s", SshAlgorithms.StrictKexServer],
+        HostKey = ["ssh-ed25519", "rsa-sha2-512", "rsa-sha2-256"],
+        CiphersClientToServer = [.. SshAlgorithms.DefaultCiphers], CiphersServerToClient = [.. SshAlgorithms.DefaultCiphers],
+        MacsClientToServer = [.. SshAlgorithms.DefaultMacs], MacsServerToClient = [.. SshAlgorithms.DefaultMacs],
+        CompressionClientToServer = [.. SshAlgorithms.DefaultCompression], CompressionServerToClient = [.. SshAlgorithms.DefaultCompression],
+    };
+
 }
 
 /// <summary>A stream that reads the fuzz input synchronously (no thread hop) and discards what the server writes.</summary>
@@ -319,7 +327,7 @@ internal static class Messages
         switch (payload[0])
         {
             case MessageNumbers.KexInit:
-                try { KexAlgorithms.Negotiate(KexInit.Read(payload), Targets.ServerKexInit); }
+                try { KexAlgorithms.Negotiate(KexInit.Read(payload), ServerOffer.KexInit); }
                 catch (SshProtocolException) { }
                 break;
             case MessageNumbers.ServiceRequest or MessageNumbers.UserAuthRequest:

@@ -4,23 +4,24 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 # Builds tests/Wharf.Fuzz, copies its output to artifacts/fuzz/bin and instruments Wharf.Ssh.dll and Wharf.Core.dll there
 # with the sharpfuzz tool (SharpFuzz.CommandLine, installed into artifacts/fuzz/tools at the version below), then runs
-# afl-fuzz on each target for SECONDS_PER_TARGET (default 4: the whole set in about two minutes on a 2-core machine),
+# afl-fuzz on each target for SECONDS_PER_TARGET (default 3: with AFL's start-up and calibration of each target, the
+# whole set takes about two minutes on a 2-core machine),
 # starting from the target's recorded seeds in tests/Wharf.Fuzz/corpus/TARGET. Prints executions, corpus size (paths)
 # and edge coverage per target. Exit status 1 when any target found a crash (an exception other than the parser's own
 # refusal, or more than Targets.MaxAllocation bytes allocated for one input) or a hang (one input running longer than
 # WHARF_FUZZ_TIMEOUT_MS, default 5000); each such input is replayed against the uninstrumented build so the exception
-# is printed, and kept in artifacts/fuzz/findings/TARGET/default/{crashes,hangs}.
+# is printed, and kept in artifacts/fuzz/findings/TARGET/default/{crashes,hangs} (WHARF_FUZZ_OUT moves artifacts/fuzz).
 # Needs afl++ (Debian: apt-get install afl++) and the .NET SDK. A long run: scripts/fuzz.sh 180 (an hour).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$(pwd)"
-seconds="${1:-4}"
+seconds="${1:-3}"
 shift || true
 configuration="${WHARF_TEST_CONFIGURATION:-Release}"
 timeout_ms="${WHARF_FUZZ_TIMEOUT_MS:-5000}"
 sharpfuzz_version=2.3.0
-out="$root/artifacts/fuzz"
+out="${WHARF_FUZZ_OUT:-$root/artifacts/fuzz}"
 project="$root/tests/Wharf.Fuzz"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

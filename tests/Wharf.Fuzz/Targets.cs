@@ -389,6 +389,22 @@ internal static class Messages
     private static readonly PropertyInfo AuthUser = typeof(UserAuthService).GetProperty(nameof(UserAuthService.UserName))!;
     private static readonly PropertyInfo KexSessionId = typeof(ServerKeyExchange).GetProperty(nameof(ServerKeyExchange.SessionId))!;
 
+    private static readonly FieldInfo Background = typeof(SshServerConnection).GetField("_background", BindingFlags.Instance | BindingFlags.NonPublic)
+        ?? throw new MissingFieldException(nameof(SshServerConnection), "_background");
+
+    /// <summary>
+    /// Lets the sessions an exec or shell request started (on the thread pool) finish before the next message is
+    /// handled: the coverage of one input then does not depend on how threads interleave, so AFL++ sees the same
+    /// edges for the same input. A session still running after a second (waiting for window credit, say) is left.
+    /// </summary>
+    private static void WaitForSessions(SshServerConnection connection)
+    {
+        var tasks = (List<Task>)Background.GetValue(connection)!;
+        Task[] running;
+        lock (tasks) running = [.. tasks];
+        if (running.Length > 0) Task.WaitAll(running, TimeSpan.FromSeconds(1));
+    }
+
     private delegate Task<bool> ConnectionHandler(SshTransport transport, UserAuthService auth, ServerKeyExchange kex, byte number,
         ReadOnlyMemory<byte> payload, CancellationToken ct);
 
@@ -412,12 +428,16 @@ internal static class Messages
         try
         {
             foreach (var message in Split(input))
+            {
                 handle(transport, auth, kex, message[0], message, default).GetAwaiter().GetResult();
+                WaitForSessions(connection);
+            }
         }
         catch (SshProtocolException) { }
         finally
         {
             connection.Close("fuzz input done");
+            WaitForSessions(connection);
         }
     }
 }

@@ -5,6 +5,7 @@
 # missing), builds Wharf.slnx, starts a private PostgreSQL server (scripts/postgres-test-server.sh: its own data
 # directory and port, stopped and removed at the end, also on failure), runs every test project with TRX results
 # in TestResults/, then runs tests/Wharf.Server.Tests a second time on PostgreSQL (TRX in TestResults/postgres/),
+# fuzzes every parser under AFL++ for about two minutes (scripts/fuzz.sh; a crash or hang counts as a failed test),
 # and ends with one summary line that counts both runs:
 #   N passed, N failed, N skipped
 # Exit status: 0 only when at least one test ran and none failed.
@@ -48,11 +49,12 @@ fi
 #    same policy keeps its service from starting), python3-pygit2 and curl (libgit2 and curl on libssh2 1.10,
 #    tests/Wharf.Interop.Tests/Clients/Libssh2ClientTests.cs), git-lfs (tests/Wharf.Interop.Tests/LfsTests.cs), openssh-tests (OpenSSH's software security key,
 #    /usr/lib/openssh/regress/misc/sk-dummy/sk-dummy.so: ed25519-sk and ecdsa-sk keys sign commits and log in
-#    without hardware, tests/Wharf.Interop.Tests/SecurityKeySigningTests.cs).
+#    without hardware, tests/Wharf.Interop.Tests/SecurityKeySigningTests.cs), afl++ (coverage-guided fuzzing of the
+#    parsers, scripts/fuzz.sh, step 3b).
 # ---------------------------------------------------------------------------------------------------------
 packages=(openssh-client openssh-server git ssh-audit mercurial python3 procps
   putty-tools putty dropbear-bin python3-paramiko python3-asyncssh libssh-dev gcc libc6-dev pkg-config chromium
-  python3-aiosmtpd postgresql haproxy python3-pygit2 curl git-lfs openssh-tests)
+  python3-aiosmtpd postgresql haproxy python3-pygit2 curl git-lfs openssh-tests afl++)
 missing=()
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
@@ -157,6 +159,14 @@ timeout --kill-after=30s 25m env WHARF_TEST_DATABASE=postgres \
   || test_status=$?
 
 # ---------------------------------------------------------------------------------------------------------
+# 3b. Coverage-guided fuzzing (scripts/fuzz.sh, tests/Wharf.Fuzz): every target for WHARF_FUZZ_SECONDS (default 3)
+#     under AFL++, about two minutes in all. A crash or hang fails the run and counts as one failed test.
+# ---------------------------------------------------------------------------------------------------------
+say "scripts/fuzz.sh ${WHARF_FUZZ_SECONDS:-3}"
+fuzz_status=0
+timeout --kill-after=30s 20m bash "$root/scripts/fuzz.sh" "${WHARF_FUZZ_SECONDS:-3}" || fuzz_status=$?
+
+# ---------------------------------------------------------------------------------------------------------
 # 4. Count what ran from the TRX files: one per test project (a test host that crashed writes none, and
 #    then dotnet test's own exit status says so). Default TRX names: the logger makes each one unique.
 # ---------------------------------------------------------------------------------------------------------
@@ -222,6 +232,10 @@ if ((test_status != 0)); then
   exit_status=1
   # A crashed or killed test host leaves no failed test in the counts: count the run itself as one.
   if ((failed == 0)); then failed=1; fi
+fi
+if ((fuzz_status != 0)); then
+  echo "error: scripts/fuzz.sh exited with status $fuzz_status (a crash, a hang, or afl-fuzz could not run: see above)" >&2
+  failed=$((failed + 1))
 fi
 if ((failed > 0)); then exit_status=1; fi
 if ((passed + failed == 0)); then

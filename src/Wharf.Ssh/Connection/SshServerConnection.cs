@@ -79,6 +79,7 @@ internal sealed class SshServerConnection(
                 if (packet is null) break;
                 Interlocked.Exchange(ref _lastActivity, System.Diagnostics.Stopwatch.GetTimestamp());
                 var payload = packet.Value;
+                options.ReceivedPayloadObserver?.Invoke(payload);
                 var number = payload.Span[0];
                 if (await kex.HandleAsync(number, payload, ct).ConfigureAwait(false)) continue;
                 switch (number)

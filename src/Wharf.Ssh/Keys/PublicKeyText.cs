@@ -171,6 +171,12 @@ public static partial class PublicKeyText
                 return FromRsa(der, pkcs1: false);
             case "1.2.840.10045.2.1":
             {
+                // The named curve is checked before the import: given a curve OID it does not know, OpenSSL's import
+                // throws PlatformNotSupportedException, not CryptographicException (found by tests/Wharf.Fuzz, key-text).
+                var curveOid = algorithm.HasData && algorithm.PeekTag().HasSameClassAndValue(Asn1Tag.ObjectIdentifier)
+                    ? algorithm.ReadObjectIdentifier()
+                    : null;
+                if (curveOid is not ("1.2.840.10045.3.1.7" or "1.3.132.0.34" or "1.3.132.0.35")) throw UnsupportedCurve();
                 using var ec = ECDsa.Create();
                 ec.ImportSubjectPublicKeyInfo(der, out _);
                 var p = ec.ExportParameters(false);
@@ -179,7 +185,7 @@ public static partial class PublicKeyText
                     "1.2.840.10045.3.1.7" => (SshKeyTypes.EcdsaP256, "nistp256"),
                     "1.3.132.0.34" => (SshKeyTypes.EcdsaP384, "nistp384"),
                     "1.3.132.0.35" => (SshKeyTypes.EcdsaP521, "nistp521"),
-                    _ => throw new SshKeyFormatException(SshKeyError.UnsupportedType, "Only the NIST P-256, P-384 and P-521 curves are supported for ECDSA keys."),
+                    _ => throw UnsupportedCurve(),
                 };
                 var w = new SshWriter();
                 w.WriteString(type);
@@ -201,6 +207,9 @@ public static partial class PublicKeyText
                 throw new SshKeyFormatException(SshKeyError.UnsupportedType, $"The PEM key's algorithm ({oid}) is not supported.");
         }
     }
+
+    private static SshKeyFormatException UnsupportedCurve() =>
+        new(SshKeyError.UnsupportedType, "Only the NIST P-256, P-384 and P-521 curves are supported for ECDSA keys.");
 
     private static ParsedPublicKey FromRsa(byte[] der, bool pkcs1)
     {

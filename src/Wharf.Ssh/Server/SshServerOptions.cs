@@ -123,6 +123,12 @@ public sealed class SshServerOptions
     /// <summary>Compression offered, in preference order. Null means the library's defaults (none, zlib@openssh.com).</summary>
     public List<string>? Compression { get; set; }
 
+    /// <summary>
+    /// Sees every payload a connection reads, after decryption, before it is handled. Internal (no setting turns it on):
+    /// only the fuzzing project's corpus recorder (tests/Wharf.Fuzz) sets it, to keep what real clients send as seeds.
+    /// </summary>
+    internal Action<ReadOnlyMemory<byte>>? ReceivedPayloadObserver { get; set; }
+
     public void Validate()
     {
         if (HostKeys.Count == 0) throw new InvalidOperationException("Ssh: at least one host key is required.");

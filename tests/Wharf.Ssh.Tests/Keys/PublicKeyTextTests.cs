@@ -94,6 +94,23 @@ public class PublicKeyTextTests
         Assert.Equal(fingerprint, parsed.Key.FingerprintSha256);
     }
 
+    // Found by the coverage-guided fuzzer (tests/Wharf.Fuzz, target key-text): an EC public key whose named curve
+    // (1.2.840.10047.8577.7) OpenSSL does not know made the import throw PlatformNotSupportedException, which escaped the
+    // parser (an error 500 instead of a refusal). The input is the fuzzer's, byte for byte.
+    private const string EcdsaPemWithAnUnknownCurve = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj/DAQcDQgAEC/6y9nr4xwCyzQI1nYh8MKSx+jcZ\nWY82/LRC4372ELdcr0w05gO8CTEN0C2zGyntxE59nCC3HszyOolOstdtVA==\n-----END PUBLIC KEY-----\n";
+    // secp256k1 (1.3.132.0.10; openssl ecparam -name secp256k1 -genkey | openssl ec -pubout): OpenSSL knows it, OpenSSH does not.
+    private const string EcdsaPemSecp256k1 = "-----BEGIN PUBLIC KEY-----\nMFYwEAYHKoZIzj0CAQYFK4EEAAoDQgAEeCWDoKZQr+MUEjP4Mk7fd6zpOfGpXfeL\nBExzy5EOwggGm3vo5+OW6Tz+2j/o+kLCYH2EjAP6tDf6ubhKlLhO+g==\n-----END PUBLIC KEY-----\n";
+
+    [Theory]
+    [InlineData(EcdsaPemWithAnUnknownCurve)]
+    [InlineData(EcdsaPemSecp256k1)]
+    public void EcdsaPemOnACurveOtherThanNistIsRefusedWithAKeyError(string pem)
+    {
+        var e = Assert.Throws<SshKeyFormatException>(() => PublicKeyText.Parse(pem));
+        Assert.Equal(SshKeyError.UnsupportedType, e.Error);
+        Assert.Equal("Only the NIST P-256, P-384 and P-521 curves are supported for ECDSA keys.", e.Message);
+    }
+
     [Fact]
     public void Ed25519PemIsRead()
     {

@@ -152,17 +152,13 @@ public sealed class CrashRecoveryTests(CrashServer server, ITestOutputHelper out
         var random = new Random(seed);
         var carla = await server.CreateUserAsync("carla", "ed25519");
         var token = (await server.WharfOrThrowAsync(["admin", "token", "create", carla.Name, "--name", "crash"])).Stdout.TrimEnd('\n').Split('\n')[^1].Trim();
-        var keys = new List<(SshKey Key, string Label)>();
-        var repositories = new List<(string Name, bool Hg)>();
-        for (var round = 0; round < 12; round++)
+        for (var round = 0; round < 10; round++)
         {
             var where = $"round {round} (seed {seed})";
             List<(SshKey Key, string Label)> newKeys = [];
             for (var i = 0; i < 3; i++)
                 newKeys.Add((await SshKey.GenerateAsync(server.KeysDirectory, $"carla_crash_{round}_{i}", "ed25519"), $"crash {round}.{i}"));
             List<(string Name, bool Hg)> newRepositories = [.. Enumerable.Range(0, 3).Select(i => ($"made-{round}-{i}", random.Next(2) == 0))];
-            keys.AddRange(newKeys);
-            repositories.AddRange(newRepositories);
 
             using var http = ApiClient(token);
             var requests = newKeys.Select(k => http.PostAsJsonAsync(new Uri(server.HttpAddress, $"/2.0/users/carla/ssh-keys"), new { key = k.Key.PublicKeyLine, label = k.Label }))
@@ -185,7 +181,7 @@ public sealed class CrashRecoveryTests(CrashServer server, ITestOutputHelper out
 
             await server.StartAfterCrashAsync();
             output.WriteLine($"{where}: killed after {delay.TotalMilliseconds:F0} ms");
-            await CheckRowsAsync(token, carla, keys, repositories, where);
+            await CheckRowsAsync(token, carla, newKeys, newRepositories, where);
         }
 
         // The same with the database held by another writer, so that every creation has made its repository directory and
@@ -209,14 +205,73 @@ public sealed class CrashRecoveryTests(CrashServer server, ITestOutputHelper out
             await writer.DisposeAsync();
             await server.KillAsync(withChildren: true);
             await server.StartAfterCrashAsync();
-            repositories.Add((name, hg));
-            await CheckRowsAsync(token, carla, keys, repositories, where);
+            await CheckRowsAsync(token, carla, [], [(name, hg)], where);
         }
 
         // Nothing half-made is left in the staging area.
         var left = Path.Combine(server.DataDirectory, "repositories", ".tmp");
         Assert.True(!Directory.Exists(left) || !Directory.EnumerateFileSystemEntries(left).Any(),
             $"repositories/.tmp still holds {string.Join(", ", Directory.Exists(left) ? Directory.EnumerateFileSystemEntries(left) : [])} after the restart\n{server.ServerLog(80)}");
+    }
+
+    [Fact]
+    public async Task AnHgPushKilledInsideItsTransactionIsRolledBackAndTheNextPushWorks()
+    {
+        var repository = await server.CreateRepositoryAsync(server.Alice, "held-txn", hg: true);
+        var directory = Path.Combine(server.DataDirectory, "repositories", repository + ".hg");
+        var local = server.NewDirectory("held-txn");
+        Expect.Succeeded(await HgLocalAsync(local, ["init", "."]), server, "hg init");
+        await Workspace.WriteFileAsync(local, "README", "first\n");
+        Expect.Succeeded(await HgLocalAsync(local, ["commit", "-q", "-A", "-m", "first"]), server, "hg commit");
+        Expect.Succeeded(await server.HgAsync(server.Alice.Key, local, ["push", "-q", server.HgUrl(repository)]), server, "hg push");
+        var before = await HgLocalAsync(directory, ["log", "-r", "all()", "-T", "{node}\\n"]);
+
+        // The next push stops inside its transaction (the changesets written, not yet committed) until the server is killed.
+        var started = Path.Combine(server.Root, "txn-started");
+        var hgrc = Path.Combine(directory, ".hg", "hgrc");
+        await File.WriteAllTextAsync(hgrc, $"[hooks]\npretxnchangegroup.hold = touch '{started}'; sleep 120\n");
+        await Workspace.WriteRandomFileAsync(local, "data.bin", 200_000, 3);
+        Expect.Succeeded(await HgLocalAsync(local, ["commit", "-q", "-A", "-m", "second"]), server, "hg commit");
+        var push = server.HgAsync(server.Alice.Key, local, ["push", server.HgUrl(repository)]);
+        await WaitUntilAsync(() => File.Exists(started) || push.IsCompleted, "the push to reach its transaction");
+        Assert.True(File.Exists(Path.Combine(directory, ".hg", "store", "journal")), "the push's transaction is not open");
+        await server.KillAsync(withChildren: true);
+        File.Delete(hgrc);
+        await server.StartAfterCrashAsync();
+        Expect.Failed(await push, server, "the push that was killed");
+
+        var verify = await HgLocalAsync(directory, ["verify"]);
+        Expect.Succeeded(verify, server, "hg verify after the restart");
+        Assert.False(File.Exists(Path.Combine(directory, ".hg", "store", "journal")), "the interrupted transaction is still there");
+        Assert.Equal(before.Stdout, (await HgLocalAsync(directory, ["log", "-r", "all()", "-T", "{node}\\n"])).Stdout);
+        Assert.Contains(server.StderrLines(), l => l.Contains("Recovery: rolled back the interrupted Mercurial transaction", StringComparison.Ordinal));
+
+        var again = await server.HgAsync(server.Alice.Key, local, ["push", server.HgUrl(repository)]);
+        Expect.Succeeded(again, server, "the next push");
+        var clone = server.NewDirectory("held-txn-clone");
+        Expect.Succeeded(await server.HgAsync(server.Alice.Key, clone, ["clone", "-q", "-U", server.HgUrl(repository), "c"]), server, "hg clone");
+        Assert.Equal((await HgLocalAsync(local, ["log", "-r", "all()", "-T", "{node}\\n"])).Stdout,
+            (await HgLocalAsync(Path.Combine(clone, "c"), ["log", "-r", "all()", "-T", "{node}\\n"])).Stdout);
+    }
+
+    [Fact]
+    public async Task ARefLockLeftByAKilledGitDoesNotBlockTheNextPush()
+    {
+        var repository = await server.CreateRepositoryAsync(server.Alice, "ref-lock", hg: false);
+        var (seeded, branch) = await Workspace.SeedAsync(server, server.Alice, repository);
+        var bare = Path.Combine(server.DataDirectory, "repositories", repository + ".git");
+        // What a receive-pack killed between taking the ref's lock and renaming it into place leaves behind.
+        await File.WriteAllTextAsync(Path.Combine(bare, "refs", "heads", branch + ".lock"), seeded + "\n");
+        await server.KillAsync(withChildren: true);
+        await server.StartAfterCrashAsync();
+
+        var work = server.NewDirectory("ref-lock");
+        Expect.Succeeded(await server.GitAsync(server.Alice, work, ["clone", "-q", server.SshUrl(repository), "."]), server, "git clone");
+        await Workspace.WriteFileAsync(work, "next.txt", "next\n");
+        var next = await Workspace.CommitAllAsync(server, server.Alice, work, "Next");
+        Expect.Succeeded(await server.GitAsync(server.Alice, work, ["push", "-q", "origin", "HEAD:" + branch]), server, "git push after the restart");
+        Assert.Equal(next, (await ProcessRunner.RunAsync(Tools.Git, ["--git-dir", bare, "rev-parse", "refs/heads/" + branch])).Stdout.Trim());
+        Assert.False(File.Exists(Path.Combine(bare, "refs", "heads", branch + ".lock")));
     }
 
     [Fact]

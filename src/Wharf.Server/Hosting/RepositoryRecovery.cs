@@ -16,7 +16,8 @@ namespace Wharf.Server.Hosting;
 /// <item>a Mercurial transaction a killed push left open (<c>.hg/store/journal</c>, "abandoned transaction found") is
 /// rolled back with <c>hg recover</c>, so the changesets of the interrupted push are gone, as the client was told;</item>
 /// <item>the maintenance lock and push markers (<see cref="Maintenance.RepositoryLocks"/>) of a process of this host that
-/// is gone are removed, so the next push does not wait for them to go stale;</item>
+/// is gone are removed, so the next push does not wait for them to go stale; then, in a git repository where no push or
+/// maintenance runs on any node, the lock files a killed git left (which make git refuse that ref) are removed;</item>
 /// <item>a repository directory that has no record is reported and left alone: it is never served, and it may hold
 /// someone's work (a copy, a partial restore).</item>
 /// </list>
@@ -40,6 +41,7 @@ public sealed partial class RepositoryRecovery(IRepositoryStore repositories, Wh
             TryDeleteFile(Path.Combine(row.Path, RepositoryService.CreatingMarker));
             if (row.Scm == Scm.Hg) await RecoverHgAsync(row.Path, row.FullName, cancellationToken);
             RemoveDeadHoldersLocks(row.Path, row.FullName);
+            if (row.Scm == Scm.Git) RemoveGitLocks(row.Path, row.FullName);
         }
 
         EmptyLeftovers(paths.RepositoriesStaging, byUuid, staging: true);
@@ -129,6 +131,34 @@ public sealed partial class RepositoryRecovery(IRepositoryStore repositories, Wh
         }
     }
 
+    /// <summary>
+    /// git's lock files (<c>refs/heads/main.lock</c>, <c>packed-refs.lock</c>, <c>HEAD.lock</c>, those of commit-graph and
+    /// multi-pack-index) that a killed git left: git refuses to update that ref or file again ("Unable to create
+    /// '...lock': File exists") until someone removes them. Every git that writes to a repository in Wharf runs under a
+    /// push marker or the maintenance lock; so when none is left (the dead holders' were removed first), no git is
+    /// writing there on any node, and every lock file is stale.
+    /// </summary>
+    private void RemoveGitLocks(string repository, string name)
+    {
+        var pushes = Maintenance.RepositoryLocks.PushDirectory(repository);
+        if (File.Exists(Maintenance.RepositoryLocks.LockPath(repository)) || (Directory.Exists(pushes) && Directory.EnumerateFiles(pushes).Any())) return;
+        var candidates = new List<string>();
+        foreach (var file in new[] { "HEAD.lock", "config.lock", "packed-refs.lock", "shallow.lock", "objects/info/commit-graph.lock",
+                     "objects/pack/multi-pack-index.lock" })
+            candidates.Add(Path.Combine(repository, file));
+        foreach (var folder in new[] { "refs", "objects/info/commit-graphs" })
+        {
+            var path = Path.Combine(repository, folder);
+            if (Directory.Exists(path)) candidates.AddRange(Directory.EnumerateFiles(path, "*.lock", SearchOption.AllDirectories));
+        }
+
+        foreach (var file in candidates.Where(File.Exists))
+        {
+            TryDeleteFile(file);
+            LogGitLockRemoved(logger, name, file);
+        }
+    }
+
     /// <summary>Directories under the repository root that look like repositories but have no record: reported, never served, never removed.</summary>
     private void ReportUnrecorded(IReadOnlyList<RepositoryInfo> rows)
     {
@@ -207,6 +237,9 @@ public sealed partial class RepositoryRecovery(IRepositoryStore repositories, Wh
 
     [LoggerMessage(EventId = 1196, Level = LogLevel.Warning, Message = "Recovery: removed {Path} of {Repository}, held by process {Pid} of this host, which is gone")]
     private static partial void LogLockRemoved(ILogger logger, string repository, string path, int pid);
+
+    [LoggerMessage(EventId = 1189, Level = LogLevel.Warning, Message = "Recovery: removed {Path} of {Repository}, a git lock file left by a git that was killed")]
+    private static partial void LogGitLockRemoved(ILogger logger, string repository, string path);
 
     [LoggerMessage(EventId = 1197, Level = LogLevel.Warning, Message = "Recovery: the repository directory {Path} has no record and is not served; move it away, or delete it if nobody needs it")]
     private static partial void LogUnrecorded(ILogger logger, string path);

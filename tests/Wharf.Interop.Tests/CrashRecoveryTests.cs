@@ -184,25 +184,13 @@ public sealed class CrashRecoveryTests(CrashServer server, ITestOutputHelper out
             await CheckRowsAsync(token, carla, newKeys, newRepositories, where);
         }
 
-        // The same with the database held by another writer, so that every creation has made its repository directory and
-        // waits to record it when the creating process dies (the window a kill at a random point rarely hits).
+        // The same with the database held by another writer from the moment the creation starts making its directory, so
+        // that it dies with the directory made and not yet recorded (the window a kill at a random time rarely hits).
         foreach (var hg in new[] { false, true })
         {
             var name = hg ? "held-hg" : "held-git";
             var where = $"creation of carla/{name} killed while the database was busy";
-            await using var writer = await HoldDatabaseAsync();
-            var create = ProcessRunner.StartInfo(Tools.Dotnet, [WharfServer.WharfDll, "admin", "repo", "create", "carla/" + name, .. hg ? new[] { "--hg" } : [], "--data", server.DataDirectory],
-                server.Root);
-            using var cli = Process.Start(create)!;
-            var target = Path.Combine(server.DataDirectory, "repositories", "carla", name + (hg ? ".hg" : ".git"));
-            var staging = Path.Combine(server.DataDirectory, "repositories", ".tmp");
-            await WaitUntilAsync(() => Directory.Exists(target) || (Directory.Exists(staging) && Directory.EnumerateDirectories(staging).Any(CompleteRepository)) || cli.HasExited,
-                $"{where}: the repository directory to be made");
-            Assert.False(cli.HasExited, $"{where}: wharf admin repo create ended while the database was held:\n{cli.StandardError.ReadToEnd()}");
-            await Task.Delay(300);
-            cli.Kill(entireProcessTree: true);
-            await cli.WaitForExitAsync();
-            await writer.DisposeAsync();
+            await KillCreationWhileTheDatabaseIsHeldAsync(name, hg, where);
             await server.KillAsync(withChildren: true);
             await server.StartAfterCrashAsync();
             await CheckRowsAsync(token, carla, [], [(name, hg)], where);
@@ -351,6 +339,58 @@ public sealed class CrashRecoveryTests(CrashServer server, ITestOutputHelper out
         }
     }
 
+    /// <summary>
+    /// Runs `wharf admin repo create carla/NAME` (the same creation code as the API) and, as soon as its staging directory
+    /// appears, takes the database's write lock with sqlite3, so that the creation cannot record the repository; once its
+    /// directory is complete, kills it.
+    /// </summary>
+    private async Task KillCreationWhileTheDatabaseIsHeldAsync(string name, bool hg, string where)
+    {
+        var staging = Path.Combine(server.DataDirectory, "repositories", ".tmp");
+        Directory.CreateDirectory(staging);
+        var existing = Directory.EnumerateDirectories(staging).ToHashSet(StringComparer.Ordinal);
+        var target = Path.Combine(server.DataDirectory, "repositories", "carla", name + (hg ? ".hg" : ".git"));
+        // Started before, so that taking the lock is one line away.
+        var sqlite = Process.Start(ProcessRunner.StartInfo(Tools.Require("sqlite3", "sqlite3"), [Path.Combine(server.DataDirectory, "wharf.db")], server.Root))!;
+        try
+        {
+            await sqlite.StandardInput.WriteLineAsync(".timeout 30000");
+            await sqlite.StandardInput.WriteLineAsync("SELECT 'ready';");
+            await sqlite.StandardInput.FlushAsync();
+            Assert.Equal("ready", await sqlite.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+            var create = ProcessRunner.StartInfo(Tools.Dotnet,
+                [WharfServer.WharfDll, "admin", "repo", "create", "carla/" + name, .. hg ? new[] { "--hg" } : [], "--data", server.DataDirectory], server.Root);
+            using var cli = Process.Start(create)!;
+            var stderr = cli.StandardError.ReadToEndAsync();
+            _ = cli.StandardOutput.ReadToEndAsync();
+            using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(120)))
+            {
+                while (!cli.HasExited && !Directory.EnumerateDirectories(staging).Any(d => !existing.Contains(d)))
+                {
+                    if (limit.IsCancellationRequested) Assert.Fail($"{where}: no staging directory appeared");
+                    await Task.Delay(2, CancellationToken.None);
+                }
+            }
+
+            await sqlite.StandardInput.WriteLineAsync("BEGIN IMMEDIATE;");
+            await sqlite.StandardInput.WriteLineAsync("SELECT 'held';");
+            await sqlite.StandardInput.FlushAsync();
+            Assert.Equal("held", await sqlite.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60)));
+            await WaitUntilAsync(() => cli.HasExited || Directory.Exists(target) || Directory.EnumerateDirectories(staging).Any(d => !existing.Contains(d) && CompleteRepository(d)),
+                $"{where}: the repository directory to be made");
+            await Task.Delay(500);
+            // Ended: it recorded the repository before sqlite3 got the lock (the check below still holds); said in the output.
+            if (cli.HasExited) output.WriteLine($"{where}: the creation finished before the database was held (exit {cli.ExitCode}): {await stderr}");
+            cli.Kill(entireProcessTree: true);
+            await cli.WaitForExitAsync();
+        }
+        finally
+        {
+            ProcessRunner.Kill(sqlite);
+            sqlite.Dispose();
+        }
+    }
+
     private static bool CompleteRepository(string directory) =>
         File.Exists(Path.Combine(directory, "HEAD")) || File.Exists(Path.Combine(directory, ".hg", "requires"));
 
@@ -359,33 +399,6 @@ public sealed class CrashRecoveryTests(CrashServer server, ITestOutputHelper out
         var http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return http;
-    }
-
-    /// <summary>sqlite3 holding the write lock of the server's database (BEGIN IMMEDIATE) until disposed.</summary>
-    private async Task<IAsyncDisposable> HoldDatabaseAsync()
-    {
-        var info = ProcessRunner.StartInfo(Tools.Require("sqlite3", "sqlite3"), [Path.Combine(server.DataDirectory, "wharf.db")], server.Root);
-        var sqlite = Process.Start(info)!;
-        await sqlite.StandardInput.WriteLineAsync("BEGIN IMMEDIATE;");
-        await sqlite.StandardInput.WriteLineAsync("SELECT 'held';");
-        await sqlite.StandardInput.FlushAsync();
-        var line = await sqlite.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.True(line == "held", $"sqlite3 could not take the database's write lock: {line} {await sqlite.StandardError.ReadToEndAsync()}");
-        return new Held(sqlite);
-    }
-
-    private sealed class Held(Process sqlite) : IAsyncDisposable
-    {
-        private bool released;
-
-        public async ValueTask DisposeAsync()
-        {
-            if (released) return;
-            released = true;
-            ProcessRunner.Kill(sqlite);
-            await sqlite.WaitForExitAsync();
-            sqlite.Dispose();
-        }
     }
 
     private async Task WaitUntilAsync(Func<bool> condition, string what)

@@ -49,11 +49,13 @@ public sealed class RepositoryService(
         var marker = Path.Combine(staging, CreatingMarker);
         try
         {
-            if (scm == Scm.Hg) await hg.InitAsync(staging, cancellationToken);
-            else await git.InitBareAsync(staging, cancellationToken, settings.DefaultBranch);
+            // The marker first: a crash during the init leaves a staging folder that says whose it was.
+            Directory.CreateDirectory(staging);
             await File.WriteAllTextAsync(marker,
                 $"host {Environment.MachineName} pid {Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)} since {time.GetUtcNow():O}\n",
                 cancellationToken);
+            if (scm == Scm.Hg) await hg.InitAsync(staging, cancellationToken);
+            else await git.InitBareAsync(staging, cancellationToken, settings.DefaultBranch);
         }
         catch
         {

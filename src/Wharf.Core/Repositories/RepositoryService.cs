@@ -25,8 +25,7 @@ public sealed class RepositoryService(
     /// service shows or a whole repository: the directory is built in a staging folder named by the repository's uuid, then
     /// recorded, then moved into place in one rename. A crash before the record leaves only a staging folder (removed by
     /// the server's recovery at start); one after it leaves a record whose directory is still in staging (moved into place
-    /// by the recovery, and before that answering as an empty repository never would: not found on disk). A failure
-    /// removes what was made.
+    /// by that recovery before anything is served). A failure removes what was made, record included.
     /// </summary>
     public async Task<RepositoryInfo> CreateAsync(RepositoryName name, CancellationToken cancellationToken, Scm scm = Scm.Git, bool isPrivate = true,
         Audit.Actor? actor = null)

@@ -39,4 +39,20 @@ public sealed class HgBinary(string executable = "hg")
         if (run.ExitCode != 0)
             throw new InvalidOperationException($"hg init failed with exit code {run.ExitCode}: {run.Stderr.Trim()}");
     }
+
+    /// <summary>Whether a Mercurial transaction in <paramref name="repository"/> was started and not finished (<c>.hg/store/journal</c>).</summary>
+    public static bool HasInterruptedTransaction(string repository) => File.Exists(Path.Combine(repository, ".hg", "store", "journal"));
+
+    /// <summary>
+    /// Rolls back a transaction a killed hg left open (hg then refuses every write: "abandoned transaction found - run hg
+    /// recover"), with <c>hg recover</c>. Only when no live process holds the store lock: hg breaks a lock whose holder on this
+    /// host is gone, and with <c>ui.timeout=0</c> gives up at once on a live holder, whose transaction is still running.
+    /// Returns whether a transaction was rolled back.
+    /// </summary>
+    public async Task<bool> RecoverAsync(string repository, CancellationToken cancellationToken)
+    {
+        if (!HasInterruptedTransaction(repository)) return false;
+        var run = await ChildProcess.RunToEndAsync(Start, StartInfo("--config", "ui.timeout=0", "-R", repository, "recover"), cancellationToken);
+        return run.ExitCode == 0 && !HasInterruptedTransaction(repository);
+    }
 }

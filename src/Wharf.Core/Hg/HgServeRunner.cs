@@ -20,6 +20,9 @@ public sealed class HgServeRunner(HgBinary hg, ProcessLimits? limits = null)
         // hg refuses "serve --stdio" with any argument beyond "-R REPO serve --stdio" (a guard against clients
         // smuggling options), so the hooks go in a configuration file of this session's own, named by HGRCPATH.
         // Only a validated repository name and GUID paths are written into it, never client text.
+        // A push killed with its server (on this node or another that shares the store) leaves its transaction open, and
+        // hg would refuse the next push until someone runs hg recover: roll it back first.
+        await hg.RecoverAsync(repositoryPath, cancellationToken);
         var session = Path.Combine(Path.GetTempPath(), "wharf-hg-" + Guid.NewGuid().ToString("N"));
         var marker = session + ".pushed";
         var nodes = session + ".nodes";

@@ -15,9 +15,17 @@ public sealed class RepositoryService(
     IRepositoryStore repositories, IUserStore users, WharfPaths paths, GitBinary git, HgBinary hg, TimeProvider time, RepositorySettings settings, Audit.IAuditLog audit)
 {
     /// <summary>
-    /// Creates the repository on disk and records it. The directory is built in a staging folder and
-    /// moved into place in one rename, so a failure never leaves a half-initialised repository at the real
-    /// path; if recording fails, the directory is removed again.
+    /// The file a creation keeps in its staging directory until the repository is recorded: "host NAME pid N since TIME",
+    /// so that after a crash the server's recovery knows whether its creator is gone.
+    /// </summary>
+    public const string CreatingMarker = "wharf-creating";
+
+    /// <summary>
+    /// Creates the repository on disk and records it, in an order that a crash at any point leaves either nothing the
+    /// service shows or a whole repository: the directory is built in a staging folder named by the repository's uuid, then
+    /// recorded, then moved into place in one rename. A crash before the record leaves only a staging folder (removed by
+    /// the server's recovery at start); one after it leaves a record whose directory is still in staging (moved into place
+    /// by that recovery before anything is served). A failure removes what was made, record included.
     /// </summary>
     public async Task<RepositoryInfo> CreateAsync(RepositoryName name, CancellationToken cancellationToken, Scm scm = Scm.Git, bool isPrivate = true,
         Audit.Actor? actor = null)
@@ -34,14 +42,19 @@ public sealed class RepositoryService(
                     $"Repository '{owner.Name}/{name.Name}' has no record but its directory exists at {paths.Repository(owner.Name, name.Name, kind)}; move that directory away first.",
                     RepositoryErrors.Exists);
 
+        var uuid = Guid.NewGuid();
         Directory.CreateDirectory(paths.RepositoriesStaging);
-        var staging = Path.Combine(paths.RepositoriesStaging, Guid.NewGuid().ToString("N"));
+        var staging = Path.Combine(paths.RepositoriesStaging, uuid.ToString("N"));
+        var marker = Path.Combine(staging, CreatingMarker);
         try
         {
+            // The marker first: a crash during the init leaves a staging folder that says whose it was.
+            Directory.CreateDirectory(staging);
+            await File.WriteAllTextAsync(marker,
+                $"host {Environment.MachineName} pid {Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)} since {time.GetUtcNow():O}\n",
+                cancellationToken);
             if (scm == Scm.Hg) await hg.InitAsync(staging, cancellationToken);
             else await git.InitBareAsync(staging, cancellationToken, settings.DefaultBranch);
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            Directory.Move(staging, target);
         }
         catch
         {
@@ -51,7 +64,7 @@ public sealed class RepositoryService(
 
         var repository = new Repository
         {
-            Uuid = Guid.NewGuid(),
+            Uuid = uuid,
             OwnerId = owner.Id,
             Name = name.Name,
             LowerName = Names.Lower(name.Name),
@@ -66,9 +79,27 @@ public sealed class RepositoryService(
         }
         catch
         {
-            TryDelete(target);
+            TryDelete(staging);
             throw;
         }
+
+        try
+        {
+            File.Delete(marker);
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            Directory.Move(staging, target);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Another node's recovery may have moved it into place meanwhile; anything else undoes the creation.
+            if (!Directory.Exists(target) || Directory.Exists(staging))
+            {
+                await repositories.RemoveAsync(repository.Id, CancellationToken.None);
+                TryDelete(staging);
+                throw;
+            }
+        }
+
         var created = new RepositoryInfo(repository.Id, owner.Id, owner.Name, repository.Name, target)
         {
             Uuid = repository.Uuid, OwnerUuid = owner.Uuid, Scm = scm, IsPrivate = isPrivate, CreatedAt = repository.CreatedAt,
@@ -94,7 +125,8 @@ public sealed class RepositoryService(
             throw RepositoryErrors.Confirmation(repository.FullName);
 
         Directory.CreateDirectory(paths.RepositoriesTrash);
-        var trash = Path.Combine(paths.RepositoriesTrash, Guid.NewGuid().ToString("N"));
+        // Named by the uuid, so that the server's recovery can put it back if the record outlives a crash here.
+        var trash = Path.Combine(paths.RepositoriesTrash, (repository.Uuid == Guid.Empty ? Guid.NewGuid() : repository.Uuid).ToString("N"));
         var moved = false;
         if (Directory.Exists(repository.Path))
         {

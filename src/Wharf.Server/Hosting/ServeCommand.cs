@@ -103,6 +103,9 @@ public static class ServeCommand
 
         await using var app = builder.Build();
         await WharfServices.PrepareAsync(app.Services, cancellationToken);
+        // Before anything is served: what a crash left half-done in the repository store is finished or undone.
+        await using (var recovery = app.Services.CreateAsyncScope())
+            await ActivatorUtilities.CreateInstance<RepositoryRecovery>(recovery.ServiceProvider).RunAsync(cancellationToken);
         // First, so that everything after (the sign-in throttle, the audit log, mails, logs, the cookies' Secure
         // flag) sees the client's address and scheme. With no trusted proxy the middleware is left out: given
         // empty lists it would believe every sender.

@@ -86,7 +86,12 @@ public sealed partial class RepositorySessions(
                     await output.FlushAsync(cancellationToken);
                     return (0, false, null);
                 }
-                return await hg.RunAsync(repository.Path, repository.FullName, level >= AccessLevel.Write, input, output, error, cancellationToken);
+                // A push that runs out of disk space is told so plainly after hg's own lines (FullDisk).
+                var full = new FullDisk.Watch.Flag();
+                var (status, changed, detail) = await hg.RunAsync(repository.Path, repository.FullName, level >= AccessLevel.Write,
+                    input, new FullDisk.Watch(output, full), new FullDisk.Watch(error, full), cancellationToken);
+                if (full.Seen && !changed) await TellDiskFullAsync(error, identity.Name, repository.FullName, cancellationToken);
+                return (status, changed, detail);
             }, cancellationToken);
         }
         catch (WharfException e)
@@ -94,6 +99,13 @@ public sealed partial class RepositorySessions(
             metrics?.GitOperation(service, "refused", time.GetElapsedTime(started));
             LogRefused(logger, identity.Name, e.Category, e.Message);
             return await SshErrors.WriteAsync(error, e, cancellationToken);
+        }
+        catch (Exception e) when (FullDisk.Is(e))
+        {
+            // Wharf's own write (a push marker, a record) found the disk full: said plainly, not as an internal error.
+            metrics?.GitOperation(service, "error", time.GetElapsedTime(started));
+            await TellDiskFullAsync(error, identity.Name, commandLine ?? "", cancellationToken);
+            return SshErrors.InternalErrorStatus;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -132,6 +144,23 @@ public sealed partial class RepositorySessions(
         }
     }
 
+    private async Task TellDiskFullAsync(Stream error, string user, string repository, CancellationToken cancellationToken)
+    {
+        LogDiskFull(logger, user, repository);
+        try
+        {
+            await error.WriteAsync(SshErrors.Message(FullDisk.Message), cancellationToken);
+            await error.FlushAsync(cancellationToken);
+        }
+        catch (IOException)
+        {
+            // The client has gone; the log line stays.
+        }
+    }
+
+    [LoggerMessage(EventId = 1198, Level = LogLevel.Error, Message = "{User}'s push to {Repository} was refused: the disk is full")]
+    private static partial void LogDiskFull(ILogger logger, string user, string repository);
+
     [LoggerMessage(EventId = 1156, Level = LogLevel.Information, Message = "{User}'s git-lfs-transfer on {Repository} broke the protocol: {Reason}")]
     private static partial void LogLfsProtocol(ILogger logger, string user, string repository, string reason);
 
@@ -163,8 +192,12 @@ public sealed partial class RepositorySessions(
             var (hooks, hookEnvironment) = pushing && repository.RequireSignedCommits
                 ? Signing.SignedPushes.Prepare(services.GetRequiredService<Core.WharfPaths>(), services.GetRequiredService<Data.DatabaseTarget>(), repository)
                 : (null, null);
-            var status = await git.RunAsync(gitService, repository.Path, gitProtocol, input, output, error, cancellationToken, hooks, hookEnvironment, options);
+            // A push that runs out of disk space is told so plainly after git's own lines (FullDisk).
+            var full = new FullDisk.Watch.Flag();
+            var status = await git.RunAsync(gitService, repository.Path, gitProtocol, input, pushing ? new FullDisk.Watch(output, full) : output,
+                pushing ? new FullDisk.Watch(error, full) : error, cancellationToken, hooks, hookEnvironment, options);
             var (changed, detail) = pushing ? await AfterPushAsync(services, identity, repository, before!) : (false, null);
+            if (full.Seen && !changed) await TellDiskFullAsync(error, identity.Name, repository.FullName, cancellationToken);
             if (pushing && changed) await RecordSignaturesAsync(services, repository, before!);
             if (pushing && changed) maintenance?.Pushed(repository.FullName, repository.Path);
             return (status, changed, detail);

@@ -3,10 +3,11 @@
 # itself reading the same things from the same bare repository.
 #
 #   bench/browse-history.sh                         # this repository's own history (the clone bench/.. lives in)
-#   bench/browse-history.sh /path/to/any/repository # any git repository (its HEAD branch is pushed as main)
+#   bench/browse-history.sh /path/to/any/repository # any git repository (its HEAD is pushed as main)
 #   RUNS=100 COMMIT=<id> WHARF_DLL=/path/to/wharf.dll bench/browse-history.sh
+#   REF=v2.0.0 bench/browse-history.sh /tmp/git.git # a tag or branch of any repository, bare or not, pushed as main
 #
-# Pushes the repository's HEAD (as main) over SSH into a fresh `wharf serve`, signs in through the web form, then
+# Pushes the repository's HEAD, or REF, (as main) over SSH into a fresh `wharf serve`, signs in through the web form, then
 # times, interleaved RUNS times each: the commit list (/OWNER/NAME/commits, 30 commits), a commit page with its diff
 # (/OWNER/NAME/commits/COMMIT; by default the newest non-merge commit of main), and git's own reads of the same
 # things (`git log -n 30 main` and `git show COMMIT`, each a fresh process as a script would run it). Page times are

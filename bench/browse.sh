@@ -2,10 +2,11 @@
 # Code browsing speed: the source pages of a running `wharf serve` against git itself on the same repository.
 #
 #   bench/browse.sh                         # this repository's own history (the clone bench/.. lives in)
-#   bench/browse.sh /path/to/any/repository # any git repository (its HEAD branch is pushed as main)
+#   bench/browse.sh /path/to/any/repository # any git repository (its HEAD is pushed as main)
 #   RUNS=100 FILE=README.md WHARF_DLL=/path/to/wharf.dll bench/browse.sh
+#   REF=v2.0.0 bench/browse.sh /tmp/git.git # a tag or branch of any repository, bare or not, pushed as main
 #
-# Pushes the repository's HEAD (as main) over SSH into a fresh `wharf serve`, signs in through the web form,
+# Pushes the repository's HEAD, or REF, (as main) over SSH into a fresh `wharf serve`, signs in through the web form,
 # times the first (cold) view of the root tree and of up to RUNS other directories once each (the last commit per
 # entry is looked up then, and kept for later views of the same directory at the same commit) and of up to RUNS
 # other files of FILE's type (highlighted then, and kept by blob), then times,

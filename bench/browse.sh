@@ -31,7 +31,9 @@ browse_setup "$SOURCE"
 COMMITS=$(git --git-dir "$BARE" rev-list --count main)
 ENTRIES=$(git --git-dir "$BARE" ls-tree main | wc -l)
 FILES=$(git --git-dir "$BARE" ls-tree -r main | wc -l)
-FILE=${FILE:-$(git --git-dir "$BARE" ls-tree -r --name-only main | grep -m1 -E '\.(cs|c|py|js|rs|go|java)$' || git --git-dir "$BARE" ls-tree -r --name-only main | head -1)}
+# Listed into a file first: with pipefail, git killed by SIGPIPE when grep -m1 stops early would fail the script.
+git --git-dir "$BARE" ls-tree -r --name-only main >"$TMP/paths"
+FILE=${FILE:-$(grep -m1 -E '\.(cs|c|py|js|rs|go|java)$' "$TMP/paths" || head -1 "$TMP/paths")}
 FILE_BYTES=$(git --git-dir "$BARE" cat-file -s "main:$FILE")
 echo "   $COMMITS commits, $ENTRIES entries at the root, $FILES files; file: $FILE ($FILE_BYTES bytes)"
 
@@ -55,7 +57,7 @@ for dir in "${DIRS[@]:1}"; do
 done
 # A file's first view highlights it; later views of the same blob take the kept lines. Other files of the same
 # kind as FILE, each once, next to `git cat-file -p main:OTHER`.
-mapfile -t OTHERS < <(git --git-dir "$BARE" ls-tree -r --name-only main | grep -F -x -v "$FILE" | grep -E "\.${FILE##*.}\$" | head -n "$RUNS" || true)
+mapfile -t OTHERS < <(grep -F -x -v "$FILE" "$TMP/paths" | grep -E "\.${FILE##*.}\$" | head -n "$RUNS" || true)
 : >"$TMP/cold-file"; : >"$TMP/cold-cat"
 for other in "${OTHERS[@]}"; do
   page_ms "/alice/bench/src/main/$(escape "$other")" >>"$TMP/cold-file"

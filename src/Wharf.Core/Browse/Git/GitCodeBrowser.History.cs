@@ -112,7 +112,7 @@ public sealed partial class GitCodeBrowser
             if (!complete)
             {
                 // Past a cap: what follows is not read, and git is stopped instead of writing it into a full pipe.
-                HistoryProcess.Kill(process);
+                BrowseProcess.Kill(process);
                 await process.WaitForExitAsync(CancellationToken.None);
             }
             else
@@ -448,36 +448,13 @@ file static class HistoryProcess
 
     /// <summary>
     /// Starts git ARGUMENTS, drains its stderr, and hands the process to <paramref name="read"/> with a token that
-    /// ends at <see cref="BrowseLimits.Timeout"/>. git is killed when <paramref name="read"/> fails; running out of
-    /// time is <see cref="BrowseErrors.TooSlow"/>, the caller's own cancellation stays a cancellation.
+    /// ends at <see cref="BrowseLimits.Timeout"/>, through <see cref="BrowseProcess.RunAsync"/> (running out of time is
+    /// <see cref="BrowseErrors.TooSlow"/>, the caller's own cancellation stays a cancellation).
     /// </summary>
-    public static async Task<T> WithProcessAsync<T>(Wharf.Core.Git.GitBinary git, BrowseLimits limits, RepositoryInfo repository,
-        IEnumerable<string> arguments, Func<Process, Task<string>, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
-    {
-        var started = Stopwatch.GetTimestamp();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(limits.Timeout);
-        using var process = git.Start(StartInfo(git, repository, arguments));
-        var stderr = DrainAsync(process.StandardError, timeout.Token);
-        try
-        {
-            var result = await read(process, stderr, timeout.Token);
-            // The timer can fire late on a loaded machine, after git has already finished: an answer that took longer
-            // than the limit is still too slow, so the limit means the same whatever the timer did.
-            if (Stopwatch.GetElapsedTime(started) > limits.Timeout) throw BrowseErrors.TooSlow(limits.Timeout);
-            return result;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            Kill(process);
-            throw BrowseErrors.TooSlow(limits.Timeout);
-        }
-        catch
-        {
-            Kill(process);
-            throw;
-        }
-    }
+    public static Task<T> WithProcessAsync<T>(Wharf.Core.Git.GitBinary git, BrowseLimits limits, RepositoryInfo repository,
+        IEnumerable<string> arguments, Func<Process, Task<string>, CancellationToken, Task<T>> read, CancellationToken cancellationToken) =>
+        BrowseProcess.RunAsync(() => git.Start(StartInfo(git, repository, arguments)), limits.Timeout,
+            (process, ct) => read(process, DrainAsync(process.StandardError, ct), ct), cancellationToken);
 
     /// <summary>Reads stderr so git never blocks on a full pipe; keeps the first 4 KiB.</summary>
     public static async Task<string> DrainAsync(StreamReader stderr, CancellationToken cancellationToken)
@@ -488,16 +465,6 @@ file static class HistoryProcess
         while ((n = await stderr.ReadAsync(buffer, cancellationToken)) > 0)
             if (kept.Length < 4096) kept.Append(buffer, 0, Math.Min(n, 4096 - kept.Length));
         return kept.ToString();
-    }
-
-    public static void Kill(Process process)
-    {
-        try
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException) { } // already gone
-        catch (System.ComponentModel.Win32Exception) { }
     }
 }
 

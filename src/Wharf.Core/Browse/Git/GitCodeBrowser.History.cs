@@ -167,28 +167,12 @@ public sealed partial class GitCodeBrowser
             await stderr;
             return parser.Result(from, to);
         }, cancellationToken);
-        if (keep && diff is not null && diff.FilesOmitted == 0 && !diff.Files.Any(f => f.LinesOmitted) && DiffTextBytes(diff) <= MaxKeptDiffBytes)
-            _diffs.Add(key, diff);
+        if (keep && diff is { Keepable: true }) _diffs.Add(key, diff);
         return diff;
     }
 
-    /// <summary>Commits' diffs by repository and full commit id (<see cref="DiffAsync"/>), each at most <see cref="MaxKeptDiffBytes"/>.</summary>
+    /// <summary>Commits' own diffs by repository and full commit id (<see cref="DiffAsync"/>), small ones (<see cref="Diff.Keepable"/>).</summary>
     private readonly BoundedCache<(long, string, string), Diff> _diffs = new(64);
-
-    /// <summary>Largest diff kept, counted as the text of its lines (64 kept: a few megabytes at most).</summary>
-    private const long MaxKeptDiffBytes = 64 * 1024;
-
-    private static long DiffTextBytes(Diff diff)
-    {
-        long bytes = 0;
-        foreach (var file in diff.Files)
-            foreach (var hunk in file.Hunks)
-            {
-                bytes += hunk.Header.Length;
-                foreach (var line in hunk.Lines) bytes += line.Text.Length + 16;
-            }
-        return bytes;
-    }
 
     public async Task<bool> CopyPatchAsync(RepositoryInfo repository, string? from, string to, Stream destination, CancellationToken cancellationToken)
     {

@@ -152,15 +152,6 @@ public sealed class GitHistoryTests : IDisposable
         Assert.Equal(10_000, Encoding.UTF8.GetString(patch.ToArray()).Split('\n').Count(l => l.StartsWith("diff --git ", StringComparison.Ordinal)));
     }
 
-    /// <summary>A git that writes each of its command lines to <paramref name="log"/> before it runs, to count processes.</summary>
-    private string CountingGit(string log)
-    {
-        var wrapper = Path.Combine(_root, "counting-git");
-        File.WriteAllText(wrapper, $"#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{log}'\nexec git \"$@\"\n");
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return wrapper;
-    }
-
     /// <summary>Dates HEAD, packed-refs and the ref directories a minute back, as refs are on a repository nobody pushed to just now.</summary>
     private static void SettleRefs(string bare)
     {
@@ -180,7 +171,7 @@ public sealed class GitHistoryTests : IDisposable
         var (h, r) = Make();
         SettleRefs(h.Bare);
         var log = Path.Combine(_root, "git-runs.log");
-        using var browser = new GitCodeBrowser(new GitBinary(CountingGit(log)), new BrowseLimits());
+        using var browser = new GitCodeBrowser(new GitBinary(Support.CountingTool.Write(Path.Combine(_root, "counting-git"), "git", log)), new BrowseLimits());
         async Task<(CommitList List, CommitDetail? Commit, Diff? Diff)> ViewAsync(string id) => (
             await browser.CommitsAsync(r, "refs/heads/main", null, 0, 30, CancellationToken.None),
             await browser.CommitAsync(r, id, CancellationToken.None),

@@ -448,9 +448,7 @@ public sealed class HgCodeBrowserTests(HgRepositoryFixture repo) : IClassFixture
         var past = DateTime.UtcNow.AddMinutes(-1);
         foreach (var file in Directory.GetFiles(Path.Combine(hg.Directory, ".hg"), "*", SearchOption.AllDirectories)) File.SetLastWriteTimeUtc(file, past);
         var runs = Path.Combine(hg.Directory, "..", Path.GetFileName(hg.Directory) + "-hg-runs.log");
-        var wrapper = Path.Combine(hg.Directory, "..", Path.GetFileName(hg.Directory) + "-counting-hg");
-        File.WriteAllText(wrapper, $"#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{runs}'\nexec hg \"$@\"\n");
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var wrapper = CountingTool.Write(Path.Combine(hg.Directory, "..", Path.GetFileName(hg.Directory) + "-counting-hg"), "hg", runs);
         try
         {
             var info = new RepositoryInfo(5, 1, "alice", "kept", hg.Directory) { Scm = Scm.Hg };

@@ -24,9 +24,7 @@ public sealed class SignedTimesTests : IDisposable
         Git.Ok(_root, "init", "-q", "--bare", bare);
         var h = HistoryRepository.Build(_root, bare);
         var log = Path.Combine(_root, "git-runs.log");
-        var wrapper = Path.Combine(_root, "counting-git");
-        File.WriteAllText(wrapper, $"#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{log}'\nexec git \"$@\"\n");
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var wrapper = Support.CountingTool.Write(Path.Combine(_root, "counting-git"), "git", log);
         // Only git is used for the times: the stores are not reached.
         var signatures = new CommitSignatures(null!, null!, null!, new GitBinary(wrapper), TimeProvider.System);
         var r = new RepositoryInfo(77, 1, "alice", "site", bare) { Scm = Scm.Git };

@@ -2,10 +2,11 @@
 # Code browsing speed: the source pages of a running `wharf serve` against git itself on the same repository.
 #
 #   bench/browse.sh                         # this repository's own history (the clone bench/.. lives in)
-#   bench/browse.sh /path/to/any/repository # any git repository (its HEAD branch is pushed as main)
+#   bench/browse.sh /path/to/any/repository # any git repository (its HEAD is pushed as main)
 #   RUNS=100 FILE=README.md WHARF_DLL=/path/to/wharf.dll bench/browse.sh
+#   REF=v2.0.0 bench/browse.sh /tmp/git.git # a tag or branch of any repository, bare or not, pushed as main
 #
-# Pushes the repository's HEAD (as main) over SSH into a fresh `wharf serve`, signs in through the web form,
+# Pushes the repository's HEAD, or REF, (as main) over SSH into a fresh `wharf serve`, signs in through the web form,
 # times the first (cold) view of the root tree and of up to RUNS other directories once each (the last commit per
 # entry is looked up then, and kept for later views of the same directory at the same commit) and of up to RUNS
 # other files of FILE's type (highlighted then, and kept by blob), then times,
@@ -30,7 +31,9 @@ browse_setup "$SOURCE"
 COMMITS=$(git --git-dir "$BARE" rev-list --count main)
 ENTRIES=$(git --git-dir "$BARE" ls-tree main | wc -l)
 FILES=$(git --git-dir "$BARE" ls-tree -r main | wc -l)
-FILE=${FILE:-$(git --git-dir "$BARE" ls-tree -r --name-only main | grep -m1 -E '\.(cs|c|py|js|rs|go|java)$' || git --git-dir "$BARE" ls-tree -r --name-only main | head -1)}
+# Listed into a file first: with pipefail, git killed by SIGPIPE when grep -m1 stops early would fail the script.
+git --git-dir "$BARE" ls-tree -r --name-only main >"$TMP/paths"
+FILE=${FILE:-$(grep -m1 -E '\.(cs|c|py|js|rs|go|java)$' "$TMP/paths" || head -1 "$TMP/paths")}
 FILE_BYTES=$(git --git-dir "$BARE" cat-file -s "main:$FILE")
 echo "   $COMMITS commits, $ENTRIES entries at the root, $FILES files; file: $FILE ($FILE_BYTES bytes)"
 
@@ -54,7 +57,7 @@ for dir in "${DIRS[@]:1}"; do
 done
 # A file's first view highlights it; later views of the same blob take the kept lines. Other files of the same
 # kind as FILE, each once, next to `git cat-file -p main:OTHER`.
-mapfile -t OTHERS < <(git --git-dir "$BARE" ls-tree -r --name-only main | grep -F -x -v "$FILE" | grep -E "\.${FILE##*.}\$" | head -n "$RUNS" || true)
+mapfile -t OTHERS < <(grep -F -x -v "$FILE" "$TMP/paths" | grep -E "\.${FILE##*.}\$" | head -n "$RUNS" || true)
 : >"$TMP/cold-file"; : >"$TMP/cold-cat"
 for other in "${OTHERS[@]}"; do
   page_ms "/alice/bench/src/main/$(escape "$other")" >>"$TMP/cold-file"

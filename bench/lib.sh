@@ -103,8 +103,9 @@ CONF
 }
 
 # The code-page benchmarks (browse.sh, browse-history.sh): a fresh `wharf serve` with alice, her key and
-# alice/bench, SOURCE's HEAD pushed into it as main over SSH, and a signed-in cookie jar. Needs TMP, PIDS and
-# publish_wharf's WHARF_DLL; sets DATA, BASE, BARE and JAR.
+# alice/bench, SOURCE's REF (default HEAD; a tag such as v2.0.0 pushes its commit) pushed into it as main over SSH,
+# and a signed-in cookie jar. SOURCE may be a bare repository. Needs TMP, PIDS and publish_wharf's WHARF_DLL; sets
+# DATA, BASE, BARE and JAR.
 browse_setup() { # source
   local password="bench password long enough" ssh_port token status ssh
   DATA="$TMP/data"
@@ -117,9 +118,9 @@ browse_setup() { # source
   start_wharf WHARF "$DATA" "$ssh_port"
   PIDS+=("$WHARF_TIMEOUT_PID")
   BASE=$WHARF_HTTP
-  echo "== pushing $1 (HEAD as main) over SSH"
+  echo "== pushing $1 (${REF:-HEAD} as main) over SSH"
   ssh="ssh -i $TMP/key -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR"
-  git -C "$1" -c core.sshCommand="$ssh" push -q "ssh://git@127.0.0.1:$ssh_port/alice/bench.git" HEAD:refs/heads/main
+  git -C "$1" -c core.sshCommand="$ssh" push -q "ssh://git@127.0.0.1:$ssh_port/alice/bench.git" "${REF:-HEAD}^{commit}:refs/heads/main"
   BARE="$DATA/repositories/alice/bench.git"
   echo "== signing in"
   JAR="$TMP/cookies"

@@ -152,6 +152,54 @@ public sealed class GitHistoryTests : IDisposable
         Assert.Equal(10_000, Encoding.UTF8.GetString(patch.ToArray()).Split('\n').Count(l => l.StartsWith("diff --git ", StringComparison.Ordinal)));
     }
 
+    /// <summary>Dates HEAD, packed-refs and the ref directories a minute back, as refs are on a repository nobody pushed to just now.</summary>
+    private static void SettleRefs(string bare)
+    {
+        var past = DateTime.UtcNow.AddMinutes(-1);
+        foreach (var file in new[] { "HEAD", "packed-refs" })
+            if (File.Exists(Path.Combine(bare, file))) File.SetLastWriteTimeUtc(Path.Combine(bare, file), past);
+        foreach (var top in new[] { "refs/heads", "refs/tags" })
+        {
+            var root = Path.Combine(bare, top);
+            foreach (var dir in Directory.GetDirectories(root, "*", SearchOption.AllDirectories).Append(root)) Directory.SetLastWriteTimeUtc(dir, past);
+        }
+    }
+
+    [Fact]
+    public async Task ASecondViewOfABranchsCommitListAndOfACommitStartsNoGitAndAPushIsShownAtOnce()
+    {
+        var (h, r) = Make();
+        SettleRefs(h.Bare);
+        var log = Path.Combine(_root, "git-runs.log");
+        using var browser = new GitCodeBrowser(new GitBinary(Support.CountingTool.Write(Path.Combine(_root, "counting-git"), "git", log)), new BrowseLimits());
+        async Task<(CommitList List, CommitDetail? Commit, Diff? Diff)> ViewAsync(string id) => (
+            await browser.CommitsAsync(r, "refs/heads/main", null, 0, 30, CancellationToken.None),
+            await browser.CommitAsync(r, id, CancellationToken.None),
+            await browser.DiffAsync(r, null, id, CancellationToken.None));
+
+        var first = await ViewAsync(h.Second);
+        Assert.NotEmpty(File.ReadAllLines(log));
+        File.Delete(log);
+        var second = await ViewAsync(h.Second);
+        // The list is kept for the commit main points at, the commit and its small diff by id: no git at all.
+        Assert.False(File.Exists(log), File.Exists(log) ? File.ReadAllText(log) : "");
+        Assert.Equal(first.List.Commits.Select(c => c.Id), second.List.Commits.Select(c => c.Id));
+        Assert.Equal(["Merge feature/x", "Main moves on", "Feature work", "Rename, binary and a type change", "Root commit"],
+            second.List.Commits.Select(c => c.Subject));
+        Assert.Equal(h.Second, second.Commit?.Id);
+        Assert.Equal(first.Diff!.Files.Select(f => (f.OldPath, f.NewPath, f.Change, f.Additions, f.Deletions)),
+            second.Diff!.Files.Select(f => (f.OldPath, f.NewPath, f.Change, f.Additions, f.Deletions)));
+
+        // A push moves main: the next view lists the new commit, whatever was kept for the old one.
+        Git.Ok(h.Work, "checkout", "-q", "main");
+        var pushed = h.Commit("Pushed after the first view");
+        h.Push("main:main");
+        var after = await browser.CommitsAsync(r, "refs/heads/main", null, 0, 30, CancellationToken.None);
+        Assert.Equal(pushed, after.Commits[0].Id);
+        Assert.Equal("Pushed after the first view", after.Commits[0].Subject);
+        Assert.Equal(6, after.Commits.Count);
+    }
+
     [Fact]
     public async Task AReadPastTheTimeoutIsStoppedWithTheBrowseTimeoutError()
     {

@@ -439,6 +439,45 @@ public sealed class HgCodeBrowserTests(HgRepositoryFixture repo) : IClassFixture
     }
 
     [Fact]
+    public async Task TheRefListingIsReadOnceWhileTheRepositoryIsUnchangedAndAgainAfterABookmarkOrACommit()
+    {
+        using var hg = new HgWorkingCopy();
+        hg.Write("a.txt", "a\n");
+        var first = hg.Commit("First");
+        // Files as a repository nobody wrote to in the last minute has them (a listing is kept only once they settle).
+        var past = DateTime.UtcNow.AddMinutes(-1);
+        foreach (var file in Directory.GetFiles(Path.Combine(hg.Directory, ".hg"), "*", SearchOption.AllDirectories)) File.SetLastWriteTimeUtc(file, past);
+        var runs = Path.Combine(hg.Directory, "..", Path.GetFileName(hg.Directory) + "-hg-runs.log");
+        var wrapper = CountingTool.Write(Path.Combine(hg.Directory, "..", Path.GetFileName(hg.Directory) + "-counting-hg"), "hg", runs);
+        try
+        {
+            var info = new RepositoryInfo(5, 1, "alice", "kept", hg.Directory) { Scm = Scm.Hg };
+            var browser = new HgCodeBrowser(new HgBinary(wrapper), new BrowseLimits());
+            int Listings() => File.Exists(runs) ? File.ReadAllLines(runs).Count(l => l.Contains("head() or bookmark() or tag()", StringComparison.Ordinal)) : 0;
+
+            // A branch's history twice, and its refs: one listing without counts, one with.
+            Assert.Equal([first], (await browser.CommitsAsync(info, "default", null, 0, 30, None)).Commits.Select(c => c.Id));
+            Assert.Equal([first], (await browser.CommitsAsync(info, "default", null, 0, 30, None)).Commits.Select(c => c.Id));
+            await browser.RefsAsync(info, None);
+            await browser.RefsAsync(info, None);
+            Assert.Equal(2, Listings());
+
+            // A new bookmark and a new changeset are seen by the next page, without waiting.
+            hg.Hg("bookmark", "-r", first, "marked");
+            Assert.Contains(await browser.RefsAsync(info, None), r => r.Kind == RefKind.Bookmark && r.Name == "marked" && r.Target == first);
+            hg.Write("b.txt", "b\n");
+            var second = hg.Commit("Second");
+            Assert.Equal([second, first], (await browser.CommitsAsync(info, "default", null, 0, 30, None)).Commits.Select(c => c.Id));
+            Assert.Equal(4, Listings());
+        }
+        finally
+        {
+            File.Delete(wrapper);
+            File.Delete(runs);
+        }
+    }
+
+    [Fact]
     public async Task AWideDirectoryAHugeFileAndAChangesetOfThousandsOfFilesStayWithinTheDefaultCaps()
     {
         using var hg = new HgWorkingCopy();

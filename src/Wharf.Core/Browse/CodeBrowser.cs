@@ -163,6 +163,15 @@ public sealed record FileDiff(string? OldPath, string? NewPath, FileChange Chang
 /// <param name="FilesOmitted">Files past <see cref="BrowseLimits.MaxDiffFiles"/>, counted but not shown.</param>
 public sealed record Diff(string? From, string To, IReadOnlyList<FileDiff> Files, int FilesOmitted)
 {
+    /// <summary>Largest diff the browsers keep in memory for the next view, counted as <see cref="LineTextSize"/>.</summary>
+    internal const long MaxKeptSize = 64 * 1024;
+
+    /// <summary>The text of its hunk headers and lines (and 16 for each line's own record): what keeping it costs.</summary>
+    internal long LineTextSize => Files.Sum(f => f.Hunks.Sum(h => h.Header.Length + h.Lines.Sum(l => (long)l.Text.Length + 16)));
+
+    /// <summary>Whether the browsers keep it: whole (within the caps) and at most <see cref="MaxKeptSize"/>.</summary>
+    internal bool Keepable => FilesOmitted == 0 && !Files.Any(f => f.LinesOmitted) && LineTextSize <= MaxKeptSize;
+
     public int Additions => Files.Sum(f => f.Additions);
     public int Deletions => Files.Sum(f => f.Deletions);
 }

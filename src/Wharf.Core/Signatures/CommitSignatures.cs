@@ -162,11 +162,22 @@ public sealed class CommitSignatures(ISshKeyStore keys, IUserStore users, ICommi
         CancellationToken cancellationToken)
     {
         var result = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        var ids = objectIds.Where(IsObjectId).Distinct(StringComparer.Ordinal).ToList();
+        var ids = new List<string>();
+        // An object id fixes its time: times read once are kept, so the allowed_signers file reads only new objects.
+        foreach (var id in objectIds.Where(IsObjectId).Distinct(StringComparer.Ordinal))
+            if (SignedTimes.TryGet((repository.Id, repository.Path, id), out var known)) result[id] = known;
+            else ids.Add(id);
         foreach (var (oid, type, raw) in await ReadObjectsAsync(repository.Path, ids, null, cancellationToken))
-            if (type is "commit" or "tag" && SignedTime(type, raw) is { } t) result[oid] = t;
+            if (type is "commit" or "tag" && SignedTime(type, raw) is { } t)
+            {
+                result[oid] = t;
+                SignedTimes.Add((repository.Id, repository.Path, oid), t);
+            }
         return result;
     }
+
+    /// <summary>Signed times by repository and object id (<see cref="SignedTimesAsync"/>); this class is made per request.</summary>
+    private static readonly Browse.BoundedCache<(long, string, string), DateTimeOffset> SignedTimes = new(50_000);
 
     /// <summary>Checks one object's signature now, against the keys as they stand.</summary>
     public async Task<CommitSignature> CheckAsync(long repositoryId, string objectId, SignedObject signed, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Wharf.Core.Errors;
+using Wharf.Core.Git;
 using Wharf.Core.Repositories;
 
 namespace Wharf.Core.Browse.Git;
@@ -28,6 +29,12 @@ public sealed partial class GitCodeBrowser
             "--end-of-options", revision, "--",
         ];
         if (pathspec is not null) arguments.Add(pathspec);
+        // A commit id fixes its history: a list read once for the commit a branch points at is kept, and the next view
+        // of the branch (still at that commit) starts no process. The branch is resolved through the kept ref listing.
+        var tip = await TipAsync(repository, revision, cancellationToken);
+        var key = (repository.Id, repository.Path, tip ?? "", pathspec, skip, take);
+        if (tip is not null && _commitLists.TryGet(key, out var kept)) return kept;
+        if (tip is not null) arguments[arguments.IndexOf("--end-of-options") + 1] = tip;
         var run = await HistoryProcess.RunAsync(Git, Limits, repository, arguments, cancellationToken);
         if (run.ExitCode != 0) return new CommitList([], false);
         var fields = run.Stdout.Split('\0');
@@ -38,7 +45,27 @@ public sealed partial class GitCodeBrowser
             commits.Add(new CommitSummary(id, fields[i + 1], RepositoryHistory.GitDate(fields[i + 2]), fields[i + 2], fields[i + 3]));
         }
         var hasMore = commits.Count > take;
-        return new CommitList(hasMore ? commits[..take] : commits, hasMore);
+        var list = new CommitList(hasMore ? commits[..take] : commits, hasMore);
+        if (tip is not null) _commitLists.Add(key, list);
+        return list;
+    }
+
+    /// <summary>Commit lists by repository, tip commit, path, skip and take (<see cref="CommitsAsync"/>).</summary>
+    private readonly BoundedCache<(long, string, string, string?, int, int), CommitList> _commitLists = new(512);
+
+    /// <summary>
+    /// The commit a revision names when that needs no process: a full object id as it is, <c>HEAD</c> (its branch) and
+    /// <c>refs/heads/NAME</c> through <see cref="RefsAsync"/>; null for anything else (git resolves it).
+    /// </summary>
+    private async Task<string?> TipAsync(RepositoryInfo repository, string revision, CancellationToken cancellationToken)
+    {
+        if (IsObjectId(revision)) return revision;
+        var branch = revision == "HEAD" ? GitBinary.HeadBranch(repository.Path)
+            : revision.StartsWith(BranchPrefix, StringComparison.Ordinal) ? revision[BranchPrefix.Length..] : null;
+        if (branch is null) return null;
+        foreach (var r in await RefsAsync(repository, cancellationToken))
+            if (r.Kind == RefKind.Branch && r.Name == branch && IsObjectId(r.Target)) return r.Target;
+        return null;
     }
 
     public async Task<CommitDetail?> CommitAsync(RepositoryInfo repository, string revision, CancellationToken cancellationToken)
@@ -48,9 +75,16 @@ public sealed partial class GitCodeBrowser
         // tags (peeled there), commits that are not plain UTF-8, and hex that names no object (it may be a ref's name).
         if (IsObjectId(revision, minLength: 4))
         {
+            // A full id names the same commit for ever: a commit read by it is kept (small ones; the message may be long).
+            var key = (repository.Id, repository.Path, revision);
+            if (_commits.TryGet(key, out var kept)) return kept;
             await using var reader = OpenReader(repository, cancellationToken);
             if (await reader.ReadAsync(revision, MaxCommitObjectBytes) is { Info.Type: "commit", Content: { } content } read
-                && ParseCommit(read.Info.Id, content) is { } parsed) return parsed;
+                && ParseCommit(read.Info.Id, content) is { } parsed)
+            {
+                if (IsObjectId(revision) && content.Length <= MaxKeptCommitBytes) _commits.Add(key, parsed);
+                return parsed;
+            }
         }
         // The message (%B) is last: it may hold anything but NUL.
         var run = await HistoryProcess.RunAsync(Git, Limits, repository,
@@ -64,6 +98,11 @@ public sealed partial class GitCodeBrowser
             new Person(f[5], f[6], RepositoryHistory.GitDate(f[7]), f[7]),
             f[8].TrimEnd('\0').TrimEnd('\n'));
     }
+
+    /// <summary>Commits read by full id (<see cref="CommitAsync"/>), each at most <see cref="MaxKeptCommitBytes"/> as an object.</summary>
+    private readonly BoundedCache<(long, string, string), CommitDetail> _commits = new(1024);
+
+    private const int MaxKeptCommitBytes = 16 * 1024;
 
     /// <summary>Largest commit object parsed from the reader; a larger one (a huge message) is left to git log.</summary>
     private const int MaxCommitObjectBytes = 256 * 1024;
@@ -105,14 +144,19 @@ public sealed partial class GitCodeBrowser
     public async Task<Diff?> DiffAsync(RepositoryInfo repository, string? from, string to, CancellationToken cancellationToken)
     {
         if (!IsSafeRevision(to) || (from is not null && !IsSafeRevision(from))) return null;
-        return await HistoryProcess.WithProcessAsync(Git, Limits, repository, DiffArguments(from, to, raw: true), async (process, stderr, ct) =>
+        // A commit's own diff, asked for by its full id, never changes: a small one is kept (the commit page's next view
+        // starts no process). Abbreviated ids are not kept: a later object may make them ambiguous.
+        var key = (repository.Id, repository.Path, to);
+        var keep = from is null && IsObjectId(to);
+        if (keep && _diffs.TryGet(key, out var kept)) return kept;
+        var diff = await HistoryProcess.WithProcessAsync(Git, Limits, repository, DiffArguments(from, to, raw: true), async (process, stderr, ct) =>
         {
             var parser = new DiffParser(Limits);
             var complete = await parser.ReadAsync(process.StandardOutput.BaseStream, ct);
             if (!complete)
             {
                 // Past a cap: what follows is not read, and git is stopped instead of writing it into a full pipe.
-                HistoryProcess.Kill(process);
+                BrowseProcess.Kill(process);
                 await process.WaitForExitAsync(CancellationToken.None);
             }
             else
@@ -123,7 +167,12 @@ public sealed partial class GitCodeBrowser
             await stderr;
             return parser.Result(from, to);
         }, cancellationToken);
+        if (keep && diff is { Keepable: true }) _diffs.Add(key, diff);
+        return diff;
     }
+
+    /// <summary>Commits' own diffs by repository and full commit id (<see cref="DiffAsync"/>), small ones (<see cref="Diff.Keepable"/>).</summary>
+    private readonly BoundedCache<(long, string, string), Diff> _diffs = new(64);
 
     public async Task<bool> CopyPatchAsync(RepositoryInfo repository, string? from, string to, Stream destination, CancellationToken cancellationToken)
     {
@@ -448,36 +497,13 @@ file static class HistoryProcess
 
     /// <summary>
     /// Starts git ARGUMENTS, drains its stderr, and hands the process to <paramref name="read"/> with a token that
-    /// ends at <see cref="BrowseLimits.Timeout"/>. git is killed when <paramref name="read"/> fails; running out of
-    /// time is <see cref="BrowseErrors.TooSlow"/>, the caller's own cancellation stays a cancellation.
+    /// ends at <see cref="BrowseLimits.Timeout"/>, through <see cref="BrowseProcess.RunAsync"/> (running out of time is
+    /// <see cref="BrowseErrors.TooSlow"/>, the caller's own cancellation stays a cancellation).
     /// </summary>
-    public static async Task<T> WithProcessAsync<T>(Wharf.Core.Git.GitBinary git, BrowseLimits limits, RepositoryInfo repository,
-        IEnumerable<string> arguments, Func<Process, Task<string>, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
-    {
-        var started = Stopwatch.GetTimestamp();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(limits.Timeout);
-        using var process = git.Start(StartInfo(git, repository, arguments));
-        var stderr = DrainAsync(process.StandardError, timeout.Token);
-        try
-        {
-            var result = await read(process, stderr, timeout.Token);
-            // The timer can fire late on a loaded machine, after git has already finished: an answer that took longer
-            // than the limit is still too slow, so the limit means the same whatever the timer did.
-            if (Stopwatch.GetElapsedTime(started) > limits.Timeout) throw BrowseErrors.TooSlow(limits.Timeout);
-            return result;
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            Kill(process);
-            throw BrowseErrors.TooSlow(limits.Timeout);
-        }
-        catch
-        {
-            Kill(process);
-            throw;
-        }
-    }
+    public static Task<T> WithProcessAsync<T>(Wharf.Core.Git.GitBinary git, BrowseLimits limits, RepositoryInfo repository,
+        IEnumerable<string> arguments, Func<Process, Task<string>, CancellationToken, Task<T>> read, CancellationToken cancellationToken) =>
+        BrowseProcess.RunAsync(() => git.Start(StartInfo(git, repository, arguments)), limits.Timeout,
+            (process, ct) => read(process, DrainAsync(process.StandardError, ct), ct), cancellationToken);
 
     /// <summary>Reads stderr so git never blocks on a full pipe; keeps the first 4 KiB.</summary>
     public static async Task<string> DrainAsync(StreamReader stderr, CancellationToken cancellationToken)
@@ -488,16 +514,6 @@ file static class HistoryProcess
         while ((n = await stderr.ReadAsync(buffer, cancellationToken)) > 0)
             if (kept.Length < 4096) kept.Append(buffer, 0, Math.Min(n, 4096 - kept.Length));
         return kept.ToString();
-    }
-
-    public static void Kill(Process process)
-    {
-        try
-        {
-            if (!process.HasExited) process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException) { } // already gone
-        catch (System.ComponentModel.Win32Exception) { }
     }
 }
 

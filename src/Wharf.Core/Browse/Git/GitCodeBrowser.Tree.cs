@@ -354,32 +354,20 @@ public sealed partial class GitCodeBrowser
         return new CommitSummary(f[0], f[1], when, f[3], f[4]);
     }
 
-    /// <summary>Runs one git command on the repository within <see cref="BrowseLimits.Timeout"/>; its output, or throws with git's message.</summary>
-    private async Task<byte[]> RunGitAsync(RepositoryInfo repository, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    /// <summary>Runs one git command on the repository within <see cref="BrowseLimits.Timeout"/> (<see cref="BrowseProcess.RunAsync"/>); its output, or throws with git's message.</summary>
+    private Task<byte[]> RunGitAsync(RepositoryInfo repository, IEnumerable<string> arguments, CancellationToken cancellationToken)
     {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(Limits.Timeout);
         var psi = Git.StartInfo(["--git-dir", repository.Path, .. arguments]);
         psi.RedirectStandardInput = false;
-        using var process = Git.Start(psi);
-        try
+        return BrowseProcess.RunAsync(() => Git.Start(psi), Limits.Timeout, async (process, ct) =>
         {
             var output = new MemoryStream();
-            var stderr = process.StandardError.ReadToEndAsync(deadline.Token);
-            await process.StandardOutput.BaseStream.CopyToAsync(output, deadline.Token);
-            await process.WaitForExitAsync(deadline.Token);
+            var stderr = process.StandardError.ReadToEndAsync(ct);
+            await process.StandardOutput.BaseStream.CopyToAsync(output, ct);
+            await process.WaitForExitAsync(ct);
             if (process.ExitCode != 0)
                 throw new InvalidOperationException($"git {string.Join(' ', arguments.Take(1))} in {repository.Path} failed with exit code {process.ExitCode}: {(await stderr).Trim()}");
-            // The limit is on the answer's time, also when the timer fired late on a loaded machine.
-            if (System.Diagnostics.Stopwatch.GetElapsedTime(started) > Limits.Timeout) throw BrowseErrors.TooSlow(Limits.Timeout);
             return output.ToArray();
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            try { process.Kill(entireProcessTree: true); }
-            catch (InvalidOperationException) { /* ended meanwhile */ }
-            throw BrowseErrors.TooSlow(Limits.Timeout);
-        }
+        }, cancellationToken);
     }
 }

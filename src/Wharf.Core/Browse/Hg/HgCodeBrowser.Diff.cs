@@ -12,11 +12,19 @@ public sealed partial class HgCodeBrowser
     public async Task<Diff?> DiffAsync(RepositoryInfo repository, string? from, string to, CancellationToken cancellationToken)
     {
         if (await DiffNodesAsync(repository, from, to, cancellationToken) is not var (fromNode, toNode)) return null;
+        // A changeset's own diff never changes: a small one is kept by hash.
+        var key = (repository.Id, repository.Path, toNode);
+        if (fromNode is null && _diffs.TryGet(key, out var kept)) return kept;
         var parser = new DiffParser(Limits.MaxDiffFiles, Limits.MaxDiffLines);
         var run = await RunAsync(repository, DiffArguments(fromNode, toNode),
             (stdout, ct) => ReadRecordsAsync(stdout, (byte)'\n', MaxDiffLineBytes, parser.Line, ct), cancellationToken);
-        return run.ExitCode == 0 ? new Diff(fromNode, toNode, parser.Finish(), parser.FilesOmitted) : null;
+        if (run.ExitCode != 0) return null;
+        var diff = new Diff(fromNode, toNode, parser.Finish(), parser.FilesOmitted);
+        if (fromNode is null && diff.Keepable) _diffs.Add(key, diff);
+        return diff;
     }
+
+    private readonly BoundedCache<(long, string, string), Diff> _diffs = new(64);
 
     public async Task<bool> CopyPatchAsync(RepositoryInfo repository, string? from, string to, Stream destination, CancellationToken cancellationToken)
     {

@@ -16,15 +16,33 @@ public sealed partial class HgCodeBrowser
         var history = $"reverse(ancestors({Id(node)}))";
         if (file.Length > 0) history += $" and file({RevsetString(PathPattern(file))})";
         var revset = $"limit({history}, {(take + 1).ToString(CultureInfo.InvariantCulture)}, {skip.ToString(CultureInfo.InvariantCulture)})";
+        // A changeset fixes its ancestors: the list for it is kept, and the next view of the branch (still there) runs no hg.
+        var key = (repository.Id, repository.Path, node, file, skip, take);
+        if (_commitLists.TryGet(key, out var kept)) return kept;
         var run = await RunBytesAsync(repository, ["log", "-r", revset, "-T", "json(node,user,date,desc)"], cancellationToken);
         if (run.ExitCode != 0 || run.Value.Truncated) return new CommitList([], false);
         var commits = RepositoryHistory.HgChangesets(Text(run.Value.Bytes));
-        return new CommitList(commits.Take(take).ToList(), commits.Count > take);
+        var list = new CommitList(commits.Take(take).ToList(), commits.Count > take);
+        // An unknown full hash gives an empty list with status 0 (hg log -r id(...) of nothing): kept only when not empty.
+        if (list.Commits.Count > 0) _commitLists.Add(key, list);
+        return list;
     }
+
+    private readonly BoundedCache<(long, string, string, string, int, int), CommitList> _commitLists = new(512);
+    private readonly BoundedCache<(long, string, string), CommitDetail> _commits = new(1024);
 
     public async Task<CommitDetail?> CommitAsync(RepositoryInfo repository, string revision, CancellationToken cancellationToken)
     {
         if (await NodeAsync(repository, revision, cancellationToken) is not { } node) return null;
+        if (_commits.TryGet((repository.Id, repository.Path, node), out var kept)) return kept;
+        var detail = await ReadCommitAsync(repository, node, cancellationToken);
+        // Kept by hash when the message is short (it may be long).
+        if (detail is not null && detail.Message.Length <= 16 * 1024) _commits.Add((repository.Id, repository.Path, node), detail);
+        return detail;
+    }
+
+    private async Task<CommitDetail?> ReadCommitAsync(RepositoryInfo repository, string node, CancellationToken cancellationToken)
+    {
         var run = await RunBytesAsync(repository, ["log", "-r", Id(node), "-T", "json(node,parents,user,date,desc,branch)"], cancellationToken);
         if (run.ExitCode != 0 || run.Value.Truncated) return null;
         // Decoded first: bytes that are not UTF-8 become replacement characters instead of a JSON error.

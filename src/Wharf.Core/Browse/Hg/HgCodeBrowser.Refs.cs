@@ -53,6 +53,55 @@ public sealed partial class HgCodeBrowser
     /// </summary>
     private async Task<IReadOnlyList<Labelled>> LabelledAsync(RepositoryInfo repository, bool withCounts, CancellationToken cancellationToken)
     {
+        // Kept while the files that hold changesets, bookmarks, local tags, phases and obsolescence are unchanged, as the
+        // git browser keeps its ref listing (RefListingCache): a page resolves its ref and lists the refs without hg.
+        var key = (repository.Id, repository.Path, withCounts);
+        var before = Stamp(repository.Path);
+        if (before is { } b && _labelled.TryGet(key, out var kept) && kept.Stamp == b.Text) return kept.Labelled;
+        var labelled = await ListLabelledAsync(repository, withCounts, cancellationToken);
+        if (before is { } stamp && DateTime.UtcNow - stamp.Newest > Git.RefListingCache.Settle && Stamp(repository.Path)?.Text == stamp.Text)
+            _labelled.Add(key, (stamp.Text, labelled));
+        return labelled;
+    }
+
+    private readonly BoundedCache<(long, string, bool), (string Stamp, IReadOnlyList<Labelled> Labelled)> _labelled = new(256);
+
+    /// <summary>
+    /// The files whose change can change a ref listing: the changelog (new changesets, and with them .hgtags, branch
+    /// heads and closed heads), bookmarks, local tags, phase roots and obsolescence markers (hidden changesets), each as
+    /// name, modification time and length; with the newest time. Null when they cannot be read.
+    /// </summary>
+    internal static (string Text, DateTime Newest)? Stamp(string repository)
+    {
+        try
+        {
+            // A shared repository keeps its store elsewhere: listed by hg every time.
+            if (File.Exists(Path.Combine(repository, ".hg", "sharedpath"))) return null;
+            var stamp = new System.Text.StringBuilder();
+            var newest = DateTime.MinValue;
+            foreach (var file in StampFiles)
+            {
+                var info = new FileInfo(Path.Combine(repository, file));
+                if (!info.Exists) { stamp.Append(file).Append(" -\n"); continue; }
+                stamp.Append(file).Append(' ').Append(info.LastWriteTimeUtc.Ticks).Append(' ').Append(info.Length).Append('\n');
+                if (info.LastWriteTimeUtc > newest) newest = info.LastWriteTimeUtc;
+            }
+            return (stamp.ToString(), newest);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static readonly string[] StampFiles =
+    [
+        ".hg/requires", ".hg/store/requires", ".hg/store/00changelog.i", ".hg/store/00changelog.d", ".hg/store/00changelog.n",
+        ".hg/bookmarks", ".hg/store/bookmarks", ".hg/localtags", ".hg/store/phaseroots", ".hg/store/obsstore",
+    ];
+
+    private async Task<IReadOnlyList<Labelled>> ListLabelledAsync(RepositoryInfo repository, bool withCounts, CancellationToken cancellationToken)
+    {
         const string defaultTip = "\"max(head() and not closed() and branch('literal:" + DefaultBranch + "'))\"";
         var counts = !withCounts ? ""
             : $", ahead=ifcontains(rev, revset('head()'), revset('only(%s, %r)', node, {defaultTip})|count)"

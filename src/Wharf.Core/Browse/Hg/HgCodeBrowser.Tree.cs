@@ -13,6 +13,20 @@ public sealed partial class HgCodeBrowser
     public async Task<TreeListing?> TreeAsync(RepositoryInfo repository, string commit, string path, CancellationToken cancellationToken)
     {
         if (CleanPath(path) is not { } dir || await NodeAsync(repository, commit, cancellationToken) is not { } node) return null;
+        // A changeset fixes its directories and their entries' last changes: a listing is kept by hash and path.
+        // "Not a directory" is kept too (a file page asks first), but not "no such changeset": it may be pushed later.
+        var key = (repository.Id, repository.Path, node, dir);
+        if (_trees.TryGet(key, out var kept)) return kept;
+        var (listing, changesetFound) = await ListTreeAsync(repository, node, dir, cancellationToken);
+        if (changesetFound) _trees.Add(key, listing);
+        return listing;
+    }
+
+    private readonly BoundedCache<(long, string, string, string), TreeListing?> _trees = new(64);
+
+    private async Task<(TreeListing? Listing, bool ChangesetFound)> ListTreeAsync(RepositoryInfo repository, string node, string dir,
+        CancellationToken cancellationToken)
+    {
         var textPrefix = dir.Length == 0 ? "" : dir + "/";
         var prefix = Encoding.UTF8.GetBytes(textPrefix);
 
@@ -38,7 +52,7 @@ public sealed partial class HgCodeBrowser
                 else files.TryAdd(name, new Child(name, !valid, fileFlags));
             }, ct), cancellationToken);
         // 1: no file matched (a missing directory, or an empty changeset); 255: no such changeset.
-        if (run.ExitCode is not (0 or 1)) return null;
+        if (run.ExitCode is not (0 or 1)) return (null, false);
 
         // Subrepositories are not in the manifest: one directly here is an entry, a deeper one makes a directory.
         var entries = new List<TreeEntry>();
@@ -53,7 +67,7 @@ public sealed partial class HgCodeBrowser
             entries.Add(new TreeEntry(rest, sub, EntryKind.Submodule, null, source, state));
         }
         // A path that names a file, or nothing, is not a directory (the root always is, even of an empty changeset).
-        if (dir.Length > 0 && directories.Count == 0 && files.Count == 0 && entries.Count == 0) return null;
+        if (dir.Length > 0 && directories.Count == 0 && files.Count == 0 && entries.Count == 0) return (null, true);
 
         var sizes = files.Count == 0 ? [] : await SizesAsync(repository, node, dir, cancellationToken);
         entries.AddRange(directories.Select(d => new TreeEntry(d.Key, Join(dir, d.Key), EntryKind.Directory, null, null, null) { NameNotUtf8 = d.Value }));
@@ -71,7 +85,7 @@ public sealed partial class HgCodeBrowser
             shown = shown.Select(e => e.Kind == EntryKind.Symlink && targets.TryGetValue(e.Path, out var target)
                 ? e with { Target = Text(target) } : e).ToList();
         }
-        return new TreeListing(node, dir, await WithLastCommitsAsync(repository, node, dir, shown, cancellationToken), entries.Count - shown.Count);
+        return (new TreeListing(node, dir, await WithLastCommitsAsync(repository, node, dir, shown, cancellationToken), entries.Count - shown.Count), true);
     }
 
     /// <summary>How many changesets, newest first, are searched for the last change of each listed entry.</summary>
@@ -218,9 +232,23 @@ public sealed partial class HgCodeBrowser
 
     public async Task<FileContent?> FileAsync(RepositoryInfo repository, string commit, string path, CancellationToken cancellationToken)
     {
-        if (CleanPath(path) is not { Length: > 0 } file || await NodeAsync(repository, commit, cancellationToken) is not { } node
-            || await StatAsync(repository, node, file, cancellationToken) is not var (_, size))
-            return null;
+        if (CleanPath(path) is not { Length: > 0 } file || await NodeAsync(repository, commit, cancellationToken) is not { } node) return null;
+        // A file at a changeset never changes: a small one (a README, a source file) is kept by hash and path.
+        var key = (repository.Id, repository.Path, node, file);
+        if (_files.TryGet(key, out var kept)) return kept;
+        var content = await ReadFileAsync(repository, node, file, cancellationToken);
+        if (content is not null && content.Size <= MaxKeptFileBytes) _files.Add(key, content);
+        return content;
+    }
+
+    private readonly BoundedCache<(long, string, string, string), FileContent> _files = new(128);
+
+    /// <summary>Largest file kept by <see cref="FileAsync"/> (128 kept: a few megabytes at most).</summary>
+    private const int MaxKeptFileBytes = 64 * 1024;
+
+    private async Task<FileContent?> ReadFileAsync(RepositoryInfo repository, string node, string file, CancellationToken cancellationToken)
+    {
+        if (await StatAsync(repository, node, file, cancellationToken) is not var (_, size)) return null;
         if (size > Limits.MaxFileBytes) return new FileContent(file, size, false, true, null, null);
         var run = await RunBytesAsync(repository, ["cat", "-r", Id(node), "--", PathPattern(file)], cancellationToken, Limits.MaxFileBytes + 1);
         if (run.ExitCode != 0 && !run.Value.Truncated) return null;

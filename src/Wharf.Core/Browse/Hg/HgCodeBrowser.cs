@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 using Wharf.Core.Hg;
@@ -45,49 +44,41 @@ public sealed partial class HgCodeBrowser(HgBinary hg, BrowseLimits limits) : IC
     /// before the end of the output (it reached a cap) the process is killed; when the process outlives
     /// <see cref="BrowseLimits.Timeout"/> it is killed and <see cref="BrowseErrors.TooSlow"/> thrown (the pages' "Too slow" answer, the API's 503 with code <c>browse-timeout</c>), as the git browser does.
     /// </summary>
-    private async Task<HgRun<T>> RunAsync<T>(RepositoryInfo repository, IReadOnlyList<string> arguments,
+    private Task<HgRun<T>> RunAsync<T>(RepositoryInfo repository, IReadOnlyList<string> arguments,
         Func<Stream, CancellationToken, Task<T>> read, CancellationToken cancellationToken)
     {
         var psi = Hg.StartInfo(["-R", repository.Path, "-y", .. arguments]);
         psi.Environment["HGRCSKIPREPO"] = "1";
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Limits.Timeout);
-        using var process = Hg.Start(psi);
-        process.StandardInput.Close();
-        await using var kill = timeout.Token.Register(() => Kill(process));
-        var stderr = ReadCappedTextAsync(process.StandardError.BaseStream, 8192);
-        var stdout = new EndWatchingStream(process.StandardOutput.BaseStream);
-        T value;
-        try
+        return BrowseProcess.RunAsync(() => Hg.Start(psi), Limits.Timeout, async (process, timeout) =>
         {
-            value = await read(stdout, timeout.Token);
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException && timeout.IsCancellationRequested)
-        {
-            value = default!;
-        }
-        catch
-        {
-            Kill(process);
-            throw;
-        }
-        // A reader that stopped before the end (at a cap) wants no more: hg is stopped rather than left writing.
-        if (!stdout.AtEnd) Kill(process);
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            Kill(process);
-            await process.WaitForExitAsync(CancellationToken.None);
-        }
-        cancellationToken.ThrowIfCancellationRequested();
-        // Also when the timer fired late on a loaded machine, after hg had finished: the limit is on the answer's time.
-        if (timeout.IsCancellationRequested || System.Diagnostics.Stopwatch.GetElapsedTime(started) > Limits.Timeout)
-            throw BrowseErrors.TooSlow(Limits.Timeout);
-        return new HgRun<T>(value, process.ExitCode, await stderr);
+            process.StandardInput.Close();
+            await using var kill = timeout.Register(() => BrowseProcess.Kill(process));
+            var stderr = ReadCappedTextAsync(process.StandardError.BaseStream, 8192);
+            var stdout = new EndWatchingStream(process.StandardOutput.BaseStream);
+            T value;
+            try
+            {
+                value = await read(stdout, timeout);
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException && timeout.IsCancellationRequested)
+            {
+                value = default!;
+            }
+            // A reader that stopped before the end (at a cap) wants no more: hg is stopped rather than left writing.
+            if (!stdout.AtEnd) BrowseProcess.Kill(process);
+            try
+            {
+                await process.WaitForExitAsync(timeout);
+            }
+            catch (OperationCanceledException)
+            {
+                BrowseProcess.Kill(process);
+                await process.WaitForExitAsync(CancellationToken.None);
+            }
+            // Out of time (or the caller gave up) while hg ran: the runner makes that "Too slow" (or the caller's cancellation).
+            timeout.ThrowIfCancellationRequested();
+            return new HgRun<T>(value, process.ExitCode, await stderr);
+        }, cancellationToken);
     }
 
     /// <summary>hg's output as the readers see it, noting whether they read it to its end.</summary>
@@ -112,13 +103,6 @@ public sealed partial class HgCodeBrowser(HgBinary hg, BrowseLimits limits) : IC
             return n;
         }
 
-    }
-
-    private static void Kill(Process process)
-    {
-        try { process.Kill(entireProcessTree: true); }
-        catch (InvalidOperationException) { }
-        catch (System.ComponentModel.Win32Exception) { }
     }
 
     /// <summary>Runs hg and keeps at most <paramref name="maxBytes"/> of its output (Truncated says when there was more).</summary>

@@ -342,17 +342,26 @@ report "   (wharf: growth of its one process, $base_rss -> $held_rss KiB RSS; ss
 report ""
 report "6. burst: $BURST git ls-remote started at once (default kex, chacha20-poly1305), $BURST_RUNS runs each, interleaved"
 burst() { # server -> appends wall us and failures
-  local i t0 t1 fail=0 bp=()
+  local i t0 t1 fail=0
   use "$1" A
   t0=$(now_ns)
-  for i in $(seq 1 "$BURST"); do git ls-remote "$URL_repo" >"$TMP/b-$i.out" 2>"$TMP/b-$i.err" & bp+=($!); done
+  # Each one records its own exit status: with hundreds of jobs, bash forgets some statuses before `wait PID` asks.
   for i in $(seq 1 "$BURST"); do
-    if ! wait "${bp[$((i - 1))]}" || [ "$(sort "$TMP/b-$i.out")" != "$EXPECT_REFS" ]; then fail=$((fail + 1)); fi
+    (git ls-remote "$URL_repo" >"$TMP/b-$i.out" 2>"$TMP/b-$i.err"; echo $? >"$TMP/b-$i.rc") &
   done
+  wait
   t1=$(now_ns)
-  [ "$fail" = 0 ] || { echo "   $1: $fail failed; first error: $(cat "$TMP"/b-*.err | grep -m1 . || true)"; FAILED=1; }
+  for i in $(seq 1 "$BURST"); do
+    if [ "$(cat "$TMP/b-$i.rc")" != 0 ] || [ "$(sort "$TMP/b-$i.out")" != "$EXPECT_REFS" ]; then fail=$((fail + 1)); fi
+  done
+  if [ "$fail" != 0 ]; then
+    FAILED=1
+    echo "   $1: $fail failed; what the clients said, most frequent first:"
+    cat "$TMP"/b-*.err | sort | uniq -c | sort -rn | head -4 | sed 's/^/     /'
+    [ "$1" = wharf ] && grep -iE 'grace|refus|timed? ?out|too many' "$TMP/wharf.log" | sed 's/^.*\] //' | sort | uniq -c | sort -rn | head -3 | sed 's/^/     wharf log: /'
+  fi
   echo $(((t1 - t0) / 1000)) >>"$TMP/bt-$1"; echo "$fail" >>"$TMP/bf-$1"
-  rm -f "$TMP"/b-*.out "$TMP"/b-*.err
+  rm -f "$TMP"/b-*.out "$TMP"/b-*.err "$TMP"/b-*.rc
 }
 : >"$TMP/bt-sshd"; : >"$TMP/bt-wharf"; : >"$TMP/bf-sshd"; : >"$TMP/bf-wharf"
 for i in $(seq 1 "$BURST_RUNS"); do burst sshd; settle "$SSHD_PID"; burst wharf; settle "$WHARF_PID"; done

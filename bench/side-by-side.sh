@@ -285,21 +285,25 @@ clone_once() { # server(sshd|wharf|file) repo(repo|blob) cipher -> appends wall 
       awk -v t=$(($(child_ticks "$WHARF_PID") - c0)) -v k="$TCK" 'BEGIN { printf "%.3f\n", t / k }' >>"$TMP/sg-$server" ;;
   esac
 }
-declare -A FLOOR FLOOR_CPU
-for r in repo blob; do
-  : >"$TMP/c-file"; : >"$TMP/cc-file"
-  for i in $(seq 1 "$CLONE_RUNS"); do clone_once file "$r"; done
-  FLOOR[$r]=$(median <"$TMP/c-file"); FLOOR_CPU[$r]=$(med "$TMP/cc-file")
-done
+declare -A FLOOR
 for r in repo blob; do
   report ""
   if [ "$r" = repo ]; then report "3. git clone --bare of REPO, $CLONE_RUNS runs each per cipher, interleaved, median"
   else report "3. transport-bound: git clone --bare of BLOB (${BLOB_MB} MiB incompressible), $CLONE_RUNS runs each per cipher, interleaved, median"; fi
-  report "4. file:// floor (git clone --bare file://, no SSH, same directory): $(secs "${FLOOR[$r]}") s wall, ${FLOOR_CPU[$r]} s CPU (clone, upload-pack, pack-objects, index-pack)"
-  row "" sshd wharf ratio
+  : >"$TMP/c-file"; : >"$TMP/cc-file"
+  first=1
   for cipher in $CLONE_CIPHERS; do
     for f in c cc so sg; do : >"$TMP/$f-sshd"; : >"$TMP/$f-wharf"; done
-    for i in $(seq 1 "$CLONE_RUNS"); do clone_once sshd "$r" "$cipher"; clone_once wharf "$r" "$cipher"; done
+    # The floor is interleaved with the first cipher's runs (file://, sshd, wharf, file://, ...).
+    for i in $(seq 1 "$CLONE_RUNS"); do
+      [ -n "$first" ] && clone_once file "$r"
+      clone_once sshd "$r" "$cipher"; clone_once wharf "$r" "$cipher"
+    done
+    if [ -n "$first" ]; then
+      first=""; FLOOR[$r]=$(median <"$TMP/c-file")
+      report "4. file:// floor (git clone --bare file://, no SSH, same directory): $(secs "${FLOOR[$r]}") s wall, $(med "$TMP/cc-file") s CPU (clone, upload-pack, pack-objects, index-pack)"
+      row "" sshd wharf ratio
+    fi
     a=$(median <"$TMP/c-sshd"); b=$(median <"$TMP/c-wharf")
     row "${cipher%%@openssh.com} wall s" "$(secs "$a")" "$(secs "$b")" "$(ratio "$b" "$a")"
     row "  over the file:// floor, s" "$(secs $((a - FLOOR[$r])))" "$(secs $((b - FLOOR[$r])))" "$(ratio $((b - FLOOR[$r])) $((a - FLOOR[$r])))"

@@ -165,8 +165,11 @@ WRAP
 chmod 755 "$TMP/git-wrap.sh"
 { cat "$TMP/client/id_ed25519.pub"; echo "command=\"$TMP/git-wrap.sh\" $(cat "$TMP/client/id_git.pub")"; } >"$TMP/authorized_keys"
 SSHD_PORT=$(free_port)
-# MaxStartups raised so that sshd accepts the burst instead of dropping connections at random (its default 10:30:100).
-start_sshd sshd "$SSHD_PORT" "$TMP/authorized_keys" "MaxStartups $((BURST * 2)):30:$((BURST * 2 + IDLE_SESSIONS + 100))"
+# MaxStartups raised so that sshd accepts the burst instead of dropping connections at random (its default 10:30:100);
+# LoginGraceTime as Wharf's default (Ssh:LoginGraceTime, 60 s; sshd's own is 120 s), so that on an overloaded machine
+# both give up on a slow login at the same point.
+start_sshd sshd "$SSHD_PORT" "$TMP/authorized_keys" "MaxStartups $((BURST * 2)):30:$((BURST * 2 + IDLE_SESSIONS + 100))
+LoginGraceTime 60"
 PIDS+=("$sshd_PID"); SSHD_PID=$sshd_PID
 ME=$(id -un)
 

@@ -303,11 +303,12 @@ for r in repo blob; do
       clone_once sshd "$r" "$cipher"; clone_once wharf "$r" "$cipher"
     done
     if [ -n "$first" ]; then
-      first=""; FLOOR[$r]=$(median <"$TMP/c-file")
+      first=""; FLOOR[$r]=$(median <"$TMP/c-file" | awk '{ printf "%.0f", $1 }')
       report "4. file:// floor (git clone --bare file://, no SSH, same directory): $(secs "${FLOOR[$r]}") s wall, $(med "$TMP/cc-file") s CPU (clone, upload-pack, pack-objects, index-pack)"
       row "" sshd wharf ratio
     fi
-    a=$(median <"$TMP/c-sshd"); b=$(median <"$TMP/c-wharf")
+    # Whole microseconds: with an even number of runs the median is a mean of two.
+    a=$(median <"$TMP/c-sshd" | awk '{ printf "%.0f", $1 }'); b=$(median <"$TMP/c-wharf" | awk '{ printf "%.0f", $1 }')
     row "${cipher%%@openssh.com} wall s" "$(secs "$a")" "$(secs "$b")" "$(ratio "$b" "$a")"
     row "  over the file:// floor, s" "$(secs $((a - FLOOR[$r])))" "$(secs $((b - FLOOR[$r])))" "$(ratio $((b - FLOOR[$r])) $((a - FLOOR[$r])))"
     a=$(med "$TMP/so-sshd"); b=$(med "$TMP/so-wharf")

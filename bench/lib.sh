@@ -159,3 +159,27 @@ small_repo() {
   git -C "$work" push -q "$1" 'refs/heads/*:refs/heads/*'
   rm -rf "$work"
 }
+
+# Holding many authenticated sessions at once (bench/hold-sessions.py, asyncssh; needs PYTHON, PARALLEL and the
+# client key HOLD_KEY, default TMP/client/id_ed25519). Used by sessions.sh and side-by-side.sh.
+hold() { # tag port user idle git repo -> runs hold-sessions.py in the background until release; sets HOLD_PID
+  rm -f "$TMP/ready" "$TMP/release"
+  "$PYTHON" -W ignore "$ROOT/bench/hold-sessions.py" --port "$2" --user "$3" --key "${HOLD_KEY:-$TMP/client/id_ed25519}" --idle "$4" --git "$5" \
+    --repo "$6" --parallel "$PARALLEL" --ready "$TMP/ready" --release "$TMP/release" >"$TMP/hold-$1.txt" 2>&1 &
+  HOLD_PID=$!
+  local t0; t0=$(date +%s)
+  while [ ! -e "$TMP/ready" ]; do
+    kill -0 "$HOLD_PID" 2>/dev/null || { cat "$TMP/hold-$1.txt"; echo "hold-sessions ended early" >&2; exit 1; }
+    sleep 0.5
+  done
+  echo "   $1: $(cat "$TMP/ready" | tr -d '\n') sessions open after $(($(date +%s) - t0)) s"
+}
+release() { # tag -> 0 when hold-sessions reported no failure
+  touch "$TMP/release"
+  local rc=0; wait "$HOLD_PID" || rc=$?; HOLD_PID=""
+  sed 's/^/   /' "$TMP/hold-$1.txt"
+  return $rc
+}
+descendants() { # every process below PID, depth first
+  local c; for c in $(pgrep -P "$1" || true); do echo "$c"; descendants "$c"; done
+}

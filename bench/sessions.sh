@@ -66,24 +66,6 @@ SSH_COMMON=(-F /dev/null -i "$TMP/client/id_ed25519" -o IdentitiesOnly=yes -o Ba
   -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o HostKeyAlgorithms=ssh-ed25519)
 export GIT_SSH_COMMAND="ssh ${SSH_COMMON[*]}"
 
-hold() { # tag port user idle git repo -> runs hold-sessions.py in the background until release; sets HOLD_PID
-  rm -f "$TMP/ready" "$TMP/release"
-  "$PYTHON" -W ignore "$ROOT/bench/hold-sessions.py" --port "$2" --user "$3" --key "$TMP/client/id_ed25519" --idle "$4" --git "$5" \
-    --repo "$6" --parallel "$PARALLEL" --ready "$TMP/ready" --release "$TMP/release" >"$TMP/hold-$1.txt" 2>&1 &
-  HOLD_PID=$!
-  local t0; t0=$(date +%s)
-  while [ ! -e "$TMP/ready" ]; do
-    kill -0 "$HOLD_PID" 2>/dev/null || { cat "$TMP/hold-$1.txt"; echo "hold-sessions ended early" >&2; exit 1; }
-    sleep 0.5
-  done
-  echo "   $1: $(cat "$TMP/ready" | tr -d '\n') sessions open after $(($(date +%s) - t0)) s"
-}
-release() { # tag -> 0 when hold-sessions reported no failure
-  touch "$TMP/release"
-  local rc=0; wait "$HOLD_PID" || rc=$?; HOLD_PID=""
-  sed 's/^/   /' "$TMP/hold-$1.txt"
-  return $rc
-}
 open_metric() { curl -fsS "$wharf_HTTP/metrics" | awk '$1 == "wharf_ssh_connections_open" { print $2 }'; }
 
 # --- (1) Wharf: memory per idle authenticated session --------------------------------------------------------------
@@ -128,7 +110,6 @@ echo "== (3) $SSHD_SESSIONS idle authenticated connections to sshd"
 listener_rss=$(rss_kib "$sshd_PID")
 hold sshd-idle "$SSHD_PORT" "$(id -un)" "$SSHD_SESSIONS" 0 ""
 sleep 2
-descendants() { local c; for c in $(pgrep -P "$1" || true); do echo "$c"; descendants "$c"; done; }
 children=$(descendants "$sshd_PID")
 nproc_sshd=$(echo "$children" | grep -c . || true)
 sshd_rss=0; sshd_pss=0

@@ -79,8 +79,8 @@ public sealed partial class GitProcessRunner(GitBinary git, ProcessLimits? limit
         var watching = timeout == Timeout.InfiniteTimeSpan ? Task.FromResult(false) : WatchProgressAsync(process, progress, timeout, stopWatching.Token);
         try
         {
-            var stdout = PumpAsync(process.StandardOutput.BaseStream, output, progress, cancellationToken);
-            var stderr = PumpAsync(process.StandardError.BaseStream, error, progress, cancellationToken);
+            var stdout = PumpFromProcess(process.StandardOutput.BaseStream, output, progress, cancellationToken);
+            var stderr = PumpFromProcess(process.StandardError.BaseStream, error, progress, cancellationToken);
             // Both outputs are drained before the exit code is returned: the caller sends exit-status
             // and EOF next, and git's last bytes must reach the client first.
             await Task.WhenAll(stdout, stderr, process.WaitForExitAsync(cancellationToken));
@@ -156,6 +156,47 @@ public sealed partial class GitProcessRunner(GitBinary git, ProcessLimits? limit
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// Git's stdout or stderr to the client, on a thread of its own. A read from a child's pipe is a blocking
+    /// read(2) whichever way it is called (an anonymous pipe has no asynchronous reads on Linux: ReadAsync runs the
+    /// same blocking read as a thread-pool work item), so the asynchronous loop cost a thread-pool hand-off and a
+    /// wake-up for every chunk, both ways, and still held a pool thread while git was silent. Here one thread reads
+    /// and hands each chunk to the client's stream in turn; a write that has to wait (the SSH window is full)
+    /// blocks only this thread. The thread ends when git closes the pipe: at its exit, or when it is killed.
+    /// </summary>
+    private static Task PumpFromProcess(Stream from, Stream to, Progress progress, CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(() => PumpBlocking(from, to, progress, cancellationToken), CancellationToken.None,
+            TaskCreationOptions.LongRunning | TaskCreationOptions.DenyChildAttach, TaskScheduler.Default);
+
+    private static void PumpBlocking(Stream from, Stream to, Progress progress, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            int n;
+            while ((n = from.Read(buffer, 0, BufferSize)) > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                progress.Moved();
+                Wait(to.WriteAsync(buffer.AsMemory(0, n), cancellationToken));
+                progress.Moved();
+                // Flush every chunk: git waits for the client's reply to what it just wrote.
+                Wait(new ValueTask(to.FlushAsync(cancellationToken)));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    // Most writes finish synchronously (window and socket buffer have room); only the others need a Task.
+    private static void Wait(ValueTask pending)
+    {
+        if (pending.IsCompletedSuccessfully) return;
+        pending.AsTask().GetAwaiter().GetResult();
     }
 
     private static async Task PumpToProcessAsync(Stream from, Stream stdin, Progress progress, CancellationToken cancellationToken)

@@ -1,0 +1,123 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using Wharf.Ssh.Algorithms;
+using Wharf.Ssh.Connection;
+using Wharf.Ssh.Server;
+using Wharf.Ssh.Tests.Support;
+using Wharf.Ssh.Transport;
+
+namespace Wharf.Ssh.Tests.Transport;
+
+/// <summary>
+/// The send path of a session channel, end to end in memory: application writes of many sizes on stdout and stderr
+/// go through <see cref="SessionChannel"/> (window) and <see cref="SshTransport"/> (packets, batching, sealing) and
+/// are opened by a second transport playing the client, which grants window the way OpenSSH does. Every byte must
+/// arrive exactly once and in order per stream, no packet may exceed the client's maximum, and the server may never
+/// send more than the window granted (RFC 4254 §5.2).
+/// </summary>
+public class ChannelDataPathTests
+{
+    private static readonly byte[] Key64 = RandomNumberGenerator.GetBytes(64);
+    private static readonly byte[] Iv = RandomNumberGenerator.GetBytes(16);
+
+    private static PacketProtection Create(string mode) => mode switch
+    {
+        SshAlgorithms.ChaCha20Poly1305 => new ChaCha20Poly1305Protection(Key64),
+        SshAlgorithms.Aes128Gcm => new AesGcmProtection(Key64.AsSpan(0, 16), Iv),
+        _ => NoProtection.Instance,
+    };
+
+    public static TheoryData<string, int, int> Cases => new()
+    {
+        // cipher, the client's initial window (also what it tops up to), the client's maximum packet
+        { SshAlgorithms.ChaCha20Poly1305, 2 * 1024 * 1024, 32 * 1024 }, // OpenSSH's session defaults
+        { SshAlgorithms.Aes128Gcm, 2 * 1024 * 1024, 32 * 1024 },
+        { SshAlgorithms.Aes128Gcm, 32 * 1024, 32 * 1024 },              // a window of one packet
+        { SshAlgorithms.ChaCha20Poly1305, 5000, 1500 },                 // neither a power of two nor aligned to writes
+        { SshAlgorithms.Aes128Gcm, 1000, 32 * 1024 },                   // window smaller than a packet
+        { "none", 70000, 16 * 1024 },
+        { SshAlgorithms.ChaCha20Poly1305, 4 * 1024 * 1024, 64 * 1024 }, // the client allows more than our 32 KiB cap
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task EveryByteArrivesInOrderWithinTheWindowAndPacketSize(string mode, int window, int maxPacket)
+    {
+        var (serverSide, clientSide) = InMemoryDuplex.Create();
+        var server = new SshTransport(serverSide, 256 * 1024);
+        var client = new SshTransport(clientSide, 256 * 1024);
+        await server.SendNewKeysAsync(Create(mode), resetSequence: true, extInfo: default, default);
+        Assert.Equal(new byte[] { 21 }, (await client.ReadPacketAsync(default))!.Value.ToArray());
+        client.SwitchReceiveKeys(Create(mode), resetSequence: true);
+
+        const uint remoteId = 7;
+        var channel = new SessionChannel(0, remoteId, (uint)window, (uint)maxPacket, server, new SshServerOptions(), _ => { });
+        var stdout = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 11);
+        var stderr = RandomNumberGenerator.GetBytes(150 * 1024 + 3);
+        // Write sizes as git and the pump produce them: whole pipe reads, odd remainders, single bytes, big blocks.
+        int[] sizes = [65536, 1, 4097, 32768, 100_000, 65535, 7, 32769, 262_144];
+
+        var writer = Task.Run(async () =>
+        {
+            int o = 0, e = 0, i = 0;
+            while (o < stdout.Length)
+            {
+                var n = Math.Min(sizes[i++ % sizes.Length], stdout.Length - o);
+                await channel.SendDataAsync(0, stdout.AsMemory(o, n), default);
+                o += n;
+                if (i % 3 == 0 && e < stderr.Length)
+                {
+                    var m = Math.Min(9000, stderr.Length - e);
+                    await channel.SendDataAsync(1, stderr.AsMemory(e, m), default);
+                    e += m;
+                }
+            }
+            if (e < stderr.Length) await channel.SendDataAsync(1, stderr.AsMemory(e), default);
+        });
+
+        var gotOut = new MemoryStream();
+        var gotErr = new MemoryStream();
+        long granted = window, sent = 0;
+        var largest = 0;
+        while (gotOut.Length < stdout.Length || gotErr.Length < stderr.Length)
+        {
+            var read = await client.ReadPacketAsync(default).AsTask().WaitAsync(TimeSpan.FromSeconds(60));
+            var p = read!.Value.ToArray();
+            Assert.Equal(remoteId, BinaryPrimitives.ReadUInt32BigEndian(p.AsSpan(1)));
+            ReadOnlySpan<byte> data;
+            if (p[0] == 94)
+            {
+                data = p.AsSpan(9, (int)BinaryPrimitives.ReadUInt32BigEndian(p.AsSpan(5)));
+                Assert.Equal(9 + data.Length, p.Length);
+                gotOut.Write(data);
+            }
+            else
+            {
+                Assert.Equal(95, p[0]);
+                Assert.Equal(1u, BinaryPrimitives.ReadUInt32BigEndian(p.AsSpan(5)));
+                data = p.AsSpan(13, (int)BinaryPrimitives.ReadUInt32BigEndian(p.AsSpan(9)));
+                Assert.Equal(13 + data.Length, p.Length);
+                gotErr.Write(data);
+            }
+            Assert.True(data.Length > 0, "empty data packet");
+            Assert.True(data.Length <= Math.Min(maxPacket, 32 * 1024), $"packet of {data.Length} bytes over the maximum {maxPacket}");
+            largest = Math.Max(largest, data.Length);
+            sent += data.Length;
+            Assert.True(sent <= granted, $"{sent} bytes sent with only {granted} granted");
+            // OpenSSH tops the window up once half of it is used (channel_check_window).
+            if (granted - sent < window / 2)
+            {
+                var add = (uint)(window - (granted - sent));
+                granted += add;
+                channel.OnWindowAdjust(add);
+            }
+        }
+        await writer.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(stdout)), Convert.ToHexString(SHA256.HashData(gotOut.ToArray())));
+        Assert.Equal(stdout.Length, gotOut.Length);
+        Assert.Equal(stderr, gotErr.ToArray());
+        // Full packets are used whenever the window allows: the largest is the smaller of the two limits.
+        Assert.Equal(Math.Min(Math.Min(maxPacket, 32 * 1024), window), largest);
+    }
+}

@@ -5,7 +5,8 @@
 #   bench/soak.sh                                   # publishes Wharf.Server (Release) first; 1,000 held, 20 logins/s, 30 min
 #   WHARF_DLL=/path/to/wharf.dll HOLD=200 MINUTES=3 bench/soak.sh
 #
-# 1. A fresh server (after a few warm-up logins): its idle CPU over IDLE_SECONDS and its RSS.
+# 1. A fresh server, warmed once along every path the soak takes (logins, an ls-remote, 20 held sessions released):
+#    its idle CPU over IDLE_SECONDS and its RSS.
 # 2. HOLD authenticated connections opened by one asyncssh process (bench/hold-sessions.py) and held to the end:
 #    GIT_HELD of them run `git-upload-pack` that has sent its ref advertisement and waits for the client's wants,
 #    the rest are idle (logged in, nothing open, a keepalive every KEEPALIVE s as `ssh -o ServerAliveInterval`).
@@ -110,38 +111,55 @@ idle_cpu() { # ms of CPU per second over IDLE_SECONDS
 }
 metric() { curl -fsS "$wharf_HTTP/metrics" 2>/dev/null | awk -v m="$1" '$1 == m { print $2 }' || true; }
 held_alive() { [ -f "$TMP/hold-status" ] && cut -d' ' -f1 "$TMP/hold-status" || echo "?"; }
+threads() { awk '/^Threads:/ { print $2 }' "/proc/$wharf_PID/status"; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 # A sleep without a process per call (bash's read times out on a descriptor nobody writes to).
 exec {NAP}<> <(:)
 nap() { read -r -t "$1" -u "$NAP" || true; }
 
+hold() { # tag idle git -> hold-sessions.py in the background until release_held; sets HOLD_PID and OPENED
+  rm -f "$TMP/ready" "$TMP/release" "$TMP/hold-status"
+  "$PYTHON" -W ignore "$ROOT/bench/hold-sessions.py" --port "$PORT" --user git --key "$TMP/client/hold_ed25519" \
+    --idle "$2" --git "$3" --repo /hold/r.git --parallel "$PARALLEL" --keepalive "$KEEPALIVE" \
+    --ready "$TMP/ready" --release "$TMP/release" --status "$TMP/hold-status" >"$TMP/hold-$1.txt" 2>&1 &
+  HOLD_PID=$!
+  while [ ! -e "$TMP/ready" ]; do
+    kill -0 "$HOLD_PID" 2>/dev/null || { cat "$TMP/hold-$1.txt"; echo "hold-sessions ended early" >&2; exit 1; }
+    sleep 0.5
+  done
+  OPENED=$(tr -d '\n' <"$TMP/ready")
+}
+release_held() { # tag -> hold-sessions.py's exit status (0: no failure), its summary on stdout
+  touch "$TMP/release"
+  local rc=0; wait "$HOLD_PID" || rc=$?; HOLD_PID=""
+  sed 's/^/   /' "$TMP/hold-$1.txt"
+  return "$rc"
+}
+
 # --- 1. the fresh server ----------------------------------------------------------------------------------------------
+# Warm: every path the soak takes, once at a small scale (greetings, a fetch's advertisement, held sessions with their
+# keepalives and upload-packs, their release), so that the fresh figures include the code the JIT compiles for them.
 for i in 1 2 3 4 5; do login warmup; done
 git -c core.sshCommand="ssh -F /dev/null -i $TMP/client/hold_ed25519 -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR" \
   ls-remote "ssh://git@127.0.0.1:$PORT/hold/r.git" >/dev/null
 [ "$(lines "$TMP/ok.warmup")" = 5 ] || { echo "warm-up logins failed:"; cat "$TMP/fail.warmup"; exit 1; }
-sleep 5
+hold warmup 15 5
+[ "$OPENED" = 20 ] || { echo "warm-up: $OPENED of 20 sessions opened" >&2; exit 1; }
+release_held warmup >/dev/null || { cat "$TMP/hold-warmup.txt"; exit 1; }
+sleep 20 # the JIT's background recompilation of what the warm-up ran
 fresh_idle=$(idle_cpu)
 fresh_rss=$(rss_kib "$wharf_PID")
-echo "== fresh server: idle CPU $fresh_idle ms/s, RSS $(mb "$fresh_rss") MB"
+echo "== fresh server, warmed: idle CPU $fresh_idle ms/s, RSS $(mb "$fresh_rss") MB, $(threads) threads"
 
 # --- 2. the held sessions ----------------------------------------------------------------------------------------------
 t0=$(date +%s)
-"$PYTHON" -W ignore "$ROOT/bench/hold-sessions.py" --port "$PORT" --user git --key "$TMP/client/hold_ed25519" \
-  --idle $((HOLD - GIT_HELD)) --git "$GIT_HELD" --repo /hold/r.git --parallel "$PARALLEL" --keepalive "$KEEPALIVE" \
-  --ready "$TMP/ready" --release "$TMP/release" --status "$TMP/hold-status" >"$TMP/hold.txt" 2>&1 &
-HOLD_PID=$!
-while [ ! -e "$TMP/ready" ]; do
-  kill -0 "$HOLD_PID" 2>/dev/null || { cat "$TMP/hold.txt"; echo "hold-sessions ended early" >&2; exit 1; }
-  sleep 0.5
-done
-opened=$(tr -d '\n' <"$TMP/ready")
-echo "== held: $opened of $HOLD sessions open after $(($(date +%s) - t0)) s; wharf_ssh_connections_open $(metric wharf_ssh_connections_open)"
-[ "$opened" = "$HOLD" ] || { touch "$TMP/release"; wait "$HOLD_PID" || true; cat "$TMP/hold.txt"; echo "not every session opened" >&2; exit 1; }
+hold soak $((HOLD - GIT_HELD)) "$GIT_HELD"
+echo "== held: $OPENED of $HOLD sessions open after $(($(date +%s) - t0)) s; wharf_ssh_connections_open $(metric wharf_ssh_connections_open)"
+[ "$OPENED" = "$HOLD" ] || { release_held soak || true; echo "not every session opened" >&2; exit 1; }
 sleep 5
 held_idle=$(idle_cpu)
 held_rss=$(rss_kib "$wharf_PID")
-echo "== with $HOLD held and no logins: CPU $held_idle ms/s, RSS $(mb "$held_rss") MB"
+echo "== with $HOLD held and no logins: CPU $held_idle ms/s, RSS $(mb "$held_rss") MB, $(threads) threads"
 
 # --- 3. the logins -------------------------------------------------------------------------------------------------------
 # Login k is due at start + k / RATE. A loop that falls more than a second behind (a loaded machine) drops the missed
@@ -191,13 +209,11 @@ echo "== logins: $total_started started, $total_ok succeeded, $total_fail failed
 sleep 6 # one more status write from hold-sessions.py
 end_alive=$(held_alive); end_open=$(metric wharf_ssh_connections_open)
 echo "== held at the end: $end_alive alive (hold-sessions.py: alive lost git-ended = $(cat "$TMP/hold-status")); wharf_ssh_connections_open $end_open"
-touch "$TMP/release"
-hold_rc=0; wait "$HOLD_PID" || hold_rc=$?; HOLD_PID=""
-sed 's/^/   /' "$TMP/hold.txt"
+hold_rc=0; release_held soak || hold_rc=$?
 sleep "$SETTLE_SECONDS"
 after_idle=$(idle_cpu)
 after_rss=$(rss_kib "$wharf_PID")
-echo "== after the release and $SETTLE_SECONDS s: idle CPU $after_idle ms/s (fresh: $fresh_idle ms/s), RSS $(mb "$after_rss") MB (fresh: $(mb "$fresh_rss") MB)"
+echo "== after the release and $SETTLE_SECONDS s: idle CPU $after_idle ms/s (fresh: $fresh_idle ms/s), RSS $(mb "$after_rss") MB (fresh: $(mb "$fresh_rss") MB), $(threads) threads"
 echo "   metrics: wharf_ssh_connections_open $(metric wharf_ssh_connections_open), wharf_ssh_connections_alive $(metric wharf_ssh_connections_alive)," \
   "wharf_ssh_background_tasks $(metric wharf_ssh_background_tasks), wharf_ssh_connections_refused_total $(metric wharf_ssh_connections_refused_total)"
 echo "   the server's log: $(grep -c 'returned unused memory' "$TMP/wharf.log" || true) memory trims (event 1202, docs/OPERATIONS.md):"

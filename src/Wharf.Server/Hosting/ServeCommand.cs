@@ -85,6 +85,8 @@ public static class ServeCommand
         builder.Services.AddSingleton<Maintenance.MaintenanceService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<Maintenance.MaintenanceService>());
         builder.Services.AddHostedService<Mail.KeyReminderService>();
+        // Gives back the memory a burst left committed once the server goes quiet (MemoryTrimPolicy).
+        builder.Services.AddHostedService<MemoryTrimmer>();
         // Returns at once unless Smtp:Host is set.
         builder.Services.AddHostedService<Mail.OutboxSender>();
         builder.Services.AddAuthentication(ApiTokenAuthenticationHandler.SchemeName)

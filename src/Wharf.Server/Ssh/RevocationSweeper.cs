@@ -2,6 +2,7 @@ using Wharf.Core.Access;
 using Wharf.Core.AccessKeys;
 using Wharf.Core.Errors;
 using Wharf.Core.Keys;
+using Wharf.Ssh.Server;
 
 namespace Wharf.Server.Ssh;
 
@@ -103,10 +104,11 @@ public sealed partial class RevocationSweeper(
             _ => throw new InvalidOperationException("Unknown identity."),
         };
 
+        var lookedUp = identities.ToHashSet();
         server?.CloseConnections(principal =>
         {
-            if (principal is not WharfIdentity identity || Judge(identity).Refusal is not { } why) return null;
-            var reason = DisconnectReason(why);
+            if (ReasonToClose(principal, lookedUp, Judge) is not { } reason) return null;
+            var identity = (WharfIdentity)principal;
             LogClosing(logger, identity.Name, identity.KeyFingerprint, reason);
             return reason;
         });
@@ -145,6 +147,16 @@ public sealed partial class RevocationSweeper(
             command.End(why);
         }
     }
+
+    /// <summary>
+    /// Why one connection found at the end of a sweep is to be closed, or null to keep it. Only connections that were
+    /// logged in when the sweep read the database are judged (<paramref name="lookedUp"/>): one that logged in while
+    /// the sweep waited for its queries was checked against the database at its login, and judging it by lookups that
+    /// did not include its key would read that key as deleted ("This key is no longer registered on Wharf") and close a
+    /// good login. The next sweep checks it.
+    /// </summary>
+    internal static string? ReasonToClose(SshPrincipal principal, IReadOnlySet<WharfIdentity> lookedUp, Func<WharfIdentity, KeyVerdict> judge) =>
+        principal is WharfIdentity identity && lookedUp.Contains(identity) && judge(identity).Refusal is { } why ? DisconnectReason(why) : null;
 
     /// <summary>Wakes the sweeper after every successful state-changing request (see <see cref="Wake"/>).</summary>
     public static void UseRevocationWake(WebApplication app)

@@ -9,7 +9,7 @@ namespace Wharf.Server.Operations;
 /// </summary>
 /// <remarks>
 /// Checked every <see cref="Interval"/>: a trim is due when, since the previous trim (or the start), at least
-/// <see cref="BurstBytes"/> have been allocated (counted from the first check), and the last interval allocated less than <see cref="QuietBytes"/>.
+/// <see cref="BurstBytes"/> have been allocated (counted from the start), and the last interval allocated less than <see cref="QuietBytes"/>.
 /// A busy server is never interrupted (it is not quiet), and a quiet one trims at most once per burst; a server that
 /// allocates a little all the time (held idle connections, a login now and then) trims once per
 /// <see cref="BurstBytes"/> allocated.
@@ -24,18 +24,15 @@ public sealed class MemoryTrimPolicy
     /// <summary>At most this much allocated in one <see cref="Interval"/> (about 0.5 MiB/s) counts as quiet.</summary>
     public const long QuietBytes = 16L << 20;
 
-    private long? _previous;
+    private long _previous;
     private long _sinceTrim;
 
     /// <summary>Takes the process's total allocated bytes (<see cref="GC.GetTotalAllocatedBytes"/>) at one check;
-    /// true when a trim is due now. The first check only records the count.</summary>
+    /// true when a trim is due now. What start-up allocated counts as busy time like any other: a burst in the first
+    /// interval is trimmed once the server goes quiet.</summary>
     public bool Check(long totalAllocatedBytes)
     {
-        if (_previous is not { } previous)
-        {
-            _previous = totalAllocatedBytes; // start-up's allocations are not a burst
-            return false;
-        }
+        var previous = _previous;
         var interval = Math.Max(0, totalAllocatedBytes - previous);
         _previous = totalAllocatedBytes;
         _sinceTrim += interval;

@@ -113,6 +113,33 @@ public sealed class GitCodeBrowserTests : IDisposable
     }
 
     [Fact]
+    public async Task A_second_view_of_a_directory_at_the_same_commit_starts_no_git_and_a_new_commit_is_listed_at_once()
+    {
+        var main = Rev("main");
+        var first = await Browser().TreeAsync(_repository, main, "", CancellationToken.None);
+        Assert.NotNull(first);
+        static List<(string, long?, string?)> Rows(TreeListing? t) => t!.Entries.Select(e => (e.Name, e.Size, e.LastCommit?.Id)).ToList();
+
+        // A browser of its own (so no reader is kept for it) whose every git process is written to a log.
+        var log = Path.Combine(_data.Root, "tree-git-runs.log");
+        using var counted = new GitCodeBrowser(new GitBinary(Support.CountingTool.Write(Path.Combine(_data.Root, "counting-git"), "git", log)), new BrowseLimits());
+        var second = await counted.TreeAsync(_repository, main, "", CancellationToken.None);
+        // The listing kept for this commit: no object reader started, no last-commit walk.
+        Assert.False(File.Exists(log), File.Exists(log) ? File.ReadAllText(log) : "");
+        Assert.Equal(Rows(first), Rows(second));
+
+        // A push moves main to a new commit with one more file: the next view lists it, with that commit beside it.
+        var blob = Git.OkWithInput(_repository.Path, "pushed\n"u8.ToArray(), "hash-object", "-w", "--stdin");
+        var tree = Git.OkWithInput(_repository.Path, System.Text.Encoding.UTF8.GetBytes(Git.Ok(_repository.Path, "ls-tree", main) + $"\n100644 blob {blob}\tpushed.txt\n"), "mktree");
+        var pushed = Git.Ok(_repository.Path, "-c", "user.name=Bob", "-c", "user.email=bob@example.org", "commit-tree", tree, "-p", main, "-m", "Pushed after the first view");
+        Git.Ok(_repository.Path, "update-ref", "refs/heads/main", pushed);
+        var after = await counted.TreeAsync(_repository, Rev("main"), "", CancellationToken.None);
+        Assert.Equal((7L, (string?)pushed), after!.Entries.Where(e => e.Name == "pushed.txt").Select(e => (e.Size ?? 0, e.LastCommit?.Id)).Single());
+        Assert.Equal(Rows(first).Count + 1, after.Entries.Count);
+        Assert.True(File.Exists(log));
+    }
+
+    [Fact]
     public async Task A_reader_stopped_at_the_deadline_is_not_kept()
     {
         // A deadline already past when the read starts, so even a fast read cannot beat it.

@@ -84,6 +84,10 @@ public sealed partial class GitCodeBrowser
     public async Task<TreeListing?> TreeAsync(RepositoryInfo repository, string commit, string path, CancellationToken cancellationToken)
     {
         if (!IsObjectId(commit) || SplitPath(path) is not { } segments) return null;
+        // A commit id fixes the tree, its sizes and its entries' last commits: a repeated view of a directory at the
+        // same commit reads nothing. A push moves the branch to another commit id, so it is seen at once.
+        var listingKey = (repository.Path, commit, string.Join('/', segments), Limits.MaxTreeEntries);
+        if (ListingCache.TryGet(listingKey, out var kept)) return kept;
         await using var reader = OpenReader(repository, cancellationToken);
         string treeId;
         if (segments.Length == 0)
@@ -124,11 +128,14 @@ public sealed partial class GitCodeBrowser
             });
         }
 
-        var last = await LastCommitsAsync(repository, commit, segments, items, reader.Token);
+        var (last, complete) = await LastCommitsAsync(repository, commit, segments, items, reader.Token);
         var withLast = entries.Select((e, i) => last[i] is { } c ? e with { LastCommit = c } : e);
         // Directories first, then files, each by name (git's own order is by bytes, with no grouping).
         var ordered = withLast.OrderBy(e => e.Kind == EntryKind.Directory ? 0 : 1).ThenBy(e => e.Name, StringComparer.Ordinal).ToList();
-        return new TreeListing(commit, string.Join('/', segments), ordered, omitted);
+        var listing = new TreeListing(commit, string.Join('/', segments), ordered, omitted);
+        // A listing whose last-commit walk was cut short is not kept: a later view may have the time to finish it.
+        if (complete) ListingCache.Add(listingKey, listing);
+        return listing;
     }
 
     public async Task<FileContent?> FileAsync(RepositoryInfo repository, string commit, string path, CancellationToken cancellationToken)
@@ -252,14 +259,14 @@ public sealed partial class GitCodeBrowser
     /// directory, that stops when every item has its commit, after <see cref="LastCommitWalk"/> commits, or after
     /// <see cref="LastCommitBudget"/>. Items it did not reach get null.
     /// </summary>
-    private async Task<CommitSummary?[]> LastCommitsAsync(RepositoryInfo repository, string commit, string[] segments, List<GitTreeItem> items,
+    private async Task<(CommitSummary?[] Result, bool Complete)> LastCommitsAsync(RepositoryInfo repository, string commit, string[] segments, List<GitTreeItem> items,
         CancellationToken cancellationToken)
     {
         var result = new CommitSummary?[items.Count];
-        if (items.Count == 0) return result;
+        if (items.Count == 0) return (result, true);
         // A commit id fixes its history, so a directory's answer at a commit never changes: repeated views skip the walk.
         var cacheKey = (repository.Path, commit, string.Join('/', segments));
-        if (LastCommitCache.TryGet(cacheKey, out var known) && known.Length == items.Count) return known;
+        if (LastCommitCache.TryGet(cacheKey, out var known) && known.Length == items.Count) return (known, true);
         var index = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         for (var i = 0; i < items.Count; i++)
         {
@@ -327,7 +334,7 @@ public sealed partial class GitCodeBrowser
         {
             // Out of budget: the entries not reached show no last commit, and the answer is not kept (a later view may
             // have more time).
-            return result;
+            return (result, false);
         }
         finally
         {
@@ -340,10 +347,16 @@ public sealed partial class GitCodeBrowser
             catch (IOException) { /* killed */ }
         }
         LastCommitCache.Add(cacheKey, result);
-        return result;
+        return (result, true);
     }
 
     private static readonly BoundedCache<(string, string, string), CommitSummary?[]> LastCommitCache = new(512);
+
+    /// <summary>Most directory listings kept (each at most <see cref="BrowseLimits.MaxTreeEntries"/> entries).</summary>
+    public const int KeptListings = 128;
+
+    /// <summary>Whole directory listings (entries, sizes, link targets, last commits) per repository, commit, path and entry cap.</summary>
+    private static readonly BoundedCache<(string, string, string, int), TreeListing> ListingCache = new(KeptListings);
 
     private static CommitSummary? ParseSummary(string header)
     {

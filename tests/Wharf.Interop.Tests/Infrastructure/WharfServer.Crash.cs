@@ -30,6 +30,15 @@ public partial class WharfServer
         await ProcessRunner.RunAsync("kill", ["-KILL", .. withChildren ? tree : [pid]]);
         if (!old.WaitForExit(30_000)) throw new InvalidOperationException($"`wharf serve` did not die of SIGKILL within 30 s\n{ServerLog()}");
         old.Dispose();
+        if (withChildren)
+        {
+            // A killed child lingers as a zombie until whoever adopted it reaps it (on a loaded machine, a second or more),
+            // and to Mercurial's lock a zombie is a live holder: a crash means these processes are gone, so wait until
+            // they are, before the test restarts the server on the same repositories.
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (tree.Skip(1).Any(p => Directory.Exists("/proc/" + p)) && DateTime.UtcNow < deadline)
+                await Task.Delay(50);
+        }
         server = null;
         return [.. tree.Skip(1).Select(p => int.Parse(p, CultureInfo.InvariantCulture))];
     }

@@ -16,6 +16,8 @@ public static class FullDisk
     /// <summary>strerror(ENOSPC) and strerror(EDQUOT) as git and Python print them (Wharf runs them in the server's locale).</summary>
     private static readonly string[] Phrases = ["No space left on device", "Disk quota exceeded"];
 
+    private static readonly byte[][] PhraseBytes = [.. Phrases.Select(Encoding.ASCII.GetBytes)];
+
     private const int Enospc = 28;
 
     /// <summary>Whether <paramref name="exception"/> (or one inside it) is a write refused for lack of space.</summary>
@@ -67,17 +69,29 @@ public static class FullDisk
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-        // Only the text around the end of the previous write is kept, so a phrase split across writes is still found.
+        // Searched as bytes, without copying the write: this stream carries every byte of an hg session, clones included.
+        // Only the bytes around the end of the previous write are kept, so a phrase split across writes is still found.
         private void Scan(ReadOnlySpan<byte> data)
         {
             if (seen.Seen || data.IsEmpty) return;
-            var joined = new byte[_tailLength + data.Length];
-            _tail.AsSpan(0, _tailLength).CopyTo(joined);
-            data.CopyTo(joined.AsSpan(_tailLength));
-            var text = Encoding.Latin1.GetString(joined);
-            if (Phrases.Any(p => text.Contains(p, StringComparison.Ordinal))) seen.Seen = true;
-            _tailLength = Math.Min(Tail, joined.Length);
-            joined.AsSpan(joined.Length - _tailLength).CopyTo(_tail);
+            Span<byte> seam = stackalloc byte[2 * Tail];
+            _tail.AsSpan(0, _tailLength).CopyTo(seam);
+            var head = data[..Math.Min(Tail, data.Length)];
+            head.CopyTo(seam[_tailLength..]);
+            seam = seam[..(_tailLength + head.Length)];
+            foreach (var phrase in PhraseBytes)
+                if (data.IndexOf(phrase) >= 0 || seam.IndexOf(phrase) >= 0)
+                {
+                    seen.Seen = true;
+                    return;
+                }
+            // The new tail: the last Tail bytes of the previous tail followed by this write.
+            var keep = Math.Min(Tail, _tailLength + data.Length);
+            var fromData = Math.Min(keep, data.Length);
+            var fromTail = keep - fromData;
+            _tail.AsSpan(_tailLength - fromTail, fromTail).CopyTo(_tail);
+            data[^fromData..].CopyTo(_tail.AsSpan(fromTail));
+            _tailLength = keep;
         }
     }
 }

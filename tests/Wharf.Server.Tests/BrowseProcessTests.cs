@@ -25,10 +25,23 @@ public sealed class BrowseProcessTests
     private static async Task AssertGoneAsync(int pid)
     {
         // Bounded polling: the kill is sent before RunAsync throws, the exit is seen a moment later.
-        for (var i = 0; i < 100 && Directory.Exists($"/proc/{pid}") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal); i++)
+        for (var i = 0; i < 100 && Runs(pid); i++)
             await Task.Delay(50);
-        Assert.True(!Directory.Exists($"/proc/{pid}") || File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal),
-            $"process {pid} still runs");
+        Assert.False(Runs(pid), $"process {pid} still runs");
+    }
+
+    /// <summary>Whether <paramref name="pid"/> exists and is not a zombie; it may vanish between any two reads of /proc.</summary>
+    private static bool Runs(int pid)
+    {
+        try
+        {
+            return !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // DirectoryNotFoundException or FileNotFoundException before the read, "No such process" during it.
+            return false;
+        }
     }
 
     [Fact]

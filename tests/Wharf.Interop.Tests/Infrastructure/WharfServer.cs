@@ -53,7 +53,9 @@ public partial class WharfServer : IAsyncLifetime
     protected virtual IReadOnlyList<string> DatabaseArguments => [];
 
     /// <summary>`--ssh` of every node: one address by default; several separated by ';' to test several listeners.</summary>
-    protected virtual string SshListen => "127.0.0.1:0";
+    protected virtual string SshListen => DefaultSshListen;
+
+    private const string DefaultSshListen = "127.0.0.1:0";
 
     /// <summary>The port of every "SSH listening on" line of the first node, in order (the first is <see cref="SshPort"/>).</summary>
     public IReadOnlyList<int> SshPorts
@@ -203,7 +205,31 @@ public partial class WharfServer : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    private async Task StartAsync() => (SshPort, HttpBaseUrl) = await StartNodeAsync(FirstNode);
+    private async Task StartAsync()
+    {
+        if (SshListen != DefaultSshListen)
+        {
+            (SshPort, HttpBaseUrl) = await StartNodeAsync(FirstNode);
+            return;
+        }
+
+        // The first node may be restarted on its port (RestartAsync, StartAfterCrashAsync): a port outside the range
+        // connect() picks from, so no connection made meanwhile can hold it (LocalPorts.FreeBelowEphemeralRange).
+        // Another test's server may take the port between the probe and the bind: then another port.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                (SshPort, HttpBaseUrl) = await StartNodeAsync(FirstNode, LocalPorts.FreeBelowEphemeralRange());
+                return;
+            }
+            catch (InvalidOperationException) when (attempt < 5 && server is { HasExited: true } failed && ServerLog(20).Contains("address already in use", StringComparison.Ordinal))
+            {
+                failed.Dispose();
+                server = null;
+            }
+        }
+    }
 
     /// <summary>
     /// Starts one `wharf serve` on this fixture's data directory (and database) on fresh ports and waits until it

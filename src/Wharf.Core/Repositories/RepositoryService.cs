@@ -50,9 +50,7 @@ public sealed class RepositoryService(
         {
             // The marker first: a crash during the init leaves a staging folder that says whose it was.
             Directory.CreateDirectory(staging);
-            await File.WriteAllTextAsync(marker,
-                $"host {Environment.MachineName} pid {Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)} since {time.GetUtcNow():O}\n",
-                cancellationToken);
+            await File.WriteAllTextAsync(marker, HolderMark.ForThisProcess(time.GetUtcNow()), cancellationToken);
             if (scm == Scm.Hg) await hg.InitAsync(staging, cancellationToken);
             else await git.InitBareAsync(staging, cancellationToken, settings.DefaultBranch);
         }

@@ -100,7 +100,7 @@ public sealed partial class RepositoryRecovery(IRepositoryStore repositories, Wh
         var marker = Path.Combine(staging, RepositoryService.CreatingMarker);
         try
         {
-            if (File.Exists(marker) && HolderOnThisHost(File.ReadAllText(marker)) is { } pid)
+            if (File.Exists(marker) && Core.Repositories.HolderMark.PidOnThisHost(File.ReadAllText(marker)) is { } pid)
                 return !IsRunning(pid);
             return DateTime.UtcNow - Directory.GetLastWriteTimeUtc(staging) > ForeignStagingAge;
         }
@@ -120,7 +120,7 @@ public sealed partial class RepositoryRecovery(IRepositoryStore repositories, Wh
         {
             try
             {
-                if (!File.Exists(file) || HolderOnThisHost(File.ReadAllText(file)) is not { } pid || IsRunning(pid)) continue;
+                if (!File.Exists(file) || Core.Repositories.HolderMark.PidOnThisHost(File.ReadAllText(file)) is not { } pid || IsRunning(pid)) continue;
                 File.Delete(file);
                 LogLockRemoved(logger, name, file, pid);
             }
@@ -173,16 +173,6 @@ public sealed partial class RepositoryRecovery(IRepositoryStore repositories, Wh
                 if (!recorded.Contains(Path.GetFullPath(directory))) LogUnrecorded(logger, directory);
             }
         }
-    }
-
-    /// <summary>The pid in "host NAME pid N ..." when NAME is this host; null for another host or another format.</summary>
-    private static int? HolderOnThisHost(string text)
-    {
-        var words = text.Split(' ', '\n');
-        return words.Length >= 4 && words[0] == "host" && words[1] == Environment.MachineName && words[2] == "pid"
-               && int.TryParse(words[3], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
-            ? pid
-            : null;
     }
 
     private static bool IsRunning(int pid)

@@ -116,7 +116,7 @@ public sealed class RepositoryLocks(MaintenanceSettings settings, TimeProvider t
             // CreateNew: fails if the file exists, atomically, also on a shared (NFS v3+) store.
             using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             using (var writer = new StreamWriter(stream))
-                writer.Write($"host {Environment.MachineName} pid {Environment.ProcessId.ToString(CultureInfo.InvariantCulture)} since {time.GetUtcNow():O}\n");
+                writer.Write(Core.Repositories.HolderMark.ForThisProcess(time.GetUtcNow()));
             return new Held(path, settings.LockStaleAfter / 5, time);
         }
 

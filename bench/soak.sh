@@ -5,8 +5,8 @@
 #   bench/soak.sh                                   # publishes Wharf.Server (Release) first; 1,000 held, 20 logins/s, 30 min
 #   WHARF_DLL=/path/to/wharf.dll HOLD=200 MINUTES=3 bench/soak.sh
 #
-# 1. A fresh server, warmed once along every path the soak takes (logins, an ls-remote, 20 held sessions released):
-#    its idle CPU over IDLE_SECONDS and its RSS.
+# 1. A fresh server, warmed along every path the soak takes (WARM_LOGINS logins, an ls-remote, 20 held sessions
+#    released): its idle CPU over IDLE_SECONDS and its RSS, split into code and data (below).
 # 2. HOLD authenticated connections opened by one asyncssh process (bench/hold-sessions.py) and held to the end:
 #    GIT_HELD of them run `git-upload-pack` that has sent its ref advertisement and waits for the client's wants,
 #    the rest are idle (logged in, nothing open, a keepalive every KEEPALIVE s as `ssh -o ServerAliveInterval`).
@@ -36,6 +36,9 @@ IDLE_SECONDS=${IDLE_SECONDS:-30}
 # Long enough for two of the server's 30 s memory checks once the release is over (docs/OPERATIONS.md).
 SETTLE_SECONDS=${SETTLE_SECONDS:-90}
 PARALLEL=${PARALLEL:-50}
+# Warm-up logins: past the runtime's tier-1 threshold (a method is recompiled with full optimisation after 30 calls),
+# so that the code a login runs is compiled once before the fresh figures are taken, not counted as growth later.
+WARM_LOGINS=${WARM_LOGINS:-40}
 # Debian's interpreter: python3-asyncssh is installed for it, not for a pyenv or venv python on PATH.
 PYTHON=${PYTHON:-/usr/bin/python3}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -111,6 +114,14 @@ idle_cpu() { # ms of CPU per second over IDLE_SECONDS
 }
 metric() { curl -fsS "$wharf_HTTP/metrics" 2>/dev/null | awk -v m="$1" '$1 == m { print $2 }' || true; }
 held_alive() { [ -f "$TMP/hold-status" ] && cut -d' ' -f1 "$TMP/hold-status" || echo "?"; }
+# RSS by kind, from /proc/PID/smaps: code (mapped files: the runtime, the framework's and Wharf's ReadyToRun code; and
+# the JIT's code, which the runtime maps twice, writable and executable, from a memfd "doublemapper") and data
+# (anonymous memory: the GC's heap, native allocations, thread stacks).
+rss_split() {
+  awk '/^[0-9a-f]+-[0-9a-f]+ / { kind = "data"; if (NF >= 6 && $6 !~ /^\[/) kind = ($6 ~ /doublemapper|memfd/) ? "jit" : "files" }
+       /^Rss:/ { r[kind] += $2 }
+       END { printf "code %.0f MB (files %.0f, JIT %.0f), data %.0f MB", (r["files"] + r["jit"]) / 1024, r["files"] / 1024, r["jit"] / 1024, r["data"] / 1024 }' "/proc/$1/smaps"
+}
 threads() { awk '/^Threads:/ { print $2 }' "/proc/$wharf_PID/status"; }
 mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
 # A sleep without a process per call (bash's read times out on a descriptor nobody writes to).
@@ -139,17 +150,17 @@ release_held() { # tag -> hold-sessions.py's exit status (0: no failure), its su
 # --- 1. the fresh server ----------------------------------------------------------------------------------------------
 # Warm: every path the soak takes, once at a small scale (greetings, a fetch's advertisement, held sessions with their
 # keepalives and upload-packs, their release), so that the fresh figures include the code the JIT compiles for them.
-for i in 1 2 3 4 5; do login warmup; done
+for i in $(seq 1 "$WARM_LOGINS"); do login warmup; done
 git -c core.sshCommand="ssh -F /dev/null -i $TMP/client/hold_ed25519 -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR" \
   ls-remote "ssh://git@127.0.0.1:$PORT/hold/r.git" >/dev/null
-[ "$(lines "$TMP/ok.warmup")" = 5 ] || { echo "warm-up logins failed:"; cat "$TMP/fail.warmup"; exit 1; }
+[ "$(lines "$TMP/ok.warmup")" = "$WARM_LOGINS" ] || { echo "warm-up logins failed:"; cat "$TMP/fail.warmup"; exit 1; }
 hold warmup 15 5
 [ "$OPENED" = 20 ] || { echo "warm-up: $OPENED of 20 sessions opened" >&2; exit 1; }
 release_held warmup >/dev/null || { cat "$TMP/hold-warmup.txt"; exit 1; }
 sleep 20 # the JIT's background recompilation of what the warm-up ran
 fresh_idle=$(idle_cpu)
 fresh_rss=$(rss_kib "$wharf_PID")
-echo "== fresh server, warmed: idle CPU $fresh_idle ms/s, RSS $(mb "$fresh_rss") MB, $(threads) threads"
+echo "== fresh server, warmed: idle CPU $fresh_idle ms/s, RSS $(mb "$fresh_rss") MB ($(rss_split "$wharf_PID")), $(threads) threads"
 
 # --- 2. the held sessions ----------------------------------------------------------------------------------------------
 t0=$(date +%s)
@@ -214,6 +225,7 @@ sleep "$SETTLE_SECONDS"
 after_idle=$(idle_cpu)
 after_rss=$(rss_kib "$wharf_PID")
 echo "== after the release and $SETTLE_SECONDS s: idle CPU $after_idle ms/s (fresh: $fresh_idle ms/s), RSS $(mb "$after_rss") MB (fresh: $(mb "$fresh_rss") MB), $(threads) threads"
+echo "   RSS by kind: $(rss_split "$wharf_PID")"
 echo "   metrics: wharf_ssh_connections_open $(metric wharf_ssh_connections_open), wharf_ssh_connections_alive $(metric wharf_ssh_connections_alive)," \
   "wharf_ssh_background_tasks $(metric wharf_ssh_background_tasks), wharf_ssh_connections_refused_total $(metric wharf_ssh_connections_refused_total)"
 echo "   the server's log: $(grep -c 'returned unused memory' "$TMP/wharf.log" || true) memory trims (event 1202, docs/OPERATIONS.md):"

@@ -138,7 +138,7 @@ public sealed class FullDiskTests(SmallDiskServer server) : IClassFixture<SmallD
 
     /// <summary>
     /// Everything a failed push could have left: refs, the object count, and every file in objects/ and refs/ besides the
-    /// object files themselves (temporary packs, quarantine directories, lock files).
+    /// object files themselves (temporary packs, quarantine directories, lock files, a push marker in wharf-pushes/).
     /// </summary>
     private async Task<string> StateAsync(string bare)
     {
@@ -146,7 +146,6 @@ public sealed class FullDiskTests(SmallDiskServer server) : IClassFixture<SmallD
         var count = await ProcessRunner.RunAsync(Tools.Git, ["--git-dir", bare, "count-objects", "-v"]);
         var files = Directory.EnumerateFileSystemEntries(bare, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(bare, f))
-            .Where(f => !f.StartsWith("wharf-pushes", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal);
         return $"{refs.Stdout}\n{count.Stdout}\n{string.Join('\n', files)}";
     }

@@ -114,9 +114,22 @@ public sealed class RepositoryLocks(MaintenanceSettings settings, TimeProvider t
         public static Held Create(string path, MaintenanceSettings settings, TimeProvider time)
         {
             // CreateNew: fails if the file exists, atomically, also on a shared (NFS v3+) store.
-            using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            using (var writer = new StreamWriter(stream))
-                writer.Write(Core.Repositories.HolderMark.ForThisProcess(time.GetUtcNow()));
+            var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+            try
+            {
+                using (var writer = new StreamWriter(stream))
+                    writer.Write(Core.Repositories.HolderMark.ForThisProcess(time.GetUtcNow()));
+            }
+            catch
+            {
+                // The file exists but its line could not be written (a full disk): an empty marker names no holder, so
+                // nothing would remove it before it goes stale, and it would hold maintenance off until then.
+                try { stream.Dispose(); }
+                catch (IOException) { }
+                try { File.Delete(path); }
+                catch (IOException) { }
+                throw;
+            }
             return new Held(path, settings.LockStaleAfter / 5, time);
         }
 

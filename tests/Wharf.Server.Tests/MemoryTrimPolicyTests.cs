@@ -68,6 +68,46 @@ public sealed class MemoryTrimPolicyTests
     }
 
     [Fact]
+    public void Memory_still_in_use_at_a_trim_is_given_back_once_it_is_let_go()
+    {
+        // bench/soak.sh: the logins stop while 1,000 sessions are still held, the quiet interval trims and finds 455 MiB
+        // in use; then the sessions close, which allocates nothing. The next quiet minute must trim again.
+        var policy = new MemoryTrimPolicy();
+        var total = 6 * MiB;
+        Assert.False(policy.Check(total));
+        Assert.False(policy.Check(total += 600 * MiB)); // the logins
+        Assert.True(policy.Check(total += MiB)); // quiet, sessions still held
+        policy.Trimmed(455 * MiB);
+        Assert.False(policy.Check(total += MiB)); // the sessions are released: nothing allocated
+        Assert.True(policy.Check(total += MiB)); // a minute after the trim
+        policy.Trimmed(15 * MiB);
+        // All given back: no more rechecks (only another 256 MiB allocated would bring a trim).
+        for (var i = 0; i < 200; i++) Assert.False(policy.Check(total += MiB));
+    }
+
+    [Fact]
+    public void Memory_that_stays_in_use_is_rechecked_less_and_less_often()
+    {
+        var policy = new MemoryTrimPolicy();
+        var total = 300 * MiB;
+        Assert.False(policy.Check(total));
+        Assert.True(policy.Check(total += MiB));
+        policy.Trimmed(500 * MiB); // a thousand connections held for hours
+        var gaps = new List<int>();
+        for (int i = 0, since = 0; i < 1000; i++)
+        {
+            since++;
+            if (!policy.Check(total += MiB)) continue;
+            policy.Trimmed(500 * MiB);
+            gaps.Add(since);
+            since = 0;
+        }
+        Assert.Equal([2, 4, 8, 16, 32, 64, 120, 120, 120, 120, 120, 120, 120], gaps[..13]);
+        // A busy interval is never interrupted, even when a recheck is due.
+        Assert.False(policy.Check(total += 200 * MiB));
+    }
+
+    [Fact]
     public async Task Serve_runs_the_memory_trimmer()
     {
         using var data = new TestData();

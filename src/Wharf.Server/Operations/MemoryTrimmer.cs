@@ -8,8 +8,15 @@ namespace Wharf.Server.Operations;
 /// about 10 MB alive). One compacting collection once the server has gone quiet returns it.
 /// </summary>
 /// <remarks>
-/// Checked every <see cref="Interval"/>: a trim is due when, since the previous trim (or the start), at least
-/// <see cref="BurstBytes"/> have been allocated (counted from the start), and the last interval allocated less than <see cref="QuietBytes"/>.
+/// Checked every <see cref="Interval"/>: a trim is due when the last interval allocated less than <see cref="QuietBytes"/>
+/// and either
+/// <list type="bullet">
+/// <item>at least <see cref="BurstBytes"/> have been allocated since the previous trim (or the start), or</item>
+/// <item>the previous trim found at least <see cref="LargeInUseBytes"/> still in use (a thousand connections held at that
+/// moment, say) and <see cref="RecheckIntervals"/> checks have passed since: what was in use may have been let go
+/// meanwhile (the connections closed), and letting go allocates nothing, so the first rule would never see it. While
+/// the memory stays in use, each recheck waits twice as long as the one before, up to <see cref="MaxRecheckIntervals"/>.</item>
+/// </list>
 /// A busy server is never interrupted (it is not quiet), and a quiet one trims at most once per burst; a server that
 /// allocates a little all the time (held idle connections, a login now and then) trims once per
 /// <see cref="BurstBytes"/> allocated.
@@ -24,8 +31,19 @@ public sealed class MemoryTrimPolicy
     /// <summary>At most this much allocated in one <see cref="Interval"/> (about 0.5 MiB/s) counts as quiet.</summary>
     public const long QuietBytes = 16L << 20;
 
+    /// <summary>In use after a trim, this much (a fresh server has about 15 MiB) is checked again later.</summary>
+    public const long LargeInUseBytes = 64L << 20;
+
+    /// <summary>Checks between a trim that found <see cref="LargeInUseBytes"/> in use and the first recheck (one minute).</summary>
+    public const int RecheckIntervals = 2;
+
+    /// <summary>The longest wait between rechecks while the memory stays in use (one hour).</summary>
+    public const int MaxRecheckIntervals = 120;
+
     private long _previous;
     private long _sinceTrim;
+    private int _intervalsSinceTrim;
+    private int _recheckAfter; // 0: no recheck pending
 
     /// <summary>Takes the process's total allocated bytes (<see cref="GC.GetTotalAllocatedBytes"/>) at one check;
     /// true when a trim is due now. What start-up allocated counts as busy time like any other: a burst in the first
@@ -36,9 +54,22 @@ public sealed class MemoryTrimPolicy
         var interval = Math.Max(0, totalAllocatedBytes - previous);
         _previous = totalAllocatedBytes;
         _sinceTrim += interval;
-        if (_sinceTrim < BurstBytes || interval >= QuietBytes) return false;
-        _sinceTrim = 0;
-        return true;
+        _intervalsSinceTrim++;
+        if (interval >= QuietBytes) return false;
+        if (_sinceTrim >= BurstBytes || (_recheckAfter > 0 && _intervalsSinceTrim >= _recheckAfter))
+        {
+            _sinceTrim = 0;
+            _intervalsSinceTrim = 0;
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>What the trim <see cref="Check"/> asked for found in use (<see cref="GCMemoryInfo.HeapSizeBytes"/> after it).</summary>
+    public void Trimmed(long heapInUseBytes)
+    {
+        if (heapInUseBytes < LargeInUseBytes) _recheckAfter = 0;
+        else _recheckAfter = _recheckAfter == 0 ? RecheckIntervals : Math.Min(_recheckAfter * 2, MaxRecheckIntervals);
     }
 }
 
@@ -61,7 +92,9 @@ public sealed partial class MemoryTrimmer(TimeProvider time, ILogger<MemoryTrimm
                 if (!_policy.Check(GC.GetTotalAllocatedBytes())) continue;
                 var before = Environment.WorkingSet;
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-                LogTrimmed(logger, before >> 20, Environment.WorkingSet >> 20, GC.GetGCMemoryInfo().HeapSizeBytes >> 20);
+                var inUse = GC.GetGCMemoryInfo().HeapSizeBytes;
+                _policy.Trimmed(inUse);
+                LogTrimmed(logger, before >> 20, Environment.WorkingSet >> 20, inUse >> 20);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

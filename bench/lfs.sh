@@ -29,6 +29,9 @@ publish_wharf
 echo "== setting up: alice, her key, alice/lfs, $SIZE_MB MiB of random bytes"
 DATA="$TMP/data"
 mkdir -p "$DATA"
+LOGIN=$(id -un)
+# The OpenSSH front end (docs/OPERATIONS.md, "OpenSSH front end") serves this login name through sshd.
+printf '{"OpenSsh": {"Users": ["%s"]}}\n' "$LOGIN" >"$DATA/wharf.json"
 wharf admin user create alice --email alice@example.org --data "$DATA" >/dev/null
 ssh-keygen -q -t ed25519 -N '' -C bench -f "$TMP/key"
 wharf admin key add alice --label bench --data "$DATA" <"$TMP/key.pub" >/dev/null
@@ -39,6 +42,15 @@ PIDS+=("$WHARF_TIMEOUT_PID")
 SSHD_PORT=$(free_port)
 start_sshd SSHD "$SSHD_PORT" "$TMP/key.pub"
 PIDS+=("$SSHD_PID")
+# A second sshd as Wharf's OpenSSH front end: `wharf keys authorized` as AuthorizedKeysCommand, `wharf shell` as
+# the forced command, which has `wharf serve` run git-lfs-transfer over DATA/run/wharf.sock. The same LFS code as
+# the built-in server behind OpenSSH's transport instead of Wharf.Ssh's.
+for _ in $(seq 1 600); do [ -S "$DATA/run/wharf.sock" ] && break; sleep 0.1; done
+[ -S "$DATA/run/wharf.sock" ] || { echo "wharf serve made no $DATA/run/wharf.sock"; cat "$TMP/WHARF.log"; exit 1; }
+FRONT_PORT=$(free_port)
+start_sshd FRONT "$FRONT_PORT" none "AuthorizedKeysCommand $(readlink -f "$(command -v dotnet)") $WHARF_DLL keys authorized --user %u --type %t --key %k --data $DATA
+AuthorizedKeysCommandUser $LOGIN"
+PIDS+=("$FRONT_PID")
 
 SSH_OPTS="-i $TMP/key -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -c $CIPHER"
 # The hybrid path: an ssh that refuses git-lfs-transfer, as a server without the pure protocol would.
@@ -88,6 +100,14 @@ wharf_download() { # ssh command [git-lfs concurrent transfers]
   # The second argument sets git-lfs's transfer workers (lfs.concurrenttransfers, 8 by default), which may each open a connection.
   GIT_SSH_COMMAND="$1 $SSH_OPTS -p $WHARF_PORT" timed "$WHARF_PID" git -C "$CLONE" -c lfs.concurrenttransfers="${2:-8}" lfs fetch origin main
 }
+front_download() { # the same fetch through the OpenSSH front end; server CPU: sshd (with the sessions and wharf shell it reaped) plus wharf serve
+  local w0 w1 out
+  rm -rf "$CLONE/.git/lfs/objects"
+  w0=$(cpu_ticks "$WHARF_PID")
+  out=$(GIT_SSH_COMMAND="ssh $SSH_OPTS -p $FRONT_PORT" timed "$FRONT_PID" git -C "$CLONE" lfs fetch front main)
+  w1=$(cpu_ticks "$WHARF_PID")
+  echo "$out" | awk -v w=$(( (w1 - w0) * 1000 / TCK )) '{ print $1, $2, $3 + w, $3, w }'
+}
 scp_up() { rm -f "$TMP/scp-target"; timed "$SSHD_PID" scp -O -q $SSH_OPTS -P "$SSHD_PORT" "$TMP/big.bin" "$(id -un)@127.0.0.1:$TMP/scp-target"; }
 scp_down() { rm -f "$TMP/scp-back"; timed "$SSHD_PID" scp -O -q $SSH_OPTS -P "$SSHD_PORT" "$(id -un)@127.0.0.1:$TMP/big.bin" "$TMP/scp-back"; }
 
@@ -95,6 +115,7 @@ echo "== first push and a clone without LFS content (not timed)"
 GIT_SSH_COMMAND="ssh $SSH_OPTS -p $WHARF_PORT" git -C "$WORK" push -q "$REMOTE" main
 CLONE="$TMP/clone"
 GIT_LFS_SKIP_SMUDGE=1 GIT_SSH_COMMAND="ssh $SSH_OPTS -p $WHARF_PORT" git clone -q "$REMOTE" "$CLONE"
+git -C "$CLONE" remote add front "ssh://$LOGIN@127.0.0.1:$FRONT_PORT/alice/lfs.git"
 
 : >"$TMP/r"
 for i in $(seq 1 "$RUNS"); do
@@ -104,6 +125,8 @@ for i in $(seq 1 "$RUNS"); do
   echo "http_up $(wharf_upload "$TMP/ssh-hybrid")" >>"$TMP/r"
   echo "scp_down $(scp_down)" >>"$TMP/r"
   echo "ssh_down $(wharf_download ssh)" >>"$TMP/r"
+  echo "front_down $(front_download)" >>"$TMP/r"
+  cmp -s "$CLONE/.git/lfs/objects/${OID:0:2}/${OID:2:2}/$OID" "$TMP/big.bin" || { echo "object from the front end differs" >&2; exit 1; }
   echo "ssh1_down $(wharf_download ssh 1)" >>"$TMP/r"
   echo "http_down $(wharf_download "$TMP/ssh-hybrid")" >>"$TMP/r"
 done
@@ -117,10 +140,11 @@ printf '%-28s %8s %8s %8s %14s %14s\n' "" seconds "MiB/s" "vs scp" "client cpu m
 for dir in up down; do
   base=$(med "scp_$dir")
   printf '%-28s %8s %8s %8s %14s %14s\n' "scp ($dir)" "$base" "$(mibs "$base")" "1.00" "$(med "scp_$dir" 3)" "$(med "scp_$dir" 4)"
-  for way in ssh $([ "$dir" = down ] && echo ssh1) http; do
+  for way in ssh $([ "$dir" = down ] && echo ssh1 front) http; do
     t=$(med "${way}_$dir")
-    label=$(case "$way" in ssh) echo "wharf git-lfs-transfer";; ssh1) echo "wharf lfs-transfer, 1 conn";; *) echo "wharf authenticate+HTTP";; esac)
+    label=$(case "$way" in ssh) echo "wharf git-lfs-transfer";; ssh1) echo "wharf lfs-transfer, 1 conn";; front) echo "sshd+wharf shell lfs-transfer";; *) echo "wharf authenticate+HTTP";; esac)
     printf '%-28s %8s %8s %8s %14s %14s\n' "$label ($dir)" "$t" "$(mibs "$t")" "$(ratio "$t" "$base")" "$(med "${way}_$dir" 3)" "$(med "${way}_$dir" 4)"
   done
 done
+echo "front end's server cpu ms, sshd with its sessions / wharf serve: $(med front_down 5) / $(med front_down 6)"
 echo "wharf serve peak resident memory (VmHWM): $(awk '/^VmHWM:/ { print $2 }' "/proc/$WHARF_PID/status") KiB"

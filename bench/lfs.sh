@@ -10,6 +10,10 @@
 #   sudo bench/lfs.sh                         # 1 GiB, 3 runs (installs git-lfs and openssh-server if missing)
 #   SIZE_MB=256 RUNS=1 bench/lfs.sh
 #   WHARF_DLL=/path/to/wharf.dll bench/lfs.sh # skip the publish step
+#   WHARF_DLL_BEFORE=/path/to/old/wharf.dll bench/lfs.sh # also download from a second `wharf serve` of that build
+#
+# The fourth download path goes through OpenSSH's sshd as Wharf's front end (`wharf keys authorized` and `wharf shell`):
+# the same git-lfs-transfer code behind OpenSSH's SSH transport, which tells the transport's share of the time.
 set -euo pipefail
 
 SIZE_MB=${SIZE_MB:-1024}
@@ -39,6 +43,17 @@ wharf admin repo create alice/lfs --data "$DATA" >/dev/null
 WHARF_PORT=$(free_port)
 start_wharf WHARF "$DATA" "$WHARF_PORT"
 PIDS+=("$WHARF_TIMEOUT_PID")
+if [ -n "${WHARF_DLL_BEFORE:-}" ]; then
+  NEW_DLL=$WHARF_DLL; WHARF_DLL=$WHARF_DLL_BEFORE
+  mkdir -p "$TMP/data-before"
+  wharf admin user create alice --email alice@example.org --data "$TMP/data-before" >/dev/null
+  wharf admin key add alice --label bench --data "$TMP/data-before" <"$TMP/key.pub" >/dev/null
+  wharf admin repo create alice/lfs --data "$TMP/data-before" >/dev/null
+  BEFORE_PORT=$(free_port)
+  start_wharf BEFORE "$TMP/data-before" "$BEFORE_PORT"
+  PIDS+=("$BEFORE_TIMEOUT_PID")
+  WHARF_DLL=$NEW_DLL
+fi
 SSHD_PORT=$(free_port)
 start_sshd SSHD "$SSHD_PORT" "$TMP/key.pub"
 PIDS+=("$SSHD_PID")
@@ -116,6 +131,10 @@ GIT_SSH_COMMAND="ssh $SSH_OPTS -p $WHARF_PORT" git -C "$WORK" push -q "$REMOTE" 
 CLONE="$TMP/clone"
 GIT_LFS_SKIP_SMUDGE=1 GIT_SSH_COMMAND="ssh $SSH_OPTS -p $WHARF_PORT" git clone -q "$REMOTE" "$CLONE"
 git -C "$CLONE" remote add front "ssh://$LOGIN@127.0.0.1:$FRONT_PORT/alice/lfs.git"
+if [ -n "${WHARF_DLL_BEFORE:-}" ]; then
+  GIT_SSH_COMMAND="ssh $SSH_OPTS -p $BEFORE_PORT" git -C "$WORK" push -q "ssh://git@127.0.0.1:$BEFORE_PORT/alice/lfs.git" main
+  git -C "$CLONE" remote add before "ssh://git@127.0.0.1:$BEFORE_PORT/alice/lfs.git"
+fi
 
 : >"$TMP/r"
 for i in $(seq 1 "$RUNS"); do
@@ -126,6 +145,10 @@ for i in $(seq 1 "$RUNS"); do
   echo "scp_down $(scp_down)" >>"$TMP/r"
   echo "ssh_down $(wharf_download ssh)" >>"$TMP/r"
   echo "front_down $(front_download)" >>"$TMP/r"
+  if [ -n "${WHARF_DLL_BEFORE:-}" ]; then
+    rm -rf "$CLONE/.git/lfs/objects"
+    echo "before_down $(GIT_SSH_COMMAND="ssh $SSH_OPTS -p $BEFORE_PORT" timed "$BEFORE_PID" git -C "$CLONE" lfs fetch before main)" >>"$TMP/r"
+  fi
   cmp -s "$CLONE/.git/lfs/objects/${OID:0:2}/${OID:2:2}/$OID" "$TMP/big.bin" || { echo "object from the front end differs" >&2; exit 1; }
   echo "ssh1_down $(wharf_download ssh 1)" >>"$TMP/r"
   echo "http_down $(wharf_download "$TMP/ssh-hybrid")" >>"$TMP/r"
@@ -140,9 +163,9 @@ printf '%-28s %8s %8s %8s %14s %14s\n' "" seconds "MiB/s" "vs scp" "client cpu m
 for dir in up down; do
   base=$(med "scp_$dir")
   printf '%-28s %8s %8s %8s %14s %14s\n' "scp ($dir)" "$base" "$(mibs "$base")" "1.00" "$(med "scp_$dir" 3)" "$(med "scp_$dir" 4)"
-  for way in ssh $([ "$dir" = down ] && echo ssh1 front) http; do
+  for way in ssh $([ "$dir" = down ] && echo ssh1 front) $([ "$dir" = down ] && [ -n "${WHARF_DLL_BEFORE:-}" ] && echo before) http; do
     t=$(med "${way}_$dir")
-    label=$(case "$way" in ssh) echo "wharf git-lfs-transfer";; ssh1) echo "wharf lfs-transfer, 1 conn";; front) echo "sshd+wharf shell lfs-transfer";; *) echo "wharf authenticate+HTTP";; esac)
+    label=$(case "$way" in ssh) echo "wharf git-lfs-transfer";; ssh1) echo "wharf lfs-transfer, 1 conn";; front) echo "sshd+wharf shell lfs-transfer";; before) echo "WHARF_DLL_BEFORE lfs-transfer";; *) echo "wharf authenticate+HTTP";; esac)
     printf '%-28s %8s %8s %8s %14s %14s\n' "$label ($dir)" "$t" "$(mibs "$t")" "$(ratio "$t" "$base")" "$(med "${way}_$dir" 3)" "$(med "${way}_$dir" 4)"
   done
 done

@@ -18,17 +18,10 @@ TMP=$(mktemp -d /tmp/wharf-bench-lfs-raw.XXXXXX)
 trap cleanup EXIT
 publish_wharf
 ssh-keygen -q -t ed25519 -N '' -f $TMP/key
-setup_wharf() { # NAME DATA: alice, her key and alice/lfs in DATA, then `wharf serve` as NAME on a free port (NAME_PORT)
-  mkdir -p $2
-  wharf admin user create alice --email a@example.org --data $2 >/dev/null
-  wharf admin key add alice --label b --data $2 < $TMP/key.pub >/dev/null
-  wharf admin repo create alice/lfs --data $2 >/dev/null
-  local port; port=$(free_port); start_wharf $1 $2 $port; printf -v "$1_PORT" '%s' "$port"
-}
-setup_wharf WHARF $TMP/data; PIDS+=("$WHARF_TIMEOUT_PID"); PORT=$WHARF_PORT
+alice_wharf WHARF $TMP/data alice/lfs $TMP/key.pub; PORT=$WHARF_PORT
 if [ -n "${WHARF_DLL_BEFORE:-}" ]; then
   NEW_DLL=$WHARF_DLL; WHARF_DLL=$WHARF_DLL_BEFORE
-  setup_wharf BEFORE $TMP/data-before; PIDS+=("$BEFORE_TIMEOUT_PID")
+  alice_wharf BEFORE $TMP/data-before alice/lfs $TMP/key.pub
   WHARF_DLL=$NEW_DLL
 fi
 SSHD_PORT=$(free_port); start_sshd SSHD $SSHD_PORT $TMP/key.pub; PIDS+=("$SSHD_PID")

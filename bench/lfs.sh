@@ -45,13 +45,7 @@ start_wharf WHARF "$DATA" "$WHARF_PORT"
 PIDS+=("$WHARF_TIMEOUT_PID")
 if [ -n "${WHARF_DLL_BEFORE:-}" ]; then
   NEW_DLL=$WHARF_DLL; WHARF_DLL=$WHARF_DLL_BEFORE
-  mkdir -p "$TMP/data-before"
-  wharf admin user create alice --email alice@example.org --data "$TMP/data-before" >/dev/null
-  wharf admin key add alice --label bench --data "$TMP/data-before" <"$TMP/key.pub" >/dev/null
-  wharf admin repo create alice/lfs --data "$TMP/data-before" >/dev/null
-  BEFORE_PORT=$(free_port)
-  start_wharf BEFORE "$TMP/data-before" "$BEFORE_PORT"
-  PIDS+=("$BEFORE_TIMEOUT_PID")
+  alice_wharf BEFORE "$TMP/data-before" alice/lfs "$TMP/key.pub"
   WHARF_DLL=$NEW_DLL
 fi
 SSHD_PORT=$(free_port)
@@ -100,7 +94,8 @@ timed() {
   local pid=$1 t0 t1 c0 c1; shift
   c0=$(cpu_ticks "$pid"); t0=$(now_ns)
   /usr/bin/time -f '%U %S' -o "$TMP/time" "$@" >/dev/null
-  t1=$(now_ns); c1=$(cpu_ticks "$pid")
+  # sshd counts a session's CPU once it has reaped it, a moment after the client is gone: wait before reading.
+  t1=$(now_ns); sleep 0.3; c1=$(cpu_ticks "$pid")
   echo "$(secs "$t0" "$t1") $(awk '{ printf "%.0f", ($1 + $2) * 1000 }' "$TMP/time") $(( (c1 - c0) * 1000 / TCK ))"
 }
 

@@ -8,11 +8,11 @@ namespace Wharf.Ssh.Connection;
 /// <remarks>
 /// A client whose own reader is slow (git-lfs reading its ssh's stdout 4 KiB at a time, say) lets the window
 /// reopen in many small adjusts: OpenSSH's client credits whatever it wrote out on each turn of its loop once
-/// more than three packets are outstanding, often 4-16 KiB. Waking the sender for each of them costs a thread-pool
-/// wake-up, a partial send and an idle spin per adjust. So a take that cannot be served whole waits until
+/// more than three packets are outstanding (channel_check_window). Waking the sender for each of them costs a
+/// thread-pool wake-up and a partial send per adjust. So a take that cannot be served whole waits until
 /// <see cref="Wanted"/> bytes are free: the whole request, but at most a quarter of the window the peer first
-/// offered (and at least one byte). A peer that credits back what it has consumed (OpenSSH, Go's x/crypto/ssh,
-/// PuTTY, Paramiko, AsyncSSH all do) always gets its window back above that mark, so the data keeps flowing.
+/// offered (and at least one byte). A peer that credits back what it has consumed (OpenSSH and Go's x/crypto/ssh do)
+/// always gets its window back above that mark, so the data keeps flowing.
 /// </remarks>
 internal sealed class WindowCredit(uint initial)
 {

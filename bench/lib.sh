@@ -13,7 +13,9 @@ cleanup() {
 free_port() { # a loopback port nobody listens on, from a bounded number of tries
   local p i
   for i in $(seq 1 50); do
-    p=$((20000 + RANDOM % 40000))
+    # Below the ephemeral range (32768 and up): a port there may be the local end of some client connection (a soak
+    # run holds a thousand), and binding it fails although nothing listens on it.
+    p=$((20000 + RANDOM % 12000))
     ss -ltnH "sport = :$p" | grep -q . || { echo "$p"; return; }
   done
   echo "no free port" >&2; exit 1
@@ -69,6 +71,21 @@ start_wharf() {
   printf -v "${name}_PID" '%s' "$pid"
   printf -v "${name}_TIMEOUT_PID" '%s' "$tpid"
   printf -v "${name}_HTTP" '%s' "http://127.0.0.1:$http"
+}
+
+# alice_wharf NAME DATA REPOSITORY PUBLIC_KEY: alice, that key of hers and REPOSITORY (OWNER/NAME) in DATA, then
+# `wharf serve` on it as NAME (start_wharf's variables, and NAME_PORT); its timeout process joins PIDS.
+alice_wharf() {
+  local port timeout_pid
+  mkdir -p "$2"
+  wharf admin user create alice --email alice@example.org --data "$2" >/dev/null
+  wharf admin key add alice --label bench --data "$2" <"$4" >/dev/null
+  wharf admin repo create "$3" --data "$2" >/dev/null
+  port=$(free_port)
+  start_wharf "$1" "$2" "$port"
+  printf -v "$1_PORT" '%s' "$port"
+  timeout_pid="$1_TIMEOUT_PID"
+  PIDS+=("${!timeout_pid}")
 }
 
 # start_sshd NAME PORT AUTHORIZED_KEYS [EXTRA_CONFIG_LINES]: Debian's sshd on a private port and config; sets NAME_PID.

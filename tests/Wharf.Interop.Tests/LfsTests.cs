@@ -80,6 +80,21 @@ public sealed class LfsTests(WharfServer server) : IClassFixture<WharfServer>
 
     private int CountLog(string text) => server.StderrLines().Count(l => l.Contains(text, StringComparison.Ordinal));
 
+    /// <summary>
+    /// A client that reads slowly (git-lfs behind its ssh) lets the SSH window reopen in small adjusts, so wharf serve
+    /// goes idle thousands of times per object; .NET's thread-pool workers spin before they sleep, which doubled the
+    /// server's CPU for a git-lfs download (docs/BENCHMARKS.md, the Git LFS section). The executable turns the spin off.
+    /// </summary>
+    [Fact]
+    public void TheShippedRuntimeConfigLetsIdleThreadPoolWorkersSleepAtOnce()
+    {
+        using var config = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "wharf.runtimeconfig.json")));
+        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        Assert.True(properties.TryGetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit", out var limit),
+            "wharf.runtimeconfig.json does not set System.Threading.ThreadPool.UnfairSemaphoreSpinLimit");
+        Assert.Equal(0, limit.GetInt32());
+    }
+
     [Fact]
     public async Task PushAndCloneOverPureSshStoreAndReturnTheLfsContent()
     {

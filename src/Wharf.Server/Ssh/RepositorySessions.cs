@@ -124,8 +124,10 @@ public sealed partial class RepositorySessions(
     private async Task<int> LfsTransferAsync(IServiceProvider services, WharfIdentity identity, RepositoryInfo repository, bool upload,
         string? sourceAddress, Stream input, Stream output, Stream error, CancellationToken cancellationToken)
     {
-        // Responses are many short lines: buffered, and sent at the end of each response.
-        var buffered = new BufferedStream(output, 1 << 16);
+        // Responses are many short lines: buffered, and sent at the end of each response. An object's data goes out
+        // in 256 KiB channel writes (four pkt-lines): to a client that reads slowly, each write waits once for the
+        // window to reopen (Wharf.Ssh's WindowCredit), so fewer, larger writes mean fewer wake-ups per object.
+        var buffered = new BufferedStream(output, 1 << 18);
         var locks = identity is WharfPrincipal user ? new Web.Lfs.LfsLockHandler(scopes, repository, user, sourceAddress) : null;
         try
         {

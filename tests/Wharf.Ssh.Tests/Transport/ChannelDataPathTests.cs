@@ -120,4 +120,74 @@ public class ChannelDataPathTests
         // Full packets are used whenever the window allows: the largest is the smaller of the two limits.
         Assert.Equal(Math.Min(Math.Min(maxPacket, 32 * 1024), window), largest);
     }
+
+    /// <summary>
+    /// OpenSSH's client behind a slow reader (git-lfs reading its ssh's stdout a few KiB at a time) credits the window
+    /// back in small adjusts. The server must not answer each with a packet of that size: it waits until the write
+    /// (up to a quarter of the initial window) fits, then sends full packets.
+    /// </summary>
+    [Fact]
+    public async Task SmallWindowAdjustsAfterTheWindowRanOutAreGatheredIntoFullPackets()
+    {
+        var (serverSide, clientSide) = InMemoryDuplex.Create();
+        var server = new SshTransport(serverSide, 256 * 1024);
+        var client = new SshTransport(clientSide, 256 * 1024);
+        await server.SendNewKeysAsync(NoProtection.Instance, resetSequence: true, extInfo: default, default);
+        Assert.Equal(new byte[] { 21 }, (await client.ReadPacketAsync(default))!.Value.ToArray());
+        client.SwitchReceiveKeys(NoProtection.Instance, resetSequence: true);
+        const int window = 256 * 1024;
+        var channel = new SessionChannel(0, 7, window, 32 * 1024, server, new SshServerOptions(), _ => { });
+
+        // The whole window goes out at once: eight full packets.
+        var first = channel.SendDataAsync(0, RandomNumberGenerator.GetBytes(window), default).AsTask();
+        for (var i = 0; i < 8; i++) Assert.Equal(32 * 1024, await DataLengthAsync(client));
+        await first.WaitAsync(TimeSpan.FromSeconds(60));
+
+        // The client has passed 4 KiB on to its reader and credits it; then the application writes 64 KiB.
+        channel.OnWindowAdjust(4096);
+        var payload = RandomNumberGenerator.GetBytes(64 * 1024);
+        var write = channel.SendDataAsync(0, payload, default).AsTask();
+        for (var i = 1; i < 16; i++) channel.OnWindowAdjust(4096);
+
+        // 4 KiB packets (one per adjust) would cost the server a wake-up and a send each: two full packets instead.
+        Assert.Equal(32 * 1024, await DataLengthAsync(client));
+        Assert.Equal(32 * 1024, await DataLengthAsync(client));
+        await write.WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>A waiting stdout write of 64 KiB does not hold back a small stderr write that the window already allows.</summary>
+    [Fact]
+    public async Task ASmallWriteIsNotHeldBehindALargeWriteWaitingForWindow()
+    {
+        var credit = new WindowCredit(256 * 1024);
+        Assert.Equal(256 * 1024, await credit.TakeAsync(256 * 1024, default));
+        var large = credit.TakeAsync(64 * 1024, default).AsTask();
+        credit.Add(50);
+        var small = credit.TakeAsync(100, default).AsTask();
+        Assert.False(large.IsCompleted);
+        Assert.False(small.IsCompleted);
+        credit.Add(60);
+        Assert.Equal(100, await small.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.False(large.IsCompleted);
+        credit.Add(64 * 1024);
+        Assert.Equal(64 * 1024, await large.WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    /// <summary>A window smaller than a quarter of the request still lets data through as soon as any of it is open.</summary>
+    [Fact]
+    public async Task APeerWithATinyWindowStillGetsData()
+    {
+        var credit = new WindowCredit(1000);
+        Assert.Equal(1000, await credit.TakeAsync(65536, default));
+        var take = credit.TakeAsync(65536, default).AsTask();
+        credit.Add(250);
+        Assert.Equal(250, await take.WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    private static async Task<int> DataLengthAsync(SshTransport client)
+    {
+        var p = (await client.ReadPacketAsync(default).AsTask().WaitAsync(TimeSpan.FromSeconds(60)))!.Value.ToArray();
+        Assert.Equal(94, p[0]);
+        return (int)BinaryPrimitives.ReadUInt32BigEndian(p.AsSpan(5));
+    }
 }

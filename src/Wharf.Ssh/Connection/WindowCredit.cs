@@ -10,43 +10,68 @@ namespace Wharf.Ssh.Connection;
 /// reopen in many small adjusts: OpenSSH's client credits whatever it wrote out on each turn of its loop once
 /// more than three packets are outstanding (channel_check_window). Waking the sender for each of them costs a
 /// thread-pool wake-up and a partial send per adjust. So a take that cannot be served whole waits until
-/// <see cref="Wanted"/> bytes are free: the whole request, but at most a quarter of the window the peer first
+/// enough bytes are free: the whole request, but at most a quarter of the window the peer first
 /// offered (and at least one byte). A peer that credits back what it has consumed (OpenSSH and Go's x/crypto/ssh do)
-/// always gets its window back above that mark, so the data keeps flowing.
+/// gets its window back above that mark. RFC 4254 §5.2 does not oblige a peer to reopen that much: one may keep a
+/// small window for good (adjusting only what its application asks to read). So a take that has some credit waits at
+/// most <see cref="GatherTime"/> for the rest, then sends what is open and waits for no more than that on this
+/// channel from then on: such a peer costs one short delay, never a stall.
 /// </remarks>
 internal sealed class WindowCredit(uint initial)
 {
     private readonly Lock _lock = new();
-    private readonly long _coalesceLimit = Math.Max(1, initial / 4);
+    private long _coalesceLimit = Math.Max(1, initial / 4);
     private long _available = initial;
     private TaskCompletionSource? _waiter;
     // The smallest credit any current waiter needs; Add wakes them once it is there.
     private long _waiterNeeds = long.MaxValue;
     private bool _closed;
 
-    /// <summary>Credit a take of <paramref name="max"/> bytes waits for when less is free: the request, capped.</summary>
-    public long Wanted(int max) => Math.Max(1, Math.Min(max, _coalesceLimit));
+    /// <summary>
+    /// How long a take that has some credit, but less than it wants, waits for more before it sends what is open and
+    /// lowers what it waits for on this channel to that.
+    /// </summary>
+    internal static readonly TimeSpan GatherTime = TimeSpan.FromMilliseconds(10);
 
     public async ValueTask<int> TakeAsync(int max, CancellationToken ct)
     {
-        var wanted = Wanted(max);
+        var gathered = false;
         while (true)
         {
             Task wait;
+            bool some;
             lock (_lock)
             {
                 if (_closed) throw new IOException("The channel is closed.");
-                if (_available >= wanted)
+                var wanted = Math.Max(1, Math.Min(max, _coalesceLimit));
+                if (_available >= wanted || (gathered && _available > 0))
                 {
+                    // After GatherTime the peer had opened less than wanted: it keeps a smaller window, and waiting for
+                    // more would delay every later write by GatherTime.
+                    if (_available < wanted) _coalesceLimit = _available;
                     var n = (int)Math.Min(max, _available);
                     _available -= n;
                     return n;
                 }
                 _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _waiterNeeds = Math.Min(_waiterNeeds, wanted);
+                // With no credit at all the first adjust wakes the take; with some, the wanted amount or GatherTime.
+                some = _available > 0;
+                _waiterNeeds = Math.Min(_waiterNeeds, some ? wanted : 1);
                 wait = _waiter.Task;
             }
-            await wait.WaitAsync(ct).ConfigureAwait(false);
+            if (!some)
+            {
+                await wait.WaitAsync(ct).ConfigureAwait(false);
+                continue;
+            }
+            try
+            {
+                await wait.WaitAsync(GatherTime, ct).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                gathered = true;
+            }
         }
     }
 

@@ -184,6 +184,31 @@ public class ChannelDataPathTests
         Assert.Equal(250, await take.WaitAsync(TimeSpan.FromSeconds(60)));
     }
 
+    /// <summary>
+    /// A peer may keep its window small for good once the first one is used up (RFC 4254 does not say when to adjust):
+    /// here it reopens 16 KiB only after each packet it received. The sender must not wait for the quarter of the first
+    /// window it would like; after a short wait it sends what is open, and from then on it waits for no more than that.
+    /// </summary>
+    [Fact]
+    public async Task APeerThatKeepsASmallWindowStillGetsEveryByte()
+    {
+        var credit = new WindowCredit(2 * 1024 * 1024);
+        Assert.Equal(2 * 1024 * 1024, await credit.TakeAsync(2 * 1024 * 1024, default));
+        var taken = 0;
+        for (var i = 0; i < 8; i++)
+        {
+            var take = credit.TakeAsync(256 * 1024, default).AsTask();
+            credit.Add(16 * 1024);
+            taken += await take.WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        Assert.Equal(8 * 16 * 1024, taken);
+        // Having learnt the peer's size, a take of it completes at once.
+        credit.Add(16 * 1024);
+        var next = credit.TakeAsync(256 * 1024, default);
+        Assert.True(next.IsCompleted);
+        Assert.Equal(16 * 1024, await next);
+    }
+
     private static async Task<int> DataLengthAsync(SshTransport client)
     {
         var p = (await client.ReadPacketAsync(default).AsTask().WaitAsync(TimeSpan.FromSeconds(60)))!.Value.ToArray();

@@ -92,6 +92,7 @@ public sealed partial class MemoryTrimmer(TimeProvider time, ILogger<MemoryTrimm
                 if (!_policy.Check(GC.GetTotalAllocatedBytes())) continue;
                 var before = Environment.WorkingSet;
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                NativeHeap.Trim();
                 var inUse = GC.GetGCMemoryInfo().HeapSizeBytes;
                 _policy.Trimmed(inUse);
                 LogTrimmed(logger, before >> 20, Environment.WorkingSet >> 20, inUse >> 20);
@@ -105,4 +106,31 @@ public sealed partial class MemoryTrimmer(TimeProvider time, ILogger<MemoryTrimm
     [LoggerMessage(EventId = 1202, Level = LogLevel.Information,
         Message = "Quiet after a busy period: returned unused memory (working set {BeforeMiB} MiB -> {AfterMiB} MiB, {HeapMiB} MiB in use)")]
     private static partial void LogTrimmed(ILogger logger, long beforeMiB, long afterMiB, long heapMiB);
+}
+
+/// <summary>
+/// The C library's heap keeps what native code freed (OpenSSL's cipher contexts of a thousand closed connections, say)
+/// in its arenas, one per group of threads, for reuse; glibc's <c>malloc_trim</c> gives the free pages of every arena
+/// back to the system. Elsewhere (another C library, another OS) this does nothing.
+/// </summary>
+internal static class NativeHeap
+{
+    private static bool _unavailable = !OperatingSystem.IsLinux();
+
+    public static void Trim()
+    {
+        if (_unavailable) return;
+        try
+        {
+            _ = malloc_trim(0);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            _unavailable = true;
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "malloc_trim")]
+    [System.Runtime.InteropServices.DefaultDllImportSearchPaths(System.Runtime.InteropServices.DllImportSearchPath.SafeDirectories)]
+    private static extern int malloc_trim(nuint pad);
 }

@@ -108,6 +108,17 @@ public sealed class MemoryTrimPolicyTests
     }
 
     [Fact]
+    public void The_trim_reaches_glibcs_malloc_trim_on_debian()
+    {
+        // A short soak (bench/soak.sh, HOLD=1000 MINUTES=3) ended at rest with 204 MB against 166 MB fresh without it and
+        // 172 MB against 169 MB with it: the rest was free pages in glibc's arenas. The call must resolve here, not fall
+        // back to doing nothing.
+        Assert.True(OperatingSystem.IsLinux(), "the tests run on Debian");
+        NativeHeap.Trim();
+        Assert.True(NativeHeap.Available, "malloc_trim was not found in libc");
+    }
+
+    [Fact]
     public async Task Serve_runs_the_memory_trimmer()
     {
         using var data = new TestData();

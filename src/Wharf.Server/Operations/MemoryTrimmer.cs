@@ -117,6 +117,9 @@ internal static class NativeHeap
 {
     private static bool _unavailable = !OperatingSystem.IsLinux();
 
+    /// <summary>Whether the last <see cref="Trim"/> reached the C library's <c>malloc_trim</c>.</summary>
+    public static bool Available => !_unavailable;
+
     public static void Trim()
     {
         if (_unavailable) return;

@@ -264,6 +264,38 @@ public sealed class CrashRecoveryTests(CrashServer server, ITestOutputHelper out
         Assert.False(File.Exists(Path.Combine(bare, "refs", "heads", branch + ".lock")));
     }
 
+    /// <summary>
+    /// Two unfinished creations the start-up must recognise as dead: one killed between making its staging directory and
+    /// writing its marker (the marker empty), and one whose marker names a pid the system has since given to a new
+    /// process (kernel.pid_max is 32768 here, and a busy CI reuses pids within minutes). Both were left behind before.
+    /// </summary>
+    [Fact]
+    public async Task AnUnmarkedStagingDirectoryAndOneWhosePidWasReusedAreRemovedAtStart()
+    {
+        var staging = Path.Combine(server.DataDirectory, "repositories", ".tmp");
+        Directory.CreateDirectory(staging);
+        var unmarked = Path.Combine(staging, Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(unmarked);
+        await File.WriteAllTextAsync(Path.Combine(unmarked, "wharf-creating"), "");
+        var reused = Path.Combine(staging, Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(reused);
+        using var newcomer = Process.Start(new ProcessStartInfo("sleep", "600") { UseShellExecute = false })!;
+        try
+        {
+            // The line as a creator writes it, an hour before the process that now has its pid started.
+            var since = DateTimeOffset.UtcNow.AddHours(-1).ToString("O", CultureInfo.InvariantCulture);
+            await File.WriteAllTextAsync(Path.Combine(reused, "wharf-creating"), $"host {Environment.MachineName} pid {newcomer.Id} since {since}\n");
+            await server.KillAsync(withChildren: true);
+            await server.StartAfterCrashAsync();
+            Assert.False(Directory.Exists(unmarked), $"{unmarked} (empty marker) is still there\n{server.ServerLog(40)}");
+            Assert.False(Directory.Exists(reused), $"{reused} (pid {newcomer.Id} now another process's) is still there\n{server.ServerLog(40)}");
+        }
+        finally
+        {
+            newcomer.Kill();
+        }
+    }
+
     [Fact]
     public async Task ARepositoryDirectoryWithoutARecordIsNotServedAndIsReported()
     {

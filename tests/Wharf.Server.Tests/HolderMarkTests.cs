@@ -12,6 +12,7 @@ public sealed class HolderMarkTests
         Assert.Equal($"host {Environment.MachineName} pid {Environment.ProcessId} since 2026-12-06T08:05:30.0000000+00:00\n",
             HolderMark.ForThisProcess(since));
         Assert.Equal(Environment.ProcessId, HolderMark.PidOnThisHost(HolderMark.ForThisProcess(since)));
+        Assert.Equal((Environment.ProcessId, since), HolderMark.OnThisHost(HolderMark.ForThisProcess(since)));
     }
 
     [Theory]

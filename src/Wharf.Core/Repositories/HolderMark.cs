@@ -14,12 +14,19 @@ public static class HolderMark
         $"host {Environment.MachineName} pid {Environment.ProcessId.ToString(CultureInfo.InvariantCulture)} since {since.ToString("O", CultureInfo.InvariantCulture)}\n";
 
     /// <summary>The pid in <paramref name="text"/> when it names this host; null for another host or another format.</summary>
-    public static int? PidOnThisHost(string text)
+    public static int? PidOnThisHost(string text) => OnThisHost(text)?.Pid;
+
+    /// <summary>
+    /// The pid and the time in <paramref name="text"/> when it names this host; null for another host or another format.
+    /// The time tells a pid the system has since given to a new process (it started after the holder wrote its line).
+    /// </summary>
+    public static (int Pid, DateTimeOffset Since)? OnThisHost(string text)
     {
         var words = text.Split(' ', '\n');
-        return words.Length >= 4 && words[0] == "host" && words[1] == Environment.MachineName && words[2] == "pid"
-               && int.TryParse(words[3], NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
-            ? pid
-            : null;
+        if (!(words.Length >= 6 && words[0] == "host" && words[1] == Environment.MachineName && words[2] == "pid"
+              && int.TryParse(words[3], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && words[4] == "since"
+              && DateTimeOffset.TryParseExact(words[5], "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out var since)))
+            return null;
+        return (pid, since);
     }
 }

@@ -29,6 +29,9 @@ public sealed partial class RepositoryRecovery(IRepositoryStore repositories, Wh
     /// <summary>How long a staging directory whose creator cannot be checked (another host) is left alone.</summary>
     public static readonly TimeSpan ForeignStagingAge = TimeSpan.FromMinutes(10);
 
+    /// <summary>A process's start time is read from /proc in clock ticks: a holder may seem to start this much after it did.</summary>
+    private static readonly TimeSpan StartTimeSlack = TimeSpan.FromSeconds(1);
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var rows = await repositories.ListVisibleAsync(0, includeAll: true, cancellationToken);
@@ -100,8 +103,15 @@ public sealed partial class RepositoryRecovery(IRepositoryStore repositories, Wh
         var marker = Path.Combine(staging, RepositoryService.CreatingMarker);
         try
         {
-            if (File.Exists(marker) && Core.Repositories.HolderMark.PidOnThisHost(File.ReadAllText(marker)) is { } pid)
-                return !IsRunning(pid);
+            var text = File.Exists(marker) ? File.ReadAllText(marker) : "";
+            if (Core.Repositories.HolderMark.OnThisHost(text) is { } holder)
+                return !IsRunning(holder.Pid, holder.Since);
+            // No line yet (the marker missing or empty) and nothing else there: the creation was cut off between making
+            // the directory and writing its marker, since the marker comes before anything else. Removed whatever its
+            // age: a creation alive on another node would be in that window for a moment only, and git or hg init
+            // makes the directory again.
+            if (text.Length == 0 && Directory.EnumerateFileSystemEntries(staging).All(e => Path.GetFileName(e) == RepositoryService.CreatingMarker))
+                return true;
             return DateTime.UtcNow - Directory.GetLastWriteTimeUtc(staging) > ForeignStagingAge;
         }
         catch (IOException)
@@ -120,9 +130,10 @@ public sealed partial class RepositoryRecovery(IRepositoryStore repositories, Wh
         {
             try
             {
-                if (!File.Exists(file) || Core.Repositories.HolderMark.PidOnThisHost(File.ReadAllText(file)) is not { } pid || IsRunning(pid)) continue;
+                if (!File.Exists(file) || Core.Repositories.HolderMark.OnThisHost(File.ReadAllText(file)) is not { } holder
+                    || IsRunning(holder.Pid, holder.Since)) continue;
                 File.Delete(file);
-                LogLockRemoved(logger, name, file, pid);
+                LogLockRemoved(logger, name, file, holder.Pid);
             }
             catch (IOException)
             {
@@ -175,13 +186,18 @@ public sealed partial class RepositoryRecovery(IRepositoryStore repositories, Wh
         }
     }
 
-    private static bool IsRunning(int pid)
+    /// <summary>
+    /// Whether the holder that wrote its line at <paramref name="since"/> still runs: its pid is alive and that process
+    /// started before the line was written (else the system has given the pid to a new process meanwhile; with
+    /// kernel.pid_max at 32768, a busy machine does so within minutes).
+    /// </summary>
+    private static bool IsRunning(int pid, DateTimeOffset since)
     {
         if (pid == Environment.ProcessId) return true;
         try
         {
             using var process = System.Diagnostics.Process.GetProcessById(pid);
-            return !process.HasExited;
+            return !process.HasExited && process.StartTime.ToUniversalTime() <= since.UtcDateTime + StartTimeSlack;
         }
         catch (ArgumentException)
         {
@@ -190,6 +206,10 @@ public sealed partial class RepositoryRecovery(IRepositoryStore repositories, Wh
         catch (InvalidOperationException)
         {
             return false;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false; // gone between the two reads of /proc
         }
     }
 

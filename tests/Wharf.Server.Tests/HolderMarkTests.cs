@@ -11,7 +11,7 @@ public sealed class HolderMarkTests
         var since = new DateTimeOffset(2026, 12, 6, 8, 5, 30, TimeSpan.Zero);
         Assert.Equal($"host {Environment.MachineName} pid {Environment.ProcessId} since 2026-12-06T08:05:30.0000000+00:00\n",
             HolderMark.ForThisProcess(since));
-        Assert.Equal(Environment.ProcessId, HolderMark.PidOnThisHost(HolderMark.ForThisProcess(since)));
+        Assert.Equal(Environment.ProcessId, HolderMark.OnThisHost(HolderMark.ForThisProcess(since))?.Pid);
         Assert.Equal((Environment.ProcessId, since), HolderMark.OnThisHost(HolderMark.ForThisProcess(since)));
     }
 
@@ -23,5 +23,5 @@ public sealed class HolderMarkTests
     [InlineData("host {0} pid 4x2 since now\n")]
     [InlineData("host {0} process 42 since now\n")]
     public void AnotherHostOrAnotherFormatNamesNoPid(string text) =>
-        Assert.Null(HolderMark.PidOnThisHost(string.Format(System.Globalization.CultureInfo.InvariantCulture, text, Environment.MachineName)));
+        Assert.Null(HolderMark.OnThisHost(string.Format(System.Globalization.CultureInfo.InvariantCulture, text, Environment.MachineName)));
 }

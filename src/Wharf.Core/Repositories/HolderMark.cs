@@ -13,9 +13,6 @@ public static class HolderMark
     public static string ForThisProcess(DateTimeOffset since) =>
         $"host {Environment.MachineName} pid {Environment.ProcessId.ToString(CultureInfo.InvariantCulture)} since {since.ToString("O", CultureInfo.InvariantCulture)}\n";
 
-    /// <summary>The pid in <paramref name="text"/> when it names this host; null for another host or another format.</summary>
-    public static int? PidOnThisHost(string text) => OnThisHost(text)?.Pid;
-
     /// <summary>
     /// The pid and the time in <paramref name="text"/> when it names this host; null for another host or another format.
     /// The time tells a pid the system has since given to a new process (it started after the holder wrote its line).

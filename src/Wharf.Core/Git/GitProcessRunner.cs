@@ -173,6 +173,9 @@ public sealed partial class GitProcessRunner(GitBinary git, ProcessLimits? limit
     private static void PumpBlocking(Stream from, Stream to, Progress progress, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        // An SSH channel is written to on this thread, which blocks anyway (Wharf.Ssh's IBlockingWriteStream); other
+        // streams (an HTTP response, which may refuse blocking writes) asynchronously, waited for here.
+        var blocking = to as Wharf.Ssh.Connection.IBlockingWriteStream;
         try
         {
             int n;
@@ -180,6 +183,13 @@ public sealed partial class GitProcessRunner(GitBinary git, ProcessLimits? limit
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 progress.Moved();
+                if (blocking is not null)
+                {
+                    // Returns once every byte is with the transport: nothing is left to flush.
+                    blocking.Write(buffer.AsSpan(0, n), cancellationToken);
+                    progress.Moved();
+                    continue;
+                }
                 Wait(to.WriteAsync(buffer.AsMemory(0, n), cancellationToken));
                 progress.Moved();
                 // Flush every chunk: git waits for the client's reply to what it just wrote.

@@ -44,7 +44,7 @@ internal sealed class ChannelInputStream(PipeReader reader, SessionChannel chann
 /// Channel data to the client (extended type 0 for stdout, 1 for stderr). A write returns once every byte
 /// has been handed to the transport, in packets no larger than the peer's maximum and within its window.
 /// </summary>
-internal sealed class ChannelOutputStream(SessionChannel channel, uint extendedType) : Stream
+internal sealed class ChannelOutputStream(SessionChannel channel, uint extendedType) : Stream, IBlockingWriteStream
 {
     public override bool CanRead => false;
     public override bool CanSeek => false;
@@ -58,10 +58,23 @@ internal sealed class ChannelOutputStream(SessionChannel channel, uint extendedT
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count).GetAwaiter().GetResult();
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count), CancellationToken.None);
+    public override void Write(ReadOnlySpan<byte> buffer) => Write(buffer, CancellationToken.None);
+    public void Write(ReadOnlySpan<byte> buffer, CancellationToken cancellationToken) => channel.SendData(extendedType, buffer, cancellationToken);
     public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     public override void Flush() { }
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
+}
+
+/// <summary>
+/// A stream whose blocking write is the cheaper call from a thread that exists to block (the pump of a process's
+/// output): it waits for the SSH window and the socket on that thread, with no thread-pool hand-off per window
+/// adjust (<see cref="SessionChannel.SendData"/>). Every byte has been handed to the transport when it returns.
+/// </summary>
+public interface IBlockingWriteStream
+{
+    /// <summary>Writes all of <paramref name="buffer"/>, blocking the calling thread; ends early only by an exception.</summary>
+    void Write(ReadOnlySpan<byte> buffer, CancellationToken cancellationToken);
 }

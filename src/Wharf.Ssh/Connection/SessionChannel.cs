@@ -202,6 +202,22 @@ internal sealed class SessionChannel
         }
     }
 
+    /// <summary>
+    /// <see cref="SendDataAsync"/> for a caller on a thread of its own that may block, such as the pump of a process's
+    /// output: the window and the transport are waited for on the calling thread, which also seals and writes the
+    /// packets. A window adjust then wakes that thread directly instead of a thread-pool worker that finishes the send
+    /// and wakes it after.
+    /// </summary>
+    public void SendData(uint extendedType, ReadOnlySpan<byte> data, CancellationToken ct)
+    {
+        while (!data.IsEmpty)
+        {
+            var n = _sendWindow.Take(data.Length, ct);
+            _transport.SendChannelData(RemoteId, extendedType, data[..n], _maxChunk, ct);
+            data = data[n..];
+        }
+    }
+
     /// <summary>Returns window credit once half the window has been consumed (Go channel.go adjustWindow).</summary>
     public ValueTask OnInputConsumedAsync(int bytes)
     {

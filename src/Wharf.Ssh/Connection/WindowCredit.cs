@@ -38,27 +38,7 @@ internal sealed class WindowCredit(uint initial)
         var gathered = false;
         while (true)
         {
-            Task wait;
-            bool some;
-            lock (_lock)
-            {
-                if (_closed) throw new IOException("The channel is closed.");
-                var wanted = Math.Max(1, Math.Min(max, _coalesceLimit));
-                if (_available >= wanted || (gathered && _available > 0))
-                {
-                    // After GatherTime the peer had opened less than wanted: it keeps a smaller window, and waiting for
-                    // more would delay every later write by GatherTime.
-                    if (_available < wanted) _coalesceLimit = _available;
-                    var n = (int)Math.Min(max, _available);
-                    _available -= n;
-                    return n;
-                }
-                _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                // With no credit at all the first adjust wakes the take; with some, the wanted amount or GatherTime.
-                some = _available > 0;
-                _waiterNeeds = Math.Min(_waiterNeeds, some ? wanted : 1);
-                wait = _waiter.Task;
-            }
+            if (TryTake(max, gathered, out var n, out var wait, out var some)) return n;
             if (!some)
             {
                 await wait.WaitAsync(ct).ConfigureAwait(false);
@@ -72,6 +52,54 @@ internal sealed class WindowCredit(uint initial)
             {
                 gathered = true;
             }
+        }
+    }
+
+    /// <summary>
+    /// <see cref="TakeAsync"/> for a caller on a thread of its own that may block (the pump of a process's output):
+    /// it waits on the calling thread, and <see cref="Add"/> wakes that thread directly. The asynchronous take's
+    /// continuation runs on the thread pool instead (its waiter runs continuations asynchronously, so that
+    /// <see cref="Add"/> never runs a writer's code on the connection's read loop): a worker is woken to finish the take
+    /// and send, and then the waiting thread, for every window adjust.
+    /// </summary>
+    public int Take(int max, CancellationToken ct)
+    {
+        var gathered = false;
+        while (true)
+        {
+            if (TryTake(max, gathered, out var n, out var wait, out var some)) return n;
+            // Task.Wait's own wake-up is set by TrySetResult on the adding thread, even for a waiter that runs
+            // continuations asynchronously: no thread-pool work item in between.
+            if (!some) wait.Wait(ct);
+            else if (!wait.Wait(GatherTime, ct)) gathered = true;
+        }
+    }
+
+    /// <summary>Takes credit when there is enough (see the remarks), or returns the task that completes when there may be.</summary>
+    private bool TryTake(int max, bool gathered, out int taken, out Task wait, out bool some)
+    {
+        lock (_lock)
+        {
+            if (_closed) throw new IOException("The channel is closed.");
+            var wanted = Math.Max(1, Math.Min(max, _coalesceLimit));
+            if (_available >= wanted || (gathered && _available > 0))
+            {
+                // After GatherTime the peer had opened less than wanted: it keeps a smaller window, and waiting for
+                // more would delay every later write by GatherTime.
+                if (_available < wanted) _coalesceLimit = _available;
+                taken = (int)Math.Min(max, _available);
+                _available -= taken;
+                wait = Task.CompletedTask;
+                some = true;
+                return true;
+            }
+            _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            // With no credit at all the first adjust wakes the take; with some, the wanted amount or GatherTime.
+            some = _available > 0;
+            _waiterNeeds = Math.Min(_waiterNeeds, some ? wanted : 1);
+            wait = _waiter.Task;
+            taken = 0;
+            return false;
         }
     }
 

@@ -290,22 +290,9 @@ internal sealed class SshTransport : IAsyncDisposable
                 if (_closed) throw new ObjectDisposedException(nameof(SshTransport));
                 if (!_kexPending)
                 {
-                    // Several packets, one socket write: what git hands over in one read goes out together,
-                    // as OpenSSH's output buffer does.
-                    var rest = data;
-                    while (!rest.IsEmpty)
-                    {
-                        var chunk = rest[..Math.Min(maxChunk, rest.Length)];
-                        WriteChannelData(recipient, extendedType, chunk.Span);
-                        rest = rest[chunk.Length..];
-                        // The byte limit was just passed: stop the batch here and let go of the send lock, so
-                        // the rekey (queued on this lock) sends its KEXINIT before the rest; otherwise a whole
-                        // client window could still go out under the old keys.
-                        if (_rekeyRequested && !rest.IsEmpty) break;
-                    }
+                    data = data[WriteChannelDataBatch(recipient, extendedType, data.Span, maxChunk)..];
                     await FlushSendAsync(ct).ConfigureAwait(false);
-                    if (rest.IsEmpty) return;
-                    data = rest;
+                    if (data.IsEmpty) return;
                 }
                 else
                 {
@@ -320,6 +307,63 @@ internal sealed class SshTransport : IAsyncDisposable
             // Give the rekey task its turn at the lock before the rest of the batch.
             else await Task.Yield();
         }
+    }
+
+    /// <summary>
+    /// <see cref="SendChannelDataAsync"/> for a caller on a thread of its own that may block: the lock, a key exchange in
+    /// progress and a full socket are waited for on the calling thread, and the packets are sealed and written by it,
+    /// with no thread-pool work item in between. Used by <see cref="Wharf.Ssh.Connection.SessionChannel.SendData"/>.
+    /// </summary>
+    public void SendChannelData(uint recipient, uint extendedType, ReadOnlySpan<byte> data, int maxChunk, CancellationToken ct)
+    {
+        while (true)
+        {
+            Task? wait = null;
+            _sendLock.Wait(ct);
+            try
+            {
+                if (_closed) throw new ObjectDisposedException(nameof(SshTransport));
+                if (!_kexPending)
+                {
+                    data = data[WriteChannelDataBatch(recipient, extendedType, data, maxChunk)..];
+                    FlushSend(ct);
+                    if (data.IsEmpty) return;
+                }
+                else
+                {
+                    wait = _kexDone.Task;
+                }
+            }
+            finally
+            {
+                _sendLock.Release();
+            }
+            // A key exchange is rare: waiting through WaitAsync keeps the asynchronous path's exceptions (a cancelled
+            // exchange throws as itself, not inside an AggregateException).
+            if (wait is not null) wait.WaitAsync(ct).GetAwaiter().GetResult();
+            else Thread.Yield();
+        }
+    }
+
+    /// <summary>
+    /// Writes as much of <paramref name="data"/> as goes out now into the send buffer, in packets of at most
+    /// <paramref name="maxChunk"/> bytes, and returns how much that was. Several packets, one socket write: what git
+    /// hands over in one read goes out together, as OpenSSH's output buffer does. Called under the send lock.
+    /// </summary>
+    private int WriteChannelDataBatch(uint recipient, uint extendedType, ReadOnlySpan<byte> data, int maxChunk)
+    {
+        var written = 0;
+        while (written < data.Length)
+        {
+            var chunk = data.Slice(written, Math.Min(maxChunk, data.Length - written));
+            WriteChannelData(recipient, extendedType, chunk);
+            written += chunk.Length;
+            // The byte limit was just passed: stop the batch here and let go of the send lock, so the rekey (queued on
+            // this lock) sends its KEXINIT before the rest; otherwise a whole client window could still go out under the
+            // old keys.
+            if (_rekeyRequested && written < data.Length) break;
+        }
+        return written;
     }
 
     private void WriteChannelData(uint recipient, uint extendedType, ReadOnlySpan<byte> data)
@@ -442,6 +486,28 @@ internal sealed class SshTransport : IAsyncDisposable
         {
             _rekeyRequested = true;
             _ = Task.Run(rekey);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="FlushSendAsync"/>, waited for on the calling thread. The socket's asynchronous write is used even so:
+    /// it completes at once while the socket has room (no thread-pool work item), and unlike a synchronous socket write
+    /// it ends when <paramref name="ct"/> is cancelled. The wait is for the write itself, so the send buffer is never
+    /// reused while the socket may still read it.
+    /// </summary>
+    private void FlushSend(CancellationToken ct)
+    {
+        if (_sendOffset == 0) return;
+        try
+        {
+            var write = _stream.WriteAsync(_sendBuffer.AsMemory(0, _sendOffset), ct);
+            if (!write.IsCompletedSuccessfully) write.AsTask().GetAwaiter().GetResult();
+            var flush = _stream.FlushAsync(ct);
+            if (!flush.IsCompletedSuccessfully) flush.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            _sendOffset = 0;
         }
     }
 

@@ -41,7 +41,19 @@ public class ChannelDataPathTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task EveryByteArrivesInOrderWithinTheWindowAndPacketSize(string mode, int window, int maxPacket)
+    public Task EveryByteArrivesInOrderWithinTheWindowAndPacketSize(string mode, int window, int maxPacket) =>
+        SendAndCheckAsync(mode, window, maxPacket, blocking: false);
+
+    /// <summary>
+    /// The same through <see cref="SessionChannel.SendData"/>, the blocking path a process's output pump takes: it waits
+    /// for window and socket on its own thread, and must keep every rule the asynchronous path keeps.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public Task EveryByteArrivesInOrderWithinTheWindowAndPacketSizeThroughBlockingWrites(string mode, int window, int maxPacket) =>
+        SendAndCheckAsync(mode, window, maxPacket, blocking: true);
+
+    private static async Task SendAndCheckAsync(string mode, int window, int maxPacket, bool blocking)
     {
         var (serverSide, clientSide) = InMemoryDuplex.Create();
         var server = new SshTransport(serverSide, 256 * 1024);
@@ -57,23 +69,29 @@ public class ChannelDataPathTests
         // Write sizes as git and the pump produce them: whole pipe reads, odd remainders, single bytes, big blocks.
         int[] sizes = [65536, 1, 4097, 32768, 100_000, 65535, 7, 32769, 262_144];
 
-        var writer = Task.Run(async () =>
+        async ValueTask Send(uint type, ReadOnlyMemory<byte> data)
+        {
+            if (blocking) channel.SendData(type, data.Span, default);
+            else await channel.SendDataAsync(type, data, default);
+        }
+        // A blocking writer gets a thread of its own, as the pump's: blocking a pool thread could starve the reader below.
+        var writer = Task.Factory.StartNew(async () =>
         {
             int o = 0, e = 0, i = 0;
             while (o < stdout.Length)
             {
                 var n = Math.Min(sizes[i++ % sizes.Length], stdout.Length - o);
-                await channel.SendDataAsync(0, stdout.AsMemory(o, n), default);
+                await Send(0, stdout.AsMemory(o, n));
                 o += n;
                 if (i % 3 == 0 && e < stderr.Length)
                 {
                     var m = Math.Min(9000, stderr.Length - e);
-                    await channel.SendDataAsync(1, stderr.AsMemory(e, m), default);
+                    await Send(1, stderr.AsMemory(e, m));
                     e += m;
                 }
             }
-            if (e < stderr.Length) await channel.SendDataAsync(1, stderr.AsMemory(e), default);
-        });
+            if (e < stderr.Length) await Send(1, stderr.AsMemory(e));
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
 
         var gotOut = new MemoryStream();
         var gotErr = new MemoryStream();
@@ -207,6 +225,50 @@ public class ChannelDataPathTests
         var next = credit.TakeAsync(256 * 1024, default);
         Assert.True(next.IsCompleted);
         Assert.Equal(16 * 1024, await next);
+    }
+
+    /// <summary>A blocking take waits for the window like the asynchronous one, on its own thread, and gathers the same way.</summary>
+    [Fact]
+    public async Task ABlockingTakeWaitsForTheAdjustAndTakesWhatIsOpen()
+    {
+        var credit = new WindowCredit(1000);
+        Assert.Equal(1000, credit.Take(65536, default));
+        var take = Task.Factory.StartNew(() => credit.Take(65536, default), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        credit.Add(250);
+        Assert.Equal(250, await take.WaitAsync(TimeSpan.FromSeconds(60)));
+
+        // A peer that keeps a small window: after the gather time the blocking take sends what is open.
+        var large = new WindowCredit(2 * 1024 * 1024);
+        Assert.Equal(2 * 1024 * 1024, large.Take(2 * 1024 * 1024, default));
+        var small = Task.Factory.StartNew(() => large.Take(256 * 1024, default), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        large.Add(16 * 1024);
+        Assert.Equal(16 * 1024, await small.WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    /// <summary>
+    /// A blocking write waiting for a window the client never opens ends when its token is cancelled (the command was
+    /// stopped), and one waiting when the channel closes ends with the channel's error: the pump's thread is never
+    /// left blocked for good.
+    /// </summary>
+    [Fact]
+    public async Task ABlockingWriteWaitingForWindowEndsOnCancellationAndOnClose()
+    {
+        var (serverSide, _) = InMemoryDuplex.Create();
+        var server = new SshTransport(serverSide, 256 * 1024);
+        var channel = new SessionChannel(0, 7, 0, 32 * 1024, server, new SshServerOptions(), _ => { });
+        using var stop = new CancellationTokenSource();
+        var cancelled = Task.Factory.StartNew(() => channel.SendData(0, new byte[100], stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        await Task.Delay(50);
+        Assert.False(cancelled.IsCompleted);
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.WaitAsync(TimeSpan.FromSeconds(60)));
+
+        var credit = new WindowCredit(0);
+        var closed = Task.Factory.StartNew(() => credit.Take(100, default), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        await Task.Delay(50);
+        credit.Close();
+        var e = await Assert.ThrowsAsync<IOException>(() => closed.WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.Equal("The channel is closed.", e.Message);
     }
 
     private static async Task<int> DataLengthAsync(SshTransport client)

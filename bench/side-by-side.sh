@@ -354,10 +354,13 @@ burst() { # server -> appends wall us and failures
   use "$1" A
   t0=$(now_ns)
   # Each one records its own exit status: with hundreds of jobs, bash forgets some statuses before `wait PID` asks.
+  local jobs=()
   for i in $(seq 1 "$BURST"); do
     (git ls-remote "$URL_repo" >"$TMP/b-$i.out" 2>"$TMP/b-$i.err"; echo $? >"$TMP/b-$i.rc") &
+    jobs+=($!)
   done
-  wait
+  # Only these: a bare `wait` would also wait for sshd and wharf serve, which this shell started, and never return.
+  wait "${jobs[@]}"
   t1=$(now_ns)
   for i in $(seq 1 "$BURST"); do
     if [ "$(cat "$TMP/b-$i.rc")" != 0 ] || [ "$(sort "$TMP/b-$i.out")" != "$EXPECT_REFS" ]; then fail=$((fail + 1)); fi

@@ -81,8 +81,13 @@ internal sealed class SessionChannel
             _environment[name] = value;
     }
 
-    /// <summary>Starts the application for an exec (command) or shell (null). Returns false if already started.</summary>
-    public bool Start(ISshServerHandler handler, SshPrincipal principal, string userName, string? command, EndPoint? remote, ISshServerLog log)
+    /// <summary>
+    /// Starts the application for an exec (command) or shell (null). Returns false if already started. The application
+    /// runs once <paramref name="replied"/> has completed: the request's CHANNEL_SUCCESS must reach the client before any
+    /// output (PuTTY's plink gives up with "Server refused to start a shell/command" when data and CLOSE come first).
+    /// </summary>
+    public bool Start(ISshServerHandler handler, SshPrincipal principal, string userName, string? command, EndPoint? remote, ISshServerLog log,
+        Task? replied = null)
     {
         lock (_stateLock)
         {
@@ -100,7 +105,11 @@ internal sealed class SessionChannel
             Output = new ChannelOutputStream(this, 0),
             Error = new ChannelOutputStream(this, 1),
         };
-        Running = Task.Run(() => RunAsync(handler, session, remote, log));
+        Running = Task.Run(async () =>
+        {
+            if (replied is not null) await replied.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await RunAsync(handler, session, remote, log).ConfigureAwait(false);
+        });
         return true;
     }
 

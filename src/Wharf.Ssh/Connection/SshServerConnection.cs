@@ -425,29 +425,38 @@ internal sealed class SshServerConnection(
         var ch = Find(recipient);
         if (ch is null) return;
         var ok = false;
-        switch (request)
+        // The reply must precede any output of the started command, so the application waits for it to be sent. Its
+        // first write could otherwise take the send lock first: it runs on another thread from the moment it starts.
+        var replied = wantReply ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
+        try
         {
-            case "env":
-                ch.OnEnv(envName!, envValue!);
-                ok = true;
-                break;
-            case "exec":
-                ok = ch.Start(handler, auth.Principal!, auth.UserName!, command, remote, log);
-                break;
-            case "shell":
-                ok = ch.Start(handler, auth.Principal!, auth.UserName!, null, remote, log);
-                break;
-            // pty-req, x11-req, auth-agent-req@openssh.com, subsystem, PuTTY's winadj@... and the rest:
-            // FAILURE when a reply is wanted (docs/SSH-INTEROP.md §13); the session goes on.
+            switch (request)
+            {
+                case "env":
+                    ch.OnEnv(envName!, envValue!);
+                    ok = true;
+                    break;
+                case "exec":
+                    ok = ch.Start(handler, auth.Principal!, auth.UserName!, command, remote, log, replied?.Task);
+                    break;
+                case "shell":
+                    ok = ch.Start(handler, auth.Principal!, auth.UserName!, null, remote, log, replied?.Task);
+                    break;
+                // pty-req, x11-req, auth-agent-req@openssh.com, subsystem, PuTTY's winadj@... and the rest:
+                // FAILURE when a reply is wanted (docs/SSH-INTEROP.md §13); the session goes on.
+            }
+            if (ok && request is "exec" or "shell" && ch.Running is { } running) Track(() => running);
+            if (!wantReply) return;
+            var w = new SshWriter(8);
+            w.WriteByte(ok ? MessageNumbers.ChannelSuccess : MessageNumbers.ChannelFailure);
+            w.WriteUInt32(ch.RemoteId);
+            await transport.SendAsync(w.WrittenMemory, ct).ConfigureAwait(false);
         }
-        if (ok && request is "exec" or "shell" && ch.Running is { } running) Track(() => running);
-        if (!wantReply) return;
-        var w = new SshWriter(8);
-        w.WriteByte(ok ? MessageNumbers.ChannelSuccess : MessageNumbers.ChannelFailure);
-        w.WriteUInt32(ch.RemoteId);
-        // The reply must precede any output of the started command: the send lock orders it, and the
-        // session's first write cannot overtake because Start only schedules the application.
-        await transport.SendAsync(w.WrittenMemory, ct).ConfigureAwait(false);
+        finally
+        {
+            // Also when the reply could not be sent: the application then finds the connection closing.
+            replied?.TrySetResult();
+        }
     }
 
     private static (uint Recipient, string Request, bool WantReply, string? Command, string? EnvName, string? EnvValue) ParseChannelRequest(ReadOnlySpan<byte> payload)

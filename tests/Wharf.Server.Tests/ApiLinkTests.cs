@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Wharf.Core.Repositories;
 
@@ -10,7 +9,7 @@ namespace Wharf.Server.Tests;
 /// 200 (API links with the token, page links in the signed-in browser), for git and Mercurial; <c>/patch/{spec}</c>
 /// is the raw patch, and <c>/refs/branches/{name}</c> and <c>/refs/tags/{name}</c> give one ref as the lists do.
 /// </summary>
-public sealed class ApiLinkTests : WebPageTestBase, IDisposable
+public sealed class ApiLinkTests : WebPageTestBase
 {
     private WebSession _alice = null!;
     private HttpClient _api = null!;
@@ -19,12 +18,8 @@ public sealed class ApiLinkTests : WebPageTestBase, IDisposable
     {
         _alice = await SignUpAsync("alice");
         Assert.Equal(HttpStatusCode.Redirect, (await CreateAsync(_alice, name, scm)).StatusCode);
-        var token = (await Host.Data.RunAsync("admin", "token", "create", "alice")).Out.TrimEnd('\n').Split('\n')[^1];
-        _api = new HttpClient { BaseAddress = Host.BaseAddress };
-        _api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        _api = await ApiClientAsync("alice");
     }
-
-    public void Dispose() => _api?.Dispose();
 
     private async Task<(HttpStatusCode Status, JsonElement Body)> GetJsonAsync(string path)
     {

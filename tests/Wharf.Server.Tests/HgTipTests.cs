@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
 using Wharf.Core.Repositories;
 
@@ -10,20 +9,16 @@ namespace Wharf.Server.Tests;
 /// <c>default</c> resolve as hg resolves them, with or without a trailing slash; a name that resolves to nothing is
 /// named in the 404 without a stray slash.
 /// </summary>
-public sealed class HgTipTests : WebPageTestBase, IDisposable
+public sealed class HgTipTests : WebPageTestBase
 {
     private HttpClient? _api;
-
-    public void Dispose() => _api?.Dispose();
 
     private async Task<(WebSession Alice, HgHistoryRepository History)> NotesAsync()
     {
         var alice = await SignUpAsync("alice");
         await CreateAsync(alice, "notes", scm: "hg");
         var h = HgHistoryRepository.Build(Host.Data.Root, Host.Data.Paths.Repository("alice", "notes", Scm.Hg));
-        var token = (await Host.Data.RunAsync("admin", "token", "create", "alice")).Out.TrimEnd('\n').Split('\n')[^1];
-        _api = new HttpClient { BaseAddress = Host.BaseAddress };
-        _api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        _api = await ApiClientAsync("alice");
         return (alice, h);
     }
 

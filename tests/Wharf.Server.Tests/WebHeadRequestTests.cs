@@ -67,9 +67,7 @@ public sealed class WebHeadRequestTests : WebPageTestBase
         Assert.Equal("status 200\nContent-Type: text/plain; charset=utf-8\nContent-Length: 53\nX-Content-Type-Options: nosniff\n" +
             "Content-Security-Policy: default-src 'none'; sandbox", raw);
         // The API with a token: the repository, a file's bytes, a missing route.
-        using var api = new HttpClient { BaseAddress = Host.BaseAddress };
-        var token = (await Host.Data.RunAsync("admin", "token", "create", "alice")).Out.TrimEnd('\n').Split('\n')[^1];
-        api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        var api = await ApiClientAsync("alice");
         foreach (var path in new[] { "/2.0/repositories/alice/site", "/2.0/repositories/alice/site/src/main/README.md", "/2.0/repositories/alice/site/nope" })
         {
             var (get, head, body) = await BothAsync(api, path);

@@ -152,7 +152,6 @@ public sealed class HgCodeBrowserTests(HgRepositoryFixture repo) : IClassFixture
     [InlineData("")]
     [InlineData("nope/README.md")]
     [InlineData("topic")]
-    [InlineData("tip")]                 // Mercurial's name for the newest changeset is not a ref here
     [InlineData("all()")]               // revsets are never evaluated from what a user typed
     [InlineData("default~1")]
     [InlineData("-r")]
@@ -294,12 +293,22 @@ public sealed class HgCodeBrowserTests(HgRepositoryFixture repo) : IClassFixture
         Assert.Equal([c0], (await _browser.CommitsAsync(Repo, "v1.0", null, 0, 10, None)).Commits);
     }
 
+    [Fact]
+    public async Task TipIsTheNewestChangesetAsHgResolvesIt()
+    {
+        Assert.Equal(new RefPath("tip", repo.Commit4, "src"), await _browser.ResolveAsync(Repo, "tip/src", None));
+        Assert.Equal(new RefPath("tip", repo.Commit4, ""), await _browser.ResolveAsync(Repo, "tip/", None));
+        Assert.Equal(repo.Commit4, (await _browser.CommitAsync(Repo, "tip", None))?.Id);
+        Assert.Equal(repo.Commit4, (await _browser.CommitsAsync(Repo, "tip", null, 0, 1, None)).Commits.Single().Id);
+        // Never among the tags a page lists.
+        Assert.DoesNotContain(await _browser.RefsAsync(Repo, None), r => r.Name == "tip");
+    }
+
     [Theory]
     [InlineData("default", "x') or all() or ('")]   // a path is never revset text
     [InlineData("default", "../src")]
     [InlineData("default", "nope")]
     [InlineData("all()", null)]
-    [InlineData("tip", null)]
     [InlineData("-r", null)]
     public async Task CommitsOfNothingAreEmpty(string revision, string? path)
     {
@@ -382,7 +391,7 @@ public sealed class HgCodeBrowserTests(HgRepositoryFixture repo) : IClassFixture
         Assert.False(await _browser.CopyPatchAsync(Repo, null, "0123456789abcdef0123456789abcdef01234567", none, None));
         Assert.Equal(0, none.Length);
         Assert.Null(await _browser.DiffAsync(Repo, null, "all()", None));
-        Assert.Null(await _browser.DiffAsync(Repo, "tip", "default", None));
+        Assert.Null(await _browser.DiffAsync(Repo, "tip()", "default", None));
     }
 
     [Fact]

@@ -96,6 +96,6 @@ public sealed class SourceApiTests : IAsyncLifetime
         ServeHost.AssertError(error, "no-such-path", "alice/site has no file 'no/such' at main.");
         (missing, error) = await _host.SendAsync(HttpMethod.Get, "/2.0/repositories/alice/site/src/nope/", _alice);
         Assert.Equal(HttpStatusCode.NotFound, missing);
-        ServeHost.AssertError(error, "no-such-path", "alice/site has no commit or path 'nope/'.");
+        ServeHost.AssertError(error, "no-such-path", "alice/site has no commit or path 'nope'.");
     }
 }

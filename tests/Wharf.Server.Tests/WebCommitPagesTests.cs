@@ -218,7 +218,7 @@ public sealed class WebCommitPagesTests : WebPageTestBase
         var (status, raw) = await alice.GetAsync("/alice/site/tags");
         Assert.Equal(HttpStatusCode.OK, status);
         var html = Tags(raw);
-        Assert.Contains("<tr class=\"tag\" data-name=\"v1.0\"><td data-label=\"Tag\"><span class=\"tag-name\">v1.0</span></td>" +
+        Assert.Contains("<tr class=\"tag\" data-name=\"v1.0\"><td data-label=\"Tag\"><a class=\"tag-name\" href=\"/alice/site/src/v1.0/\">v1.0</a></td>" +
             $"<td data-label=\"Commit\"><a class=\"commit-id mono\" href=\"/alice/site/commits/{h.Second}\" title=\"{h.Second}\">{h.Second[..12]}</a><span class=\"commit-subject\">Rename, binary and a type change</span></td>" +
             "<td data-label=\"Date\"><time datetime=", html);
         Assert.Contains("<td data-label=\"Message\" class=\"tag-message\">Release 1.0</td>", html);

@@ -36,7 +36,7 @@ public sealed class WebHgCodePagesTests : WebPageTestBase
         Assert.Equal(new[] { "docs", "README.md", "new.txt", ".hgtags" }.Order(), EntryNames(html).Order());
         Assert.Contains("<a class=\"entry-name\" href=\"/alice/notes/src/default/docs\">docs/</a>", html);
         Assert.Contains($"<tr class=\"entry entry-file\" data-name=\"new.txt\"><td data-label=\"Name\"><span class=\"entry-kind\" aria-hidden=\"true\">&#x1F4C4;</span><a class=\"entry-name\" href=\"/alice/notes/src/default/new.txt\">new.txt</a></td>" +
-            $"<td data-label=\"Size\">23 bytes</td><td data-label=\"Last changeset\"><code title=\"{h.Rename}\">{h.Rename[..12]}</code><span class=\"commit-subject\">Rename old.txt</span></td>", html);
+            $"<td data-label=\"Size\">23 bytes</td><td data-label=\"Last changeset\"><a class=\"commit-id mono\" href=\"/alice/notes/commits/{h.Rename}\" title=\"{h.Rename}\">{h.Rename[..12]}</a><span class=\"commit-subject\">Rename old.txt</span></td>", html);
         Assert.Contains("<div class=\"markdown\" id=\"readme-body\"><h2 id=\"readme-notes\">Notes</h2><p>Kept in <strong>Mercurial</strong>.</p></div>", html);
         Assert.DoesNotContain("id=\"empty-repository\"", html);
     }

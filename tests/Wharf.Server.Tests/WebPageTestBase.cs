@@ -10,12 +10,14 @@ public abstract partial class WebPageTestBase : IAsyncLifetime
 {
     protected WharfHost Host { get; private set; } = null!;
     private readonly List<WebSession> _sessions = [];
+    private readonly List<HttpClient> _apiClients = [];
 
     public async Task InitializeAsync() => Host = await WharfHost.StartAsync();
 
     public async Task DisposeAsync()
     {
         foreach (var s in _sessions) s.Dispose();
+        foreach (var c in _apiClients) c.Dispose();
         await Host.DisposeAsync();
     }
 
@@ -24,6 +26,16 @@ public abstract partial class WebPageTestBase : IAsyncLifetime
         var session = await WebSession.SignUpAsync(Host.BaseAddress, name);
         _sessions.Add(session);
         return session;
+    }
+
+    /// <summary>A client for the API with a new token of <paramref name="user"/>, made with the admin CLI.</summary>
+    protected async Task<HttpClient> ApiClientAsync(string user)
+    {
+        var token = (await Host.Data.RunAsync("admin", "token", "create", user)).Out.TrimEnd('\n').Split('\n')[^1];
+        var client = new HttpClient { BaseAddress = Host.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        _apiClients.Add(client);
+        return client;
     }
 
     protected static Task<HttpResponseMessage> CreateAsync(WebSession session, string name, string scm = "git", bool isPrivate = true) =>

@@ -219,7 +219,7 @@ public sealed class WebRepositoryTests : WebPageTestBase
         var page = (await alice.GetAsync("/alice/notes")).Html;
         Assert.Contains("<h2 id=\"history-title\">Latest changesets</h2>", page);
         Assert.DoesNotContain("id=\"empty-repository\"", page);
-        Assert.Matches("<tr class=\"commit\"><td data-label=\"Id\"><code title=\"[0-9a-f]{40}\">[0-9a-f]{12}</code></td>" +
+        Assert.Matches("<tr class=\"commit\"><td data-label=\"Id\"><a class=\"commit-id mono\" href=\"/alice/notes/commits/([0-9a-f]{40})\" title=\"\\1\">[0-9a-f]{12}</a></td>" +
             "<td data-label=\"Message\">First notes</td><td data-label=\"Author\">Alice</td>", Tags(page));
     }
 

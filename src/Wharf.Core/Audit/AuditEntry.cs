@@ -25,7 +25,7 @@ public sealed class AuditEntry
     public string? Repository { get; set; }
     /// <summary>
     /// For pushes: what changed, e.g. <c>main 1a2b3c4→5d6e7f8, feature new 9abcdef</c> (git) or
-    /// <c>default: 2 new changesets</c> (Mercurial), cut at <see cref="MaxDetailLength"/>.
+    /// <c>default: 2 new changesets, bookmark 'feature' set to 1a2b3c4d5e6f</c> (Mercurial), cut at <see cref="MaxDetailLength"/>.
     /// </summary>
     public string? Detail { get; set; }
 

@@ -117,6 +117,8 @@ public static class ServeCommand
             proxies.Configure(forwarded);
             app.UseForwardedHeaders(forwarded);
         }
+        // Explicit, so that HEAD can be routed as GET (Web/HeadRequests.cs).
+        app.UseRoutingWithHead();
         app.UseUnexpectedErrors();
         RevocationSweeper.UseRevocationWake(app);
         app.UseApiResponses();

@@ -15,9 +15,26 @@ public sealed partial class HgCodeBrowser
     public async Task<IReadOnlyList<RefInfo>> RefsAsync(RepositoryInfo repository, CancellationToken cancellationToken) =>
         RefList(await LabelledAsync(repository, withCounts: true, cancellationToken), withCounts: true);
 
-    /// <summary>The refs without ahead/behind counts: what resolving a name needs.</summary>
-    private async Task<IReadOnlyList<RefInfo>> RefNamesAsync(RepositoryInfo repository, CancellationToken cancellationToken) =>
-        RefList(await LabelledAsync(repository, withCounts: false, cancellationToken), withCounts: false);
+    /// <summary>
+    /// The changeset a ref name stands for, as Mercurial looks names up: a bookmark, a tag (<c>tip</c>, the newest
+    /// changeset, included: Mercurial keeps it among the tags, though the lists leave it out), then a branch's tip.
+    /// Read without ahead/behind counts, which resolving a name does not need.
+    /// </summary>
+    private static string? NamedNode(IReadOnlyList<Labelled> labelled, IReadOnlyList<RefInfo> refs, string name)
+    {
+        if (Named(refs, name) is { } named) return named.Target;
+        // hg refuses a bookmark, tag or branch called "tip", so nothing else can answer to it.
+        return name == Tip ? labelled.Where(c => c.Tags.Contains(Tip)).Select(c => c.Node).FirstOrDefault() : null;
+    }
+
+    private async Task<(IReadOnlyList<Labelled> Labelled, IReadOnlyList<RefInfo> Refs)> NamesAsync(RepositoryInfo repository, CancellationToken cancellationToken)
+    {
+        var labelled = await LabelledAsync(repository, withCounts: false, cancellationToken);
+        return (labelled, RefList(labelled, withCounts: false));
+    }
+
+    /// <summary>Mercurial's name for the newest changeset.</summary>
+    public const string Tip = "tip";
 
     private static List<RefInfo> RefList(IReadOnlyList<Labelled> labelled, bool withCounts)
     {
@@ -34,7 +51,7 @@ public sealed partial class HgCodeBrowser
         refs.AddRange(labelled.SelectMany(c => c.Bookmarks.Select(b => new RefInfo(b, RefKind.Bookmark, c.Node, c.When, false)))
             .OrderBy(r => r.Name, StringComparer.Ordinal));
         // "tip" is Mercurial's name for the newest changeset, not a tag anyone made.
-        refs.AddRange(labelled.SelectMany(c => c.Tags.Where(t => t != "tip").Select(t => new RefInfo(t, RefKind.Tag, c.Node, c.When, false)))
+        refs.AddRange(labelled.SelectMany(c => c.Tags.Where(t => t != Tip).Select(t => new RefInfo(t, RefKind.Tag, c.Node, c.When, false)))
             .OrderBy(r => r.Name, StringComparer.Ordinal));
         return refs;
     }
@@ -136,12 +153,12 @@ public sealed partial class HgCodeBrowser
     {
         if (string.IsNullOrEmpty(refAndPath)) return null;
         var segments = refAndPath.Split('/');
-        var refs = await RefNamesAsync(repository, cancellationToken);
+        var (labelled, refs) = await NamesAsync(repository, cancellationToken);
         for (var take = segments.Length; take >= 1; take--)
         {
             var name = string.Join('/', segments[..take]);
-            if (Named(refs, name) is { } named)
-                return new RefPath(name, named.Target, string.Join('/', segments[take..]));
+            if (name.Length > 0 && NamedNode(labelled, refs, name) is { } target)
+                return new RefPath(name, target, string.Join('/', segments[take..]));
         }
         return await NodeOfHexAsync(repository, segments[0], cancellationToken) is { } node
             ? new RefPath(segments[0], node, string.Join('/', segments[1..]))
@@ -162,7 +179,8 @@ public sealed partial class HgCodeBrowser
     private async Task<string?> NodeAsync(RepositoryInfo repository, string revision, CancellationToken cancellationToken)
     {
         if (FullNode().IsMatch(revision)) return revision is NullNode or WorkingDirectoryNode ? null : revision;
-        if (Named(await RefNamesAsync(repository, cancellationToken), revision) is { } named) return named.Target;
+        var (labelled, refs) = await NamesAsync(repository, cancellationToken);
+        if (NamedNode(labelled, refs, revision) is { } named) return named;
         return await NodeOfHexAsync(repository, revision, cancellationToken);
     }
 

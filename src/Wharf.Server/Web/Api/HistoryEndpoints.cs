@@ -11,7 +11,8 @@ namespace Wharf.Server.Web.Api;
 /// <summary>
 /// Refs, commits and diffs under <c>/2.0/repositories/{workspace}/{slug}</c>, in Bitbucket Cloud's shape: <c>/refs</c>,
 /// <c>/refs/branches</c>, <c>/refs/tags</c>, <c>/commits</c> (the default branch), <c>/commits/{revision}</c>,
-/// <c>/commit/{node}</c> (commit objects carry their <c>signature</c> verdict in a git repository), <c>/diff/{spec}</c> (text/plain) and <c>/diffstat/{spec}</c>. A spec is one commit (against its
+/// <c>/commit/{node}</c> (commit objects carry their <c>signature</c> verdict in a git repository), <c>/diff/{spec}</c> and <c>/patch/{spec}</c> (text/plain),
+/// <c>/diffstat/{spec}</c>, and one ref: <c>/refs/branches/{name}</c>, <c>/refs/tags/{name}</c>. A spec is one commit (against its
 /// first parent) or <c>SOURCE..DESTINATION</c>, Bitbucket's order: the change from DESTINATION to SOURCE. Every request
 /// opens the repository at Read level through <see cref="RepositoryAccess"/>, so a repository the caller cannot read
 /// answers exactly as one that does not exist.
@@ -36,6 +37,15 @@ public static class HistoryEndpoints
             RepositoryAccess access, CodeBrowsers browsers, CommitSignatures signatures, CancellationToken ct) =>
             RefsAsync(workspace, repoSlug, page, pagelen, http, me, users, access, browsers, signatures, r => r.Kind == RefKind.Tag, ct));
 
+        // One branch (a Mercurial branch or bookmark) or tag, as in the lists; a name may hold '/' (feature/x).
+        repo.MapGet("/refs/branches/{**name}", (string workspace, string repoSlug, string name, HttpContext http, ClaimsPrincipal me, IUserStore users,
+            RepositoryAccess access, CodeBrowsers browsers, CommitSignatures signatures, CancellationToken ct) =>
+            RefAsync(workspace, repoSlug, name, false, http, me, users, access, browsers, signatures, ct));
+
+        repo.MapGet("/refs/tags/{**name}", (string workspace, string repoSlug, string name, HttpContext http, ClaimsPrincipal me, IUserStore users,
+            RepositoryAccess access, CodeBrowsers browsers, CommitSignatures signatures, CancellationToken ct) =>
+            RefAsync(workspace, repoSlug, name, true, http, me, users, access, browsers, signatures, ct));
+
         repo.MapGet("/commits", (string workspace, string repoSlug, string? path, int? page, int? pagelen, HttpContext http, ClaimsPrincipal me,
             IUserStore users, RepositoryAccess access, CodeBrowsers browsers, CommitSignatures signatures, CancellationToken ct) =>
             CommitsAsync(workspace, repoSlug, null, path, page, pagelen, http, me, users, access, browsers, signatures, ct));
@@ -53,17 +63,9 @@ public static class HistoryEndpoints
             return TypedResults.Ok(CommitDto.From(commit, r, ApiPaging.BaseUrl(http.Request), verdicts));
         });
 
-        repo.MapGet("/diff/{**spec}", async (string workspace, string repoSlug, string spec, HttpContext http, ClaimsPrincipal me, IUserStore users,
-            RepositoryAccess access, CodeBrowsers browsers, CancellationToken ct) =>
-        {
-            var (r, _) = await RepositoryEndpoints.OpenAsync(workspace, repoSlug, AccessLevel.Read, me, users, access, ct);
-            var (from, to) = Spec(spec);
-            var browser = browsers.For(r);
-            // Checked before the first byte: once the patch streams, the answer can no longer become a 404.
-            var target = await browser.CommitAsync(r, to, ct) ?? throw NoRevision(to, r);
-            var source = from is null ? null : await browser.CommitAsync(r, from, ct) ?? throw NoRevision(from, r);
-            return new Code.CommitPages.PatchResult(browser, r, source?.Id, target.Id, null);
-        });
+        // /patch is Bitbucket's raw patch of the same spec; both are the text of `git diff` / `hg diff` (text/plain).
+        repo.MapGet("/diff/{**spec}", PatchAsync);
+        repo.MapGet("/patch/{**spec}", PatchAsync);
 
         repo.MapGet("/diffstat/{**spec}", async (string workspace, string repoSlug, string spec, int? page, int? pagelen, HttpContext http,
             ClaimsPrincipal me, IUserStore users, RepositoryAccess access, CodeBrowsers browsers, CancellationToken ct) =>
@@ -97,6 +99,34 @@ public static class HistoryEndpoints
         var values = new List<RefDto>();
         foreach (var info in slice.Values) values.Add(RefDto.From(info, await browser.CommitAsync(r, info.Target, ct), r, baseUrl, verdicts));
         return TypedResults.Ok(new PageDto<RefDto>(values, slice.Page, slice.Pagelen, slice.Size, slice.Next));
+    }
+
+    private static async Task<IResult> RefAsync(string workspace, string repoSlug, string name, bool tag, HttpContext http, ClaimsPrincipal me,
+        IUserStore users, RepositoryAccess access, CodeBrowsers browsers, CommitSignatures signatures, CancellationToken ct)
+    {
+        var (r, _) = await RepositoryEndpoints.OpenAsync(workspace, repoSlug, AccessLevel.Read, me, users, access, ct);
+        // Routing leaves an escaped '/' (%2F) as it came: a name is found whether its slashes were escaped or not.
+        name = name.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+        var browser = browsers.For(r);
+        // A Mercurial branch before a bookmark of the same name, as the list orders them.
+        var info = (await browser.RefsAsync(r, ct))
+            .Where(x => string.Equals(x.Name, name, StringComparison.Ordinal) && (tag ? x.Kind == RefKind.Tag : x.Kind is RefKind.Branch or RefKind.Bookmark))
+            .OrderBy(x => x.Kind).FirstOrDefault()
+            ?? throw WharfException.NotFound($"There is no {(tag ? "tag" : "branch")} '{Display.Printable(name)}' in {r.FullName}.", "ref-not-found");
+        var verdicts = await Code.CommitPages.SignaturesAsync(signatures, r, [info.Target], ct);
+        return TypedResults.Ok(RefDto.From(info, await browser.CommitAsync(r, info.Target, ct), r, ApiPaging.BaseUrl(http.Request), verdicts));
+    }
+
+    private static async Task<IResult> PatchAsync(string workspace, string repoSlug, string spec, HttpContext http, ClaimsPrincipal me, IUserStore users,
+        RepositoryAccess access, CodeBrowsers browsers, CancellationToken ct)
+    {
+        var (r, _) = await RepositoryEndpoints.OpenAsync(workspace, repoSlug, AccessLevel.Read, me, users, access, ct);
+        var (from, to) = Spec(spec);
+        var browser = browsers.For(r);
+        // Checked before the first byte: once the patch streams, the answer can no longer become a 404.
+        var target = await browser.CommitAsync(r, to, ct) ?? throw NoRevision(to, r);
+        var source = from is null ? null : await browser.CommitAsync(r, from, ct) ?? throw NoRevision(from, r);
+        return new Code.CommitPages.PatchResult(browser, r, source?.Id, target.Id, null);
     }
 
     private static async Task<IResult> CommitsAsync(string workspace, string repoSlug, string? revision, string? path, int? page, int? pagelen,

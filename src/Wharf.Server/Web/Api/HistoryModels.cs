@@ -66,7 +66,7 @@ public sealed record RefDto(string Type, string Name, CommitDto? Target, RefLink
         IReadOnlyDictionary<string, Core.Signatures.CommitSignature>? verdicts)
     {
         var tag = info.Kind == RefKind.Tag;
-        var escaped = Uri.EscapeDataString(info.Name);
+        var escaped = Code.CommitPages.EscapeSegments(info.Name);
         var dto = new RefDto(tag ? "tag" : info.Kind == RefKind.Bookmark ? "bookmark" : "branch", info.Name,
             target is null ? null : CommitDto.From(target, r, baseUrl, verdicts),
             new RefLinksDto(CommitDto.Api(r, baseUrl, (tag ? "/refs/tags/" : "/refs/branches/") + escaped), CommitDto.Api(r, baseUrl, "/commits/" + escaped),

@@ -49,8 +49,9 @@ public static class SourceEndpoints
             var (r, _) = await RepositoryEndpoints.OpenAsync(workspace, repoSlug, AccessLevel.Read, me, users, access, ct);
             var browser = browsers.For(r);
             path = (path ?? "").TrimEnd('/');
-            var at = await browser.ResolveAsync(r, path.Length == 0 ? commit : commit + "/" + path, ct)
-                ?? throw WharfException.NotFound($"{r.FullName} has no commit or path '{commit}/{path}'.", "no-such-path");
+            var asked = path.Length == 0 ? commit : commit + "/" + path;
+            var at = await browser.ResolveAsync(r, asked, ct)
+                ?? throw WharfException.NotFound($"{r.FullName} has no commit or path '{Display.Printable(asked)}'.", "no-such-path");
             var baseUrl = ApiPaging.BaseUrl(http.Request);
             if (await browser.TreeAsync(r, at.Commit, at.Path, ct) is { } tree)
             {

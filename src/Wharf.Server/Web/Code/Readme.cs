@@ -14,10 +14,10 @@ public sealed record ReadmeView(string Name, string Path, string? Html, string? 
 /// Finds and renders a README. Markdown goes through Markdig (CommonMark with GitHub's pipe tables, task lists,
 /// autolinks and heading ids), relative links and images are pointed inside the repository at the same ref, and
 /// the HTML then goes through HtmlSanitizer: no script, event handler attribute, <c>javascript:</c> URL, iframe or
-/// style survives. Heading ids get a <c>readme-</c> prefix (and <c>#</c> links with them) so they never clash
+/// style survives (a column's alignment becomes an <c>align-*</c> class; a code block keeps its <c>language-*</c> class). Heading ids get a <c>readme-</c> prefix (and <c>#</c> links with them) so they never clash
 /// with the page's own ids.
 /// </summary>
-public static class Readme
+public static partial class Readme
 {
     /// <summary>The names looked for, in order of preference (case-insensitive).</summary>
     public static readonly IReadOnlyList<string> Names = ["README.md", "README.markdown", "README.rst", "README.txt", "README"];
@@ -83,6 +83,9 @@ public static class Readme
     {
         var sanitizer = new HtmlSanitizer();
         sanitizer.AllowedAttributes.Add("id");
+        // Only the classes ClassAllowed lets through (a code block's language, a table column's alignment), so a
+        // README can never borrow the site's own classes.
+        sanitizer.AllowedAttributes.Add("class");
         sanitizer.AllowedAttributes.Remove("style");
         sanitizer.AllowedTags.Remove("style");
         sanitizer.AllowedTags.Remove("form");
@@ -91,9 +94,22 @@ public static class Readme
         sanitizer.AllowedSchemes.Add("http");
         sanitizer.AllowedSchemes.Add("https");
         sanitizer.AllowedSchemes.Add("mailto");
+        // Markdig aligns a table column with style="text-align: ..."; the CSP allows no inline style, so the
+        // alignment becomes a class the site's stylesheet defines (align-left, align-center, align-right).
+        sanitizer.RemovingAttribute += (_, e) =>
+        {
+            if (e.Attribute.Name == "style" && e.Tag.LocalName is "th" or "td" && TextAlign().Match(e.Attribute.Value) is { Success: true } m)
+                e.Tag.ClassList.Add("align-" + m.Groups[1].Value.ToLowerInvariant());
+        };
         sanitizer.PostProcessNode += (_, e) =>
         {
             if (e.Node is not AngleSharp.Dom.IElement element) return;
+            if (element.GetAttribute("class") is { } classes)
+            {
+                var kept = classes.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(c => ClassAllowed(element.LocalName, c)).Distinct().ToList();
+                if (kept.Count == 0) element.RemoveAttribute("class");
+                else element.SetAttribute("class", string.Join(' ', kept));
+            }
             if (element.GetAttribute("id") is { Length: > 0 } id) element.SetAttribute("id", IdPrefix + id);
             // A task list's checkbox gets a name, as screen readers need one.
             if (element.LocalName == "input" && element.GetAttribute("type") == "checkbox")
@@ -102,6 +118,20 @@ public static class Readme
         };
         return sanitizer;
     }
+
+    /// <summary>The classes a README keeps: a fenced code block's <c>language-NAME</c>, a table cell's alignment.</summary>
+    internal static bool ClassAllowed(string element, string name) => element switch
+    {
+        "code" => LanguageClass().IsMatch(name),
+        "th" or "td" => name is "align-left" or "align-center" or "align-right",
+        _ => false,
+    };
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^language-[A-Za-z0-9_+#.-]{1,40}$")]
+    private static partial System.Text.RegularExpressions.Regex LanguageClass();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\s*text-align\s*:\s*(left|center|right)\s*;?\s*$", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex TextAlign();
 
     private static bool IsRelative(string url) =>
         url.Length > 0 && url[0] is not ('#' or '/' or '?') && !url.Contains(':', StringComparison.Ordinal) && !url.StartsWith("//", StringComparison.Ordinal);

@@ -16,13 +16,7 @@ public class ChannelRequestReplyTests
     [Fact]
     public async Task TheApplicationStartsOnlyOnceTheRequestHasBeenAnswered()
     {
-        var (serverSide, _) = InMemoryDuplex.Create();
-        var transport = new SshTransport(serverSide, 256 * 1024);
-        var channel = new SessionChannel(0, 7, 1024 * 1024, 32 * 1024, transport, new SshServerOptions(), _ => { });
-        var handler = new ScriptedHandler();
-        var replied = new TaskCompletionSource();
-
-        Assert.True(channel.Start(handler, new SshPrincipal("alice"), "git", null, null, new RecordingLog(), replied.Task));
+        var (channel, handler, replied) = StartShell();
         await Task.Delay(200);
         Assert.Empty(handler.Sessions);
 
@@ -34,15 +28,21 @@ public class ChannelRequestReplyTests
     [Fact]
     public async Task AReplyThatCouldNotBeSentStillLetsTheApplicationRunAndEnd()
     {
+        var (channel, handler, replied) = StartShell();
+        replied.SetException(new IOException("connection reset"));
+        await channel.Running!.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Single(handler.Sessions);
+    }
+
+    /// <summary>A session channel whose shell was started to run once <c>replied</c> completes.</summary>
+    private static (SessionChannel Channel, ScriptedHandler Handler, TaskCompletionSource Replied) StartShell()
+    {
         var (serverSide, _) = InMemoryDuplex.Create();
         var transport = new SshTransport(serverSide, 256 * 1024);
         var channel = new SessionChannel(0, 7, 1024 * 1024, 32 * 1024, transport, new SshServerOptions(), _ => { });
         var handler = new ScriptedHandler();
         var replied = new TaskCompletionSource();
-
         Assert.True(channel.Start(handler, new SshPrincipal("alice"), "git", null, null, new RecordingLog(), replied.Task));
-        replied.SetException(new IOException("connection reset"));
-        await channel.Running!.WaitAsync(TimeSpan.FromSeconds(60));
-        Assert.Single(handler.Sessions);
+        return (channel, handler, replied);
     }
 }

@@ -491,24 +491,14 @@ internal sealed class SshTransport : IAsyncDisposable
 
     /// <summary>
     /// <see cref="FlushSendAsync"/>, waited for on the calling thread. The socket's asynchronous write is used even so:
-    /// it completes at once while the socket has room (no thread-pool work item), and unlike a synchronous socket write
-    /// it ends when <paramref name="ct"/> is cancelled. The wait is for the write itself, so the send buffer is never
-    /// reused while the socket may still read it.
+    /// it completes at once while the socket has room (no thread-pool work item, and the call ends synchronously), and
+    /// unlike a synchronous socket write it ends when <paramref name="ct"/> is cancelled. The wait is for the write
+    /// itself, so the send buffer is never reused while the socket may still read it.
     /// </summary>
     private void FlushSend(CancellationToken ct)
     {
-        if (_sendOffset == 0) return;
-        try
-        {
-            var write = _stream.WriteAsync(_sendBuffer.AsMemory(0, _sendOffset), ct);
-            if (!write.IsCompletedSuccessfully) write.AsTask().GetAwaiter().GetResult();
-            var flush = _stream.FlushAsync(ct);
-            if (!flush.IsCompletedSuccessfully) flush.GetAwaiter().GetResult();
-        }
-        finally
-        {
-            _sendOffset = 0;
-        }
+        var flushing = FlushSendAsync(ct);
+        if (!flushing.IsCompletedSuccessfully) flushing.AsTask().GetAwaiter().GetResult();
     }
 
     private async ValueTask FlushSendAsync(CancellationToken ct)

@@ -18,7 +18,6 @@ public sealed partial class HgCodeBrowser
     /// <summary>
     /// The changeset a ref name stands for, as Mercurial looks names up: a bookmark, a tag (<c>tip</c>, the newest
     /// changeset, included: Mercurial keeps it among the tags, though the lists leave it out), then a branch's tip.
-    /// Read without ahead/behind counts, which resolving a name does not need.
     /// </summary>
     private static string? NamedNode(IReadOnlyList<Labelled> labelled, IReadOnlyList<RefInfo> refs, string name)
     {
@@ -27,6 +26,7 @@ public sealed partial class HgCodeBrowser
         return name == Tip ? labelled.Where(c => c.Tags.Contains(Tip)).Select(c => c.Node).FirstOrDefault() : null;
     }
 
+    /// <summary>The labelled changesets and the refs, read without ahead/behind counts, which resolving a name does not need.</summary>
     private async Task<(IReadOnlyList<Labelled> Labelled, IReadOnlyList<RefInfo> Refs)> NamesAsync(RepositoryInfo repository, CancellationToken cancellationToken)
     {
         var labelled = await LabelledAsync(repository, withCounts: false, cancellationToken);

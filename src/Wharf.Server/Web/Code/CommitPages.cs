@@ -57,7 +57,10 @@ public static partial class CommitPages
     }
 
     /// <summary>The address of a commit's page.</summary>
-    public static string CommitPath(RepositoryView view, string id) => view.Path + Commits + "/" + id;
+    public static string CommitPath(RepositoryView view, string id) => CommitPath(view.Path, id);
+
+    /// <summary>The address of a commit's page, from the repository's address (<c>/OWNER/NAME</c>).</summary>
+    public static string CommitPath(string repositoryPath, string id) => repositoryPath + Commits + "/" + id;
 
     /// <summary>The address of a branch's history (each segment escaped, the '/' between them kept), with an optional path and page.</summary>
     public static string BranchPath(RepositoryView view, string? branch, string? path = null, int page = 1)

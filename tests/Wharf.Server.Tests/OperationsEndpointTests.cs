@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Wharf.Server.Tests;
 
@@ -71,5 +72,20 @@ public sealed class OperationsEndpointTests : IAsyncLifetime
         Assert.Contains("wharf_ssh_bytes_total{direction=\"in\"} 0", lines);
         Assert.Contains("# TYPE wharf_git_operations_total counter", lines);
         Assert.Contains("# TYPE wharf_git_operation_duration_seconds histogram", lines);
+    }
+
+    /// <summary>
+    /// Prometheus scrapes every 15 s or so, and Wharf may serve clones before the first one: those must be counted.
+    /// The exporter used to be made at the first scrape, and its listener missed everything recorded before.
+    /// </summary>
+    [Fact]
+    public async Task AGitCommandBeforeTheFirstScrapeIsCounted()
+    {
+        _serve.Services.GetRequiredService<Wharf.Server.Operations.WharfMetrics>().GitOperation("upload-pack", "0", TimeSpan.FromMilliseconds(20));
+
+        var lines = (await _http.GetStringAsync(_serve.HttpBaseUrl + "/metrics")).Split('\n');
+
+        Assert.Contains("wharf_git_operations_total{service=\"upload-pack\",status=\"0\"} 1", lines);
+        Assert.Contains("wharf_git_operation_duration_seconds_count{service=\"upload-pack\"} 1", lines);
     }
 }

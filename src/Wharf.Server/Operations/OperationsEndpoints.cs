@@ -24,7 +24,10 @@ public static class OperationsEndpoints
             return Results.Json(body, statusCode: result.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         });
 
-        app.MapGet("/metrics", (PrometheusExporter exporter) => Results.Text(exporter.Render(), PrometheusExporter.ContentType));
+        // The exporter's listener is what counts measurements, so it is made now: made at the first scrape, as a
+        // singleton is by default, it would miss every command and login before that scrape.
+        var exporter = app.ServiceProvider.GetRequiredService<PrometheusExporter>();
+        app.MapGet("/metrics", () => Results.Text(exporter.Render(), PrometheusExporter.ContentType));
         return app;
     }
 

@@ -52,6 +52,19 @@ internal sealed class SshTransport : IAsyncDisposable
     private ZlibCompression? _inflater;
     private byte[] _scratch = new byte[InitialBufferSize];
 
+    // Padding bytes (RFC 4253 §6: random), drawn from the system's generator a kilobyte at a time instead of once per
+    // packet: one call costs about as much as sealing a small packet (a lock and a fork check inside OpenSSL), and a
+    // bulk transfer seals one packet per 32 KiB. Each byte is used once. Guarded by _sendLock; allocated at the first
+    // packet.
+    private byte[]? _padding;
+    private int _paddingUsed;
+
+    // The connection's socket when the stream is a NetworkStream: a thread that may block (a process's output pump)
+    // then writes to it directly and waits for room with poll(2), instead of an asynchronous write whose completion
+    // goes through the socket engine's thread and a thread-pool worker before it wakes the writer (FlushSend).
+    private readonly System.Net.Sockets.Socket? _socket;
+    private bool _socketNonBlocking;
+
     private readonly int _maxHeld;
     private long _bytesSinceKex;
     private bool _rekeyRequested;
@@ -68,6 +81,7 @@ internal sealed class SshTransport : IAsyncDisposable
     public SshTransport(Stream stream, int maxInboundPacket, int maxHeldDuringKex = 64)
     {
         _stream = stream;
+        _socket = (stream as System.Net.Sockets.NetworkStream)?.Socket;
         _maxPacket = maxInboundPacket;
         _maxHeld = maxHeldDuringKex;
         // Zero-byte reads (as Kestrel does): while the peer is silent the reader waits without holding a
@@ -474,7 +488,7 @@ internal sealed class SshTransport : IAsyncDisposable
         var buf = _sendBuffer.AsSpan(_sendOffset);
         BinaryPrimitives.WriteUInt32BigEndian(buf, (uint)length);
         buf[4] = (byte)padding;
-        RandomNumberGenerator.Fill(buf.Slice(5 + payloadLength, padding));
+        FillPadding(buf.Slice(5 + payloadLength, padding));
         var packet = buf[..(4 + length)];
         var tag = buf.Slice(4 + length, _send.TagSize);
         _send.Seal(packet, tag, _sendSeq);
@@ -489,17 +503,68 @@ internal sealed class SshTransport : IAsyncDisposable
         }
     }
 
+    private void FillPadding(Span<byte> padding)
+    {
+        _padding ??= new byte[1024];
+        if (_paddingUsed == 0 || _paddingUsed + padding.Length > _padding.Length)
+        {
+            RandomNumberGenerator.Fill(_padding);
+            _paddingUsed = 0;
+        }
+        _padding.AsSpan(_paddingUsed, padding.Length).CopyTo(padding);
+        _paddingUsed += padding.Length;
+    }
+
     /// <summary>
-    /// <see cref="FlushSendAsync"/>, waited for on the calling thread. The socket's asynchronous write is used even so:
-    /// it completes at once while the socket has room (no thread-pool work item, and the call ends synchronously), and
-    /// unlike a synchronous socket write it ends when <paramref name="ct"/> is cancelled. The wait is for the write
-    /// itself, so the send buffer is never reused while the socket may still read it.
+    /// <see cref="FlushSendAsync"/> on the calling thread, which may block. Over a socket, the bytes go out with
+    /// non-blocking send(2) calls, and while the socket is full the thread sleeps in poll(2) until the kernel has room:
+    /// the kernel wakes this thread itself. (An asynchronous write that finds the socket full parks on the socket
+    /// engine; its completion runs on a thread-pool worker, which then wakes the writer: two more thread switches for
+    /// every time the peer falls behind.) The poll wakes every <see cref="BlockedSendPoll"/> to see whether
+    /// <paramref name="ct"/> was cancelled or the transport closed. Any other stream keeps the asynchronous write,
+    /// waited for here. Either way the call returns only once every byte is with the kernel, so the send buffer is
+    /// free to reuse.
     /// </summary>
     private void FlushSend(CancellationToken ct)
     {
-        var flushing = FlushSendAsync(ct);
-        if (!flushing.IsCompletedSuccessfully) flushing.AsTask().GetAwaiter().GetResult();
+        if (_socket is null)
+        {
+            var flushing = FlushSendAsync(ct);
+            if (!flushing.IsCompletedSuccessfully) flushing.AsTask().GetAwaiter().GetResult();
+            return;
+        }
+        try
+        {
+            // Only this path's calls see the flag; the stream's asynchronous reads and writes work as before.
+            if (!_socketNonBlocking)
+            {
+                _socket.Blocking = false;
+                _socketNonBlocking = true;
+            }
+            var sent = 0;
+            while (sent < _sendOffset)
+            {
+                ct.ThrowIfCancellationRequested();
+                if (_closed) throw new ObjectDisposedException(nameof(SshTransport));
+                var n = _socket.Send(_sendBuffer, sent, _sendOffset - sent, System.Net.Sockets.SocketFlags.None, out var error);
+                if (error == System.Net.Sockets.SocketError.Success)
+                {
+                    sent += n;
+                    continue;
+                }
+                if (error != System.Net.Sockets.SocketError.WouldBlock)
+                    throw new IOException("Unable to write data to the transport connection: " + error + ".", new System.Net.Sockets.SocketException((int)error));
+                _socket.Poll(BlockedSendPoll, System.Net.Sockets.SelectMode.SelectWrite);
+            }
+        }
+        finally
+        {
+            _sendOffset = 0;
+        }
     }
+
+    /// <summary>How long a blocked <see cref="FlushSend"/> sleeps before it looks at its token again.</summary>
+    private static readonly TimeSpan BlockedSendPoll = TimeSpan.FromMilliseconds(100);
 
     private async ValueTask FlushSendAsync(CancellationToken ct)
     {

@@ -20,7 +20,8 @@ public class ChannelDataPathTests
     private static readonly byte[] Key64 = RandomNumberGenerator.GetBytes(64);
     private static readonly byte[] Iv = RandomNumberGenerator.GetBytes(16);
 
-    private static PacketProtection Create(string mode) => mode switch
+    /// <summary>A fresh protection for <paramref name="mode"/> with this class's keys; the same call gives both ends.</summary>
+    internal static PacketProtection Create(string mode) => mode switch
     {
         SshAlgorithms.ChaCha20Poly1305 => new ChaCha20Poly1305Protection(Key64),
         SshAlgorithms.Aes128Gcm => new AesGcmProtection(Key64.AsSpan(0, 16), Iv),

@@ -47,6 +47,47 @@ public class ChaCha20Poly1305Tests
         Assert.Equal(Convert.ToHexString(Tag), Convert.ToHexString(tag));
     }
 
+    /// <summary>
+    /// Sealing takes the payload's keystream from the BCL's RFC 8439 AEAD (OpenSSL) and the rest from libsodium. Every
+    /// packet size a connection sends, up to the largest sequence number, must give exactly what libsodium's ChaCha20
+    /// alone gives under PROTOCOL.chacha20poly1305 (the reference below), and must open again.
+    /// </summary>
+    [Theory]
+    [InlineData(0u)]
+    [InlineData(1u)]
+    [InlineData(0x7fffffffu)]
+    [InlineData(uint.MaxValue)]
+    public void SealingMatchesTheConstructionBuiltFromLibsodiumAloneForEverySize(uint sequence)
+    {
+        var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(64);
+        using var sealer = new ChaCha20Poly1305Protection(key);
+        using var opener = new ChaCha20Poly1305Protection(key);
+        foreach (var size in new[] { 8, 16, 63, 64, 65, 1000, 4096, 32768 + 16, 35000 })
+        {
+            var plain = System.Security.Cryptography.RandomNumberGenerator.GetBytes(size);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(plain, (uint)(size - 4));
+            var packet = plain.ToArray();
+            var tag = new byte[16];
+            sealer.Seal(packet, tag, sequence);
+
+            var nonce = new byte[12];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(nonce.AsSpan(4), sequence);
+            var expected = new byte[size];
+            Geralt.ChaCha20.Encrypt(expected.AsSpan(0, 4), plain.AsSpan(0, 4), nonce, key.AsSpan(32), 0);
+            Geralt.ChaCha20.Encrypt(expected.AsSpan(4), plain.AsSpan(4), nonce, key.AsSpan(0, 32), 1);
+            var polyKey = new byte[32];
+            Geralt.ChaCha20.Encrypt(polyKey, new byte[32], nonce, key.AsSpan(0, 32), 0);
+            var expectedTag = new byte[16];
+            Geralt.Poly1305.ComputeTag(expectedTag, expected, polyKey);
+            Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(packet));
+            Assert.Equal(Convert.ToHexString(expectedTag), Convert.ToHexString(tag));
+
+            Assert.Equal((uint)(size - 4), opener.ReadLength(packet, sequence));
+            Assert.True(opener.Open(packet, tag, sequence));
+            Assert.Equal(plain, packet);
+        }
+    }
+
     [Fact]
     public void OpeningOpenSshsPacketGivesLengthAndPlaintext()
     {

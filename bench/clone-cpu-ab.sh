@@ -5,7 +5,8 @@
 #
 #   A=/path/before/wharf.dll B=/path/after/wharf.dll bench/clone-cpu-ab.sh            # one 256 MiB random blob
 #   A=... B=... SRC=/tmp/git-v2.0.0.git bench/clone-cpu-ab.sh                          # any repository instead
-#   knobs (defaults): RUNS=8 MB=256 CIPHER=aes128-gcm@openssh.com
+#   A=x B=x ENV_B="DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1" bench/clone-cpu-ab.sh   # one build, a runtime switch
+#   knobs (defaults): RUNS=8 MB=256 CIPHER=aes128-gcm@openssh.com ENV_A= ENV_B=
 #
 # Prints, per build, the median and all values of its own CPU per clone (10 ms ticks from /proc/PID/stat) and the
 # median wall time. Loopback only; everything lives in one temp dir, removed on exit.
@@ -34,8 +35,11 @@ fi
 # One pack and its refs, laid into both servers' repositories: both send the same bytes.
 git clone -q --bare --no-local "$SRC" "$TMP/seed.git"
 for side in a b; do
-  if [ "$side" = a ]; then WHARF_DLL=$A; else WHARF_DLL=$B; fi
+  if [ "$side" = a ]; then WHARF_DLL=$A; env_list=${ENV_A:-}; else WHARF_DLL=$B; env_list=${ENV_B:-}; fi
+  # ENV_A / ENV_B: NAME=VALUE words for that server's process only (a runtime switch tried on the same build).
+  for kv in $env_list; do export "${kv?}"; done
   alice_wharf "$side" "$TMP/$side" alice/bench "$TMP/client/id.pub"
+  for kv in $env_list; do unset "${kv%%=*}"; done
   repo="$TMP/$side/repositories/alice/bench.git"
   cp "$TMP/seed.git"/objects/pack/* "$repo/objects/pack/"
   cp "$TMP/seed.git/packed-refs" "$TMP/seed.git/HEAD" "$repo/"

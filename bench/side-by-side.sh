@@ -10,8 +10,8 @@
 # REPO is cloned once with `git clone --bare --no-local` (one pack, its refs packed) into Wharf's repository
 # directory, and sshd serves that very directory by absolute path: both send the same bytes. "synthetic" makes a
 # history first (SYNTH_COMMITS commits of generated text over SYNTH_FILES files, fixed seed). A second
-# repository, one incompressible BLOB_MB MiB blob, is the transport-bound case. Both servers are warmed (logins,
-# ls-remote, one clone of each repository) before anything is timed.
+# repository, one incompressible BLOB_MB MiB blob, is the transport-bound case. Both servers are warmed (30 logins per kex,
+# ls-remote, two clones of each repository with each clone cipher) before anything is timed.
 #
 # Reports, each as sshd / wharf / ratio (wharf / sshd; below 1 is better):
 #  1. login wall time: `ssh true` (sshd) and `ssh -T` (Wharf's greeting), per key exchange (default
@@ -209,13 +209,19 @@ ssh_sshd || { echo "ssh to sshd failed"; cat "$TMP/sshd.log"; exit 1; }
 ssh "${SSH_BASE[@]}" "${KEY_A[@]}" -T -p "$WHARF_PORT" git@127.0.0.1 2>&1 | head -2 | sed 's/^/   wharf says: /'
 EXPECT_REFS=$(git ls-remote "$REPO" | sort)
 
-# --- warm both: logins, ls-remote, one clone of each repository (JIT, page cache) -----------------------------------
+# --- warm both: 30 logins per kex, ls-remote, two clones of each repository per cipher (JIT, page cache) -------------
 echo "== warming both servers"
 for s in sshd wharf; do
-  for i in 1 2 3; do "ssh_$s"; done
+  # 30 logins per key exchange, as bench/login-cpu.sh warms: the JIT's later tiers recompile a login's hot code
+  # (sntrup761 above all) during its first few dozen runs, which would otherwise land in the measured ones.
+  for kex in $KEX_LIST; do for i in $(seq 1 30); do "ssh_$s" -o KexAlgorithms="$kex"; done; done
   use "$s" A; git ls-remote "$URL_repo" >/dev/null
+  # Every cipher the clones use, twice: each cipher is its own code path, and a path run once is still being
+  # recompiled by the JIT's later tiers on its next runs, which would land in the first measured clones.
   for r in repo blob; do
-    u="URL_$r"; use "$s" A; rm -rf "$TMP/clone.git"; git clone -q --bare "${!u}" "$TMP/clone.git"
+    for cipher in $CLONE_CIPHERS $CLONE_CIPHERS; do
+      u="URL_$r"; use "$s" A -c "$cipher"; rm -rf "$TMP/clone.git"; git clone -q --bare "${!u}" "$TMP/clone.git"
+    done
   done
 done
 rm -rf "$TMP/clone.git"; git clone -q --bare "file://$REPO" "$TMP/clone.git"

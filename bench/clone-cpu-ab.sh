@@ -26,23 +26,17 @@ CIPHER=${CIPHER:-aes128-gcm@openssh.com}
 mkdir -p "$TMP/client"
 ssh-keygen -q -t ed25519 -N '' -f "$TMP/client/id"
 if [ -z "${SRC:-}" ]; then
-  git init -q -b main "$TMP/blobwork"
-  head -c $((MB * 1024 * 1024)) /dev/urandom >"$TMP/blobwork/blob.bin"
-  git -C "$TMP/blobwork" -c core.compression=0 add blob.bin
-  git -C "$TMP/blobwork" -c user.name=bench -c user.email=bench@example.invalid commit -q -m blob
+  blob_repo "$TMP/blobwork" "$MB"
   SRC="$TMP/blobwork"
 fi
-# One pack and its refs, laid into both servers' repositories: both send the same bytes.
-git clone -q --bare --no-local "$SRC" "$TMP/seed.git"
 for side in a b; do
   if [ "$side" = a ]; then WHARF_DLL=$A; env_list=${ENV_A:-}; else WHARF_DLL=$B; env_list=${ENV_B:-}; fi
   # ENV_A / ENV_B: NAME=VALUE words for that server's process only (a runtime switch tried on the same build).
   for kv in $env_list; do export "${kv?}"; done
   alice_wharf "$side" "$TMP/$side" alice/bench "$TMP/client/id.pub"
   for kv in $env_list; do unset "${kv%%=*}"; done
-  repo="$TMP/$side/repositories/alice/bench.git"
-  cp "$TMP/seed.git"/objects/pack/* "$repo/objects/pack/"
-  cp "$TMP/seed.git/packed-refs" "$TMP/seed.git/HEAD" "$repo/"
+  # One pack and its refs, laid into both servers' repositories: both send the same bytes.
+  lay "$SRC" "$TMP/$side/repositories/alice/bench.git"
 done
 own_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 ssh_to() { echo "ssh -F /dev/null -i $TMP/client/id -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -c $CIPHER -p $1"; }

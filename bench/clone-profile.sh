@@ -37,18 +37,12 @@ ssh-keygen -q -t ed25519 -N '' -f "$TMP/client/id"
 alice_wharf w "$TMP/data" alice/bench "$TMP/client/id.pub"
 REPO="$TMP/data/repositories/alice/bench.git"
 if [ -z "${SRC:-}" ]; then
-  git init -q -b main "$TMP/blobwork"
-  head -c $((MB * 1024 * 1024)) /dev/urandom >"$TMP/blobwork/blob.bin"
-  git -C "$TMP/blobwork" -c core.compression=0 add blob.bin
-  git -C "$TMP/blobwork" -c user.name=bench -c user.email=bench@example.invalid commit -q -m blob
+  blob_repo "$TMP/blobwork" "$MB"
   SRC="$TMP/blobwork"
 fi
 # One pack and its refs in Wharf's repository; sshd serves that same directory by its path.
-git clone -q --bare --no-local "$SRC" "$TMP/seed.git"
-git -C "$TMP/seed.git" repack -adq
-cp "$TMP/seed.git"/objects/pack/* "$REPO/objects/pack/"
-cp "$TMP/seed.git/packed-refs" "$TMP/seed.git/HEAD" "$REPO/"
-PACK_BYTES=$(du -cb "$REPO"/objects/pack/*.pack | tail -1 | cut -f1)
+lay "$SRC" "$REPO"
+PACK_BYTES=$(pack_bytes "$REPO")
 cp "$TMP/client/id.pub" "$TMP/authorized_keys"
 SSHD_PORT=$(free_port)
 start_sshd sshd "$SSHD_PORT" "$TMP/authorized_keys"

@@ -119,6 +119,29 @@ CONF
   wait_port "$port" 20
 }
 
+# lay SOURCE DEST: SOURCE's objects as one pack (a `git clone --bare --no-local`) and its refs, into the empty bare
+# repository DEST. Servers laid from one source send the same bytes. Needs TMP.
+lay() {
+  rm -rf "$TMP/seed.git"
+  git clone -q --bare --no-local "$1" "$TMP/seed.git"
+  cp "$TMP/seed.git"/objects/pack/* "$2/objects/pack/"
+  cp "$TMP/seed.git/packed-refs" "$2/packed-refs"
+  (cd "$TMP/seed.git" && find refs -type f -exec cp --parents {} "$2/" \;)
+  cp "$TMP/seed.git/HEAD" "$2/HEAD"
+  rm -rf "$TMP/seed.git"
+}
+
+# blob_repo DIR MB: a new repository at DIR whose one commit holds one incompressible MB MiB blob from /dev/urandom
+# (the transport-bound case: nothing for zlib or deltas to save).
+blob_repo() {
+  git init -q -b main "$1"
+  head -c $(($2 * 1024 * 1024)) /dev/urandom >"$1/blob.bin"
+  git -C "$1" -c core.compression=0 add blob.bin
+  git -C "$1" -c user.name=bench -c user.email=bench@example.invalid commit -q -m blob
+}
+
+pack_bytes() { du -cb "$1"/objects/pack/*.pack | tail -1 | cut -f1; } # the size of a repository's packs
+
 # The code-page benchmarks (browse.sh, browse-history.sh): a fresh `wharf serve` with alice, her key and
 # alice/bench, SOURCE's REF (default HEAD; a tag such as v2.0.0 pushes its commit) pushed into it as main over SSH,
 # and a signed-in cookie jar. SOURCE may be a bare repository. Needs TMP, PIDS and publish_wharf's WHARF_DLL; sets

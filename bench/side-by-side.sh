@@ -121,15 +121,6 @@ for c in range(commits):
 PY
   git -C "$1" symbolic-ref HEAD refs/heads/main
 }
-lay() { # source dest: the source's objects as one pack and its refs, into the (empty) bare repository dest
-  rm -rf "$TMP/seed.git"
-  git clone -q --bare --no-local "$1" "$TMP/seed.git"
-  cp "$TMP/seed.git"/objects/pack/* "$2/objects/pack/"
-  cp "$TMP/seed.git/packed-refs" "$2/packed-refs"
-  (cd "$TMP/seed.git" && find refs -type f -exec cp --parents {} "$2/" \;)
-  cp "$TMP/seed.git/HEAD" "$2/HEAD"
-  rm -rf "$TMP/seed.git"
-}
 if [ "$SRC" = synthetic ]; then
   echo "== making a synthetic history: $SYNTH_COMMITS commits over $SYNTH_FILES files"
   synthesize "$TMP/synthetic.git"
@@ -141,13 +132,9 @@ echo "== laying $SRC_NAME into both servers' directory"
 lay "$SRC" "$REPO"
 git -C "$REPO" fsck --connectivity-only --no-dangling --no-progress >/dev/null
 echo "== making one incompressible ${BLOB_MB} MiB blob"
-git init -q -b main "$TMP/blobwork"
-head -c $((BLOB_MB * 1024 * 1024)) /dev/urandom >"$TMP/blobwork/blob.bin"
-git -C "$TMP/blobwork" -c core.compression=0 add blob.bin
-git -C "$TMP/blobwork" -c user.name=bench -c user.email=bench@example.invalid commit -q -m blob
+blob_repo "$TMP/blobwork" "$BLOB_MB"
 lay "$TMP/blobwork" "$BLOB"
 rm -rf "$TMP/blobwork"
-pack_bytes() { du -cb "$1"/objects/pack/*.pack | tail -1 | cut -f1; }
 report "== REPO: $SRC_NAME; HEAD $(git -C "$REPO" rev-parse HEAD); $(git -C "$REPO" rev-list --count HEAD) commits; $(git -C "$REPO" count-objects -v | awk '$1 == "in-pack:" { print $2 }') objects; pack $(pack_bytes "$REPO") bytes; $(git -C "$REPO" for-each-ref | wc -l) refs"
 report "== BLOB: one ${BLOB_MB} MiB blob from /dev/urandom; pack $(pack_bytes "$BLOB") bytes"
 

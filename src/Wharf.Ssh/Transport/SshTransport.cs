@@ -63,7 +63,6 @@ internal sealed class SshTransport : IAsyncDisposable
     // then writes to it directly and waits for room with poll(2), instead of an asynchronous write whose completion
     // goes through the socket engine's thread and a thread-pool worker before it wakes the writer (FlushSend).
     private readonly System.Net.Sockets.Socket? _socket;
-    private bool _socketNonBlocking;
 
     private readonly int _maxHeld;
     private long _bytesSinceKex;
@@ -536,11 +535,7 @@ internal sealed class SshTransport : IAsyncDisposable
         try
         {
             // Only this path's calls see the flag; the stream's asynchronous reads and writes work as before.
-            if (!_socketNonBlocking)
-            {
-                _socket.Blocking = false;
-                _socketNonBlocking = true;
-            }
+            if (_socket.Blocking) _socket.Blocking = false;
             var sent = 0;
             while (sent < _sendOffset)
             {
